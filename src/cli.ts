@@ -1,0 +1,132 @@
+import yargs, { type Argv } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { brokersCommand } from './commands/brokers.js';
+import { renderList } from './commands/list.js';
+import { runCommand, type RunOptions } from './commands/run.js';
+import { driverNames } from './drivers/index.js';
+import { ExitCode, MqbenchError } from './errors.js';
+import { scenarioNames } from './scenarios/index.js';
+import { workloadDefaults } from './engine/workload.js';
+
+let verbose = process.argv.includes('--verbose');
+
+function fail(error: unknown): never {
+  if (error instanceof MqbenchError) {
+    process.stderr.write(`bench: ${error.message}\n`);
+    if (verbose && error.stack) process.stderr.write(`${error.stack}\n`);
+    process.exit(error.exitCode);
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`bench: unexpected error: ${message.split('\n')[0]}${verbose ? '' : ' (--verbose for details)'}\n`);
+  if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  process.exit(ExitCode.aborted);
+}
+
+function runOptions(y: Argv) {
+  return y
+    .option('broker', { type: 'string', demandOption: true, describe: `broker driver: ${driverNames.join(', ')}` })
+    .option('scenario', { type: 'string', demandOption: true, describe: `scenario: ${scenarioNames.join(', ')}` })
+    .option('duration', { type: 'string', describe: `measured window, e.g. 30s (default ${workloadDefaults.duration})` })
+    .option('warmup', { type: 'string', describe: `excluded from every statistic (default ${workloadDefaults.warmup})` })
+    .option('drain-timeout', { type: 'string', describe: `how long to wait for in-flight messages after producers stop (default ${workloadDefaults.drainTimeout})` })
+    .option('size', { type: 'number', describe: `message size in bytes, header included (default ${workloadDefaults.size})` })
+    .option('rate', { type: 'string', describe: 'msg/s for the whole run (open loop, latency corrected) or "max" (closed loop)' })
+    .option('inflight', { type: 'number', describe: `closed loop: messages in flight (default ${workloadDefaults.inflight})` })
+    .option('messages', { type: 'number', describe: 'send exactly this many messages instead of a timed window' })
+    .option('producers', { type: 'number', describe: 'producer count' })
+    .option('consumers', { type: 'number', describe: 'consumers per subscription' })
+    .option('partitions', { type: 'number', describe: 'Kafka partitions / RabbitMQ queues per subscription' })
+    .option('subscriptions', { type: 'number', describe: 'independent subscribers that each get every message' })
+    .option('delivery', { type: 'string', describe: 'noack (at-most-once) or ack (at-least-once); default from the scenario' })
+    .option('confirm', { type: 'boolean', describe: 'RabbitMQ publisher confirms' })
+    .option('persistent', { type: 'boolean', describe: 'RabbitMQ durable queues and persistent messages' })
+    .option('prefetch', { type: 'number', describe: `RabbitMQ consumer prefetch in ack mode (default ${workloadDefaults.prefetch})` })
+    .option('multi-ack', { type: 'number', describe: `RabbitMQ: ack every N messages at once (default ${workloadDefaults.multiAck})` })
+    .option('kafka-acks', { type: 'string', describe: 'Kafka producer acks: 0, 1 or all' })
+    .option('linger', { type: 'number', describe: `Kafka: ms to gather a batch (default ${workloadDefaults.lingerMs})` })
+    .option('batch-size', { type: 'number', describe: `Kafka: most messages per produce request (default ${workloadDefaults.batchSize})` })
+    .option('out', { type: 'string', default: 'results', describe: 'directory for the result JSON' })
+    .option('json', { type: 'boolean', default: false, describe: 'print the result JSON on stdout instead of the summary' })
+    .option('progress', { type: 'boolean', default: true, describe: 'live progress on stderr (--no-progress to silence)' })
+    .option('rabbit-url', { type: 'string', describe: 'RabbitMQ URL (env MQBENCH_RABBIT_URL; default amqp://guest:guest@127.0.0.1:5672)' })
+    .option('kafka-url', { type: 'string', describe: 'Kafka bootstrap host:port (env MQBENCH_KAFKA_URL; default 127.0.0.1:9092)' })
+    .option('connect-timeout', { type: 'number', default: 5000, describe: 'ms to wait for the broker to answer' });
+}
+
+async function main(): Promise<void> {
+  const parser = yargs(hideBin(process.argv))
+    .scriptName('bench')
+    .usage('$0 <command> [options]')
+    .option('verbose', { type: 'boolean', default: false, describe: 'stack traces on errors' })
+    .command(
+      'run',
+      'run a workload against a broker and write a result file',
+      (y) => runOptions(y),
+      async (argv) => {
+        const options: RunOptions = {
+          broker: argv.broker,
+          scenario: argv.scenario,
+          out: argv.out,
+          json: argv.json,
+          progress: argv.progress,
+          connectTimeout: argv['connect-timeout'],
+          ...(argv.duration !== undefined && { duration: argv.duration }),
+          ...(argv.warmup !== undefined && { warmup: argv.warmup }),
+          ...(argv['drain-timeout'] !== undefined && { drainTimeout: argv['drain-timeout'] }),
+          ...(argv.size !== undefined && { size: argv.size }),
+          ...(argv.rate !== undefined && { rate: argv.rate }),
+          ...(argv.inflight !== undefined && { inflight: argv.inflight }),
+          ...(argv.messages !== undefined && { messages: argv.messages }),
+          ...(argv.producers !== undefined && { producers: argv.producers }),
+          ...(argv.consumers !== undefined && { consumers: argv.consumers }),
+          ...(argv.partitions !== undefined && { partitions: argv.partitions }),
+          ...(argv.subscriptions !== undefined && { subscriptions: argv.subscriptions }),
+          ...(argv.delivery !== undefined && { delivery: argv.delivery }),
+          ...(argv.confirm !== undefined && { confirm: argv.confirm }),
+          ...(argv.persistent !== undefined && { persistent: argv.persistent }),
+          ...(argv.prefetch !== undefined && { prefetch: argv.prefetch }),
+          ...(argv['multi-ack'] !== undefined && { multiAck: argv['multi-ack'] }),
+          ...(argv['kafka-acks'] !== undefined && { kafkaAcks: argv['kafka-acks'] }),
+          ...(argv.linger !== undefined && { linger: argv.linger }),
+          ...(argv['batch-size'] !== undefined && { batchSize: argv['batch-size'] }),
+          ...(argv['rabbit-url'] !== undefined && { rabbitUrl: argv['rabbit-url'] }),
+          ...(argv['kafka-url'] !== undefined && { kafkaUrl: argv['kafka-url'] }),
+        };
+        const outcome = await runCommand(options);
+        process.exit(outcome.exitCode);
+      },
+    )
+    .command(
+      'list',
+      'list brokers and scenarios',
+      (y) => y,
+      (argv) => {
+        process.stdout.write(renderList(argv.verbose));
+      },
+    )
+    .command(
+      'brokers <action> [broker]',
+      'start, stop or show local brokers (up | down | status) [kafka | rabbit | all]',
+      (y) =>
+        y
+          .positional('action', { type: 'string', demandOption: true, describe: 'up, down or status' })
+          .positional('broker', { type: 'string', describe: 'kafka, rabbit or all (default all)' }),
+      async (argv) => {
+        process.stdout.write(await brokersCommand(argv.action, argv.broker));
+      },
+    )
+    .demandCommand(1, 'name a command: run, list or brokers')
+    .strict()
+    .help()
+    .version(false)
+    .wrap(Math.min(110, process.stdout.columns ?? 110))
+    .fail((message, error) => {
+      if (error) fail(error);
+      process.stderr.write(`bench: ${message.split('\n')[0]} (see bench --help)\n`);
+      process.exit(ExitCode.usage);
+    });
+  const argv = await parser.parseAsync();
+  verbose = Boolean(argv.verbose);
+}
+
+main().catch(fail);

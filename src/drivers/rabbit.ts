@@ -1,0 +1,286 @@
+import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
+import { createRequire } from 'node:module';
+import { BrokerUnreachableError } from '../errors.js';
+import { withTimeout } from '../util/clock.js';
+import { redactSecretsIn, redactUrl } from '../util/redact.js';
+import { partitionForKey } from './partition.js';
+import type {
+  Consumer,
+  ConsumerSpec,
+  Driver,
+  DriverInfo,
+  DriverOptions,
+  MessageHandler,
+  Producer,
+  Topology,
+} from './types.js';
+
+const amqplibVersion = (createRequire(import.meta.url)('amqplib/package.json') as { version: string }).version;
+
+/** How a topology is laid out in AMQP 0-9-1 (see README "Scenario mapping"). */
+interface RabbitLayout {
+  /** '' is the default exchange: one queue, routed by its own name (the tutorial's hello-world). */
+  exchange: string;
+  exchangeType: 'fanout' | 'direct' | undefined;
+  /** queues[subscription][partition] */
+  queues: string[][];
+}
+
+export function rabbitLayout(topology: Topology): RabbitLayout {
+  const base = `${topology.prefix}.${topology.stream}`;
+  if (topology.subscriptions === 1 && topology.partitions === 1) {
+    return { exchange: '', exchangeType: undefined, queues: [[base]] };
+  }
+  const queues: string[][] = [];
+  for (let s = 0; s < topology.subscriptions; s++) {
+    const row: string[] = [];
+    for (let p = 0; p < topology.partitions; p++) {
+      row.push(topology.partitions === 1 ? `${base}.s${s}` : `${base}.s${s}.p${p}`);
+    }
+    queues.push(row);
+  }
+  return { exchange: base, exchangeType: topology.partitions === 1 ? 'fanout' : 'direct', queues };
+}
+
+function routingKeyFor(partition: number): string {
+  return `p${partition}`;
+}
+
+export class RabbitDriver implements Driver {
+  readonly name = 'rabbit';
+  private connection: ChannelModel | undefined;
+  private layout: RabbitLayout | undefined;
+  private topology: Topology | undefined;
+  private closing = false;
+  private fatalListeners: ((error: Error) => void)[] = [];
+  private fatalRaised = false;
+
+  constructor(private readonly options: DriverOptions) {}
+
+  async connect(): Promise<void> {
+    const { url, connectTimeoutMs } = this.options;
+    try {
+      this.connection = await withTimeout(
+        amqp.connect(url, { timeout: connectTimeoutMs }),
+        connectTimeoutMs,
+        () => new Error(`no answer within ${connectTimeoutMs} ms`),
+      );
+    } catch (error) {
+      throw new BrokerUnreachableError(
+        `cannot connect to RabbitMQ at ${redactUrl(url)}: ${this.describe(error)}` +
+          ' (start it with `rabbitmq-server -detached` or pass --rabbit-url)',
+      );
+    }
+    this.connection.on('error', (error: Error) => this.raiseFatal(error));
+    this.connection.on('close', () => {
+      if (!this.closing) this.raiseFatal(new Error('connection to RabbitMQ closed by the broker'));
+    });
+  }
+
+  private describe(error: unknown): string {
+    const raw = error instanceof Error ? error.message : String(error);
+    const oneLine = raw.split('\n')[0] ?? raw;
+    if (/ACCESS_REFUSED|403/.test(oneLine)) return 'access refused (wrong user or password)';
+    return redactSecretsIn(oneLine, [this.options.url]);
+  }
+
+  private raiseFatal(error: Error): void {
+    if (this.fatalRaised || this.closing) return;
+    this.fatalRaised = true;
+    for (const listener of this.fatalListeners) listener(error);
+  }
+
+  onFatal(listener: (error: Error) => void): void {
+    this.fatalListeners.push(listener);
+  }
+
+  private requireConnection(): ChannelModel {
+    if (!this.connection) throw new Error('RabbitDriver: connect() first');
+    return this.connection;
+  }
+
+  async setup(topology: Topology): Promise<void> {
+    const connection = this.requireConnection();
+    const layout = rabbitLayout(topology);
+    this.topology = topology;
+    this.layout = layout;
+    const channel = await connection.createChannel();
+    try {
+      const durable = this.options.settings.persistent;
+      if (layout.exchangeType) {
+        await channel.assertExchange(layout.exchange, layout.exchangeType, { durable, autoDelete: false });
+      }
+      for (const row of layout.queues) {
+        for (const [partition, queue] of row.entries()) {
+          await channel.assertQueue(queue, { durable, autoDelete: false, exclusive: false });
+          if (layout.exchangeType === 'fanout') await channel.bindQueue(queue, layout.exchange, '');
+          if (layout.exchangeType === 'direct') await channel.bindQueue(queue, layout.exchange, routingKeyFor(partition));
+        }
+      }
+    } finally {
+      await channel.close().catch(() => undefined);
+    }
+  }
+
+  async createProducer(): Promise<Producer> {
+    const connection = this.requireConnection();
+    const layout = this.requireLayout();
+    const topology = this.topology as Topology;
+    const { confirm, persistent } = this.options.settings;
+    const channel: Channel | ConfirmChannel = confirm
+      ? await connection.createConfirmChannel()
+      : await connection.createChannel();
+    const publishOptions = { persistent, deliveryMode: persistent ? 2 : 1 } as const;
+    let nextPartition = 0;
+    const routingKey = (key: string | undefined): string => {
+      if (layout.exchange === '') return layout.queues[0]?.[0] ?? '';
+      if (layout.exchangeType === 'fanout') return '';
+      const partition = key === undefined ? nextPartition++ % topology.partitions : partitionForKey(key, topology.partitions);
+      return routingKeyFor(partition);
+    };
+    let drained: Promise<void> | undefined;
+    const waitForDrain = (): Promise<void> => {
+      drained ??= new Promise<void>((resolve) => {
+        channel.once('drain', () => {
+          drained = undefined;
+          resolve();
+        });
+      });
+      return drained;
+    };
+
+    return {
+      brokerAcks: confirm,
+      send: (payload: Buffer, key?: string): Promise<void> => {
+        const rk = routingKey(key);
+        if (confirm) {
+          return new Promise<void>((resolve, reject) => {
+            (channel as ConfirmChannel).publish(layout.exchange, rk, payload, publishOptions, (error) => {
+              if (error) reject(error instanceof Error ? error : new Error('message nacked by broker'));
+              else resolve();
+            });
+          });
+        }
+        // Without confirms the client's write buffer is the only back-pressure we get.
+        const accepted = channel.publish(layout.exchange, rk, payload, publishOptions);
+        return accepted ? Promise.resolve() : waitForDrain();
+      },
+      close: async () => {
+        if (confirm) await (channel as ConfirmChannel).waitForConfirms().catch(() => undefined);
+        await channel.close().catch(() => undefined);
+      },
+    };
+  }
+
+  async createConsumer(spec: ConsumerSpec, onMessage: MessageHandler): Promise<Consumer> {
+    const connection = this.requireConnection();
+    const layout = this.requireLayout();
+    const { delivery, prefetch, multiAck } = this.options.settings;
+    const channel = await connection.createChannel();
+    const noAck = delivery === 'noack';
+    if (!noAck) await channel.prefetch(prefetch, false);
+    let unacked = 0;
+    let lastUnacked: ConsumeMessage | undefined;
+    const flushAcks = (): void => {
+      if (lastUnacked) {
+        channel.ack(lastUnacked, true);
+        lastUnacked = undefined;
+        unacked = 0;
+      }
+    };
+    // A partial multi-ack batch must not sit unacked forever when traffic stops.
+    const ackTimer = noAck ? undefined : setInterval(flushAcks, 50);
+    const consumerTags: string[] = [];
+    for (const partition of spec.partitions) {
+      const queue = layout.queues[spec.subscription]?.[partition];
+      if (queue === undefined) throw new Error(`no queue for subscription ${spec.subscription} partition ${partition}`);
+      const { consumerTag } = await channel.consume(
+        queue,
+        (message) => {
+          if (message === null) return;
+          onMessage(message.content);
+          if (!noAck) {
+            lastUnacked = message;
+            if (++unacked >= multiAck) flushAcks();
+          }
+        },
+        { noAck },
+      );
+      consumerTags.push(consumerTag);
+    }
+    return {
+      close: async () => {
+        if (ackTimer) clearInterval(ackTimer);
+        for (const tag of consumerTags) await channel.cancel(tag).catch(() => undefined);
+        try {
+          flushAcks();
+        } catch {
+          // channel already gone: nothing left to ack
+        }
+        await channel.close().catch(() => undefined);
+      },
+    };
+  }
+
+  async waitUntilConsumersReady(): Promise<void> {
+    // basic.consume-ok means the consumer is attached; nothing more to wait for.
+  }
+
+  async teardown(): Promise<void> {
+    const layout = this.layout;
+    if (!layout || !this.connection) return;
+    let channel = await this.connection.createChannel();
+    const attempt = async (action: (ch: Channel) => Promise<unknown>): Promise<void> => {
+      try {
+        await action(channel);
+      } catch {
+        // A failed delete closes the channel; open a new one and go on with the rest.
+        channel = await (this.connection as ChannelModel).createChannel();
+      }
+    };
+    for (const row of layout.queues) {
+      for (const queue of row) await attempt((ch) => ch.deleteQueue(queue));
+    }
+    if (layout.exchange !== '') await attempt((ch) => ch.deleteExchange(layout.exchange));
+    await channel.close().catch(() => undefined);
+    this.layout = undefined;
+  }
+
+  async info(): Promise<DriverInfo> {
+    const connection = this.requireConnection();
+    const server = (connection as unknown as { connection: { serverProperties?: Record<string, unknown> } }).connection
+      .serverProperties;
+    const settings = this.options.settings;
+    const layout = this.layout;
+    return {
+      broker: String(server?.product ?? 'RabbitMQ'),
+      brokerVersion: String(server?.version ?? 'unknown'),
+      client: { name: 'amqplib', version: amqplibVersion },
+      url: redactUrl(this.options.url),
+      settings: {
+        protocol: 'AMQP 0-9-1',
+        noAck: settings.delivery === 'noack',
+        publisherConfirms: settings.confirm,
+        persistent: settings.persistent,
+        queueDurable: settings.persistent,
+        ...(settings.delivery === 'ack' ? { prefetch: settings.prefetch, multiAck: settings.multiAck } : {}),
+      },
+      mapping: layout
+        ? layout.exchange === ''
+          ? `default exchange -> queue ${layout.queues[0]?.[0] ?? ''}`
+          : `${layout.exchangeType} exchange ${layout.exchange} -> ${layout.queues.flat().length} queue(s)`
+        : 'not set up',
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    await this.connection?.close().catch(() => undefined);
+    this.connection = undefined;
+  }
+
+  private requireLayout(): RabbitLayout {
+    if (!this.layout) throw new Error('RabbitDriver: setup() first');
+    return this.layout;
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * The driver contract (DESIGN.md). A driver knows its broker and nothing about timing:
+ * the harness owns clocks, rates and histograms.
+ */
+
+/** How messages are delivered; each driver maps this onto its broker's features. */
+export type DeliveryMode = 'noack' | 'ack';
+
+export type KafkaAcks = 0 | 1 | -1;
+
+/** What the driver needs to know to map a scenario onto its broker. */
+export interface DriverSettings {
+  delivery: DeliveryMode;
+  /** RabbitMQ: wait for publisher confirms before `send` resolves. */
+  confirm: boolean;
+  /** RabbitMQ: durable queues + persistent messages; Kafka: ignored (always on disk). */
+  persistent: boolean;
+  /** RabbitMQ: consumer prefetch (ack mode). */
+  prefetch: number;
+  /** RabbitMQ: ack every N messages with multiple=true (ack mode). */
+  multiAck: number;
+  /** Kafka producer acks: 0, 1 or -1 (all). */
+  kafkaAcks: KafkaAcks;
+  /** Kafka: how long the driver's batcher waits for more messages before a produce request (ms). */
+  lingerMs: number;
+  /** Kafka: most messages per produce request. */
+  batchSize: number;
+}
+
+/**
+ * A named stream of messages with P partitions and K independent subscriptions.
+ * Every subscription receives every message; within a subscription, partition p is read by one consumer.
+ */
+export interface Topology {
+  /** Unique per run; every broker object is named under it, so teardown removes exactly what setup made. */
+  prefix: string;
+  /** The scenario's own name for the stream (e.g. "hello"). */
+  stream: string;
+  partitions: number;
+  subscriptions: number;
+}
+
+export interface Producer {
+  /** True when `send` resolves on a broker acknowledgement (so publish latency means something). */
+  readonly brokerAcks: boolean;
+  /**
+   * Resolves when the broker has taken the message under the configured guarantee
+   * (publisher confirm / Kafka acks); without one, when the client has written it.
+   */
+  send(payload: Buffer, key?: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface ConsumerSpec {
+  /** 0..subscriptions-1 */
+  subscription: number;
+  /** Which partitions this consumer reads, when the broker lets the client choose (RabbitMQ, memory). */
+  partitions: readonly number[];
+  /** The number of consumers sharing this subscription (Kafka: group members). */
+  groupSize: number;
+}
+
+export type MessageHandler = (payload: Buffer) => void;
+
+export interface Consumer {
+  close(): Promise<void>;
+}
+
+export interface ClientInfo {
+  name: string;
+  version: string;
+}
+
+export interface DriverInfo {
+  broker: string;
+  brokerVersion: string;
+  client: ClientInfo;
+  /** URL with credentials removed. */
+  url: string;
+  /** The settings the driver really used, including what it chose on its own. */
+  settings: Record<string, string | number | boolean>;
+  /** How each topology element was mapped onto the broker, for the result and `bench list --verbose`. */
+  mapping: string;
+}
+
+export interface Driver {
+  readonly name: string;
+  /** Connects within a bounded time; throws BrokerUnreachableError if the broker does not answer. */
+  connect(): Promise<void>;
+  setup(topology: Topology): Promise<void>;
+  createProducer(producerId: number): Promise<Producer>;
+  /** Resolves once the consumer is subscribed and will see every message sent after this point. */
+  createConsumer(spec: ConsumerSpec, onMessage: MessageHandler): Promise<Consumer>;
+  /** Waits until every consumer created so far is attached to its partitions (Kafka group join). */
+  waitUntilConsumersReady(timeoutMs: number): Promise<void>;
+  /** Removes exactly what setup made. Safe to call twice or after a failed setup. */
+  teardown(): Promise<void>;
+  info(): Promise<DriverInfo>;
+  /** Closes connections; producers and consumers must be closed before. */
+  close(): Promise<void>;
+  /** Called once if the connection to the broker is lost mid-run. */
+  onFatal(listener: (error: Error) => void): void;
+}
+
+export interface DriverOptions {
+  url: string;
+  settings: DriverSettings;
+  connectTimeoutMs: number;
+  /** The broker version when mqbench knows it from elsewhere (it started the broker itself). */
+  brokerVersion?: string;
+}

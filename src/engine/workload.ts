@@ -1,0 +1,154 @@
+import type { DeliveryMode, DriverSettings, KafkaAcks } from '../drivers/types.js';
+import { UsageError } from '../errors.js';
+import type { Scenario } from '../scenarios/index.js';
+import { parseDurationUs } from '../util/duration.js';
+import { headerSize } from './header.js';
+
+/** Everything a run needs, fully resolved: what is stored in the result as `workload`. */
+export interface Workload {
+  broker: string;
+  scenario: string;
+  stream: string;
+  durationUs: number;
+  warmupUs: number;
+  drainTimeoutUs: number;
+  /** bytes per message, header included */
+  messageSize: number;
+  /** msg/s for the whole run (open loop) or 'max' (closed loop) */
+  rate: number | 'max';
+  /** closed loop: messages sent but not yet received, over the whole run */
+  inflight: number;
+  producers: number;
+  /** consumers per subscription */
+  consumers: number;
+  partitions: number;
+  subscriptions: number;
+  /** a fixed message count instead of a timed window (hello-world) */
+  messages: number | null;
+  keyed: boolean;
+  driver: DriverSettings;
+}
+
+/** What a user may override, from flags or a workload file; strings are parsed here. */
+export interface WorkloadOverrides {
+  duration?: string | number;
+  warmup?: string | number;
+  drainTimeout?: string | number;
+  size?: number;
+  rate?: string | number;
+  inflight?: number;
+  producers?: number;
+  consumers?: number;
+  partitions?: number;
+  subscriptions?: number;
+  messages?: number;
+  delivery?: string;
+  confirm?: boolean;
+  persistent?: boolean;
+  prefetch?: number;
+  multiAck?: number;
+  kafkaAcks?: string | number;
+  linger?: number;
+  batchSize?: number;
+}
+
+export const workloadDefaults = {
+  duration: '10s',
+  warmup: '2s',
+  drainTimeout: '5s',
+  size: 100,
+  rate: 'max',
+  inflight: 1000,
+  prefetch: 1000,
+  multiAck: 100,
+  lingerMs: 0,
+  batchSize: 1000,
+} as const;
+
+function positiveInteger(value: unknown, what: string): number {
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0) {
+    throw new UsageError(`${what}: must be a whole number greater than zero, got "${String(value)}"`);
+  }
+  return n;
+}
+
+function nonNegativeInteger(value: unknown, what: string): number {
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) {
+    throw new UsageError(`${what}: must be a whole number of zero or more, got "${String(value)}"`);
+  }
+  return n;
+}
+
+export function parseRate(value: string | number): number | 'max' {
+  if (String(value).trim().toLowerCase() === 'max') return 'max';
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--rate: must be a number of messages per second greater than zero or "max", got "${String(value)}"`);
+  return n;
+}
+
+export function parseKafkaAcks(value: string | number): KafkaAcks {
+  const text = String(value).trim().toLowerCase();
+  if (text === 'all' || text === '-1') return -1;
+  if (text === '0') return 0;
+  if (text === '1') return 1;
+  throw new UsageError(`--kafka-acks: must be 0, 1 or all, got "${String(value)}"`);
+}
+
+function parseDelivery(value: string): DeliveryMode {
+  if (value === 'noack' || value === 'ack') return value;
+  throw new UsageError(`--delivery: must be noack or ack, got "${value}"`);
+}
+
+export function resolveWorkload(broker: string, scenario: Scenario, overrides: WorkloadOverrides): Workload {
+  const fixedCount = overrides.messages !== undefined ? positiveInteger(overrides.messages, '--messages') : (scenario.messages ?? null);
+  const delivery = overrides.delivery !== undefined ? parseDelivery(overrides.delivery) : scenario.delivery;
+  const ackDefaults = delivery === 'ack';
+  const messageSize = positiveInteger(overrides.size ?? workloadDefaults.size, '--size');
+  if (messageSize < headerSize) {
+    throw new UsageError(`--size: must be at least ${headerSize} bytes (the mqbench header), got ${messageSize}`);
+  }
+  const partitions = positiveInteger(overrides.partitions ?? scenario.partitions, '--partitions');
+  const prefetch = positiveInteger(overrides.prefetch ?? workloadDefaults.prefetch, '--prefetch');
+  const multiAck = positiveInteger(overrides.multiAck ?? workloadDefaults.multiAck, '--multi-ack');
+  if (ackDefaults && multiAck > prefetch) {
+    throw new UsageError(`--multi-ack (${multiAck}) must not exceed --prefetch (${prefetch}): the consumer would stall`);
+  }
+  const driver: DriverSettings = {
+    delivery,
+    confirm: overrides.confirm ?? scenario.driver.confirm ?? ackDefaults,
+    persistent: overrides.persistent ?? scenario.driver.persistent ?? false,
+    prefetch,
+    multiAck,
+    kafkaAcks:
+      overrides.kafkaAcks !== undefined ? parseKafkaAcks(overrides.kafkaAcks) : (scenario.driver.kafkaAcks ?? (ackDefaults ? -1 : 1)),
+    lingerMs: nonNegativeInteger(overrides.linger ?? workloadDefaults.lingerMs, '--linger'),
+    batchSize: positiveInteger(overrides.batchSize ?? workloadDefaults.batchSize, '--batch-size'),
+  };
+  if (delivery === 'ack' && driver.kafkaAcks === 0) {
+    throw new UsageError('--kafka-acks 0 contradicts the ack (at-least-once) delivery mode');
+  }
+  return {
+    broker,
+    scenario: scenario.name,
+    stream: scenario.stream,
+    durationUs: parseDurationUs(overrides.duration ?? workloadDefaults.duration, '--duration'),
+    warmupUs: fixedCount !== null ? 0 : parseDurationUs(overrides.warmup ?? workloadDefaults.warmup, '--warmup', true),
+    drainTimeoutUs: parseDurationUs(overrides.drainTimeout ?? workloadDefaults.drainTimeout, '--drain-timeout'),
+    messageSize: fixedCount !== null && overrides.size === undefined ? headerSize + helloText.length : messageSize,
+    rate: parseRate(overrides.rate ?? workloadDefaults.rate),
+    inflight: positiveInteger(overrides.inflight ?? workloadDefaults.inflight, '--inflight'),
+    producers: positiveInteger(overrides.producers ?? scenario.producers, '--producers'),
+    // partitioned load: one consumer per partition unless told otherwise
+    consumers: positiveInteger(overrides.consumers ?? (scenario.keyed ? partitions : scenario.consumers), '--consumers'),
+    partitions,
+    subscriptions: positiveInteger(overrides.subscriptions ?? scenario.subscriptions, '--subscriptions'),
+    messages: fixedCount,
+    keyed: scenario.keyed || partitions > 1,
+    driver,
+  };
+}
+
+/** The tutorial's message; hello-world payloads carry it after the header. */
+export const helloText = 'Hello World!';

@@ -1,0 +1,38 @@
+/** Exit codes shared by every command (DESIGN.md, CLI conventions). */
+export const ExitCode = {
+  ok: 0,
+  checkFailed: 1,
+  usage: 2,
+  brokerUnreachable: 3,
+  aborted: 4,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** An error whose message is meant for the user as-is: one line, no stack trace. */
+export class MqbenchError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: ExitCode,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class UsageError extends MqbenchError {
+  constructor(message: string) {
+    super(message, ExitCode.usage);
+  }
+}
+
+export class BrokerUnreachableError extends MqbenchError {
+  constructor(message: string) {
+    super(message, ExitCode.brokerUnreachable);
+  }
+}
+
+export class RunAbortedError extends MqbenchError {
+  constructor(message: string) {
+    super(message, ExitCode.aborted);
+  }
+}

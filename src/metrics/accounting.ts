@@ -1,0 +1,159 @@
+/**
+ * Message accounting per (subscription, producer) stream: what arrived, what arrived twice,
+ * what arrived behind a later message. Memory is bounded: a contiguous floor plus the set of
+ * sequence numbers seen above it, capped; see `maxPending`.
+ */
+export interface StreamCounts {
+  received: number;
+  duplicated: number;
+  reordered: number;
+}
+
+export interface StreamAccount extends StreamCounts {
+  subscription: number;
+  producer: number;
+  expected: number;
+  lost: number;
+}
+
+export interface AccountingTotals {
+  expected: number;
+  received: number;
+  lost: number;
+  duplicated: number;
+  reordered: number;
+}
+
+/** Tracks one (subscription, producer) stream of sequence numbers starting at `firstSeq`. */
+export class SequenceTracker {
+  /** every seq below this one has been seen */
+  private floor: number;
+  private readonly above = new Set<number>();
+  private maxSeen = -1;
+  received = 0;
+  duplicated = 0;
+  reordered = 0;
+
+  constructor(
+    firstSeq: number,
+    /** Past this many out-of-order entries the oldest gap is given up (counted lost unless it arrives). */
+    private readonly maxPending = 1_000_000,
+  ) {
+    this.floor = firstSeq;
+  }
+
+  /** Returns false for a duplicate. */
+  record(seq: number): boolean {
+    if (seq < this.floor || this.above.has(seq)) {
+      this.duplicated++;
+      return false;
+    }
+    this.received++;
+    if (seq < this.maxSeen) this.reordered++;
+    else this.maxSeen = seq;
+    if (seq === this.floor) {
+      this.floor++;
+      while (this.above.delete(this.floor)) this.floor++;
+    } else {
+      this.above.add(seq);
+      if (this.above.size > this.maxPending) this.giveUpOldestGap();
+    }
+    return true;
+  }
+
+  private giveUpOldestGap(): void {
+    let lowest = Number.POSITIVE_INFINITY;
+    for (const seq of this.above) if (seq < lowest) lowest = seq;
+    this.floor = lowest;
+    while (this.above.delete(this.floor)) this.floor++;
+  }
+
+  counts(): StreamCounts {
+    return { received: this.received, duplicated: this.duplicated, reordered: this.reordered };
+  }
+}
+
+/** Per-stream trackers for the messages a run measures (the header's "measured" flag). */
+export class Accounting {
+  private readonly streams = new Map<string, { subscription: number; producer: number; tracker: SequenceTracker }>();
+  private readonly uniqueBySubscription = new Map<number, number>();
+
+  constructor(private readonly firstSeqOf: (producer: number) => number = () => 0) {}
+
+  /** Returns false for a duplicate. */
+  record(subscription: number, producer: number, seq: number): boolean {
+    const key = `${subscription}:${producer}`;
+    let stream = this.streams.get(key);
+    if (!stream) {
+      stream = { subscription, producer, tracker: new SequenceTracker(this.firstSeqOf(producer)) };
+      this.streams.set(key, stream);
+    }
+    const isNew = stream.tracker.record(seq);
+    if (isNew) this.uniqueBySubscription.set(subscription, (this.uniqueBySubscription.get(subscription) ?? 0) + 1);
+    return isNew;
+  }
+
+  /** Received unique messages in one subscription, summed over producers. */
+  receivedIn(subscription: number): number {
+    return this.uniqueBySubscription.get(subscription) ?? 0;
+  }
+
+  snapshot(): { subscription: number; producer: number; counts: StreamCounts }[] {
+    return [...this.streams.values()].map((s) => ({
+      subscription: s.subscription,
+      producer: s.producer,
+      counts: s.tracker.counts(),
+    }));
+  }
+}
+
+/**
+ * Joins what producers say they sent with what each subscription received.
+ * `expectedByProducer`: messages each producer sent successfully in the measured window.
+ */
+export function settleAccounts(
+  expectedByProducer: ReadonlyMap<number, number>,
+  subscriptions: number,
+  received: readonly { subscription: number; producer: number; counts: StreamCounts }[],
+): StreamAccount[] {
+  const merged = new Map<string, StreamAccount>();
+  const keyOf = (s: number, p: number) => `${s}:${p}`;
+  for (let subscription = 0; subscription < subscriptions; subscription++) {
+    for (const [producer, expected] of expectedByProducer) {
+      merged.set(keyOf(subscription, producer), {
+        subscription,
+        producer,
+        expected,
+        received: 0,
+        duplicated: 0,
+        reordered: 0,
+        lost: 0,
+      });
+    }
+  }
+  for (const item of received) {
+    const key = keyOf(item.subscription, item.producer);
+    const account =
+      merged.get(key) ??
+      ({ subscription: item.subscription, producer: item.producer, expected: 0, received: 0, duplicated: 0, reordered: 0, lost: 0 } satisfies StreamAccount);
+    account.received += item.counts.received;
+    account.duplicated += item.counts.duplicated;
+    account.reordered += item.counts.reordered;
+    merged.set(key, account);
+  }
+  for (const account of merged.values()) account.lost = Math.max(0, account.expected - account.received);
+  return [...merged.values()].sort((a, b) => a.subscription - b.subscription || a.producer - b.producer);
+}
+
+export function totals(accounts: readonly StreamAccount[]): AccountingTotals {
+  return accounts.reduce(
+    (sum, a) => ({
+      expected: sum.expected + a.expected,
+      received: sum.received + a.received,
+      lost: sum.lost + a.lost,
+      duplicated: sum.duplicated + a.duplicated,
+      reordered: sum.reordered + a.reordered,
+    }),
+    { expected: 0, received: 0, lost: 0, duplicated: 0, reordered: 0 },
+  );
+}

@@ -1,0 +1,76 @@
+import * as hdr from 'hdr-histogram-js';
+
+/**
+ * The one place histograms are configured (as autocannon's histUtil): WebAssembly, auto-resize,
+ * 3 significant digits, values in integer microseconds.
+ */
+const significantDigits = 3;
+let wasmReady: Promise<void> | undefined;
+
+export function initHistograms(): Promise<void> {
+  wasmReady ??= hdr.initWebAssembly();
+  return wasmReady;
+}
+
+export type Histogram = hdr.Histogram;
+
+export function createHistogram(): Histogram {
+  return hdr.build({
+    useWebAssembly: true,
+    autoResize: true,
+    numberOfSignificantValueDigits: significantDigits,
+    lowestDiscernibleValue: 1,
+    bitBucketSize: 'packed',
+  });
+}
+
+export function encodeHistogram(histogram: Histogram): string {
+  return hdr.encodeIntoCompressedBase64(histogram);
+}
+
+export function decodeHistogram(encoded: string): Histogram {
+  return hdr.decodeFromCompressedBase64(encoded, 'packed', true);
+}
+
+/** Exact merge of encoded histograms (from workers or repeats) into a new one; inputs untouched. */
+export function mergeEncoded(encoded: readonly string[]): Histogram {
+  const merged = createHistogram();
+  for (const item of encoded) {
+    const part = decodeHistogram(item);
+    merged.add(part);
+    part.destroy();
+  }
+  return merged;
+}
+
+export interface LatencySummary {
+  count: number;
+  min: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  p9999: number;
+  max: number;
+  /** compressed base64 HdrHistogram V2 encoding: merge runs and workers exactly */
+  hdr: string;
+}
+
+/** Summary statistics of a histogram; all values are integer microseconds (mean rounded). */
+export function summarize(histogram: Histogram): LatencySummary {
+  const count = histogram.totalCount;
+  const empty = count === 0;
+  return {
+    count,
+    min: empty ? 0 : histogram.getValueAtPercentile(0),
+    mean: empty ? 0 : Math.round(histogram.mean),
+    p50: histogram.getValueAtPercentile(50),
+    p90: histogram.getValueAtPercentile(90),
+    p99: histogram.getValueAtPercentile(99),
+    p999: histogram.getValueAtPercentile(99.9),
+    p9999: histogram.getValueAtPercentile(99.99),
+    max: histogram.maxValue,
+    hdr: encodeHistogram(histogram),
+  };
+}

@@ -1,0 +1,184 @@
+import { execFile, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, openSync, closeSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { BrokerUnreachableError } from '../errors.js';
+import { sleepMs } from '../util/clock.js';
+import { repoRoot, stateRoot } from '../util/paths.js';
+import { isPidAlive, portAnswers } from './probe.js';
+
+const execFileAsync = promisify(execFile);
+
+export const localKafkaHost = '127.0.0.1';
+export const localKafkaPort = 9092;
+const controllerPort = 9093;
+export const localKafkaUrl = `${localKafkaHost}:${localKafkaPort}`;
+
+const pomPath = join(repoRoot, 'brokers', 'kafka', 'pom.xml');
+const libDir = join(repoRoot, 'brokers', 'kafka', 'lib');
+const log4jConfig = join(repoRoot, 'brokers', 'kafka', 'log4j2.properties');
+const kafkaHome = join(stateRoot, 'kafka');
+const dataDir = join(kafkaHome, 'data');
+const configPath = join(kafkaHome, 'server.properties');
+const statePath = join(kafkaHome, 'state.json');
+const logPath = join(kafkaHome, 'broker.log');
+
+export interface LocalKafkaState {
+  pid: number;
+  version: string;
+  url: string;
+  startedAt: string;
+}
+
+export interface KafkaStatus {
+  reachable: boolean;
+  /** present when mqbench started the broker that is running */
+  ours: LocalKafkaState | undefined;
+}
+
+/** The Kafka version of the fetched jars (kafka_2.13-<version>.jar), if fetched. */
+export async function fetchedKafkaVersion(): Promise<string | undefined> {
+  const names = await readdir(libDir).catch(() => [] as string[]);
+  for (const name of names) {
+    const match = /^kafka_2\.13-(.+)\.jar$/.exec(name);
+    if (match?.[1]) return match[1];
+  }
+  return undefined;
+}
+
+/** Fetches Kafka's jars from Maven Central through the pom in brokers/kafka (a no-op when present). */
+export async function fetchKafkaJars(log: (line: string) => void): Promise<string> {
+  const existing = await fetchedKafkaVersion();
+  if (existing) return existing;
+  log(`fetching Apache Kafka jars from Maven Central (mvn -f ${pomPath}) ...`);
+  try {
+    await execFileAsync('mvn', ['-q', '-B', '-f', pomPath, 'dependency:copy-dependencies'], {
+      cwd: repoRoot,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'mvn is not installed' : 'mvn failed';
+    throw new BrokerUnreachableError(`cannot fetch Kafka's jars: ${reason} (run \`mvn -f brokers/kafka/pom.xml dependency:copy-dependencies\` to see why)`);
+  }
+  const version = await fetchedKafkaVersion();
+  if (!version) throw new BrokerUnreachableError(`mvn ran but no kafka_2.13 jar is in ${libDir}`);
+  return version;
+}
+
+async function readState(): Promise<LocalKafkaState | undefined> {
+  try {
+    const state = JSON.parse(await readFile(statePath, 'utf8')) as LocalKafkaState;
+    return isPidAlive(state.pid) ? state : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function localKafkaStatus(): Promise<KafkaStatus> {
+  return { reachable: await portAnswers(localKafkaHost, localKafkaPort), ours: await readState() };
+}
+
+function serverProperties(): string {
+  return [
+    '# written by mqbench: a single-node KRaft broker for benchmarks on this host',
+    'process.roles=broker,controller',
+    'node.id=1',
+    `controller.quorum.voters=1@${localKafkaHost}:${controllerPort}`,
+    `listeners=PLAINTEXT://${localKafkaHost}:${localKafkaPort},CONTROLLER://${localKafkaHost}:${controllerPort}`,
+    `advertised.listeners=PLAINTEXT://${localKafkaHost}:${localKafkaPort}`,
+    'controller.listener.names=CONTROLLER',
+    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'inter.broker.listener.name=PLAINTEXT',
+    `log.dirs=${dataDir}`,
+    'num.partitions=1',
+    'offsets.topic.replication.factor=1',
+    'offsets.topic.num.partitions=8',
+    'transaction.state.log.replication.factor=1',
+    'transaction.state.log.min.isr=1',
+    'group.initial.rebalance.delay.ms=0',
+    'auto.create.topics.enable=false',
+    'delete.topic.enable=true',
+    '',
+  ].join('\n');
+}
+
+function javaArgs(mainClass: string, args: string[]): string[] {
+  return [
+    '-Xms256m',
+    '-Xmx1g',
+    '-XX:+UseG1GC',
+    `-Dlog4j2.configurationFile=${log4jConfig}`,
+    '-cp',
+    `${libDir}/*`,
+    mainClass,
+    ...args,
+  ];
+}
+
+/**
+ * Starts a local single-node KRaft broker unless one answers already. Returns its state;
+ * `ours` is false when something else is listening on 9092 (we never touch that one).
+ */
+export async function startLocalKafka(log: (line: string) => void): Promise<{ state: LocalKafkaState | undefined; started: boolean }> {
+  const status = await localKafkaStatus();
+  if (status.reachable) return { state: status.ours, started: false };
+  const version = await fetchKafkaJars(log);
+  await mkdir(kafkaHome, { recursive: true });
+  await writeFile(configPath, serverProperties());
+  if (!existsSync(join(dataDir, 'meta.properties'))) {
+    await rm(dataDir, { recursive: true, force: true });
+    try {
+      await execFileAsync('java', javaArgs('kafka.tools.StorageTool', ['format', '-t', randomUUID().replace(/-/g, '').slice(0, 22), '-c', configPath]), {
+        cwd: kafkaHome,
+      });
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'java is not installed' : String((error as Error).message).split('\n')[0];
+      throw new BrokerUnreachableError(`cannot format the local Kafka data folder: ${reason}`);
+    }
+  }
+  log(`starting Apache Kafka ${version} (KRaft, single node) on ${localKafkaUrl}; logs in ${logPath}`);
+  const logFd = openSync(logPath, 'a');
+  const child = spawn('java', javaArgs('kafka.Kafka', [configPath]), {
+    cwd: kafkaHome,
+    detached: true,
+    stdio: ['ignore', logFd, logFd],
+  });
+  closeSync(logFd);
+  child.unref();
+  const pid = child.pid;
+  if (pid === undefined) throw new BrokerUnreachableError('cannot start java for the local Kafka broker');
+  const state: LocalKafkaState = { pid, version, url: localKafkaUrl, startedAt: new Date().toISOString() };
+  await writeFile(statePath, `${JSON.stringify(state, null, 2)}\n`);
+  const deadline = Date.now() + 90_000;
+  while (!(await portAnswers(localKafkaHost, localKafkaPort, 500))) {
+    if (!isPidAlive(pid)) {
+      await rm(statePath, { force: true });
+      throw new BrokerUnreachableError(`the local Kafka broker exited during start-up; see ${logPath}`);
+    }
+    if (Date.now() > deadline) throw new BrokerUnreachableError(`the local Kafka broker did not open ${localKafkaUrl} within 90 s; see ${logPath}`);
+    await sleepMs(250);
+  }
+  return { state, started: true };
+}
+
+/** Stops the broker mqbench started (never another one) and removes its data. */
+export async function stopLocalKafka(): Promise<LocalKafkaState | undefined> {
+  const state = await readState();
+  if (state) {
+    process.kill(state.pid, 'SIGTERM');
+    const deadline = Date.now() + 30_000;
+    while (isPidAlive(state.pid) && Date.now() < deadline) await sleepMs(200);
+    if (isPidAlive(state.pid)) process.kill(state.pid, 'SIGKILL');
+    while (isPidAlive(state.pid)) await sleepMs(100);
+  }
+  await rm(kafkaHome, { recursive: true, force: true });
+  return state;
+}
+
+/** The version of the broker at `url` when mqbench started it; undefined otherwise. */
+export async function knownLocalKafkaVersion(url: string): Promise<string | undefined> {
+  const state = await readState();
+  return state && url.replace(/^kafka:\/\//, '') === state.url ? state.version : undefined;
+}

@@ -1,0 +1,62 @@
+import Table from 'cli-table3';
+import type { LatencySummary } from '../metrics/histogram.js';
+import type { RunResult } from '../results/types.js';
+import { formatCount, formatLatencyUs, formatMb, formatRate, formatSeconds } from './format.js';
+
+function loopLabel(result: RunResult): string {
+  const w = result.workload;
+  if (w.messages !== null) return `${w.messages} message(s)`;
+  return w.rate === 'max' ? `closed loop, ${formatCount(w.inflight)} in flight` : `open loop at ${formatCount(w.rate)} msg/s`;
+}
+
+function latencyRow(name: string, s: LatencySummary): string[] {
+  if (s.count === 0) return [name, '-', '-', '-', '-', '-', '0'];
+  return [name, formatLatencyUs(s.p50), formatLatencyUs(s.p90), formatLatencyUs(s.p99), formatLatencyUs(s.p999), formatLatencyUs(s.max), formatCount(s.count)];
+}
+
+/** The human summary of one run, printed on stdout. Pure: result in, text out. */
+export function renderSummary(result: RunResult): string {
+  const w = result.workload;
+  const lines: string[] = [];
+  const window = w.messages !== null ? '' : `, ${formatSeconds(w.durationUs)} measured after ${formatSeconds(w.warmupUs)} warmup`;
+  lines.push(`mqbench ${result.id}: ${w.broker} / ${w.scenario} (${loopLabel(result)}${window}, ${w.messageSize} B messages)`);
+  lines.push(
+    `broker: ${result.broker.name} ${result.broker.version} at ${result.broker.url} via ${result.broker.client.name} ${result.broker.client.version}`,
+  );
+  lines.push(`mapping: ${result.broker.mapping}`);
+  if (result.status !== 'completed') lines.push(`STATUS: ${result.status.toUpperCase()}: ${result.error}`);
+  lines.push(
+    `throughput: sent ${formatRate(result.throughput.sentPerSec)}, received ${formatRate(result.throughput.receivedPerSec)}, ${formatMb(result.throughput.mbPerSec)}`,
+  );
+  const table = new Table({
+    head: ['latency', 'p50', 'p90', 'p99', 'p99.9', 'max', 'count'],
+    style: { head: [], border: [] },
+  });
+  const e2eName = result.loop === 'closed-loop' ? 'end-to-end (closed loop)' : 'end-to-end (corrected)';
+  table.push(latencyRow(e2eName, result.latencyUs.endToEnd));
+  if (result.loop === 'open-loop') {
+    table.push(latencyRow('end-to-end (uncorrected)', result.latencyUs.endToEndUncorrected));
+    table.push(latencyRow('send delay', result.latencyUs.sendDelay));
+  }
+  table.push(latencyRow('publish (to broker ack)', result.latencyUs.publish));
+  lines.push(table.toString());
+  const c = result.counts;
+  lines.push(
+    `messages: sent ${formatCount(c.sent)}, received ${formatCount(c.received)} of ${formatCount(c.expected)} expected, ` +
+      `lost ${formatCount(c.lost)}, duplicated ${formatCount(c.duplicated)}, reordered ${formatCount(c.reordered)}, send errors ${formatCount(c.sendErrors)}`,
+  );
+  if (w.subscriptions > 1 || w.partitions > 1) {
+    const bySubscription = new Map<number, { expected: number; received: number; lost: number }>();
+    for (const a of result.accounting) {
+      const s = bySubscription.get(a.subscription) ?? { expected: 0, received: 0, lost: 0 };
+      s.expected += a.expected;
+      s.received += a.received;
+      s.lost += a.lost;
+      bySubscription.set(a.subscription, s);
+    }
+    for (const [subscription, s] of bySubscription) {
+      lines.push(`  subscription ${subscription}: received ${formatCount(s.received)} of ${formatCount(s.expected)}, lost ${formatCount(s.lost)}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -110,6 +110,11 @@ export class MemoryDriver implements Driver {
     this.topology = undefined;
   }
 
+  /** Whether the in-process broker holds the topology set up under `prefix`. */
+  holds(prefix: string): boolean {
+    return this.topology?.prefix === prefix;
+  }
+
   /** What the in-process broker still holds (nothing after teardown). */
   heldMessages(): number {
     return this.partitions.flat().reduce((sum, state) => sum + state.backlog.length, 0) + this.outbox.length;

@@ -70,7 +70,8 @@ export function summarize(histogram: Histogram): LatencySummary {
     p99: histogram.getValueAtPercentile(99),
     p999: histogram.getValueAtPercentile(99.9),
     p9999: histogram.getValueAtPercentile(99.99),
-    max: histogram.maxValue,
+    // percentile 100, not maxValue: it is what a decoded (merged) histogram reports too
+    max: histogram.getValueAtPercentile(100),
     hdr: encodeHistogram(histogram),
   };
 }

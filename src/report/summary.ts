@@ -38,8 +38,9 @@ export function renderSummary(result: RunResult): string {
     table.push(latencyRow('end-to-end (uncorrected)', result.latencyUs.endToEndUncorrected));
     table.push(latencyRow('send delay', result.latencyUs.sendDelay));
   }
-  table.push(latencyRow('publish (to broker ack)', result.latencyUs.publish));
+  if (result.latencyUs.publish.count > 0) table.push(latencyRow('publish (to broker ack)', result.latencyUs.publish));
   lines.push(table.toString());
+  if (result.latencyUs.publish.count === 0 && result.counts.sent > 0) lines.push('publish latency: none (no broker acknowledgement in this mode)');
   const c = result.counts;
   lines.push(
     `messages: sent ${formatCount(c.sent)}, received ${formatCount(c.received)} of ${formatCount(c.expected)} expected, ` +

@@ -1,0 +1,54 @@
+import { describe, expect, test } from 'vitest';
+import { Accounting, SequenceTracker, settleAccounts, totals } from '../../src/metrics/accounting.js';
+
+describe('SequenceTracker', () => {
+  test('in-order stream: everything received, nothing else', () => {
+    const t = new SequenceTracker(0);
+    for (let i = 0; i < 100; i++) expect(t.record(i)).toBe(true);
+    expect(t.counts()).toEqual({ received: 100, duplicated: 0, reordered: 0 });
+  });
+
+  test('duplicates are counted once each and not received twice', () => {
+    const t = new SequenceTracker(0);
+    [0, 1, 1, 2, 0, 2, 2].forEach((s) => t.record(s));
+    expect(t.counts()).toEqual({ received: 3, duplicated: 4, reordered: 0 });
+  });
+
+  test('a message behind a later one is reordered; a gap alone is not', () => {
+    const t = new SequenceTracker(0);
+    [0, 2, 1, 3, 5, 4].forEach((s) => t.record(s));
+    expect(t.counts()).toEqual({ received: 6, duplicated: 0, reordered: 2 });
+  });
+
+  test('a duplicate of an out-of-order message is still a duplicate', () => {
+    const t = new SequenceTracker(0);
+    [0, 3, 3, 1, 2, 3].forEach((s) => t.record(s));
+    expect(t.counts()).toEqual({ received: 4, duplicated: 2, reordered: 2 });
+  });
+
+  test('memory stays bounded past a permanent gap', () => {
+    const t = new SequenceTracker(0, 10);
+    // seq 0 never arrives
+    for (let i = 1; i <= 1000; i++) t.record(i);
+    expect(t.counts().received).toBe(1000);
+    expect((t as unknown as { above: Set<number> }).above.size).toBeLessThanOrEqual(10);
+  });
+});
+
+describe('settleAccounts', () => {
+  test('lost = expected - received per (subscription, producer); streams nobody received from are all lost', () => {
+    const accounting = new Accounting();
+    for (let seq = 0; seq < 10; seq++) accounting.record(0, 0, seq);
+    for (let seq = 0; seq < 7; seq++) accounting.record(0, 1, seq);
+    accounting.record(0, 1, 3); // duplicate
+    const accounts = settleAccounts(new Map([[0, 10], [1, 8]]), 2, accounting.snapshot());
+    expect(accounts).toEqual([
+      { subscription: 0, producer: 0, expected: 10, received: 10, duplicated: 0, reordered: 0, lost: 0 },
+      { subscription: 0, producer: 1, expected: 8, received: 7, duplicated: 1, reordered: 0, lost: 1 },
+      { subscription: 1, producer: 0, expected: 10, received: 0, duplicated: 0, reordered: 0, lost: 10 },
+      { subscription: 1, producer: 1, expected: 8, received: 0, duplicated: 0, reordered: 0, lost: 8 },
+    ]);
+    expect(totals(accounts)).toEqual({ expected: 36, received: 17, lost: 19, duplicated: 1, reordered: 0 });
+    expect(accounting.receivedIn(0)).toBe(17);
+  });
+});

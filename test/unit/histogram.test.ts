@@ -1,0 +1,55 @@
+import { beforeAll, describe, expect, test } from 'vitest';
+import { createHistogram, decodeHistogram, encodeHistogram, initHistograms, mergeEncoded, summarize } from '../../src/metrics/histogram.js';
+
+beforeAll(() => initHistograms());
+
+describe('histograms', () => {
+  test('percentiles of 1..10000 us within 3 significant digits', () => {
+    const h = createHistogram();
+    for (let v = 1; v <= 10_000; v++) h.recordValue(v);
+    const s = summarize(h);
+    expect(s.count).toBe(10_000);
+    expect(s.min).toBe(1);
+    // 3 significant digits: every value is within 0.1% of the truth
+    const near = (value: number, truth: number) => expect(Math.abs(value - truth)).toBeLessThanOrEqual(truth * 0.001);
+    near(s.p50, 5000);
+    near(s.p90, 9000);
+    near(s.p99, 9900);
+    near(s.max, 10_000);
+    h.destroy();
+  });
+
+  test('encode -> decode round-trips counts and percentiles', () => {
+    const h = createHistogram();
+    [5, 50, 500, 5000, 50_000].forEach((v) => h.recordValue(v));
+    const back = decodeHistogram(encodeHistogram(h));
+    expect(back.totalCount).toBe(5);
+    expect(back.getValueAtPercentile(50)).toBe(h.getValueAtPercentile(50));
+    expect(back.getValueAtPercentile(100)).toBe(h.getValueAtPercentile(100));
+    h.destroy();
+    back.destroy();
+  });
+
+  test('merging encoded histograms equals recording everything in one', () => {
+    const a = createHistogram();
+    const b = createHistogram();
+    const all = createHistogram();
+    for (let v = 1; v <= 1000; v++) {
+      a.recordValue(v);
+      all.recordValue(v);
+    }
+    for (let v = 100_000; v <= 100_500; v++) {
+      b.recordValue(v);
+      all.recordValue(v);
+    }
+    const merged = mergeEncoded([encodeHistogram(a), encodeHistogram(b)]);
+    expect(merged.totalCount).toBe(1501);
+    for (const p of [50, 90, 99, 99.9]) expect(merged.getValueAtPercentile(p)).toBe(all.getValueAtPercentile(p));
+    [a, b, all, merged].forEach((h) => h.destroy());
+  });
+
+  test('an empty histogram summarizes to zeros', () => {
+    const s = summarize(createHistogram());
+    expect([s.count, s.min, s.p99, s.max]).toEqual([0, 0, 0, 0]);
+  });
+});

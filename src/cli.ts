@@ -1,8 +1,10 @@
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { brokersCommand } from './commands/brokers.js';
+import { harnessCommand } from './commands/harness.js';
 import { renderList } from './commands/list.js';
-import { runCommand, type RunOptions } from './commands/run.js';
+import { runMany } from './commands/run.js';
+import { readWorkloadFile, workloadFileFields, type WorkloadFile } from './commands/workload-file.js';
 import { driverNames } from './drivers/index.js';
 import { ExitCode, MqbenchError } from './errors.js';
 import { scenarioNames } from './scenarios/index.js';
@@ -24,8 +26,11 @@ function fail(error: unknown): never {
 
 function runOptions(y: Argv) {
   return y
-    .option('broker', { type: 'string', demandOption: true, describe: `broker driver: ${driverNames.join(', ')}` })
-    .option('scenario', { type: 'string', demandOption: true, describe: `scenario: ${scenarioNames.join(', ')}` })
+    .option('broker', { type: 'string', describe: `broker driver(s), comma-separated to run the same workload on each: ${driverNames.join(', ')}` })
+    .option('scenario', { type: 'string', describe: `scenario: ${scenarioNames.join(', ')}` })
+    .option('workload', { type: 'string', describe: 'YAML file with the same fields as these flags (flags win)' })
+    .option('repeat', { type: 'number', describe: 'run the workload N times (each run its own result file)' })
+    .option('workers', { type: 'number', describe: 'spread producers and consumers over N processes (default 1)' })
     .option('duration', { type: 'string', describe: `measured window, e.g. 30s (default ${workloadDefaults.duration})` })
     .option('warmup', { type: 'string', describe: `excluded from every statistic (default ${workloadDefaults.warmup})` })
     .option('drain-timeout', { type: 'string', describe: `how long to wait for in-flight messages after producers stop (default ${workloadDefaults.drainTimeout})` })
@@ -63,37 +68,35 @@ async function main(): Promise<void> {
       'run a workload against a broker and write a result file',
       (y) => runOptions(y),
       async (argv) => {
-        const options: RunOptions = {
-          broker: argv.broker,
-          scenario: argv.scenario,
-          out: argv.out,
-          json: argv.json,
-          progress: argv.progress,
-          connectTimeout: argv['connect-timeout'],
-          ...(argv.duration !== undefined && { duration: argv.duration }),
-          ...(argv.warmup !== undefined && { warmup: argv.warmup }),
-          ...(argv['drain-timeout'] !== undefined && { drainTimeout: argv['drain-timeout'] }),
-          ...(argv.size !== undefined && { size: argv.size }),
-          ...(argv.rate !== undefined && { rate: argv.rate }),
-          ...(argv.inflight !== undefined && { inflight: argv.inflight }),
-          ...(argv.messages !== undefined && { messages: argv.messages }),
-          ...(argv.producers !== undefined && { producers: argv.producers }),
-          ...(argv.consumers !== undefined && { consumers: argv.consumers }),
-          ...(argv.partitions !== undefined && { partitions: argv.partitions }),
-          ...(argv.subscriptions !== undefined && { subscriptions: argv.subscriptions }),
-          ...(argv.delivery !== undefined && { delivery: argv.delivery }),
-          ...(argv.confirm !== undefined && { confirm: argv.confirm }),
-          ...(argv.persistent !== undefined && { persistent: argv.persistent }),
-          ...(argv.prefetch !== undefined && { prefetch: argv.prefetch }),
-          ...(argv['multi-ack'] !== undefined && { multiAck: argv['multi-ack'] }),
-          ...(argv['kafka-acks'] !== undefined && { kafkaAcks: argv['kafka-acks'] }),
-          ...(argv.linger !== undefined && { linger: argv.linger }),
-          ...(argv['batch-size'] !== undefined && { batchSize: argv['batch-size'] }),
-          ...(argv['rabbit-url'] !== undefined && { rabbitUrl: argv['rabbit-url'] }),
-          ...(argv['kafka-url'] !== undefined && { kafkaUrl: argv['kafka-url'] }),
-        };
-        const outcome = await runCommand(options);
-        process.exit(outcome.exitCode);
+        const fromFile = argv.workload !== undefined ? await readWorkloadFile(argv.workload) : {};
+        const given: WorkloadFile = {};
+        for (const field of workloadFileFields) {
+          const value = (argv as Record<string, unknown>)[field];
+          if (value !== undefined) (given as Record<string, unknown>)[field] = value;
+        }
+        const exitCode = await runMany(
+          { ...fromFile, ...given },
+          {
+            out: argv.out,
+            json: argv.json,
+            progress: argv.progress,
+            connectTimeout: argv['connect-timeout'],
+            ...(argv['rabbit-url'] !== undefined && { rabbitUrl: argv['rabbit-url'] }),
+            ...(argv['kafka-url'] !== undefined && { kafkaUrl: argv['kafka-url'] }),
+          },
+        );
+        process.exit(exitCode);
+      },
+    )
+    .command(
+      'harness',
+      "measure the harness's own ceiling: the memory driver with 1 and 2 worker processes",
+      (y) =>
+        y
+          .option('duration', { type: 'string', default: '5s', describe: 'measured window per run' })
+          .option('out', { type: 'string', default: 'results', describe: 'directory for the result JSON files' }),
+      async (argv) => {
+        process.stdout.write(await harnessCommand({ duration: argv.duration, out: argv.out }));
       },
     )
     .command(
@@ -115,7 +118,7 @@ async function main(): Promise<void> {
         process.stdout.write(await brokersCommand(argv.action, argv.broker));
       },
     )
-    .demandCommand(1, 'name a command: run, list or brokers')
+    .demandCommand(1, 'name a command: run, list, brokers or harness')
     .strict()
     .help()
     .version(false)

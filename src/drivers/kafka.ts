@@ -68,7 +68,8 @@ export class KafkaDriver implements Driver {
   private admin: Admin | undefined;
   private topology: Topology | undefined;
   private topicCreated = false;
-  private readonly consumers: { spec: ConsumerSpec; assigned: number; consumer: KafkaConsumer }[] = [];
+  private readonly consumers: { spec: ConsumerSpec; partitions: number[]; consumer: KafkaConsumer }[] = [];
+  private attachedOnly = false;
   private fatalListeners: ((error: Error) => void)[] = [];
   private fatalRaised = false;
   private closing = false;
@@ -139,6 +140,20 @@ export class KafkaDriver implements Driver {
     if (!created) throw new Error(`topic ${kafkaTopicName(topology)} already exists`);
   }
 
+  async attach(topology: Topology): Promise<void> {
+    this.topology = topology;
+    this.topicCreated = false;
+    this.attachedOnly = true;
+  }
+
+  assignedPartitions(): number[][] {
+    const topology = this.topology;
+    if (!topology) return [];
+    const out: number[][] = Array.from({ length: topology.subscriptions }, () => []);
+    for (const c of this.consumers) out[c.spec.subscription]?.push(...c.partitions);
+    return out;
+  }
+
   async createProducer(): Promise<Producer> {
     const topic = kafkaTopicName(this.requireTopology());
     const { kafkaAcks, lingerMs, batchSize } = this.options.settings;
@@ -203,10 +218,10 @@ export class KafkaDriver implements Driver {
       heartbeatInterval: 1_000,
       maxWaitTimeInMs: 100,
     });
-    const entry = { spec, assigned: 0, consumer };
+    const entry = { spec, partitions: [] as number[], consumer };
     this.consumers.push(entry);
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
-      entry.assigned = event.payload.memberAssignment[topic]?.length ?? 0;
+      entry.partitions = [...(event.payload.memberAssignment[topic] ?? [])];
     });
     consumer.on(consumer.events.CRASH, (event) => {
       // kafkajs restarts the consumer itself after retriable errors (e.g. a coordinator still loading)
@@ -244,8 +259,8 @@ export class KafkaDriver implements Driver {
       for (let s = 0; s < topology.subscriptions; s++) {
         const members = this.consumers.filter((c) => c.spec.subscription === s);
         if (members.length === 0) continue;
-        const total = members.reduce((sum, c) => sum + c.assigned, 0);
-        const everyoneHasWork = members.length > topology.partitions || members.every((c) => c.assigned > 0);
+        const total = members.reduce((sum, c) => sum + c.partitions.length, 0);
+        const everyoneHasWork = members.length > topology.partitions || members.every((c) => c.partitions.length > 0);
         if (total !== topology.partitions || !everyoneHasWork) return false;
       }
       return true;
@@ -260,6 +275,10 @@ export class KafkaDriver implements Driver {
     const topology = this.topology;
     const admin = this.admin;
     if (!topology || !admin) return;
+    if (this.attachedOnly) {
+      for (const { consumer } of this.consumers.splice(0)) await consumer.disconnect().catch(() => undefined);
+      return;
+    }
     for (const { consumer } of this.consumers.splice(0)) await consumer.disconnect().catch(() => undefined);
     const groups = Array.from({ length: topology.subscriptions }, (_, s) => kafkaGroupId(topology, s));
     const existing = new Set((await admin.listGroups().catch(() => ({ groups: [] }))).groups.map((g) => g.groupId));

@@ -45,6 +45,14 @@ export class MemoryDriver implements Driver {
     );
   }
 
+  async attach(topology: Topology): Promise<void> {
+    await this.setup(topology);
+  }
+
+  assignedPartitions(): number[][] {
+    return this.partitions.map((row) => row.flatMap((state, p) => (state.handlers.length > 0 ? [p] : [])));
+  }
+
   private requireTopology(): Topology {
     if (!this.topology) throw new Error('MemoryDriver: setup() first');
     return this.topology;

@@ -52,6 +52,8 @@ export class RabbitDriver implements Driver {
   private layout: RabbitLayout | undefined;
   private topology: Topology | undefined;
   private closing = false;
+  private attachedOnly = false;
+  private consumerSpecs: ConsumerSpec[] = [];
   private fatalListeners: ((error: Error) => void)[] = [];
   private fatalRaised = false;
 
@@ -120,6 +122,20 @@ export class RabbitDriver implements Driver {
     } finally {
       await channel.close().catch(() => undefined);
     }
+  }
+
+  async attach(topology: Topology): Promise<void> {
+    this.topology = topology;
+    this.layout = rabbitLayout(topology);
+    this.attachedOnly = true;
+  }
+
+  assignedPartitions(): number[][] {
+    const topology = this.topology;
+    if (!topology) return [];
+    const out: number[][] = Array.from({ length: topology.subscriptions }, () => []);
+    for (const { subscription, partitions } of this.consumerSpecs) out[subscription]?.push(...partitions);
+    return out;
   }
 
   async createProducer(): Promise<Producer> {
@@ -191,6 +207,7 @@ export class RabbitDriver implements Driver {
     // A partial multi-ack batch must not sit unacked forever when traffic stops.
     const ackTimer = noAck ? undefined : setInterval(flushAcks, 50);
     const consumerTags: string[] = [];
+    this.consumerSpecs.push(spec);
     for (const partition of spec.partitions) {
       const queue = layout.queues[spec.subscription]?.[partition];
       if (queue === undefined) throw new Error(`no queue for subscription ${spec.subscription} partition ${partition}`);
@@ -210,6 +227,7 @@ export class RabbitDriver implements Driver {
     }
     return {
       close: async () => {
+        this.consumerSpecs = this.consumerSpecs.filter((s) => s !== spec);
         if (ackTimer) clearInterval(ackTimer);
         for (const tag of consumerTags) await channel.cancel(tag).catch(() => undefined);
         try {
@@ -228,7 +246,7 @@ export class RabbitDriver implements Driver {
 
   async teardown(): Promise<void> {
     const layout = this.layout;
-    if (!layout || !this.connection) return;
+    if (!layout || !this.connection || this.attachedOnly) return;
     let channel = await this.connection.createChannel();
     const attempt = async (action: (ch: Channel) => Promise<unknown>): Promise<void> => {
       try {

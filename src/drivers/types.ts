@@ -88,6 +88,13 @@ export interface Driver {
   /** Connects within a bounded time; throws BrokerUnreachableError if the broker does not answer. */
   connect(): Promise<void>;
   setup(topology: Topology): Promise<void>;
+  /**
+   * Uses a topology another process set up (worker processes): nothing is created, and this
+   * driver's teardown removes nothing of it. The memory driver, being in-process, sets up its own.
+   */
+  attach(topology: Topology): Promise<void>;
+  /** Per subscription, the partitions this driver's consumers are attached to now (Kafka: the group assignment). */
+  assignedPartitions(): number[][];
   createProducer(producerId: number): Promise<Producer>;
   /** Resolves once the consumer is subscribed and will see every message sent after this point. */
   createConsumer(spec: ConsumerSpec, onMessage: MessageHandler): Promise<Consumer>;

@@ -1,4 +1,4 @@
-import { createHistogram, type Histogram } from './histogram.js';
+import { createHistogram, encodeHistogram, mergeEncoded, type Histogram } from './histogram.js';
 
 export interface TimelinePoint {
   /** whole seconds since the start of the measured window */
@@ -52,19 +52,53 @@ export class Timeline {
     histogram.recordValue(latencyUs);
   }
 
-  /** Seconds in order, gaps filled with zeros; frees the per-second histograms. */
-  finish(): TimelinePoint[] {
+  /** Counters plus each second's encoded latency histogram, so workers' timelines merge exactly. Frees memory. */
+  toPartial(): TimelinePartial {
+    const latency: Record<number, string> = {};
     for (const [second, histogram] of this.latency) {
-      const point = this.points.get(second);
-      if (point) point.p99Us = histogram.getValueAtPercentile(99);
+      latency[second] = encodeHistogram(histogram);
       histogram.destroy();
     }
     this.latency.clear();
-    const last = Math.max(-1, ...this.points.keys());
-    const out: TimelinePoint[] = [];
-    for (let second = 0; second <= last; second++) {
-      out.push(this.points.get(second) ?? { second, sent: 0, acked: 0, received: 0, bytes: 0, p99Us: 0 });
-    }
-    return out;
+    return { points: [...this.points.values()].map((p) => ({ ...p })), latency };
   }
+}
+
+export interface TimelinePartial {
+  points: TimelinePoint[];
+  /** second -> encoded histogram of corrected end-to-end latency */
+  latency: Record<number, string>;
+}
+
+/** Adds the timelines of several participants: seconds in order, gaps filled with zeros. */
+export function mergeTimelines(parts: readonly TimelinePartial[]): TimelinePoint[] {
+  const points = new Map<number, TimelinePoint>();
+  const latency = new Map<number, string[]>();
+  for (const part of parts) {
+    for (const p of part.points) {
+      const sum = points.get(p.second) ?? { second: p.second, sent: 0, acked: 0, received: 0, bytes: 0, p99Us: 0 };
+      sum.sent += p.sent;
+      sum.acked += p.acked;
+      sum.received += p.received;
+      sum.bytes += p.bytes;
+      points.set(p.second, sum);
+    }
+    for (const [second, encoded] of Object.entries(part.latency)) {
+      const list = latency.get(Number(second)) ?? [];
+      list.push(encoded);
+      latency.set(Number(second), list);
+    }
+  }
+  for (const [second, encoded] of latency) {
+    const merged = mergeEncoded(encoded);
+    const point = points.get(second);
+    if (point) point.p99Us = merged.getValueAtPercentile(99);
+    merged.destroy();
+  }
+  const last = Math.max(-1, ...points.keys());
+  const out: TimelinePoint[] = [];
+  for (let second = 0; second <= last; second++) {
+    out.push(points.get(second) ?? { second, sent: 0, acked: 0, received: 0, bytes: 0, p99Us: 0 });
+  }
+  return out;
 }

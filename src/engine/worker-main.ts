@@ -1,0 +1,89 @@
+/** A worker process: runs its share of producers and consumers and reports to the parent. */
+import { findDriver } from '../drivers/index.js';
+import { MqbenchError } from '../errors.js';
+import { nowUs } from '../util/clock.js';
+import { runParticipant, type Coordinator, type LiveCounters } from './participant.js';
+import { inFlightFrom } from './plan.js';
+import type { FromWorker, ToWorker } from './worker-protocol.js';
+
+const send = (message: FromWorker): void => {
+  process.send?.(message);
+};
+
+let startResolve: ((startUs: number) => void) | undefined;
+let totals = { sentAll: 0, receivedAll: 0, errorsAll: 0 };
+let reportedAtTotals: LiveCounters | undefined;
+let lastReported: LiveCounters | undefined;
+let drainedByParent = false;
+let abortReason: string | undefined;
+
+async function run(init: Extract<ToWorker, { type: 'init' }>): Promise<void> {
+  const driver = findDriver(init.driverName).create(init.driverOptions);
+  await driver.connect();
+  driver.onFatal((error) => send({ type: 'fatal', reason: `broker connection lost: ${error.message}` }));
+  try {
+    await driver.attach(init.topology);
+    const subscriptions = init.workload.subscriptions;
+    let assignedTimer: NodeJS.Timeout | undefined;
+    const coordinator: Coordinator = {
+      start: () =>
+        new Promise<number>((resolve) => {
+          startResolve = resolve;
+          const report = () => send({ type: 'assigned', partitions: driver.assignedPartitions() });
+          report();
+          assignedTimer = setInterval(report, 100);
+        }).finally(() => clearInterval(assignedTimer)),
+      inFlight: (local) => {
+        // the parent's totals include what we reported then; add what we did since
+        const base = reportedAtTotals ?? { sentAll: 0, receivedAll: 0, errorsAll: 0 };
+        return inFlightFrom(
+          totals.sentAll + local.sentAll - base.sentAll,
+          totals.receivedAll + local.receivedAll - base.receivedAll,
+          totals.errorsAll + local.errorsAll - base.errorsAll,
+          subscriptions,
+        );
+      },
+      drained: (_local, deadlineUs) => drainedByParent || nowUs() >= deadlineUs,
+      abortReason: () => abortReason,
+    };
+    const partial = await runParticipant(driver, init.workload, init.assignment, coordinator, {
+      onLive: (counters) => {
+        lastReported = counters;
+        send({ type: 'live', counters });
+      },
+    });
+    if (init.privateBroker) await driver.teardown();
+    send({ type: 'result', partial });
+  } finally {
+    await driver.close().catch(() => undefined);
+  }
+}
+
+process.on('message', (message: ToWorker) => {
+  switch (message.type) {
+    case 'init':
+      run(message)
+        .catch((error: unknown) => {
+          const exitCode = error instanceof MqbenchError ? error.exitCode : 4;
+          send({ type: 'error', message: error instanceof Error ? error.message : String(error), exitCode });
+        })
+        .finally(() => process.disconnect?.());
+      break;
+    case 'go':
+      startResolve?.(message.startUs);
+      break;
+    case 'totals':
+      totals = message;
+      reportedAtTotals = lastReported;
+      break;
+    case 'drained':
+      drainedByParent = true;
+      break;
+    case 'abort':
+      abortReason ??= message.reason;
+      break;
+  }
+});
+// Interrupts go to the parent, which tells workers to stop in order.
+process.on('SIGINT', () => undefined);
+process.on('SIGTERM', () => undefined);

@@ -6,9 +6,11 @@ import { runParticipant, type Coordinator, type LiveCounters } from './participa
 import { inFlightFrom } from './plan.js';
 import type { FromWorker, ToWorker } from './worker-protocol.js';
 
-const send = (message: FromWorker): void => {
-  process.send?.(message);
-};
+const send = (message: FromWorker): Promise<void> =>
+  new Promise((resolve) => {
+    if (process.connected && process.send) process.send(message, undefined, {}, () => resolve());
+    else resolve();
+  });
 
 let startResolve: ((startUs: number) => void) | undefined;
 let totals = { sentAll: 0, receivedAll: 0, errorsAll: 0 };
@@ -20,7 +22,7 @@ let abortReason: string | undefined;
 async function run(init: Extract<ToWorker, { type: 'init' }>): Promise<void> {
   const driver = findDriver(init.driverName).create(init.driverOptions);
   await driver.connect();
-  driver.onFatal((error) => send({ type: 'fatal', reason: `broker connection lost: ${error.message}` }));
+  driver.onFatal((error) => void send({ type: 'fatal', reason: `broker connection lost: ${error.message}` }));
   try {
     await driver.attach(init.topology);
     const subscriptions = init.workload.subscriptions;
@@ -29,7 +31,7 @@ async function run(init: Extract<ToWorker, { type: 'init' }>): Promise<void> {
       start: () =>
         new Promise<number>((resolve) => {
           startResolve = resolve;
-          const report = () => send({ type: 'assigned', partitions: driver.assignedPartitions() });
+          const report = () => void send({ type: 'assigned', partitions: driver.assignedPartitions() });
           report();
           assignedTimer = setInterval(report, 100);
         }).finally(() => clearInterval(assignedTimer)),
@@ -49,11 +51,12 @@ async function run(init: Extract<ToWorker, { type: 'init' }>): Promise<void> {
     const partial = await runParticipant(driver, init.workload, init.assignment, coordinator, {
       onLive: (counters) => {
         lastReported = counters;
-        send({ type: 'live', counters });
+        void send({ type: 'live', counters });
       },
     });
     if (init.privateBroker) await driver.teardown();
-    send({ type: 'result', partial });
+    // the result must be on its way before the channel closes
+    await send({ type: 'result', partial });
   } finally {
     await driver.close().catch(() => undefined);
   }
@@ -65,7 +68,7 @@ process.on('message', (message: ToWorker) => {
       run(message)
         .catch((error: unknown) => {
           const exitCode = error instanceof MqbenchError ? error.exitCode : 4;
-          send({ type: 'error', message: error instanceof Error ? error.message : String(error), exitCode });
+          return send({ type: 'error', message: error instanceof Error ? error.message : String(error), exitCode });
         })
         .finally(() => process.disconnect?.());
       break;

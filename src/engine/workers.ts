@@ -46,7 +46,8 @@ export async function runWithWorkers(request: WorkersRequest): Promise<{ partial
     done: false,
   }));
   const tell = (worker: WorkerState, message: ToWorker): void => {
-    if (worker.child.connected) worker.child.send(message);
+    // a worker that has finished closes its channel; a late 'totals' to it is of no use to anyone
+    if (worker.child.connected) worker.child.send(message, () => undefined);
   };
   const broadcast = (message: ToWorker): void => workers.forEach((w) => tell(w, message));
   const abort = (reason: string): void => {
@@ -67,6 +68,7 @@ export async function runWithWorkers(request: WorkersRequest): Promise<{ partial
       if (workers.every((w) => w.done)) resolve();
     };
     workers.forEach((worker, index) => {
+      worker.child.on('error', () => undefined); // reported through 'exit' below
       worker.child.on('message', (message: FromWorker) => {
         switch (message.type) {
           case 'assigned':

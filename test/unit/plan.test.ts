@@ -1,0 +1,37 @@
+import { describe, expect, test } from 'vitest';
+import { everythingArrived, inFlightFrom, planAssignments } from '../../src/engine/plan.js';
+import { resolveWorkload } from '../../src/engine/workload.js';
+import { findScenario } from '../../src/scenarios/index.js';
+
+describe('planAssignments', () => {
+  test('producers and consumers are dealt round-robin over workers', () => {
+    const w = resolveWorkload('rabbit', findScenario('partitioned'), { partitions: 4, producers: 3 });
+    const plans = planAssignments(w, 2, false);
+    expect(plans.map((p) => p.producers.map((x) => x.id))).toEqual([[0, 2], [1]]);
+    expect(plans.map((p) => p.consumers.map((c) => c.partitions))).toEqual([[[0], [2]], [[1], [3]]]);
+  });
+
+  test('a private (memory) broker per worker: every worker runs every consumer', () => {
+    const w = resolveWorkload('memory', findScenario('fanout'), { subscriptions: 2, producers: 2 });
+    const plans = planAssignments(w, 2, true);
+    for (const plan of plans) expect(plan.consumers.map((c) => c.subscription)).toEqual([0, 1]);
+  });
+
+  test('a fixed message count is split over producers', () => {
+    const w = resolveWorkload('rabbit', findScenario('noack'), { messages: 10, producers: 3 });
+    expect(planAssignments(w, 1, false)[0]?.producers.map((p) => p.quota)).toEqual([4, 3, 3]);
+  });
+});
+
+describe('window and drain arithmetic', () => {
+  test('in flight = sent - received per subscription - failed sends', () => {
+    expect(inFlightFrom(1000, 2 * 900, 10, 2)).toBe(90);
+  });
+
+  test('draining ends only when nothing is outstanding and every subscription has everything', () => {
+    expect(everythingArrived(100, 0, [100, 100], 2)).toBe(true);
+    expect(everythingArrived(100, 1, [100, 100], 2)).toBe(false);
+    expect(everythingArrived(100, 0, [100, 99], 2)).toBe(false);
+    expect(everythingArrived(100, 0, [100], 2)).toBe(false);
+  });
+});

@@ -1,4 +1,5 @@
 import { localKafkaStatus, startLocalKafka, stopLocalKafka } from '../src/provision/kafka-local.js';
+import { leftoverRabbitObjects } from './helpers.js';
 
 let startedHere = false;
 
@@ -13,4 +14,7 @@ export async function setup(): Promise<void> {
 
 export async function teardown(): Promise<void> {
   if (startedHere && process.env.MQBENCH_KEEP_KAFKA !== '1') await stopLocalKafka();
+  // after every file has run: the shared RabbitMQ must be as clean as before the suite
+  const leftovers = await leftoverRabbitObjects();
+  if (leftovers.length > 0) throw new Error(`tests left these on the shared RabbitMQ: ${leftovers.join(', ')}`);
 }

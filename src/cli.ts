@@ -3,10 +3,12 @@ import { hideBin } from 'yargs/helpers';
 import { brokersCommand } from './commands/brokers.js';
 import { harnessCommand } from './commands/harness.js';
 import { renderList } from './commands/list.js';
+import { checkCommand, compareCommand, reportCommand } from './commands/report.js';
+import { defaultThresholds } from './report/check.js';
 import { runMany } from './commands/run.js';
 import { readWorkloadFile, workloadFileFields, type WorkloadFile } from './commands/workload-file.js';
 import { driverNames } from './drivers/index.js';
-import { ExitCode, MqbenchError } from './errors.js';
+import { ExitCode, MqbenchError, UsageError } from './errors.js';
 import { scenarioNames } from './scenarios/index.js';
 import { workloadDefaults } from './engine/workload.js';
 
@@ -100,6 +102,56 @@ async function main(): Promise<void> {
       },
     )
     .command(
+      'report <inputs..>',
+      'write a Markdown and a self-contained HTML report of result files or directories',
+      (y) =>
+        y
+          .positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'result files or directories' })
+          .option('out', { type: 'string', default: 'reports/report', describe: 'path without extension: writes <out>.md and <out>.html' })
+          .option('title', { type: 'string', describe: 'report title' }),
+      async (argv) => {
+        process.stdout.write(await reportCommand(argv.inputs, argv.out, argv.title));
+      },
+    )
+    .command(
+      'compare <a> <b>',
+      'compare two result files or directories side by side (repeats merged)',
+      (y) =>
+        y
+          .positional('a', { type: 'string', demandOption: true })
+          .positional('b', { type: 'string', demandOption: true }),
+      async (argv) => {
+        process.stdout.write(await compareCommand(argv.a, argv.b));
+      },
+    )
+    .command(
+      'check',
+      'regression gate: exit 1 when the current runs are worse than the baseline beyond the thresholds',
+      (y) =>
+        y
+          .option('baseline', { type: 'string', demandOption: true, describe: 'baseline result file or directory' })
+          .option('current', { type: 'string', demandOption: true, describe: 'current result file or directory' })
+          .option('max-p99-increase', { type: 'number', default: defaultThresholds.maxP99IncreasePct, describe: 'percent' })
+          .option('max-throughput-drop', { type: 'number', default: defaultThresholds.maxThroughputDropPct, describe: 'percent' })
+          .option('max-lost', { type: 'number', default: defaultThresholds.maxLost, describe: 'messages' }),
+      async (argv) => {
+        for (const [name, value] of [
+          ['--max-p99-increase', argv['max-p99-increase']],
+          ['--max-throughput-drop', argv['max-throughput-drop']],
+          ['--max-lost', argv['max-lost']],
+        ] as const) {
+          if (!Number.isFinite(value) || value < 0) throw new UsageError(`${name}: must be a number of zero or more, got "${String(value)}"`);
+        }
+        const { text, failed } = await checkCommand(argv.baseline, argv.current, {
+          maxP99IncreasePct: argv['max-p99-increase'],
+          maxThroughputDropPct: argv['max-throughput-drop'],
+          maxLost: argv['max-lost'],
+        });
+        process.stdout.write(text);
+        process.exit(failed ? ExitCode.checkFailed : ExitCode.ok);
+      },
+    )
+    .command(
       'list',
       'list brokers and scenarios',
       (y) => y,
@@ -118,7 +170,7 @@ async function main(): Promise<void> {
         process.stdout.write(await brokersCommand(argv.action, argv.broker));
       },
     )
-    .demandCommand(1, 'name a command: run, list, brokers or harness')
+    .demandCommand(1, 'name a command: run, report, compare, check, list, brokers or harness')
     .strict()
     .help()
     .version(false)

@@ -1,10 +1,13 @@
 import { createRequire } from 'node:module';
+import net from 'node:net';
+import tls from 'node:tls';
 import {
   Kafka,
   logLevel,
   type Admin,
   type Consumer as KafkaConsumer,
   type Producer as KafkaProducer,
+  type ISocketFactory,
   type LogEntry,
 } from 'kafkajs';
 import { BrokerUnreachableError } from '../errors.js';
@@ -58,6 +61,14 @@ function kafkajsLogLevel(): logLevel {
   return levels[wanted] ?? logLevel.NOTHING;
 }
 
+/** kafkajs' own socket factory without TCP_NODELAY lets Nagle delay small requests; the Java client sets it. */
+const noDelaySocketFactory: ISocketFactory = ({ host, port, ssl, onConnect }) => {
+  const socket = ssl ? tls.connect(Object.assign({ host, port, servername: host }, ssl), onConnect) : net.connect({ host, port }, onConnect);
+  socket.setKeepAlive(true, 60_000);
+  socket.setNoDelay(true);
+  return socket;
+};
+
 const stderrLogCreator = () => (entry: LogEntry) => {
   process.stderr.write(`kafkajs ${entry.namespace}: ${entry.log.message}\n`);
 };
@@ -85,6 +96,7 @@ export class KafkaDriver implements Driver {
       retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 2000 },
       logLevel: kafkajsLogLevel(),
       logCreator: stderrLogCreator,
+      socketFactory: noDelaySocketFactory,
     });
   }
 
@@ -301,6 +313,7 @@ export class KafkaDriver implements Driver {
       url: this.options.url,
       settings: {
         protocol: 'Kafka',
+        tcpNoDelay: true,
         acks: settings.kafkaAcks === -1 ? 'all' : settings.kafkaAcks,
         lingerMs: settings.lingerMs,
         batchSize: settings.batchSize,

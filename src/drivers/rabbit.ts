@@ -63,7 +63,9 @@ export class RabbitDriver implements Driver {
     const { url, connectTimeoutMs } = this.options;
     try {
       this.connection = await withTimeout(
-        amqp.connect(url, { timeout: connectTimeoutMs }),
+        // Nagle's algorithm would hold small publishes behind unacknowledged consumer acks on the same
+        // socket for up to the peer's delayed-ACK time (~40 ms); the Java client sets TCP_NODELAY too.
+        amqp.connect(url, { timeout: connectTimeoutMs, noDelay: true }),
         connectTimeoutMs,
         () => new Error(`no answer within ${connectTimeoutMs} ms`),
       );
@@ -277,6 +279,7 @@ export class RabbitDriver implements Driver {
       url: redactUrl(this.options.url),
       settings: {
         protocol: 'AMQP 0-9-1',
+        tcpNoDelay: true,
         noAck: settings.delivery === 'noack',
         publisherConfirms: settings.confirm,
         persistent: settings.persistent,

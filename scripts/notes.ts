@@ -1,0 +1,188 @@
+/**
+ * Regenerates reports/notes.md: the blog post's three questions answered with this project's own
+ * measurements on this machine. Run with `npm run notes` (about 6 minutes; starts Kafka if needed).
+ */
+import os from 'node:os';
+import { join } from 'node:path';
+import { runCommand, type RunOptions } from '../src/commands/run.js';
+import { initHistograms } from '../src/metrics/histogram.js';
+import { renderHtmlReport } from '../src/report/document.js';
+import { formatCount, formatLatencyUs, formatMb } from '../src/report/format.js';
+import { groupResults, type RunGroup } from '../src/report/groups.js';
+import type { RunResult } from '../src/results/types.js';
+import { writeFileAtomic } from '../src/util/atomic-write.js';
+import { repoRoot } from '../src/util/paths.js';
+
+const duration = process.env.NOTES_DURATION ?? '8s';
+const repeats = Number(process.env.NOTES_REPEATS ?? '2');
+const stamp = new Date().toISOString().replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
+const outDir = join('results', 'notes', stamp);
+const all: RunResult[] = [];
+
+type Spec = Partial<RunOptions> & Pick<RunOptions, 'broker' | 'scenario'>;
+
+function flags(spec: Spec): string {
+  const skip = new Set(['broker', 'scenario']);
+  return Object.entries(spec)
+    .filter(([k]) => !skip.has(k))
+    .map(([k, v]) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${String(v)}`)
+    .join(' ');
+}
+
+async function measure(spec: Spec): Promise<RunGroup> {
+  const runs: RunResult[] = [];
+  for (let i = 0; i < repeats; i++) {
+    process.stderr.write(`notes: ${spec.broker} ${spec.scenario} ${flags(spec)} (run ${i + 1}/${repeats})\n`);
+    const { result } = await runCommand({
+      duration,
+      warmup: '2s',
+      out: outDir,
+      json: false,
+      progress: false,
+      print: false,
+      connectTimeout: 5000,
+      workers: 1,
+      ...spec,
+    });
+    if (result) runs.push(result);
+  }
+  all.push(...runs);
+  const [group] = groupResults(runs);
+  if (!group) throw new Error(`no result for ${spec.broker} ${spec.scenario}`);
+  return group;
+}
+
+function row(name: string, g: RunGroup, command: string): string {
+  const e = g.latencyUs.endToEnd;
+  return `| ${name} | ${formatCount(g.throughput.receivedPerSec)} | ${formatMb(g.throughput.mbPerSec)} | ${formatLatencyUs(e.p50)} | ${formatLatencyUs(e.p99)} | ${formatLatencyUs(e.p999)} | ${formatCount(g.counts.lost)} | \`${command}\` |`;
+}
+
+const head = '| configuration | received msg/s | MB/s | p50 | p99 | p99.9 | lost | command |\n|---|---|---|---|---|---|---|---|';
+
+function cmd(spec: Spec): string {
+  return `bench run --broker ${spec.broker} --scenario ${spec.scenario} --duration ${duration} ${flags(spec)}`.trim();
+}
+
+async function section(rows: [string, Spec][]): Promise<{ table: string; groups: RunGroup[] }> {
+  const lines = [head];
+  const groups: RunGroup[] = [];
+  for (const [name, spec] of rows) {
+    const g = await measure(spec);
+    groups.push(g);
+    lines.push(row(name, g, cmd(spec)));
+  }
+  return { table: lines.join('\n'), groups };
+}
+
+async function main(): Promise<void> {
+  await initHistograms();
+  const rate = 2000;
+
+  // Q1: RabbitMQ in its main modes, at full speed (closed loop) and at a fixed load (open loop).
+  const q1max = await section([
+    ['noack (no confirms, autoack)', { broker: 'rabbit', scenario: 'noack' }],
+    ['ack (confirms, manual ack)', { broker: 'rabbit', scenario: 'ack' }],
+    ['ack + persistent (durable queue, persistent messages)', { broker: 'rabbit', scenario: 'ack', persistent: true }],
+  ]);
+  const q1rate = await section([
+    [`noack at ${rate} msg/s`, { broker: 'rabbit', scenario: 'noack', rate: String(rate) }],
+    [`ack at ${rate} msg/s`, { broker: 'rabbit', scenario: 'ack', rate: String(rate) }],
+    [`ack + persistent at ${rate} msg/s`, { broker: 'rabbit', scenario: 'ack', persistent: true, rate: String(rate) }],
+  ]);
+
+  // Q2: do Kafka's partitions make it faster? P partitions, P consumers, 2 producers; RabbitMQ with P queues.
+  const partitionRows: [string, Spec][] = [];
+  for (const p of [1, 2, 4, 8]) {
+    partitionRows.push([`kafka, ${p} partition(s)`, { broker: 'kafka', scenario: 'partitioned', partitions: p, producers: 2 }]);
+    partitionRows.push([`rabbit, ${p} queue(s)`, { broker: 'rabbit', scenario: 'partitioned', partitions: p, producers: 2 }]);
+  }
+  const q2 = await section(partitionRows);
+
+  // Q3: is the exchange a single point? Route the same load through no exchange (default), a direct
+  // exchange to 4 queues, and a fanout exchange to 1 and 3 queues.
+  const q3 = await section([
+    ['default exchange -> 1 queue', { broker: 'rabbit', scenario: 'noack', producers: 2 }],
+    ['direct exchange -> 4 queues (by key)', { broker: 'rabbit', scenario: 'partitioned', partitions: 4, producers: 2 }],
+    ['fanout exchange -> 1 queue', { broker: 'rabbit', scenario: 'fanout', subscriptions: 1, producers: 2 }],
+    ['fanout exchange -> 3 queues (3x deliveries)', { broker: 'rabbit', scenario: 'fanout', subscriptions: 3, producers: 2 }],
+  ]);
+
+  const first = all[0];
+  const env = first?.environment;
+  const rabbitVersion = all.find((r) => r.workload.broker === 'rabbit')?.broker.version ?? '?';
+  const kafkaVersion = all.find((r) => r.workload.broker === 'kafka')?.broker.version ?? '?';
+  const by = (groups: RunGroup[], broker: string, partitions: number) =>
+    groups.find((g) => g.broker === broker && g.runs[0]?.workload.partitions === partitions);
+  const kafka1 = by(q2.groups, 'kafka', 1)?.throughput.receivedPerSec ?? 0;
+  const kafka8 = by(q2.groups, 'kafka', 8)?.throughput.receivedPerSec ?? 0;
+  const rabbit1 = by(q2.groups, 'rabbit', 1)?.throughput.receivedPerSec ?? 0;
+  const rabbit8 = by(q2.groups, 'rabbit', 8)?.throughput.receivedPerSec ?? 0;
+  const ratio = (a: number, b: number) => (b === 0 ? 'n/a' : `${(a / b).toFixed(2)}x`);
+
+  const md = `# Notes: the blog post's questions, measured
+
+Regenerate with \`npm run notes\` (about ${Math.ceil(((q1max.groups.length + q1rate.groups.length + q2.groups.length + q3.groups.length) * repeats * (Number.parseInt(duration, 10) + 5)) / 60)} minutes;
+\`NOTES_DURATION\` and \`NOTES_REPEATS\` change the window (now ${duration}) and the repeats per configuration (now ${repeats}, merged:
+histograms added, median throughput). Raw results: \`${outDir}\`; every number below comes from those files.
+
+**Machine**: ${env ? `${env.cpuModel}, ${env.cores} cores, ${(env.memoryBytes / 2 ** 30).toFixed(0)} GiB, ${env.os}, Node ${env.node}` : os.cpus()[0]?.model}.
+Brokers on the same host as the load generator: RabbitMQ ${rabbitVersion} (Debian package, one node), Apache Kafka ${kafkaVersion}
+(KRaft, one node, started by mqbench). Clients: amqplib and kafkajs, one Node process. 100-byte messages. Closed loop: 1,000
+messages in flight end to end, so its latency is mostly queueing; the open-loop rows measure latency at a fixed load,
+corrected for coordinated omission. Everything here shares two cores: these are this machine's numbers, not the brokers' limits.
+
+## 1. How does RabbitMQ perform in its main modes?
+
+At full speed (closed loop):
+
+${q1max.table}
+
+At a fixed ${rate} msg/s (open loop, latency from the intended send time):
+
+${q1rate.table}
+
+## 2. Do Kafka's partitions make it faster?
+
+P partitions read by P consumers in one group (kafkajs), 2 producers, closed loop; against RabbitMQ with P queues behind
+a direct exchange and one consumer per queue:
+
+${q2.table}
+
+Kafka 8 partitions vs 1: ${ratio(kafka8, kafka1)} the throughput; RabbitMQ 8 queues vs 1: ${ratio(rabbit8, rabbit1)}.
+On one host with two cores, partitions can only help as far as spare CPU lets them: broker, clients and load generator
+share the same two cores, so the partitioned runs show how each broker's per-message cost changes with more
+partitions/queues, not how a multi-broker cluster scales. The scaling question needs brokers on separate machines
+(DESIGN.md's provisioning supports an external endpoint for that: \`--kafka-url\`).
+
+## 3. Is RabbitMQ's exchange a single point that limits scale and fault tolerance?
+
+What one host can measure now: whether routing through an exchange costs throughput. The same load through the default
+exchange, a direct exchange and fanout exchanges:
+
+${q3.table}
+
+In RabbitMQ an exchange is not a process or a queue: it is a routing table, and routing runs in the publishing
+channel's own process, so an exchange does not serialise traffic the way a single queue (one Erlang process) does.
+The table shows that cost directly: compare the default exchange with the direct and fanout rows (the fanout
+3-queue row delivers every message three times, so its received rate counts deliveries).
+
+What it cannot measure on one node: fault tolerance. The exchange's definition is replicated to every node of a
+cluster, but a classic queue lives on one node; losing that node loses the queue (and, without persistence and
+quorum queues, its messages). The failover scenario (issue 5: a broker killed mid-run, the run ends \`aborted\` with its
+accounting) will measure, for each broker, how many messages were sent, received, lost and duplicated around a
+broker failure, and how long until traffic resumes; with several nodes it will compare RabbitMQ quorum queues with
+Kafka partitions with replication factor 3.
+
+## All runs
+
+${all.length} runs. Full report with charts: \`reports/notes.html\` (regenerated with this file, not committed).
+`;
+  await writeFileAtomic(join(repoRoot, 'reports', 'notes.md'), md);
+  await writeFileAtomic(join(repoRoot, 'reports', 'notes.html'), renderHtmlReport(all, 'mqbench notes: the blog post\'s questions, measured'));
+  process.stdout.write(`wrote reports/notes.md and reports/notes.html from ${all.length} runs in ${outDir}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`notes: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -5,6 +5,7 @@ import { harnessCommand } from './commands/harness.js';
 import { renderList } from './commands/list.js';
 import { checkCommand, compareCommand, reportCommand } from './commands/report.js';
 import { defaultThresholds } from './report/check.js';
+import { parseProvision } from './commands/endpoints.js';
 import { runMany } from './commands/run.js';
 import { readWorkloadFile, workloadFileFields, type WorkloadFile } from './commands/workload-file.js';
 import { driverNames } from './drivers/index.js';
@@ -57,7 +58,8 @@ function runOptions(y: Argv) {
     .option('progress', { type: 'boolean', default: true, describe: 'live progress on stderr (--no-progress to silence)' })
     .option('rabbit-url', { type: 'string', describe: 'RabbitMQ URL (env MQBENCH_RABBIT_URL; default amqp://guest:guest@127.0.0.1:5672)' })
     .option('kafka-url', { type: 'string', describe: 'Kafka bootstrap host:port (env MQBENCH_KAFKA_URL; default 127.0.0.1:9092)' })
-    .option('connect-timeout', { type: 'number', default: 5000, describe: 'ms to wait for the broker to answer' });
+    .option('connect-timeout', { type: 'number', default: 5000, describe: 'ms to wait for the broker to answer' })
+    .option('provision', { type: 'string', default: 'auto', describe: 'when the default endpoint has no broker: auto (Docker if an engine answers, else a local process), local, docker' });
 }
 
 async function main(): Promise<void> {
@@ -83,6 +85,7 @@ async function main(): Promise<void> {
             json: argv.json,
             progress: argv.progress,
             connectTimeout: argv['connect-timeout'],
+            provision: parseProvision(argv.provision),
             ...(argv['rabbit-url'] !== undefined && { rabbitUrl: argv['rabbit-url'] }),
             ...(argv['kafka-url'] !== undefined && { kafkaUrl: argv['kafka-url'] }),
           },
@@ -165,9 +168,10 @@ async function main(): Promise<void> {
       (y) =>
         y
           .positional('action', { type: 'string', demandOption: true, describe: 'up, down or status' })
-          .positional('broker', { type: 'string', describe: 'kafka, rabbit or all (default all)' }),
+          .positional('broker', { type: 'string', describe: 'kafka, rabbit or all (default all)' })
+          .option('provision', { type: 'string', default: 'auto', describe: 'auto (what answers, else Docker if an engine answers, else local processes), local, docker' }),
       async (argv) => {
-        process.stdout.write(await brokersCommand(argv.action, argv.broker));
+        process.stdout.write(await brokersCommand(argv.action, argv.broker, parseProvision(argv.provision)));
       },
     )
     .demandCommand(1, 'name a command: run, report, compare, check, list, brokers or harness')

@@ -11,8 +11,9 @@ import { schemaVersion, type RunResult } from '../results/types.js';
 import { findScenario, scenarioNames } from '../scenarios/index.js';
 import type { WorkloadFile } from './workload-file.js';
 import { formatCount } from '../report/format.js';
+import { withTimeout } from '../util/clock.js';
 import { redactSecretsIn } from '../util/redact.js';
-import { ensureBroker, kafkaEndpoint, rabbitEndpoint } from './endpoints.js';
+import { kafkaEndpoint, provideBroker, rabbitEndpoint, type ProvisionMode } from './endpoints.js';
 
 export interface RunOptions extends WorkloadOverrides {
   broker: string;
@@ -24,6 +25,7 @@ export interface RunOptions extends WorkloadOverrides {
   kafkaUrl?: string;
   connectTimeout: number;
   workers: number;
+  provision?: ProvisionMode;
   /** print the summary (or JSON) on stdout; the harness prints its own table */
   print?: boolean;
 }
@@ -37,7 +39,7 @@ export interface RunOutcome {
 /** Runs a workload (from flags and/or a workload file) on each named broker, `repeat` times. Returns the worst exit code. */
 export async function runMany(
   raw: WorkloadFile,
-  common: Pick<RunOptions, 'out' | 'json' | 'progress' | 'connectTimeout' | 'rabbitUrl' | 'kafkaUrl'>,
+  common: Pick<RunOptions, 'out' | 'json' | 'progress' | 'connectTimeout' | 'rabbitUrl' | 'kafkaUrl' | 'provision'>,
 ): Promise<number> {
   if (raw.broker === undefined || String(raw.broker).trim() === '') {
     throw new UsageError(`--broker is required; valid brokers: ${driverNames.join(', ')}`);
@@ -117,15 +119,21 @@ export async function runCommand(options: RunOptions): Promise<RunOutcome> {
   const endpoint =
     entry.name === 'rabbit' ? rabbitEndpoint(options.rabbitUrl) : entry.name === 'kafka' ? kafkaEndpoint(options.kafkaUrl) : { url: 'memory://', named: false };
   const secrets = [endpoint.url];
-  const brokerVersion = await ensureBroker(entry.name, endpoint, log);
+  const provided = await provideBroker(entry.name, endpoint, options.provision ?? 'auto', log);
+  const brokerVersion = provided.version;
   const driverOptions = {
-    url: endpoint.url,
+    url: provided.url,
     settings: workload.driver,
     connectTimeoutMs: options.connectTimeout,
     ...(brokerVersion ? { brokerVersion } : {}),
   };
   const driver: Driver = entry.create(driverOptions);
-  await driver.connect();
+  try {
+    await driver.connect();
+  } catch (error) {
+    await provided.release?.().catch(() => undefined);
+    throw error;
+  }
 
   const id = newRunId();
   const controller = new AbortController();
@@ -195,6 +203,7 @@ export async function runCommand(options: RunOptions): Promise<RunOutcome> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await driver.close().catch(() => undefined);
+    await withTimeout(driver.close(), 5000, () => new Error('close timed out')).catch(() => undefined);
+    await provided.release?.().catch(() => undefined);
   }
 }

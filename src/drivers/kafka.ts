@@ -42,6 +42,17 @@ export function kafkaGroupId(topology: Topology, subscription: number): string {
   return `${kafkaTopicName(topology)}.g${subscription}`;
 }
 
+/** True when an error (or what caused it) means the broker is gone, not a retriable hiccup. */
+export function isConnectionLoss(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
+    const { name, message } = e as { name?: string; message?: string };
+    if (name === 'KafkaJSConnectionError' || name === 'KafkaJSConnectionClosedError' || name === 'KafkaJSNoBrokerAvailableError') return true;
+    if (typeof message === 'string' && /ECONNREFUSED|ECONNRESET|Connection error|Closed connection/i.test(message)) return true;
+    e = (e as { cause?: unknown; originalError?: unknown }).cause ?? (e as { originalError?: unknown }).originalError;
+  }
+  return false;
+}
+
 interface PendingSend {
   payload: Buffer;
   key: string | undefined;
@@ -113,7 +124,8 @@ export class KafkaDriver implements Driver {
         () => new Error(`no answer within ${timeoutMs} ms`),
       );
     } catch (error) {
-      await admin.disconnect().catch(() => undefined);
+      // kafkajs may still be retrying against whatever answered; do not wait for it to give up
+      await withTimeout(admin.disconnect(), 1000, () => new Error('disconnect timed out')).catch(() => undefined);
       const reason = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
       throw new BrokerUnreachableError(
         `cannot connect to Kafka at ${this.options.url}: ${reason} (start one with \`npx bench brokers up kafka\` or pass --kafka-url)`,
@@ -191,6 +203,7 @@ export class KafkaDriver implements Driver {
           () => batch.forEach((item) => item.resolve()),
           (error: unknown) => {
             const failure = error instanceof Error ? error : new Error(String(error));
+            if (isConnectionLoss(error)) this.raiseFatal(failure);
             batch.forEach((item) => item.reject(failure));
           },
         );
@@ -236,9 +249,10 @@ export class KafkaDriver implements Driver {
       entry.partitions = [...(event.payload.memberAssignment[topic] ?? [])];
     });
     consumer.on(consumer.events.CRASH, (event) => {
-      // kafkajs restarts the consumer itself after retriable errors (e.g. a coordinator still loading)
-      if (event.payload.restart) return;
       const error = event.payload.error;
+      // kafkajs restarts the consumer itself after retriable errors (e.g. a coordinator still loading),
+      // and would go on restarting against a broker that is gone
+      if (event.payload.restart && !isConnectionLoss(error)) return;
       this.raiseFatal(error instanceof Error ? error : new Error(String(error)));
     });
     await consumer.connect();

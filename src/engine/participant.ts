@@ -2,7 +2,7 @@ import type { Consumer, Driver, Producer } from '../drivers/types.js';
 import { Accounting, type StreamCounts } from '../metrics/accounting.js';
 import { createHistogram, encodeHistogram, initHistograms, type Histogram } from '../metrics/histogram.js';
 import { Timeline, type TimelinePartial } from '../metrics/timeline.js';
-import { nowUs, sleepMs } from '../util/clock.js';
+import { nowUs, sleepMs, withTimeout } from '../util/clock.js';
 import { headerSize, readHeader, stampSentTime, writeHeader } from './header.js';
 import { intendedTimeUs, type Schedule } from './schedule.js';
 import { helloText, type Workload } from './workload.js';
@@ -77,6 +77,11 @@ export interface PartialMeasurement {
   endUs: number;
   producersDoneUs: number;
   finishedUs: number;
+}
+
+/** Closing against a broker that is gone must neither throw nor hang the run. */
+async function closeQuietly(close: () => Promise<void>): Promise<void> {
+  await withTimeout(close(), 5000, () => new Error('close timed out')).catch(() => undefined);
 }
 
 const yieldToIo = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -271,8 +276,8 @@ export async function runParticipant(
       hooks.onLive?.(live());
     }
 
-    for (const slot of producers) await slot.producer.close().catch(() => undefined);
-    for (const consumer of consumers.splice(0)) await consumer.close().catch(() => undefined);
+    for (const slot of producers) await closeQuietly(() => slot.producer.close());
+    for (const consumer of consumers.splice(0)) await closeQuietly(() => consumer.close());
     const partial: PartialMeasurement = {
       ...(abortReason() ? { abortReason: abortReason() } : {}),
       ...(firstSendError ? { firstSendError } : {}),
@@ -297,8 +302,8 @@ export async function runParticipant(
     producers.splice(0);
     return partial;
   } finally {
-    for (const slot of producers) await slot.producer.close().catch(() => undefined);
-    for (const consumer of consumers) await consumer.close().catch(() => undefined);
+    for (const slot of producers) await closeQuietly(() => slot.producer.close());
+    for (const consumer of consumers) await closeQuietly(() => consumer.close());
     for (const histogram of Object.values(histograms) as Histogram[]) histogram.destroy();
   }
 }

@@ -1,7 +1,7 @@
 import { findDriver } from '../drivers/index.js';
 import type { Driver, DriverOptions, Topology } from '../drivers/types.js';
 import { initHistograms } from '../metrics/histogram.js';
-import { nowUs } from '../util/clock.js';
+import { nowUs, withTimeout } from '../util/clock.js';
 import { mergePartials, type Measurement } from './merge.js';
 import { runParticipant, type Coordinator, type LiveCounters } from './participant.js';
 import { everythingArrived, inFlightFrom, planAssignments } from './plan.js';
@@ -120,8 +120,10 @@ export async function runWorkload(driver: Driver, workload: Workload, plan: RunP
     }
   } finally {
     hooks.signal?.removeEventListener('abort', onSignal);
-    await driver.teardown().catch((error: unknown) => {
-      process.stderr.write(`warning: teardown failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    await withTimeout(driver.teardown(), 15_000, () => new Error('no answer within 15 s')).catch((error: unknown) => {
+      process.stderr.write(
+        `warning: could not remove ${topology.prefix}.* from the broker: ${error instanceof Error ? error.message : String(error)}\n`,
+      );
     });
   }
 }

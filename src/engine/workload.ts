@@ -61,7 +61,8 @@ export const workloadDefaults = {
   inflight: 1000,
   prefetch: 1000,
   multiAck: 100,
-  lingerMs: 0,
+  // the Java producer's default since Kafka 4.0 (KIP-1030); with 0, batches split over many partitions get tiny
+  lingerMs: 5,
   batchSize: 1000,
 } as const;
 

@@ -13,17 +13,30 @@ const execFileAsync = promisify(execFile);
 
 export const localKafkaHost = '127.0.0.1';
 export const localKafkaPort = 9092;
-const controllerPort = 9093;
 export const localKafkaUrl = `${localKafkaHost}:${localKafkaPort}`;
+
+/** Which local broker: the default one, or another (fault tests) with its own ports and folder. */
+export interface KafkaInstance {
+  name: string;
+  port: number;
+  controllerPort: number;
+}
+
+export const defaultKafkaInstance: KafkaInstance = { name: 'kafka', port: localKafkaPort, controllerPort: 9093 };
 
 const pomPath = join(repoRoot, 'brokers', 'kafka', 'pom.xml');
 const libDir = join(repoRoot, 'brokers', 'kafka', 'lib');
 const log4jConfig = join(repoRoot, 'brokers', 'kafka', 'log4j2.properties');
-const kafkaHome = join(stateRoot, 'kafka');
-const dataDir = join(kafkaHome, 'data');
-const configPath = join(kafkaHome, 'server.properties');
-const statePath = join(kafkaHome, 'state.json');
-const logPath = join(kafkaHome, 'broker.log');
+function pathsOf(instance: KafkaInstance) {
+  const home = join(stateRoot, instance.name);
+  return {
+    home,
+    dataDir: join(home, 'data'),
+    configPath: join(home, 'server.properties'),
+    statePath: join(home, 'state.json'),
+    logPath: join(home, 'broker.log'),
+  };
+}
 
 export interface LocalKafkaState {
   pid: number;
@@ -67,27 +80,28 @@ export async function fetchKafkaJars(log: (line: string) => void): Promise<strin
   return version;
 }
 
-async function readState(): Promise<LocalKafkaState | undefined> {
+async function readState(instance: KafkaInstance = defaultKafkaInstance): Promise<LocalKafkaState | undefined> {
   try {
-    const state = JSON.parse(await readFile(statePath, 'utf8')) as LocalKafkaState;
+    const state = JSON.parse(await readFile(pathsOf(instance).statePath, 'utf8')) as LocalKafkaState;
     return isPidAlive(state.pid) ? state : undefined;
   } catch {
     return undefined;
   }
 }
 
-export async function localKafkaStatus(): Promise<KafkaStatus> {
-  return { reachable: await portAnswers(localKafkaHost, localKafkaPort), ours: await readState() };
+export async function localKafkaStatus(instance: KafkaInstance = defaultKafkaInstance): Promise<KafkaStatus> {
+  return { reachable: await portAnswers(localKafkaHost, instance.port), ours: await readState(instance) };
 }
 
-function serverProperties(): string {
+function serverProperties(instance: KafkaInstance, dataDir: string): string {
+  const { port, controllerPort } = instance;
   return [
     '# written by mqbench: a single-node KRaft broker for benchmarks on this host',
     'process.roles=broker,controller',
     'node.id=1',
     `controller.quorum.voters=1@${localKafkaHost}:${controllerPort}`,
-    `listeners=PLAINTEXT://${localKafkaHost}:${localKafkaPort},CONTROLLER://${localKafkaHost}:${controllerPort}`,
-    `advertised.listeners=PLAINTEXT://${localKafkaHost}:${localKafkaPort}`,
+    `listeners=PLAINTEXT://${localKafkaHost}:${port},CONTROLLER://${localKafkaHost}:${controllerPort}`,
+    `advertised.listeners=PLAINTEXT://${localKafkaHost}:${port}`,
     'controller.listener.names=CONTROLLER',
     'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
     'inter.broker.listener.name=PLAINTEXT',
@@ -121,12 +135,17 @@ function javaArgs(mainClass: string, args: string[]): string[] {
  * Starts a local single-node KRaft broker unless one answers already. Returns its state;
  * `ours` is false when something else is listening on 9092 (we never touch that one).
  */
-export async function startLocalKafka(log: (line: string) => void): Promise<{ state: LocalKafkaState | undefined; started: boolean }> {
-  const status = await localKafkaStatus();
+export async function startLocalKafka(
+  log: (line: string) => void,
+  instance: KafkaInstance = defaultKafkaInstance,
+): Promise<{ state: LocalKafkaState | undefined; started: boolean }> {
+  const status = await localKafkaStatus(instance);
   if (status.reachable) return { state: status.ours, started: false };
   const version = await fetchKafkaJars(log);
+  const { home: kafkaHome, dataDir, configPath, statePath, logPath } = pathsOf(instance);
+  const url = `${localKafkaHost}:${instance.port}`;
   await mkdir(kafkaHome, { recursive: true });
-  await writeFile(configPath, serverProperties());
+  await writeFile(configPath, serverProperties(instance, dataDir));
   if (!existsSync(join(dataDir, 'meta.properties'))) {
     await rm(dataDir, { recursive: true, force: true });
     try {
@@ -138,7 +157,7 @@ export async function startLocalKafka(log: (line: string) => void): Promise<{ st
       throw new BrokerUnreachableError(`cannot format the local Kafka data folder: ${reason}`);
     }
   }
-  log(`starting Apache Kafka ${version} (KRaft, single node) on ${localKafkaUrl}; logs in ${logPath}`);
+  log(`starting Apache Kafka ${version} (KRaft, single node) on ${url}; logs in ${logPath}`);
   const logFd = openSync(logPath, 'a');
   const child = spawn('java', javaArgs('kafka.Kafka', [configPath]), {
     cwd: kafkaHome,
@@ -149,23 +168,23 @@ export async function startLocalKafka(log: (line: string) => void): Promise<{ st
   child.unref();
   const pid = child.pid;
   if (pid === undefined) throw new BrokerUnreachableError('cannot start java for the local Kafka broker');
-  const state: LocalKafkaState = { pid, version, url: localKafkaUrl, startedAt: new Date().toISOString() };
+  const state: LocalKafkaState = { pid, version, url, startedAt: new Date().toISOString() };
   await writeFile(statePath, `${JSON.stringify(state, null, 2)}\n`);
   const deadline = Date.now() + 90_000;
-  while (!(await portAnswers(localKafkaHost, localKafkaPort, 500))) {
+  while (!(await portAnswers(localKafkaHost, instance.port, 500))) {
     if (!isPidAlive(pid)) {
       await rm(statePath, { force: true });
       throw new BrokerUnreachableError(`the local Kafka broker exited during start-up; see ${logPath}`);
     }
-    if (Date.now() > deadline) throw new BrokerUnreachableError(`the local Kafka broker did not open ${localKafkaUrl} within 90 s; see ${logPath}`);
+    if (Date.now() > deadline) throw new BrokerUnreachableError(`the local Kafka broker did not open ${url} within 90 s; see ${logPath}`);
     await sleepMs(250);
   }
   return { state, started: true };
 }
 
 /** Stops the broker mqbench started (never another one) and removes its data. */
-export async function stopLocalKafka(): Promise<LocalKafkaState | undefined> {
-  const state = await readState();
+export async function stopLocalKafka(instance: KafkaInstance = defaultKafkaInstance): Promise<LocalKafkaState | undefined> {
+  const state = await readState(instance);
   if (state) {
     process.kill(state.pid, 'SIGTERM');
     const deadline = Date.now() + 30_000;
@@ -173,12 +192,12 @@ export async function stopLocalKafka(): Promise<LocalKafkaState | undefined> {
     if (isPidAlive(state.pid)) process.kill(state.pid, 'SIGKILL');
     while (isPidAlive(state.pid)) await sleepMs(100);
   }
-  await rm(kafkaHome, { recursive: true, force: true });
+  await rm(pathsOf(instance).home, { recursive: true, force: true });
   return state;
 }
 
 /** The version of the broker at `url` when mqbench started it; undefined otherwise. */
-export async function knownLocalKafkaVersion(url: string): Promise<string | undefined> {
-  const state = await readState();
+export async function knownLocalKafkaVersion(url: string, instance: KafkaInstance = defaultKafkaInstance): Promise<string | undefined> {
+  const state = await readState(instance);
   return state && url.replace(/^kafka:\/\//, '') === state.url ? state.version : undefined;
 }

@@ -1,0 +1,130 @@
+import { execFile, spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { BrokerUnreachableError } from '../errors.js';
+import { sleepMs } from '../util/clock.js';
+import { stateRoot } from '../util/paths.js';
+import { isPidAlive, portAnswers } from './probe.js';
+
+const execFileAsync = promisify(execFile);
+
+/** The installed RabbitMQ's own start script (not the Debian wrapper, which switches user). */
+const serverScript = process.env.MQBENCH_RABBITMQ_SERVER ?? '/usr/lib/rabbitmq/bin/rabbitmq-server';
+const ctlScript = process.env.MQBENCH_RABBITMQCTL ?? '/usr/lib/rabbitmq/bin/rabbitmqctl';
+
+export interface PrivateRabbitOptions {
+  /** e.g. "mqbench" -> node mqbench@localhost, data in .mqbench/rabbit-mqbench */
+  name: string;
+  port: number;
+  /** Erlang distribution port; must differ from every other node's */
+  distPort: number;
+}
+
+export interface PrivateRabbitState extends PrivateRabbitOptions {
+  pid: number;
+  node: string;
+  url: string;
+  startedAt: string;
+}
+
+function homeOf(name: string): string {
+  return join(stateRoot, `rabbit-${name}`);
+}
+
+async function readState(name: string): Promise<PrivateRabbitState | undefined> {
+  try {
+    const state = JSON.parse(await readFile(join(homeOf(name), 'state.json'), 'utf8')) as PrivateRabbitState;
+    return isPidAlive(state.pid) ? state : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function privateRabbitStatus(name: string): Promise<PrivateRabbitState | undefined> {
+  return readState(name);
+}
+
+/**
+ * Starts a private RabbitMQ node from the installed rabbitmq-server: its own node name, ports and
+ * data folder, no plugins. Fault tests kill it without touching the shared broker on 5672.
+ */
+export async function startPrivateRabbit(options: PrivateRabbitOptions, log: (line: string) => void): Promise<{ state: PrivateRabbitState; started: boolean }> {
+  const existing = await readState(options.name);
+  if (existing && (await portAnswers('127.0.0.1', existing.port))) return { state: existing, started: false };
+  if (await portAnswers('127.0.0.1', options.port)) {
+    throw new BrokerUnreachableError(`port ${options.port} is taken by something mqbench did not start; choose another port for the private RabbitMQ node`);
+  }
+  if (!existsSync(serverScript)) {
+    throw new BrokerUnreachableError(`cannot start a private RabbitMQ node: ${serverScript} not found (install the rabbitmq-server package)`);
+  }
+  const home = homeOf(options.name);
+  await rm(home, { recursive: true, force: true });
+  await mkdir(join(home, 'log'), { recursive: true });
+  await writeFile(join(home, 'enabled_plugins'), '[].\n');
+  await writeFile(join(home, 'rabbitmq.conf'), ['# written by mqbench: a private node for benchmarks and fault tests', `listeners.tcp.default = 127.0.0.1:${options.port}`, ''].join('\n'));
+  const node = `${options.name}@localhost`;
+  const env = {
+    ...process.env,
+    RABBITMQ_NODENAME: node,
+    RABBITMQ_NODE_IP_ADDRESS: '127.0.0.1',
+    RABBITMQ_NODE_PORT: String(options.port),
+    RABBITMQ_DIST_PORT: String(options.distPort),
+    RABBITMQ_MNESIA_BASE: join(home, 'mnesia'),
+    RABBITMQ_LOG_BASE: join(home, 'log'),
+    RABBITMQ_ENABLED_PLUGINS_FILE: join(home, 'enabled_plugins'),
+    RABBITMQ_CONFIG_FILE: join(home, 'rabbitmq.conf'),
+    RABBITMQ_PID_FILE: join(home, 'pid'),
+  };
+  log(`starting a private RabbitMQ node ${node} on 127.0.0.1:${options.port}; data and logs in ${home}`);
+  const logFd = openSync(join(home, 'server.log'), 'a');
+  const child = spawn(serverScript, [], { env, detached: true, stdio: ['ignore', logFd, logFd] });
+  closeSync(logFd);
+  child.unref();
+  if (child.pid === undefined) throw new BrokerUnreachableError('cannot start rabbitmq-server');
+  const state: PrivateRabbitState = {
+    ...options,
+    pid: child.pid,
+    node,
+    url: `amqp://guest:guest@127.0.0.1:${options.port}`,
+    startedAt: new Date().toISOString(),
+  };
+  await writeFile(join(home, 'state.json'), `${JSON.stringify(state, null, 2)}\n`);
+  const deadline = Date.now() + 90_000;
+  while (!(await portAnswers('127.0.0.1', options.port, 500))) {
+    if (!isPidAlive(child.pid)) throw new BrokerUnreachableError(`the private RabbitMQ node exited during start-up; see ${join(home, 'server.log')}`);
+    if (Date.now() > deadline) throw new BrokerUnreachableError(`the private RabbitMQ node did not open port ${options.port} within 90 s; see ${join(home, 'server.log')}`);
+    await sleepMs(250);
+  }
+  return { state, started: true };
+}
+
+/** The Erlang VM's pid (the process to kill to simulate a crash), read from the node's pid file. */
+export async function privateRabbitBeamPid(name: string): Promise<number | undefined> {
+  const text = await readFile(join(homeOf(name), 'pid'), 'utf8').catch(() => '');
+  const pid = Number(text.trim());
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+/** Stops the private node mqbench started (never another one) and removes its data. */
+export async function stopPrivateRabbit(name: string): Promise<PrivateRabbitState | undefined> {
+  const state = await readState(name);
+  if (state) {
+    await execFileAsync(ctlScript, ['-n', state.node, 'stop'], { timeout: 30_000 }).catch(() => undefined);
+    const beam = await privateRabbitBeamPid(name);
+    for (const pid of [beam, state.pid]) {
+      if (pid !== undefined && isPidAlive(pid)) {
+        try {
+          process.kill(-state.pid, 'SIGKILL');
+        } catch {
+          process.kill(pid, 'SIGKILL');
+        }
+      }
+    }
+    const until = Date.now() + 10_000;
+    while (state.pid && isPidAlive(state.pid) && Date.now() < until) await sleepMs(100);
+  }
+  await rm(homeOf(name), { recursive: true, force: true });
+  return state;
+}

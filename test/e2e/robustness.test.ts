@@ -1,0 +1,190 @@
+/**
+ * Bad input, unreachable brokers and faults mid-run, against real brokers: one line and the right
+ * exit code, bounded time, a partial result with its accounting, nothing left behind, no passwords.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startLocalKafka, stopLocalKafka, type KafkaInstance } from '../../src/provision/kafka-local.js';
+import { isPidAlive } from '../../src/provision/probe.js';
+import { privateRabbitBeamPid, startPrivateRabbit, stopPrivateRabbit } from '../../src/provision/rabbit-local.js';
+import { readResult } from '../../src/results/store.js';
+import type { RunResult } from '../../src/results/types.js';
+import { sleepMs } from '../../src/util/clock.js';
+import { bench, leftoverRabbitObjects } from '../helpers.js';
+
+let out: string;
+beforeAll(async () => {
+  out = await mkdtemp(join(tmpdir(), 'mqbench-robust-'));
+});
+afterAll(async () => {
+  await rm(out, { recursive: true, force: true });
+});
+
+async function onlyResult(dir: string): Promise<RunResult> {
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.json'));
+  expect(files).toHaveLength(1);
+  return readResult(join(dir, files[0] as string));
+}
+
+function expectOneLine(stderr: string): void {
+  const lines = stderr.trim().split('\n').filter((l) => !l.startsWith('warning:') && !/^starting|^local /.test(l));
+  expect(lines, stderr).toHaveLength(1);
+  expect(stderr).not.toMatch(/\n\s+at /);
+}
+
+describe('unreachable or refusing brokers: exit 3, one line, bounded time', () => {
+  test('wrong RabbitMQ password', async () => {
+    const run = await bench(['run', '--broker', 'rabbit', '--scenario', 'noack', '--rabbit-url', 'amqp://guest:not-the-password@127.0.0.1:5672', '--out', join(out, 'x')]);
+    expect(run.code).toBe(3);
+    expectOneLine(run.stderr);
+    expect(run.stderr).toMatch(/access refused/);
+    expect(run.stderr).not.toContain('not-the-password');
+  });
+
+  test.each([
+    ['rabbit', ['--rabbit-url', 'amqp://127.0.0.1:1']],
+    ['kafka', ['--kafka-url', '127.0.0.1:1']],
+  ])('%s on a closed port: under 10 s', async (broker, urlArgs) => {
+    const run = await bench(['run', '--broker', broker, '--scenario', 'noack', ...urlArgs, '--out', join(out, 'x')]);
+    expect(run.code).toBe(3);
+    expect(run.ms).toBeLessThan(10_000);
+    expectOneLine(run.stderr);
+    expect(run.stderr).toMatch(/cannot connect to/);
+  });
+
+  test.each([
+    ['rabbit', ['--rabbit-url', 'amqp://127.0.0.1:6379']],
+    ['kafka', ['--kafka-url', '127.0.0.1:6379']],
+  ])('%s on a port that is not a broker (Redis): under 15 s', async (broker, urlArgs) => {
+    const run = await bench(['run', '--broker', broker, '--scenario', 'noack', ...urlArgs, '--connect-timeout', '5000', '--out', join(out, 'x')]);
+    expect(run.code).toBe(3);
+    expect(run.ms).toBeLessThan(15_000);
+    expectOneLine(run.stderr);
+  });
+});
+
+describe('bad input: one line, exit 2', () => {
+  test.each([
+    [['--size', '0']],
+    [['--size', '-5']],
+    [['--size', '10']],
+    [['--rate', '-1']],
+    [['--rate', 'lots']],
+    [['--duration', '0s']],
+    [['--duration', '-3s']],
+    [['--duration', '10 parsecs']],
+    [['--warmup', 'x']],
+    [['--producers', '0']],
+    [['--partitions', '1.5']],
+    [['--kafka-acks', '3']],
+    [['--delivery', 'maybe']],
+    [['--workers', '0']],
+    [['--repeat', '0']],
+    [['--nosuch-flag', '1']],
+  ])('%j', async (args) => {
+    const run = await bench(['run', '--broker', 'rabbit', '--scenario', 'noack', ...args]);
+    expect(run.code, run.stderr).toBe(2);
+    expectOneLine(run.stderr);
+  });
+
+  test('no command, unknown command, missing --scenario', async () => {
+    for (const args of [[], ['frobnicate'], ['run', '--broker', 'rabbit']]) {
+      const run = await bench(args);
+      expect(run.code, `${args.join(' ')}: ${run.stderr}`).toBe(2);
+    }
+  });
+});
+
+describe('interrupted runs', () => {
+  test('SIGINT mid-run: partial result written, queues deleted, exit 4', async () => {
+    const dir = join(out, 'sigint');
+    let pid = 0;
+    const running = bench(['run', '--broker', 'rabbit', '--scenario', 'fanout', '--subscriptions', '2', '--duration', '30s', '--warmup', '1s', '--out', dir], {
+      onSpawn: (p) => (pid = p),
+    });
+    await sleepMs(4000);
+    process.kill(pid, 'SIGINT');
+    const run = await running;
+    expect(run.code, run.stderr).toBe(4);
+    expect(run.ms).toBeLessThan(20_000);
+    const result = await onlyResult(dir);
+    expect(result.status).toBe('aborted');
+    if (result.status !== 'completed') expect(result.error).toBe('interrupted');
+    expect(result.counts.sent).toBeGreaterThan(0);
+    expect(result.counts.received).toBeGreaterThan(0);
+    expect(await leftoverRabbitObjects()).toEqual([]);
+  });
+});
+
+describe('a broker killed mid-run: status aborted, partial result, exit 4, no hang', () => {
+  test('a private RabbitMQ node (the shared one is never touched)', async () => {
+    const name = 'mqbench-fault';
+    const { state } = await startPrivateRabbit({ name, port: 5673, distPort: 25673 }, () => undefined);
+    try {
+      const dir = join(out, 'rabbit-kill');
+      const running = bench(['run', '--broker', 'rabbit', '--scenario', 'ack', '--rabbit-url', 'amqp://guest:guest@127.0.0.1:5673', '--duration', '30s', '--warmup', '1s', '--out', dir]);
+      await sleepMs(5000);
+      const beam = await privateRabbitBeamPid(name);
+      expect(beam).toBeDefined();
+      process.kill(beam as number, 'SIGKILL');
+      const run = await running;
+      expect(run.code, run.stderr).toBe(4);
+      expect(run.ms).toBeLessThan(45_000);
+      const result = await onlyResult(dir);
+      expect(result.status).toBe('aborted');
+      if (result.status !== 'completed') expect(result.error).toMatch(/broker connection lost/);
+      expect(result.counts.sent).toBeGreaterThan(0);
+      expect(result.counts.expected).toBe(result.counts.sent - result.counts.sendErrors);
+      expect(result.counts.received + result.counts.lost).toBe(result.counts.expected);
+      expect(result.broker.url).toBe(`amqp://127.0.0.1:${state.port}`);
+    } finally {
+      await stopPrivateRabbit(name);
+    }
+  });
+
+  test('a second local Kafka broker (the tests\' own one is never touched)', async () => {
+    const instance: KafkaInstance = { name: 'kafka-fault', port: 9192, controllerPort: 9193 };
+    const { state } = await startLocalKafka(() => undefined, instance);
+    try {
+      expect(state).toBeDefined();
+      const dir = join(out, 'kafka-kill');
+      const running = bench(['run', '--broker', 'kafka', '--scenario', 'noack', '--kafka-url', '127.0.0.1:9192', '--duration', '30s', '--warmup', '1s', '--out', dir]);
+      await sleepMs(8000);
+      process.kill(state?.pid as number, 'SIGKILL');
+      const run = await running;
+      expect(run.code, run.stderr).toBe(4);
+      expect(run.ms).toBeLessThan(60_000);
+      const result = await onlyResult(dir);
+      expect(result.status).toBe('aborted');
+      expect(result.counts.sent).toBeGreaterThan(0);
+      expect(result.counts.received + result.counts.lost).toBe(result.counts.expected);
+    } finally {
+      await stopLocalKafka(instance);
+      if (state) expect(isPidAlive(state.pid)).toBe(false);
+    }
+  });
+});
+
+test('a password given in a URL appears in no result or report file', async () => {
+  const secret = 'Sup3rSecretPw';
+  // a user with that password exists only for this test
+  execFileSync('rabbitmqctl', ['add_user', 'mqbench_secret_user', secret]);
+  try {
+    execFileSync('rabbitmqctl', ['set_permissions', 'mqbench_secret_user', '.*', '.*', '.*']);
+    const dir = join(out, 'secret');
+    const run = await bench(['run', '--broker', 'rabbit', '--scenario', 'noack', '--rabbit-url', `amqp://mqbench_secret_user:${secret}@127.0.0.1:5672`, '--duration', '1s', '--warmup', '0s', '--out', dir]);
+    expect(run.code, run.stderr).toBe(0);
+    const report = await bench(['report', dir, '--out', join(dir, 'report')]);
+    expect(report.code, report.stderr).toBe(0);
+    for (const file of await readdir(dir)) {
+      const text = await readFile(join(dir, file), 'utf8');
+      expect(text, file).not.toContain(secret);
+    }
+    expect(run.stdout + run.stderr).not.toContain(secret);
+  } finally {
+    execFileSync('rabbitmqctl', ['delete_user', 'mqbench_secret_user']);
+  }
+});

@@ -62,6 +62,19 @@ function runOptions(y: Argv) {
     .option('provision', { type: 'string', default: 'auto', describe: 'when the default endpoint has no broker: auto (Docker if an engine answers, else a local process), local, docker' });
 }
 
+/** yargs' messages, made readable: no camelCase twins of flags, a word about negative values. */
+function usageMessage(message: string): string {
+  const first = message.split('\n')[0] ?? message;
+  const negative = process.argv.slice(2).find((arg) => /^-\d/.test(arg));
+  if (/^Unknown argument/.test(first) && negative) return `values must not be negative: ${negative}`;
+  const unknown = /^Unknown arguments?: (.*)$/.exec(first);
+  if (unknown?.[1]) {
+    const names = unknown[1].split(', ').filter((name) => !/[a-z][A-Z]/.test(name));
+    return `unknown argument${names.length > 1 ? 's' : ''}: ${names.join(', ')}`;
+  }
+  return first;
+}
+
 async function main(): Promise<void> {
   const parser = yargs(hideBin(process.argv))
     .scriptName('bench')
@@ -181,7 +194,7 @@ async function main(): Promise<void> {
     .wrap(Math.min(110, process.stdout.columns ?? 110))
     .fail((message, error) => {
       if (error) fail(error);
-      process.stderr.write(`bench: ${message.split('\n')[0]} (see bench --help)\n`);
+      process.stderr.write(`bench: ${usageMessage(message)} (see bench --help)\n`);
       process.exit(ExitCode.usage);
     });
   const argv = await parser.parseAsync();

@@ -126,6 +126,13 @@ export async function runCommand(options: RunOptions): Promise<RunOutcome> {
     settings: workload.driver,
     connectTimeoutMs: options.connectTimeout,
     ...(brokerVersion ? { brokerVersion } : {}),
+    startHint: endpoint.named
+      ? entry.name === 'rabbit'
+        ? 'is a broker running there? a local one starts with `rabbitmq-server -detached`; the URL came from --rabbit-url or MQBENCH_RABBIT_URL'
+        : 'is a broker running there? a local one starts with `npx bench brokers up kafka`; the address came from --kafka-url or MQBENCH_KAFKA_URL'
+      : entry.name === 'rabbit'
+        ? 'start it with `rabbitmq-server -detached` or `npx bench brokers up rabbit`, or pass --rabbit-url'
+        : 'start one with `npx bench brokers up kafka`, or pass --kafka-url',
   };
   const driver: Driver = entry.create(driverOptions);
   try {

@@ -128,7 +128,7 @@ export class KafkaDriver implements Driver {
       await withTimeout(admin.disconnect(), 1000, () => new Error('disconnect timed out')).catch(() => undefined);
       const reason = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
       throw new BrokerUnreachableError(
-        `cannot connect to Kafka at ${this.options.url}: ${reason} (start one with \`npx bench brokers up kafka\` or pass --kafka-url)`,
+        `cannot connect to Kafka at ${this.options.url}: ${reason} (${this.options.startHint ?? 'is a Kafka broker running at that address?'})`,
       );
     }
     this.admin = admin;

@@ -70,10 +70,9 @@ export class RabbitDriver implements Driver {
         () => new Error(`no answer within ${connectTimeoutMs} ms`),
       );
     } catch (error) {
-      throw new BrokerUnreachableError(
-        `cannot connect to RabbitMQ at ${redactUrl(url)}: ${this.describe(error)}` +
-          ' (start it with `rabbitmq-server -detached` or pass --rabbit-url)',
-      );
+      const reason = this.describe(error);
+      const hint = /access refused/.test(reason) ? '' : ` (${this.options.startHint ?? 'is a RabbitMQ broker running at that URL?'})`;
+      throw new BrokerUnreachableError(`cannot connect to RabbitMQ at ${redactUrl(url)}: ${reason}${hint}`);
     }
     this.connection.on('error', (error: Error) => this.raiseFatal(error));
     this.connection.on('close', () => {

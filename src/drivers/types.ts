@@ -113,6 +113,8 @@ export interface DriverOptions {
   url: string;
   settings: DriverSettings;
   connectTimeoutMs: number;
+  /** How to get a broker at this endpoint, for the one-line error when none answers. */
+  startHint?: string;
   /** The broker version when mqbench knows it from elsewhere (it started the broker itself). */
   brokerVersion?: string;
 }

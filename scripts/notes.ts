@@ -10,13 +10,16 @@ import { renderHtmlReport } from '../src/report/document.js';
 import { formatCount, formatLatencyUs, formatMb } from '../src/report/format.js';
 import { groupResults, type RunGroup } from '../src/report/groups.js';
 import type { RunResult } from '../src/results/types.js';
+import { rm } from 'node:fs/promises';
+import { startLocalKafka, stopLocalKafka } from '../src/provision/kafka-local.js';
+import { privateRabbitBeamPid, startPrivateRabbit, stopPrivateRabbit } from '../src/provision/rabbit-local.js';
 import { writeFileAtomic } from '../src/util/atomic-write.js';
 import { repoRoot } from '../src/util/paths.js';
 
 const duration = process.env.NOTES_DURATION ?? '8s';
 const repeats = Number(process.env.NOTES_REPEATS ?? '2');
-const stamp = new Date().toISOString().replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
-const outDir = join('results', 'notes', stamp);
+// Only the latest notes' raw results are kept (and committed): the numbers in notes.md come from them.
+const outDir = join('results', 'notes');
 const all: RunResult[] = [];
 
 type Spec = Partial<RunOptions> & Pick<RunOptions, 'broker' | 'scenario'>;
@@ -74,8 +77,67 @@ async function section(rows: [string, Spec][]): Promise<{ table: string; groups:
   return { table: lines.join('\n'), groups };
 }
 
+/** Runs a workload against a broker mqbench started, and kills the broker process after `killAfterMs`. */
+async function measureFailure(spec: Spec, kill: () => Promise<void>, killAfterMs: number): Promise<RunResult | undefined> {
+  process.stderr.write(`notes: failure run: ${spec.broker} ${spec.scenario} ${flags(spec)}, broker killed after ${killAfterMs / 1000} s\n`);
+  const timer = setTimeout(() => void kill(), killAfterMs);
+  try {
+    const { result } = await runCommand({ duration: '20s', warmup: '1s', out: outDir, json: false, progress: false, print: false, connectTimeout: 5000, workers: 1, ...spec });
+    if (result) all.push(result);
+    return result;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function failureRow(name: string, r: RunResult | undefined): string {
+  if (!r) return `| ${name} | (no result) | | | | | |`;
+  const c = r.counts;
+  const lastSecond = r.timeline.filter((p) => p.received > 0).at(-1)?.second ?? 0;
+  return `| ${name} | ${r.status}${r.status === 'completed' ? '' : `: ${r.error}`} | ${formatCount(c.sent)} | ${formatCount(c.acked)} | ${formatCount(c.received)} | ${formatCount(c.lost)} | ${lastSecond + 1} s |`;
+}
+
+async function failures(): Promise<string> {
+  const rabbitName = 'mqbench-notes-fault';
+  const { state: rabbit } = await startPrivateRabbit({ name: rabbitName, port: 5674, distPort: 25674 }, (l) => process.stderr.write(`${l}\n`));
+  let rabbitRun: RunResult | undefined;
+  try {
+    rabbitRun = await measureFailure(
+      { broker: 'rabbit', scenario: 'ack', rabbitUrl: rabbit.url, rate: '2000' },
+      async () => {
+        const pid = await privateRabbitBeamPid(rabbitName);
+        if (pid) process.kill(pid, 'SIGKILL');
+      },
+      5000,
+    );
+  } finally {
+    await stopPrivateRabbit(rabbitName);
+  }
+  const instance = { name: 'kafka-notes-fault', port: 9292, controllerPort: 9293 };
+  const { state: kafka } = await startLocalKafka((l) => process.stderr.write(`${l}\n`), instance);
+  let kafkaRun: RunResult | undefined;
+  try {
+    kafkaRun = await measureFailure(
+      { broker: 'kafka', scenario: 'ack', kafkaUrl: `127.0.0.1:${instance.port}`, rate: '2000' },
+      async () => {
+        if (kafka) process.kill(kafka.pid, 'SIGKILL');
+      },
+      5000,
+    );
+  } finally {
+    await stopLocalKafka(instance);
+  }
+  return [
+    '| single-node broker killed (SIGKILL) 5 s into an at-least-once run at 2000 msg/s | status | sent | confirmed by broker | received | lost | last second with traffic |',
+    '|---|---|---|---|---|---|---|',
+    failureRow('RabbitMQ (private node, transient queue, publisher confirms)', rabbitRun),
+    failureRow('Kafka (second local broker, acks=all, replication factor 1)', kafkaRun),
+  ].join('\n');
+}
+
 async function main(): Promise<void> {
   await initHistograms();
+  await rm(outDir, { recursive: true, force: true });
   const rate = 2000;
 
   // Q1: RabbitMQ in its main modes, at full speed (closed loop) and at a fixed load (open loop).
@@ -107,6 +169,8 @@ async function main(): Promise<void> {
     ['fanout exchange -> 3 queues (3x deliveries)', { broker: 'rabbit', scenario: 'fanout', subscriptions: 3, producers: 2 }],
   ]);
 
+  const failureTable = await failures();
+
   const first = all[0];
   const env = first?.environment;
   const rabbitVersion = all.find((r) => r.workload.broker === 'rabbit')?.broker.version ?? '?';
@@ -121,7 +185,7 @@ async function main(): Promise<void> {
 
   const md = `# Notes: the blog post's questions, measured
 
-Regenerate with \`npm run notes\` (about ${Math.ceil(((q1max.groups.length + q1rate.groups.length + q2.groups.length + q3.groups.length) * repeats * (Number.parseInt(duration, 10) + 5)) / 60)} minutes;
+Regenerate with \`npm run notes\` (about ${Math.ceil(((q1max.groups.length + q1rate.groups.length + q2.groups.length + q3.groups.length) * repeats * (Number.parseInt(duration, 10) + 5) + 90) / 60)} minutes;
 \`NOTES_DURATION\` and \`NOTES_REPEATS\` change the window (now ${duration}) and the repeats per configuration (now ${repeats}, merged:
 histograms added, median throughput). Raw results: \`${outDir}\`; every number below comes from those files.
 
@@ -166,12 +230,19 @@ channel's own process, so an exchange does not serialise traffic the way a singl
 The table shows that cost directly: compare the default exchange with the direct and fanout rows (the fanout
 3-queue row delivers every message three times, so its received rate counts deliveries).
 
-What it cannot measure on one node: fault tolerance. The exchange's definition is replicated to every node of a
-cluster, but a classic queue lives on one node; losing that node loses the queue (and, without persistence and
-quorum queues, its messages). The failover scenario (issue 5: a broker killed mid-run, the run ends \`aborted\` with its
-accounting) will measure, for each broker, how many messages were sent, received, lost and duplicated around a
-broker failure, and how long until traffic resumes; with several nodes it will compare RabbitMQ quorum queues with
-Kafka partitions with replication factor 3.
+Fault tolerance, on one host: a single node is a single point of failure for either broker, exchange or not. Killing
+the broker process mid-run (a private RabbitMQ node and a second local Kafka, never the shared ones) ends the run
+\`aborted\`, with its accounting:
+
+${failureTable}
+
+"lost" counts messages sent in the measured window that no consumer received before the run ended (messages
+confirmed by the broker and then lost with it are among them). In RabbitMQ the exchange's definition is replicated
+to every node of a cluster, but a classic queue lives on one node, so the queue, not the exchange, is the single
+point; quorum queues replicate it. What a multi-node failover scenario will measure next: the same run against a
+3-node RabbitMQ cluster with quorum queues and a 3-broker Kafka cluster with replication factor 3, killing the
+node that leads the queue / partition — messages lost and duplicated around the failure, and how long until
+traffic resumes.
 
 ## All runs
 

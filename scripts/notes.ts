@@ -18,8 +18,8 @@ import { repoRoot } from '../src/util/paths.js';
 
 const duration = process.env.NOTES_DURATION ?? '8s';
 const repeats = Number(process.env.NOTES_REPEATS ?? '2');
-// Only the latest notes' raw results are kept (and committed): the numbers in notes.md come from them.
-const outDir = join('results', 'notes');
+// The latest notes' raw results are kept as curated results (committed): the numbers in notes.md come from them.
+const outDir = join('results', 'baselines', 'notes');
 const all: RunResult[] = [];
 
 type Spec = Partial<RunOptions> & Pick<RunOptions, 'broker' | 'scenario'>;

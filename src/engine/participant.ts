@@ -32,8 +32,8 @@ export interface LiveCounters {
 export interface Coordinator {
   /** Resolves with the common start time once every participant's consumers are attached. */
   start(): Promise<number>;
-  /** Messages in flight over the whole run (sent, not yet received by every subscription). */
-  inFlight(local: LiveCounters): number;
+  /** Messages in flight over the whole run (sent, not yet received by every subscription), from this participant's counters. */
+  inFlight(sentAll: number, receivedAll: number, errorsAll: number): number;
   /** Called often; resolves true when draining may stop (everything arrived, or time is up). */
   drained(local: LiveCounters, deadlineUs: number): boolean;
   /** Set when the run must stop early (interrupt, or another participant lost its broker). */
@@ -241,7 +241,7 @@ export async function runParticipant(
         if (abortReason()) return;
         const now = nowUs();
         if (slot.quota !== undefined ? measuredSeq >= slot.quota : now >= endUs) return;
-        if (coordinator.inFlight(live()) >= workload.inflight) {
+        if (coordinator.inFlight(sentAll, receivedAll, errorsAll) >= workload.inflight) {
           await new Promise<void>((resolve) => {
             windowWaiters.push(resolve);
             // re-check the clock and the shared window even when nothing arrives here

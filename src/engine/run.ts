@@ -103,7 +103,7 @@ export async function runWorkload(driver: Driver, workload: Workload, plan: RunP
         progress.started(at);
         return at;
       },
-      inFlight: (live: LiveCounters) => inFlightFrom(live.sentAll, live.receivedAll, live.errorsAll, workload.subscriptions),
+      inFlight: (sentAll, receivedAll, errorsAll) => inFlightFrom(sentAll, receivedAll, errorsAll, workload.subscriptions),
       drained: (live: LiveCounters, deadlineUs: number) =>
         nowUs() >= deadlineUs || everythingArrived(live.expected, live.outstanding, live.uniqueBySubscription, workload.subscriptions),
       abortReason: () => interrupted,

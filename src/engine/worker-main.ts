@@ -35,13 +35,13 @@ async function run(init: Extract<ToWorker, { type: 'init' }>): Promise<void> {
           report();
           assignedTimer = setInterval(report, 100);
         }).finally(() => clearInterval(assignedTimer)),
-      inFlight: (local) => {
+      inFlight: (sentAll, receivedAll, errorsAll) => {
         // the parent's totals include what we reported then; add what we did since
         const base = reportedAtTotals ?? { sentAll: 0, receivedAll: 0, errorsAll: 0 };
         return inFlightFrom(
-          totals.sentAll + local.sentAll - base.sentAll,
-          totals.receivedAll + local.receivedAll - base.receivedAll,
-          totals.errorsAll + local.errorsAll - base.errorsAll,
+          totals.sentAll + sentAll - base.sentAll,
+          totals.receivedAll + receivedAll - base.receivedAll,
+          totals.errorsAll + errorsAll - base.errorsAll,
           subscriptions,
         );
       },

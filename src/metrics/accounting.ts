@@ -75,14 +75,15 @@ export class SequenceTracker {
 
 /** Per-stream trackers for the messages a run measures (the header's "measured" flag). */
 export class Accounting {
-  private readonly streams = new Map<string, { subscription: number; producer: number; tracker: SequenceTracker }>();
+  /** keyed by subscription * 2^32 + producer: no string built per message */
+  private readonly streams = new Map<number, { subscription: number; producer: number; tracker: SequenceTracker }>();
   private readonly uniqueBySubscription = new Map<number, number>();
 
   constructor(private readonly firstSeqOf: (producer: number) => number = () => 0) {}
 
   /** Returns false for a duplicate. */
   record(subscription: number, producer: number, seq: number): boolean {
-    const key = `${subscription}:${producer}`;
+    const key = subscription * 0x1_0000_0000 + producer;
     let stream = this.streams.get(key);
     if (!stream) {
       stream = { subscription, producer, tracker: new SequenceTracker(this.firstSeqOf(producer)) };

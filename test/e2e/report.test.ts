@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createHistogram, encodeHistogram, initHistograms, summarize } from '../../src/metrics/histogram.js';
+import { createHistogram, initHistograms, summarize } from '../../src/metrics/histogram.js';
 import type { RunResult } from '../../src/results/types.js';
 import { bench, repoRoot } from '../helpers.js';
 

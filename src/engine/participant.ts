@@ -23,6 +23,8 @@ export interface LiveCounters {
   outstanding: number;
   /** unique measured messages received, per subscription */
   uniqueBySubscription: number[];
+  /** every producer of this participant has stopped sending */
+  producersDone: boolean;
 }
 
 /**
@@ -126,6 +128,7 @@ export async function runParticipant(
     for (const wake of windowWaiters.splice(0)) wake();
   };
   const uniqueBySubscription = Array.from({ length: workload.subscriptions }, () => 0);
+  let producersDone = false;
   const live = (): LiveCounters => ({
     sentAll,
     receivedAll,
@@ -133,6 +136,7 @@ export async function runParticipant(
     expected: producers.reduce((n, p) => n + p.tally.sent - p.tally.errors, 0),
     outstanding: producers.reduce((n, p) => n + p.outstanding, 0),
     uniqueBySubscription: [...uniqueBySubscription],
+    producersDone,
   });
 
   try {
@@ -264,6 +268,7 @@ export async function runParticipant(
       const rate = workload.rate;
       await Promise.all(producers.map((slot) => (rate === 'max' || slot.quota !== undefined ? closedLoop(slot) : openLoop(slot, rate))));
       producersDoneUs = nowUs();
+      producersDone = true;
       // Drain: in-flight messages arrive before anything is called lost (shorter when interrupted).
       const interrupted = abortReason() !== undefined;
       const deadline = producersDoneUs + (interrupted ? Math.min(workload.drainTimeoutUs, 2_000_000) : workload.drainTimeoutUs);

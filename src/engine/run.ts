@@ -5,18 +5,13 @@ import { nowUs, withTimeout } from '../util/clock.js';
 import { mergePartials, type Measurement } from './merge.js';
 import { runParticipant, type Coordinator, type LiveCounters } from './participant.js';
 import { everythingArrived, inFlightFrom, planAssignments } from './plan.js';
+import { progressReporter, type Progress } from './progress.js';
 import { runWithWorkers } from './workers.js';
 import type { Workload } from './workload.js';
 
 export type { Counts, Measurement } from './merge.js';
 export type { ConsumerReceipts } from './participant.js';
-
-export interface Progress {
-  phase: 'warmup' | 'measure' | 'drain';
-  elapsedUs: number;
-  sentPerSec: number;
-  receivedPerSec: number;
-}
+export type { Progress } from './progress.js';
 
 export interface RunHooks {
   onProgress?: (progress: Progress) => void;
@@ -34,34 +29,6 @@ export interface RunPlan {
   workers: number;
   /** how workers build their own driver (they cannot share this process's connections) */
   driverOptions: DriverOptions;
-}
-
-/** Reports progress once a second from summed live counters. */
-export function progressReporter(workload: Workload, onProgress: ((p: Progress) => void) | undefined) {
-  let startUs: number | undefined;
-  let last = { sent: 0, received: 0 };
-  let current = { sent: 0, received: 0 };
-  const timer = onProgress
-    ? setInterval(() => {
-        if (startUs === undefined) return;
-        const now = nowUs();
-        const warmupEnd = startUs + workload.warmupUs;
-        const phase = now < warmupEnd ? 'warmup' : now < warmupEnd + workload.durationUs ? 'measure' : 'drain';
-        onProgress({ phase, elapsedUs: now - startUs, sentPerSec: current.sent - last.sent, receivedPerSec: current.received - last.received });
-        last = { ...current };
-      }, 1000)
-    : undefined;
-  return {
-    started(at: number) {
-      startUs = at;
-    },
-    update(sent: number, received: number) {
-      current = { sent, received };
-    },
-    stop() {
-      if (timer) clearInterval(timer);
-    },
-  };
 }
 
 /** Runs one workload: topology set up once, participants run, results merged, topology removed. */

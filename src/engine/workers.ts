@@ -5,7 +5,7 @@ import { MqbenchError } from '../errors.js';
 import { nowUs } from '../util/clock.js';
 import type { Assignment, LiveCounters, PartialMeasurement } from './participant.js';
 import { everythingArrived } from './plan.js';
-import type { Progress } from './run.js';
+import { progressReporter, type Progress } from './progress.js';
 import type { FromWorker, ToWorker } from './worker-protocol.js';
 import type { Workload } from './workload.js';
 
@@ -59,9 +59,8 @@ export async function runWithWorkers(request: WorkersRequest): Promise<{ partial
   request.signal?.addEventListener('abort', onSignal, { once: true });
 
   let startUs: number | undefined;
-  let drainDeadline: number | undefined;
   let drainedSent = false;
-  let lastProgress = { at: 0, sent: 0, received: 0 };
+  const progress = progressReporter(workload, request.onProgress);
 
   const allDone = new Promise<void>((resolve) => {
     const check = (): void => {
@@ -134,6 +133,7 @@ export async function runWithWorkers(request: WorkersRequest): Promise<{ partial
     if (startUs === undefined) {
       if (ready()) {
         startUs = nowUs() + 20_000;
+        progress.started(startUs);
         broadcast({ type: 'go', startUs });
       } else if (Date.now() > readyDeadline) {
         abort('workers did not attach their consumers within 60 s');
@@ -144,26 +144,13 @@ export async function runWithWorkers(request: WorkersRequest): Promise<{ partial
     const sum = (f: (l: LiveCounters) => number) => lives.reduce((n, l) => n + f(l), 0);
     const totals = { sentAll: sum((l) => l.sentAll), receivedAll: sum((l) => l.receivedAll), errorsAll: sum((l) => l.errorsAll) };
     broadcast({ type: 'totals', ...totals });
-    const now = nowUs();
-    const endUs = startUs + workload.warmupUs + workload.durationUs;
-    if (request.onProgress && now - lastProgress.at >= 1_000_000 && now >= startUs) {
-      if (lastProgress.at !== 0) {
-        request.onProgress({
-          phase: now < startUs + workload.warmupUs ? 'warmup' : now < endUs ? 'measure' : 'drain',
-          elapsedUs: now - startUs,
-          sentPerSec: totals.sentAll - lastProgress.sent,
-          receivedPerSec: totals.receivedAll - lastProgress.received,
-        });
-      }
-      lastProgress = { at: now, sent: totals.sentAll, received: totals.receivedAll };
-    }
-    // Drain decision over every participant's counters (a fixed-count run has no end time).
-    const producersMayBeDone = workload.messages !== null || now >= endUs || abortReason !== undefined;
-    if (!drainedSent && producersMayBeDone && lives.length === workers.length) {
-      drainDeadline ??= now + workload.drainTimeoutUs;
+    progress.update(totals.sentAll, totals.receivedAll);
+    // Drain decision over every participant's counters, once every producer has stopped;
+    // each worker also stops draining at its own deadline.
+    if (!drainedSent && lives.length === workers.length && lives.every((l) => l.producersDone)) {
       const subscriptions = workload.subscriptions;
       const unique = Array.from({ length: subscriptions }, (_, s) => sum((l) => l.uniqueBySubscription[s] ?? 0));
-      if (everythingArrived(sum((l) => l.expected), sum((l) => l.outstanding), unique, subscriptions) && (workload.messages === null || sum((l) => l.expected) >= workload.messages)) {
+      if (everythingArrived(sum((l) => l.expected), sum((l) => l.outstanding), unique, subscriptions)) {
         drainedSent = true;
         broadcast({ type: 'drained' });
       }
@@ -174,6 +161,7 @@ export async function runWithWorkers(request: WorkersRequest): Promise<{ partial
     await allDone;
   } finally {
     clearInterval(ticker);
+    progress.stop();
     request.signal?.removeEventListener('abort', onSignal);
     for (const w of workers) if (!w.done) w.child.kill('SIGKILL');
   }

@@ -1,6 +1,7 @@
-import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { schemaVersion, type RunResult } from './types.js';
 import { resultProblem } from './validate.js';
 
@@ -14,16 +15,8 @@ export function resultFileName(result: RunResult): string {
 export async function writeResult(dir: string, result: RunResult): Promise<string> {
   const problem = resultProblem(result);
   if (problem) throw new Error(`refusing to write an invalid result: ${problem}`);
-  await mkdir(dir, { recursive: true });
   const path = join(dir, resultFileName(result));
-  const temp = `${path}.${process.pid}.tmp`;
-  try {
-    await writeFile(temp, `${JSON.stringify(result, null, 2)}\n`, { flag: 'wx' });
-    await rename(temp, path);
-  } catch (error) {
-    await unlink(temp).catch(() => undefined);
-    throw error;
-  }
+  await writeFileAtomic(path, `${JSON.stringify(result, null, 2)}\n`);
   return path;
 }
 

@@ -14,6 +14,8 @@ export interface Counts {
   duplicated: number;
   reordered: number;
   sendErrors: number;
+  /** messages whose send failed (no broker confirm) that arrived anyway: in doubt, not lost */
+  receivedDespiteSendError: number;
 }
 
 export interface Measurement {
@@ -66,6 +68,7 @@ export function mergePartials(workload: Workload, info: DriverInfo, partials: re
     duplicated: sum.duplicated,
     reordered: sum.reordered,
     sendErrors: producers.reduce((n, p) => n + p.errors, 0),
+    receivedDespiteSendError: sum.receivedDespiteSendError,
   };
   // A fixed message count has no window: rates are over the whole run. Otherwise over the measured
   // window, cut short if the run stopped early.

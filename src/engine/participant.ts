@@ -25,6 +25,8 @@ export interface LiveCounters {
   uniqueBySubscription: number[];
   /** every producer of this participant has stopped sending */
   producersDone: boolean;
+  /** once producers are done: per producer id, the measured sequence numbers whose send failed */
+  failedSeqs: Record<number, number[]>;
 }
 
 /**
@@ -40,6 +42,8 @@ export interface Coordinator {
   drained(local: LiveCounters, deadlineUs: number): boolean;
   /** Set when the run must stop early (interrupt, or another participant lost its broker). */
   abortReason(): string | undefined;
+  /** After draining: every participant's failed sends, per producer (workers learn the others' from the parent). */
+  failedSeqs(local: Record<number, number[]>): Record<number, number[]>;
 }
 
 export interface ParticipantHooks {
@@ -55,6 +59,8 @@ export interface ProducerTally {
   sent: number;
   acked: number;
   errors: number;
+  /** measured sequence numbers whose send failed: few, unless the broker died */
+  failedSeqs: number[];
 }
 
 export interface ConsumerReceipts {
@@ -137,7 +143,10 @@ export async function runParticipant(
     outstanding: producers.reduce((n, p) => n + p.outstanding, 0),
     uniqueBySubscription: [...uniqueBySubscription],
     producersDone,
+    failedSeqs: producersDone ? localFailedSeqs() : {},
   });
+  const localFailedSeqs = (): Record<number, number[]> =>
+    Object.fromEntries(producers.filter((p) => p.tally.failedSeqs.length > 0).map((p) => [p.id, [...p.tally.failedSeqs]]));
 
   try {
     for (const spec of assignment.consumers) {
@@ -172,7 +181,7 @@ export async function runParticipant(
       consumers.push(consumer);
     }
     for (const { id, quota } of assignment.producers) {
-      producers.push({ id, quota, producer: await driver.createProducer(id), tally: { id, sent: 0, acked: 0, errors: 0 }, outstanding: 0 });
+      producers.push({ id, quota, producer: await driver.createProducer(id), tally: { id, sent: 0, acked: 0, errors: 0, failedSeqs: [] }, outstanding: 0 });
     }
 
     const startUs = await coordinator.start();
@@ -208,7 +217,10 @@ export async function runParticipant(
         (error: unknown) => {
           slot.outstanding--;
           errorsAll++;
-          if (measured) tally.errors++;
+          if (measured) {
+            tally.errors++;
+            tally.failedSeqs.push(seq);
+          }
           firstSendError ??= error instanceof Error ? error.message : String(error);
           wakeWindow();
         },
@@ -288,7 +300,9 @@ export async function runParticipant(
       ...(firstSendError ? { firstSendError } : {}),
       producers: producers.map((p) => p.tally),
       consumers: perConsumer,
-      streams: accounting.snapshot(),
+      streams: accounting.snapshot(
+        new Map(Object.entries(coordinator.failedSeqs(localFailedSeqs())).map(([id, seqs]) => [Number(id), seqs] as const)),
+      ),
       histograms: {
         endToEnd: encodeHistogram(histograms.endToEnd),
         endToEndUncorrected: encodeHistogram(histograms.endToEndUncorrected),

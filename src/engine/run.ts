@@ -74,6 +74,7 @@ export async function runWorkload(driver: Driver, workload: Workload, plan: RunP
       drained: (live: LiveCounters, deadlineUs: number) =>
         nowUs() >= deadlineUs || everythingArrived(live.expected, live.outstanding, live.uniqueBySubscription, workload.subscriptions),
       abortReason: () => interrupted,
+      failedSeqs: (local) => local,
     };
     try {
       const partial = await runParticipant(driver, workload, planAssignments(workload, 1, false)[0] ?? { producers: [], consumers: [] }, coordinator, {

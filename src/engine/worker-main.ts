@@ -17,6 +17,7 @@ let totals = { sentAll: 0, receivedAll: 0, errorsAll: 0 };
 let reportedAtTotals: LiveCounters | undefined;
 let lastReported: LiveCounters | undefined;
 let drainedByParent = false;
+let failedSeqsFromParent: Record<number, number[]> | undefined;
 let abortReason: string | undefined;
 
 async function run(init: Extract<ToWorker, { type: 'init' }>): Promise<void> {
@@ -45,8 +46,10 @@ async function run(init: Extract<ToWorker, { type: 'init' }>): Promise<void> {
           subscriptions,
         );
       },
-      drained: (_local, deadlineUs) => drainedByParent || nowUs() >= deadlineUs,
+      // the parent decides (it knows every worker); our own deadline, later, only guards against silence
+      drained: (_local, deadlineUs) => drainedByParent || nowUs() >= deadlineUs + 2_000_000,
       abortReason: () => abortReason,
+      failedSeqs: (local) => failedSeqsFromParent ?? local,
     };
     const partial = await runParticipant(driver, init.workload, init.assignment, coordinator, {
       onLive: (counters) => {
@@ -80,6 +83,7 @@ process.on('message', (message: ToWorker) => {
       reportedAtTotals = lastReported;
       break;
     case 'drained':
+      failedSeqsFromParent = message.failedSeqs;
       drainedByParent = true;
       break;
     case 'abort':

@@ -7,7 +7,7 @@ export type ToWorker =
   | { type: 'init'; driverName: string; driverOptions: DriverOptions; workload: Workload; topology: Topology; assignment: Assignment; privateBroker: boolean }
   | { type: 'go'; startUs: number }
   | { type: 'totals'; sentAll: number; receivedAll: number; errorsAll: number }
-  | { type: 'drained' }
+  | { type: 'drained'; failedSeqs: Record<number, number[]> }
   | { type: 'abort'; reason: string };
 
 export type FromWorker =

@@ -60,6 +60,7 @@ export async function runWithWorkers(request: WorkersRequest): Promise<{ partial
 
   let startUs: number | undefined;
   let drainedSent = false;
+  let drainDeadlineUs: number | undefined;
   const progress = progressReporter(workload, request.onProgress);
 
   const allDone = new Promise<void>((resolve) => {
@@ -148,11 +149,14 @@ export async function runWithWorkers(request: WorkersRequest): Promise<{ partial
     // Drain decision over every participant's counters, once every producer has stopped;
     // each worker also stops draining at its own deadline.
     if (!drainedSent && lives.length === workers.length && lives.every((l) => l.producersDone)) {
+      const now = nowUs();
+      const interrupted = abortReason !== undefined;
+      drainDeadlineUs ??= now + (interrupted ? Math.min(workload.drainTimeoutUs, 2_000_000) : workload.drainTimeoutUs);
       const subscriptions = workload.subscriptions;
       const unique = Array.from({ length: subscriptions }, (_, s) => sum((l) => l.uniqueBySubscription[s] ?? 0));
-      if (everythingArrived(sum((l) => l.expected), sum((l) => l.outstanding), unique, subscriptions)) {
+      if (now >= drainDeadlineUs || everythingArrived(sum((l) => l.expected), sum((l) => l.outstanding), unique, subscriptions)) {
         drainedSent = true;
-        broadcast({ type: 'drained' });
+        broadcast({ type: 'drained', failedSeqs: Object.assign({}, ...lives.map((l) => l.failedSeqs)) as Record<number, number[]> });
       }
     }
   }, 5);

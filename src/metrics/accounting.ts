@@ -7,6 +7,8 @@ export interface StreamCounts {
   received: number;
   duplicated: number;
   reordered: number;
+  /** received messages whose send had failed (no broker confirm): delivered, but not expected */
+  receivedDespiteSendError: number;
 }
 
 export interface StreamAccount extends StreamCounts {
@@ -22,6 +24,7 @@ export interface AccountingTotals {
   lost: number;
   duplicated: number;
   reordered: number;
+  receivedDespiteSendError: number;
 }
 
 /** Tracks one (subscription, producer) stream of sequence numbers starting at `firstSeq`. */
@@ -68,8 +71,15 @@ export class SequenceTracker {
     while (this.above.delete(this.floor)) this.floor++;
   }
 
-  counts(): StreamCounts {
-    return { received: this.received, duplicated: this.duplicated, reordered: this.reordered };
+  /** Whether `seq` arrived (a gap given up past `maxPending` reads as arrived: the documented bound). */
+  has(seq: number): boolean {
+    return seq < this.floor || this.above.has(seq);
+  }
+
+  /** `failedSeqs`: the producer's sends that failed; those that arrived anyway are counted apart. */
+  counts(failedSeqs: readonly number[] = []): StreamCounts {
+    const receivedDespiteSendError = failedSeqs.reduce((n, seq) => n + (this.has(seq) ? 1 : 0), 0);
+    return { received: this.received, duplicated: this.duplicated, reordered: this.reordered, receivedDespiteSendError };
   }
 }
 
@@ -99,11 +109,12 @@ export class Accounting {
     return this.uniqueBySubscription.get(subscription) ?? 0;
   }
 
-  snapshot(): { subscription: number; producer: number; counts: StreamCounts }[] {
+  /** `failedSeqs`: per producer, the sequence numbers whose send failed (see StreamCounts). */
+  snapshot(failedSeqs: ReadonlyMap<number, readonly number[]> = new Map()): { subscription: number; producer: number; counts: StreamCounts }[] {
     return [...this.streams.values()].map((s) => ({
       subscription: s.subscription,
       producer: s.producer,
-      counts: s.tracker.counts(),
+      counts: s.tracker.counts(failedSeqs.get(s.producer)),
     }));
   }
 }
@@ -111,6 +122,8 @@ export class Accounting {
 /**
  * Joins what producers say they sent with what each subscription received.
  * `expectedByProducer`: messages each producer sent successfully in the measured window.
+ * lost = expected - (received - receivedDespiteSendError): a message whose send failed but which
+ * arrived anyway cannot hide the loss of one that was confirmed.
  */
 export function settleAccounts(
   expectedByProducer: ReadonlyMap<number, number>,
@@ -128,6 +141,7 @@ export function settleAccounts(
         received: 0,
         duplicated: 0,
         reordered: 0,
+        receivedDespiteSendError: 0,
         lost: 0,
       });
     }
@@ -136,13 +150,25 @@ export function settleAccounts(
     const key = keyOf(item.subscription, item.producer);
     const account =
       merged.get(key) ??
-      ({ subscription: item.subscription, producer: item.producer, expected: 0, received: 0, duplicated: 0, reordered: 0, lost: 0 } satisfies StreamAccount);
+      ({
+        subscription: item.subscription,
+        producer: item.producer,
+        expected: 0,
+        received: 0,
+        duplicated: 0,
+        reordered: 0,
+        receivedDespiteSendError: 0,
+        lost: 0,
+      } satisfies StreamAccount);
     account.received += item.counts.received;
     account.duplicated += item.counts.duplicated;
     account.reordered += item.counts.reordered;
+    account.receivedDespiteSendError += item.counts.receivedDespiteSendError;
     merged.set(key, account);
   }
-  for (const account of merged.values()) account.lost = Math.max(0, account.expected - account.received);
+  for (const account of merged.values()) {
+    account.lost = account.expected - (account.received - account.receivedDespiteSendError);
+  }
   return [...merged.values()].sort((a, b) => a.subscription - b.subscription || a.producer - b.producer);
 }
 
@@ -154,7 +180,8 @@ export function totals(accounts: readonly StreamAccount[]): AccountingTotals {
       lost: sum.lost + a.lost,
       duplicated: sum.duplicated + a.duplicated,
       reordered: sum.reordered + a.reordered,
+      receivedDespiteSendError: sum.receivedDespiteSendError + a.receivedDespiteSendError,
     }),
-    { expected: 0, received: 0, lost: 0, duplicated: 0, reordered: 0 },
+    { expected: 0, received: 0, lost: 0, duplicated: 0, reordered: 0, receivedDespiteSendError: 0 },
   );
 }

@@ -50,7 +50,7 @@ export function workloadLabel(w: Workload): string {
 }
 
 function sumCounts(results: readonly RunResult[]): Counts {
-  const zero: Counts = { sent: 0, acked: 0, received: 0, expected: 0, lost: 0, duplicated: 0, reordered: 0, sendErrors: 0 };
+  const zero: Counts = { sent: 0, acked: 0, received: 0, expected: 0, lost: 0, duplicated: 0, reordered: 0, sendErrors: 0, receivedDespiteSendError: 0 };
   return results.reduce((sum, r) => {
     const out = { ...sum };
     for (const key of Object.keys(zero) as (keyof Counts)[]) out[key] += r.counts[key];

@@ -44,7 +44,8 @@ export function renderSummary(result: RunResult): string {
   const c = result.counts;
   lines.push(
     `messages: sent ${formatCount(c.sent)}, received ${formatCount(c.received)} of ${formatCount(c.expected)} expected, ` +
-      `lost ${formatCount(c.lost)}, duplicated ${formatCount(c.duplicated)}, reordered ${formatCount(c.reordered)}, send errors ${formatCount(c.sendErrors)}`,
+      `lost ${formatCount(c.lost)}, duplicated ${formatCount(c.duplicated)}, reordered ${formatCount(c.reordered)}, send errors ${formatCount(c.sendErrors)}` +
+      (c.receivedDespiteSendError > 0 ? ` (${formatCount(c.receivedDespiteSendError)} of those arrived anyway)` : ''),
   );
   if (w.subscriptions > 1 || w.partitions > 1) {
     const bySubscription = new Map<number, { expected: number; received: number; lost: number }>();

@@ -31,7 +31,7 @@ export function comparisonTable(groups: readonly RunGroup[]): TableData {
 
 export function accountingTable(results: readonly RunResult[]): TableData {
   return {
-    head: ['run', 'broker', 'scenario', 'status', 'sent', 'received', 'expected', 'lost', 'duplicated', 'reordered', 'send errors'],
+    head: ['run', 'broker', 'scenario', 'status', 'sent', 'received', 'expected', 'lost', 'duplicated', 'reordered', 'send errors', 'arrived despite send error'],
     rows: results.map((r) => [
       r.id,
       r.workload.broker,
@@ -44,6 +44,7 @@ export function accountingTable(results: readonly RunResult[]): TableData {
       formatCount(r.counts.duplicated),
       formatCount(r.counts.reordered),
       formatCount(r.counts.sendErrors),
+      formatCount(r.counts.receivedDespiteSendError),
     ]),
   };
 }

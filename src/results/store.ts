@@ -39,7 +39,11 @@ export async function readResult(path: string): Promise<RunResult> {
   }
   const problem = resultProblem(value);
   if (problem) throw new UsageError(`${path}: damaged result file: ${problem}`);
-  return value as RunResult;
+  const result = value as RunResult;
+  // schema 1 files written before this count existed had none to report
+  result.counts.receivedDespiteSendError ??= 0;
+  for (const account of result.accounting) account.receivedDespiteSendError ??= 0;
+  return result;
 }
 
 /** Files and directories (their *.json files, not recursive) -> results, in a stable order. */

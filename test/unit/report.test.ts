@@ -21,7 +21,7 @@ function group(key: string, p99: number, receivedPerSec: number, lost = 0): RunG
     loop: 'open-loop',
     throughput: { sentPerSec: receivedPerSec, receivedPerSec, mbPerSec: 1 },
     latencyUs: { endToEnd: s, endToEndUncorrected: s, publish: s, sendDelay: s },
-    counts: { sent: 100, acked: 100, received: 100 - lost, expected: 100, lost, duplicated: 0, reordered: 0, sendErrors: 0 },
+    counts: { sent: 100, acked: 100, received: 100 - lost, expected: 100, lost, duplicated: 0, reordered: 0, sendErrors: 0, receivedDespiteSendError: 0 },
     statuses: ['completed'],
   };
 }

@@ -91,10 +91,10 @@ async function measureFailure(spec: Spec, kill: () => Promise<void>, killAfterMs
 }
 
 function failureRow(name: string, r: RunResult | undefined): string {
-  if (!r) return `| ${name} | (no result) | | | | | |`;
+  if (!r) return `| ${name} | (no result) | | | | | | | |`;
   const c = r.counts;
   const lastSecond = r.timeline.filter((p) => p.received > 0).at(-1)?.second ?? 0;
-  return `| ${name} | ${r.status}${r.status === 'completed' ? '' : `: ${r.error}`} | ${formatCount(c.sent)} | ${formatCount(c.acked)} | ${formatCount(c.received)} | ${formatCount(c.lost)} | ${lastSecond + 1} s |`;
+  return `| ${name} | ${r.status}${r.status === 'completed' ? '' : `: ${r.error}`} | ${formatCount(c.sent)} | ${formatCount(c.acked)} | ${formatCount(c.sendErrors)} | ${formatCount(c.received)} | ${formatCount(c.receivedDespiteSendError)} | ${formatCount(c.lost)} | ${lastSecond + 1} s |`;
 }
 
 async function failures(): Promise<string> {
@@ -128,8 +128,8 @@ async function failures(): Promise<string> {
     await stopLocalKafka(instance);
   }
   return [
-    '| single-node broker killed (SIGKILL) 5 s into an at-least-once run at 2000 msg/s | status | sent | confirmed by broker | received | lost | last second with traffic |',
-    '|---|---|---|---|---|---|---|',
+    '| single-node broker killed (SIGKILL) 5 s into an at-least-once run at 2000 msg/s | status | sent | confirmed by broker | send errors | received | of which the send had failed | lost | last second with traffic |',
+    '|---|---|---|---|---|---|---|---|---|',
     failureRow('RabbitMQ (private node, transient queue, publisher confirms)', rabbitRun),
     failureRow('Kafka (second local broker, acks=all, replication factor 1)', kafkaRun),
   ].join('\n');
@@ -236,8 +236,10 @@ the broker process mid-run (a private RabbitMQ node and a second local Kafka, ne
 
 ${failureTable}
 
-"lost" counts messages sent in the measured window that no consumer received before the run ended (messages
-confirmed by the broker and then lost with it are among them). In RabbitMQ the exchange's definition is replicated
+"lost" counts messages sent in the measured window, not known to have failed, that no consumer received before the
+run ended (messages confirmed by the broker and then lost with it are among them). A send error is a message the
+harness gave up on (a nack or error, or still unconfirmed when the run ended); some of those reached the consumer
+anyway and are counted apart, so they cannot hide a lost message. In RabbitMQ the exchange's definition is replicated
 to every node of a cluster, but a classic queue lives on one node, so the queue, not the exchange, is the single
 point; quorum queues replicate it. What a multi-node failover scenario will measure next: the same run against a
 3-node RabbitMQ cluster with quorum queues and a 3-broker Kafka cluster with replication factor 3, killing the

@@ -120,7 +120,15 @@ export async function runParticipant(
   const abortReason = (): string | undefined => fatal ?? coordinator.abortReason();
 
   const consumers: Consumer[] = [];
-  const producers: { id: number; quota: number | undefined; producer: Producer; tally: ProducerTally; outstanding: number }[] = [];
+  const producers: {
+    id: number;
+    quota: number | undefined;
+    producer: Producer;
+    tally: ProducerTally;
+    outstanding: number;
+    /** measured messages whose send has not settled yet */
+    unsettled: Set<number>;
+  }[] = [];
   const perConsumer: ConsumerReceipts[] = [];
   let timeline = new Timeline(Number.MAX_SAFE_INTEGER);
   let receivedAll = 0;
@@ -181,7 +189,7 @@ export async function runParticipant(
       consumers.push(consumer);
     }
     for (const { id, quota } of assignment.producers) {
-      producers.push({ id, quota, producer: await driver.createProducer(id), tally: { id, sent: 0, acked: 0, errors: 0, failedSeqs: [] }, outstanding: 0 });
+      producers.push({ id, quota, producer: await driver.createProducer(id), tally: { id, sent: 0, acked: 0, errors: 0, failedSeqs: [] }, outstanding: 0, unsettled: new Set() });
     }
 
     const startUs = await coordinator.start();
@@ -201,6 +209,7 @@ export async function runParticipant(
       sentAll++;
       if (measured) {
         tally.sent++;
+        slot.unsettled.add(seq);
         histograms.sendDelay.recordValue(Math.max(0, sentUs - intendedUs));
         timeline.sent(sentUs);
       }
@@ -209,6 +218,7 @@ export async function runParticipant(
         () => {
           slot.outstanding--;
           if (!measured) return;
+          slot.unsettled.delete(seq);
           const ackedUs = nowUs();
           tally.acked++;
           if (producer.brokerAcks) histograms.publish.recordValue(ackedUs - sentUs);
@@ -217,7 +227,7 @@ export async function runParticipant(
         (error: unknown) => {
           slot.outstanding--;
           errorsAll++;
-          if (measured) {
+          if (measured && slot.unsettled.delete(seq)) {
             tally.errors++;
             tally.failedSeqs.push(seq);
           }
@@ -295,10 +305,20 @@ export async function runParticipant(
 
     for (const slot of producers) await closeQuietly(() => slot.producer.close());
     for (const consumer of consumers.splice(0)) await closeQuietly(() => consumer.close());
+    // A send still unconfirmed when the run ends (the broker died with it) is one the harness gives up
+    // on: a send error, like a nack. If it arrived anyway it is counted apart, never as lost or expected.
+    for (const slot of producers) {
+      for (const seq of slot.unsettled) {
+        slot.tally.errors++;
+        slot.tally.failedSeqs.push(seq);
+      }
+      slot.unsettled.clear();
+    }
     const partial: PartialMeasurement = {
       ...(abortReason() ? { abortReason: abortReason() } : {}),
       ...(firstSendError ? { firstSendError } : {}),
-      producers: producers.map((p) => p.tally),
+      // copies: a late send rejection must not change the tallies after the accounting was taken
+      producers: producers.map((p) => ({ ...p.tally, failedSeqs: [...p.tally.failedSeqs] })),
       consumers: perConsumer,
       streams: accounting.snapshot(
         new Map(Object.entries(coordinator.failedSeqs(localFailedSeqs())).map(([id, seqs]) => [Number(id), seqs] as const)),

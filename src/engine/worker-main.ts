@@ -49,7 +49,8 @@ async function run(init: Extract<ToWorker, { type: 'init' }>): Promise<void> {
       // the parent decides (it knows every worker); our own deadline, later, only guards against silence
       drained: (_local, deadlineUs) => drainedByParent || nowUs() >= deadlineUs + 2_000_000,
       abortReason: () => abortReason,
-      failedSeqs: (local) => failedSeqsFromParent ?? local,
+      // our own producers' list is the freshest; the others' come from the parent
+      failedSeqs: (local) => ({ ...failedSeqsFromParent, ...local }),
     };
     const partial = await runParticipant(driver, init.workload, init.assignment, coordinator, {
       onLive: (counters) => {

@@ -85,6 +85,9 @@ async function main(): Promise<void> {
       'run a workload against a broker and write a result file',
       (y) => runOptions(y),
       async (argv) => {
+        if (!Number.isInteger(argv['connect-timeout']) || argv['connect-timeout'] <= 0) {
+          throw new UsageError(`--connect-timeout: must be a whole number of milliseconds greater than zero, got "${String(argv['connect-timeout'])}"`);
+        }
         const fromFile = argv.workload !== undefined ? await readWorkloadFile(argv.workload) : {};
         const given: WorkloadFile = {};
         for (const field of workloadFileFields) {

@@ -83,6 +83,7 @@ describe('bad input: one line, exit 2', () => {
     [['--delivery', 'maybe']],
     [['--workers', '0']],
     [['--repeat', '0']],
+    [['--connect-timeout', '0']],
     [['--nosuch-flag', '1']],
   ])('%j', async (args) => {
     const run = await bench(['run', '--broker', 'rabbit', '--scenario', 'noack', ...args]);

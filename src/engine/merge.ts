@@ -1,6 +1,6 @@
 import type { DriverInfo } from '../drivers/types.js';
 import { settleAccounts, totals, type StreamAccount } from '../metrics/accounting.js';
-import { mergeEncoded, summarize, type LatencySummary } from '../metrics/histogram.js';
+import { latenciesOf, summarizeMerged, type Latencies, type LatencySummary } from '../metrics/histogram.js';
 import { mergeTimelines, type TimelinePoint } from '../metrics/timeline.js';
 import type { ConsumerReceipts, PartialMeasurement } from './participant.js';
 import type { Workload } from './workload.js';
@@ -18,6 +18,12 @@ export interface Counts {
   receivedDespiteSendError: number;
 }
 
+export interface Throughput {
+  sentPerSec: number;
+  receivedPerSec: number;
+  mbPerSec: number;
+}
+
 export interface Measurement {
   status: 'completed' | 'aborted';
   error?: string;
@@ -25,13 +31,8 @@ export interface Measurement {
   counts: Counts;
   accounts: StreamAccount[];
   perConsumer: ConsumerReceipts[];
-  throughput: { sentPerSec: number; receivedPerSec: number; mbPerSec: number };
-  latencyUs: {
-    endToEnd: LatencySummary;
-    endToEndUncorrected: LatencySummary;
-    publish: LatencySummary;
-    sendDelay: LatencySummary;
-  };
+  throughput: Throughput;
+  latencyUs: Latencies<LatencySummary>;
   timeline: TimelinePoint[];
   /** the length of the window that rates are computed over (us) */
   measuredUs: number;
@@ -39,14 +40,6 @@ export interface Measurement {
   foreignMessages: number;
 }
 
-function mergedSummary(encoded: string[]): LatencySummary {
-  const histogram = mergeEncoded(encoded);
-  try {
-    return summarize(histogram);
-  } finally {
-    histogram.destroy();
-  }
-}
 
 /** Joins the partial measurements of every participant into one: histograms added, counts summed. */
 export function mergePartials(workload: Workload, info: DriverInfo, partials: readonly PartialMeasurement[], abortReason?: string): Measurement {
@@ -93,12 +86,7 @@ export function mergePartials(workload: Workload, info: DriverInfo, partials: re
       receivedPerSec: counts.received / seconds,
       mbPerSec: partials.reduce((n, p) => n + p.receivedBytes, 0) / seconds / 1_000_000,
     },
-    latencyUs: {
-      endToEnd: mergedSummary(partials.map((p) => p.histograms.endToEnd)),
-      endToEndUncorrected: mergedSummary(partials.map((p) => p.histograms.endToEndUncorrected)),
-      publish: mergedSummary(partials.map((p) => p.histograms.publish)),
-      sendDelay: mergedSummary(partials.map((p) => p.histograms.sendDelay)),
-    },
+    latencyUs: latenciesOf((name) => summarizeMerged(partials.map((p) => p.histograms[name]))),
     timeline: mergeTimelines(partials.map((p) => p.timeline)),
     measuredUs,
     foreignMessages: partials.reduce((n, p) => n + p.foreignMessages, 0),

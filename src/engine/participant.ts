@@ -1,6 +1,6 @@
 import type { Consumer, Driver, Producer } from '../drivers/types.js';
 import { Accounting, type StreamCounts } from '../metrics/accounting.js';
-import { createHistogram, encodeHistogram, initHistograms, type Histogram } from '../metrics/histogram.js';
+import { createHistogram, encodeHistogram, initHistograms, latenciesOf, type Latencies } from '../metrics/histogram.js';
 import { Timeline, type TimelinePartial } from '../metrics/timeline.js';
 import { nowUs, sleepMs, withTimeout } from '../util/clock.js';
 import { headerSize, readHeader, stampSentTime, writeHeader } from './header.js';
@@ -76,7 +76,7 @@ export interface PartialMeasurement {
   producers: ProducerTally[];
   consumers: ConsumerReceipts[];
   streams: { subscription: number; producer: number; counts: StreamCounts }[];
-  histograms: { endToEnd: string; endToEndUncorrected: string; publish: string; sendDelay: string };
+  histograms: Latencies<string>;
   timeline: TimelinePartial;
   receivedBytes: number;
   foreignMessages: number;
@@ -106,12 +106,7 @@ export async function runParticipant(
   hooks: ParticipantHooks = {},
 ): Promise<PartialMeasurement> {
   await initHistograms();
-  const histograms = {
-    endToEnd: createHistogram(),
-    endToEndUncorrected: createHistogram(),
-    publish: createHistogram(),
-    sendDelay: createHistogram(),
-  };
+  const histograms = latenciesOf(() => createHistogram());
   const accounting = new Accounting();
   let fatal: string | undefined;
   driver.onFatal((error) => {
@@ -323,12 +318,7 @@ export async function runParticipant(
       streams: accounting.snapshot(
         new Map(Object.entries(coordinator.failedSeqs(localFailedSeqs())).map(([id, seqs]) => [Number(id), seqs] as const)),
       ),
-      histograms: {
-        endToEnd: encodeHistogram(histograms.endToEnd),
-        endToEndUncorrected: encodeHistogram(histograms.endToEndUncorrected),
-        publish: encodeHistogram(histograms.publish),
-        sendDelay: encodeHistogram(histograms.sendDelay),
-      },
+      histograms: latenciesOf((name) => encodeHistogram(histograms[name])),
       timeline: timeline.toPartial(),
       receivedBytes,
       foreignMessages,
@@ -343,6 +333,6 @@ export async function runParticipant(
   } finally {
     for (const slot of producers) await closeQuietly(() => slot.producer.close());
     for (const consumer of consumers) await closeQuietly(() => consumer.close());
-    for (const histogram of Object.values(histograms) as Histogram[]) histogram.destroy();
+    for (const histogram of Object.values(histograms)) histogram.destroy();
   }
 }

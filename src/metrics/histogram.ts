@@ -43,6 +43,26 @@ export function mergeEncoded(encoded: readonly string[]): Histogram {
   return merged;
 }
 
+/** The four latencies every run records (DESIGN.md, measurement rules). */
+export const latencyNames = ['endToEnd', 'endToEndUncorrected', 'publish', 'sendDelay'] as const;
+export type LatencyName = (typeof latencyNames)[number];
+export type Latencies<T> = Record<LatencyName, T>;
+
+/** One value per latency, made by `make`. */
+export function latenciesOf<T>(make: (name: LatencyName) => T): Latencies<T> {
+  return Object.fromEntries(latencyNames.map((name) => [name, make(name)])) as Latencies<T>;
+}
+
+/** Summary of several encoded histograms added together (repeats, workers). */
+export function summarizeMerged(encoded: readonly string[]): LatencySummary {
+  const histogram = mergeEncoded(encoded);
+  try {
+    return summarize(histogram);
+  } finally {
+    histogram.destroy();
+  }
+}
+
 export interface LatencySummary {
   count: number;
   min: number;

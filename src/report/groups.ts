@@ -1,6 +1,6 @@
-import type { Counts } from '../engine/merge.js';
+import type { Counts, Throughput } from '../engine/merge.js';
 import type { Workload } from '../engine/workload.js';
-import { mergeEncoded, summarize, type LatencySummary } from '../metrics/histogram.js';
+import { latenciesOf, mergeEncoded, summarizeMerged, type Latencies, type LatencySummary } from '../metrics/histogram.js';
 import type { RunResult } from '../results/types.js';
 
 /**
@@ -16,8 +16,8 @@ export interface RunGroup {
   label: string;
   runs: RunResult[];
   loop: RunResult['loop'];
-  throughput: { sentPerSec: number; receivedPerSec: number; mbPerSec: number };
-  latencyUs: { endToEnd: LatencySummary; endToEndUncorrected: LatencySummary; publish: LatencySummary; sendDelay: LatencySummary };
+  throughput: Throughput;
+  latencyUs: Latencies<LatencySummary>;
   counts: Counts;
   statuses: RunResult['status'][];
 }
@@ -58,14 +58,6 @@ function sumCounts(results: readonly RunResult[]): Counts {
   }, zero);
 }
 
-function mergedLatency(results: readonly RunResult[], pick: (r: RunResult) => LatencySummary): LatencySummary {
-  const histogram = mergeEncoded(results.map((r) => pick(r).hdr));
-  try {
-    return summarize(histogram);
-  } finally {
-    histogram.destroy();
-  }
-}
 
 export function groupResults(results: readonly RunResult[]): RunGroup[] {
   const byKey = new Map<string, RunResult[]>();
@@ -89,12 +81,7 @@ export function groupResults(results: readonly RunResult[]): RunGroup[] {
         receivedPerSec: median(runs.map((r) => r.throughput.receivedPerSec)),
         mbPerSec: median(runs.map((r) => r.throughput.mbPerSec)),
       },
-      latencyUs: {
-        endToEnd: mergedLatency(runs, (r) => r.latencyUs.endToEnd),
-        endToEndUncorrected: mergedLatency(runs, (r) => r.latencyUs.endToEndUncorrected),
-        publish: mergedLatency(runs, (r) => r.latencyUs.publish),
-        sendDelay: mergedLatency(runs, (r) => r.latencyUs.sendDelay),
-      },
+      latencyUs: latenciesOf((name) => summarizeMerged(runs.map((r) => r.latencyUs[name].hdr))),
       counts: sumCounts(runs),
       statuses: runs.map((r) => r.status),
     });

@@ -1,7 +1,8 @@
-import type { ConsumerReceipts, Counts } from '../engine/run.js';
+import type { Counts, Throughput } from '../engine/merge.js';
+import type { ConsumerReceipts } from '../engine/participant.js';
 import type { Workload } from '../engine/workload.js';
 import type { StreamAccount } from '../metrics/accounting.js';
-import type { LatencySummary } from '../metrics/histogram.js';
+import type { Latencies, LatencySummary } from '../metrics/histogram.js';
 import type { TimelinePoint } from '../metrics/timeline.js';
 
 export const schemaVersion = 1 as const;
@@ -41,13 +42,8 @@ interface RunResultBase {
   accounting: StreamAccount[];
   /** measured messages each consumer received: shows how load spread over partitions */
   consumers: ConsumerReceipts[];
-  throughput: { sentPerSec: number; receivedPerSec: number; mbPerSec: number };
-  latencyUs: {
-    endToEnd: LatencySummary;
-    endToEndUncorrected: LatencySummary;
-    publish: LatencySummary;
-    sendDelay: LatencySummary;
-  };
+  throughput: Throughput;
+  latencyUs: Latencies<LatencySummary>;
   timeline: TimelinePoint[];
 }
 

@@ -5,7 +5,6 @@
 import os from 'node:os';
 import { join } from 'node:path';
 import { runCommand, type RunOptions } from '../src/commands/run.js';
-import { initHistograms } from '../src/metrics/histogram.js';
 import { renderHtmlReport } from '../src/report/document.js';
 import { formatCount, formatLatencyUs, formatMb } from '../src/report/format.js';
 import { groupResults, type RunGroup } from '../src/report/groups.js';
@@ -25,7 +24,7 @@ const all: RunResult[] = [];
 type Spec = Partial<RunOptions> & Pick<RunOptions, 'broker' | 'scenario'>;
 
 function flags(spec: Spec): string {
-  const skip = new Set(['broker', 'scenario']);
+  const skip = new Set(['broker', 'scenario', 'urls']);
   return Object.entries(spec)
     .filter(([k]) => !skip.has(k))
     .map(([k, v]) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${String(v)}`)
@@ -45,6 +44,7 @@ async function measure(spec: Spec): Promise<RunGroup> {
       print: false,
       connectTimeout: 5000,
       workers: 1,
+      urls: {},
       ...spec,
     });
     if (result) runs.push(result);
@@ -82,7 +82,7 @@ async function measureFailure(spec: Spec, kill: () => Promise<void>, killAfterMs
   process.stderr.write(`notes: failure run: ${spec.broker} ${spec.scenario} ${flags(spec)}, broker killed after ${killAfterMs / 1000} s\n`);
   const timer = setTimeout(() => void kill(), killAfterMs);
   try {
-    const { result } = await runCommand({ duration: '20s', warmup: '1s', out: outDir, json: false, progress: false, print: false, connectTimeout: 5000, workers: 1, ...spec });
+    const { result } = await runCommand({ duration: '20s', warmup: '1s', out: outDir, json: false, progress: false, print: false, connectTimeout: 5000, workers: 1, urls: {}, ...spec });
     if (result) all.push(result);
     return result;
   } finally {
@@ -103,7 +103,7 @@ async function failures(): Promise<string> {
   let rabbitRun: RunResult | undefined;
   try {
     rabbitRun = await measureFailure(
-      { broker: 'rabbit', scenario: 'ack', rabbitUrl: rabbit.url, rate: '2000' },
+      { broker: 'rabbit', scenario: 'ack', urls: { rabbit: rabbit.url }, rate: '2000' },
       async () => {
         const pid = await privateRabbitBeamPid(rabbitName);
         if (pid) process.kill(pid, 'SIGKILL');
@@ -118,7 +118,7 @@ async function failures(): Promise<string> {
   let kafkaRun: RunResult | undefined;
   try {
     kafkaRun = await measureFailure(
-      { broker: 'kafka', scenario: 'ack', kafkaUrl: `127.0.0.1:${instance.port}`, rate: '2000' },
+      { broker: 'kafka', scenario: 'ack', urls: { kafka: `127.0.0.1:${instance.port}` }, rate: '2000' },
       async () => {
         if (kafka) process.kill(kafka.pid, 'SIGKILL');
       },
@@ -136,7 +136,6 @@ async function failures(): Promise<string> {
 }
 
 async function main(): Promise<void> {
-  await initHistograms();
   await rm(outDir, { recursive: true, force: true });
   const rate = 2000;
 

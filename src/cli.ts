@@ -37,9 +37,11 @@ function runOptions(y: Argv) {
     .option('duration', { type: 'string', describe: `measured window, e.g. 30s (default ${workloadDefaults.duration})` })
     .option('warmup', { type: 'string', describe: `excluded from every statistic (default ${workloadDefaults.warmup})` })
     .option('drain-timeout', { type: 'string', describe: `how long to wait for in-flight messages after producers stop (default ${workloadDefaults.drainTimeout})` })
+    .option('stall-timeout', { type: 'string', describe: `abort (exit 4) when nothing is acknowledged or received for this long while work is outstanding (default ${workloadDefaults.stallTimeout})` })
     .option('size', { type: 'number', describe: `message size in bytes, header included (default ${workloadDefaults.size})` })
     .option('rate', { type: 'string', describe: 'msg/s for the whole run (open loop, latency corrected) or "max" (closed loop)' })
     .option('inflight', { type: 'number', describe: `closed loop: messages in flight (default ${workloadDefaults.inflight})` })
+    .option('max-outstanding', { type: 'number', describe: 'open loop: most sends awaiting the broker at once; what it holds back is late (default: 1 s of the rate, 64..100,000, at most 256 MiB)' })
     .option('messages', { type: 'number', describe: 'send exactly this many messages instead of a timed window' })
     .option('producers', { type: 'number', describe: 'producer count' })
     .option('consumers', { type: 'number', describe: 'consumers per subscription' })
@@ -58,6 +60,7 @@ function runOptions(y: Argv) {
     .option('progress', { type: 'boolean', default: true, describe: 'live progress on stderr (--no-progress to silence)' })
     .option('rabbit-url', { type: 'string', describe: 'RabbitMQ URL (env MQBENCH_RABBIT_URL; default amqp://guest:guest@127.0.0.1:5672)' })
     .option('kafka-url', { type: 'string', describe: 'Kafka bootstrap host:port (env MQBENCH_KAFKA_URL; default 127.0.0.1:9092)' })
+    .option('faulty-url', { type: 'string', describe: 'faulty (in-process test broker) faults, e.g. faulty://?drop=100&stallAfter=5000' })
     .option('connect-timeout', { type: 'number', default: 5000, describe: 'ms to wait for the broker to answer' })
     .option('provision', { type: 'string', default: 'auto', describe: 'when the default endpoint has no broker: auto (Docker if an engine answers, else a local process), local, docker' });
 }
@@ -102,8 +105,11 @@ async function main(): Promise<void> {
             progress: argv.progress,
             connectTimeout: argv['connect-timeout'],
             provision: parseProvision(argv.provision),
-            ...(argv['rabbit-url'] !== undefined && { rabbitUrl: argv['rabbit-url'] }),
-            ...(argv['kafka-url'] !== undefined && { kafkaUrl: argv['kafka-url'] }),
+            urls: {
+              ...(argv['rabbit-url'] !== undefined && { rabbit: argv['rabbit-url'] }),
+              ...(argv['kafka-url'] !== undefined && { kafka: argv['kafka-url'] }),
+              ...(argv['faulty-url'] !== undefined && { faulty: argv['faulty-url'] }),
+            },
           },
         );
         process.exit(exitCode);
@@ -152,12 +158,14 @@ async function main(): Promise<void> {
           .option('current', { type: 'string', demandOption: true, describe: 'current result file or directory' })
           .option('max-p99-increase', { type: 'number', default: defaultThresholds.maxP99IncreasePct, describe: 'percent' })
           .option('max-throughput-drop', { type: 'number', default: defaultThresholds.maxThroughputDropPct, describe: 'percent' })
-          .option('max-lost', { type: 'number', default: defaultThresholds.maxLost, describe: 'messages' }),
+          .option('max-lost', { type: 'number', default: defaultThresholds.maxLost, describe: 'messages' })
+          .option('max-send-errors', { type: 'number', default: defaultThresholds.maxSendErrors, describe: 'failed or never-confirmed sends' }),
       async (argv) => {
         for (const [name, value] of [
           ['--max-p99-increase', argv['max-p99-increase']],
           ['--max-throughput-drop', argv['max-throughput-drop']],
           ['--max-lost', argv['max-lost']],
+          ['--max-send-errors', argv['max-send-errors']],
         ] as const) {
           if (!Number.isFinite(value) || value < 0) throw new UsageError(`${name}: must be a number of zero or more, got "${String(value)}"`);
         }
@@ -165,6 +173,7 @@ async function main(): Promise<void> {
           maxP99IncreasePct: argv['max-p99-increase'],
           maxThroughputDropPct: argv['max-throughput-drop'],
           maxLost: argv['max-lost'],
+          maxSendErrors: argv['max-send-errors'],
         });
         process.stdout.write(text);
         process.exit(failed ? ExitCode.checkFailed : ExitCode.ok);

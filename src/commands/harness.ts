@@ -24,8 +24,8 @@ export async function harnessCommand(options: { duration: string; out: string })
       progress: false,
       print: false,
       connectTimeout: 1000,
+      urls: {},
     });
-    if (!result) continue;
     table.push([
       String(workers),
       '2',

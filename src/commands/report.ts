@@ -1,5 +1,4 @@
 import { basename } from 'node:path';
-import { initHistograms } from '../metrics/histogram.js';
 import { judge, type Thresholds } from '../report/check.js';
 import { pairGroups, renderCompare } from '../report/compare.js';
 import { renderHtmlReport, renderMarkdownReport } from '../report/document.js';
@@ -9,7 +8,6 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 
 /** `bench report <files|dirs> --out reports/<name>`: writes <name>.md and <name>.html. */
 export async function reportCommand(inputs: string[], out: string, title: string | undefined): Promise<string> {
-  await initHistograms();
   const results = await readResults(inputs);
   const heading = title ?? `mqbench report: ${basename(out)}`;
   const mdPath = `${out}.md`;
@@ -21,7 +19,6 @@ export async function reportCommand(inputs: string[], out: string, title: string
 
 /** `bench compare A B`. */
 export async function compareCommand(a: string, b: string): Promise<string> {
-  await initHistograms();
   const groupsA = groupResults(await readResults([a]));
   const groupsB = groupResults(await readResults([b]));
   return renderCompare(pairGroups(groupsA, groupsB), basename(a), basename(b));
@@ -29,10 +26,9 @@ export async function compareCommand(a: string, b: string): Promise<string> {
 
 /** `bench check --baseline <dir> --current <dir>`: the text and whether anything regressed. */
 export async function checkCommand(baseline: string, current: string, thresholds: Thresholds): Promise<{ text: string; failed: boolean }> {
-  await initHistograms();
   const verdict = judge(groupResults(await readResults([baseline])), groupResults(await readResults([current])), thresholds);
   const lines = [
-    `thresholds: p99 +${thresholds.maxP99IncreasePct}% at most, throughput -${thresholds.maxThroughputDropPct}% at most, lost <= ${thresholds.maxLost}`,
+    `thresholds: p99 +${thresholds.maxP99IncreasePct}% at most, throughput -${thresholds.maxThroughputDropPct}% at most, lost <= ${thresholds.maxLost}, send errors <= ${thresholds.maxSendErrors}`,
     ...verdict.passed.map((p) => `ok         ${p}`),
     ...verdict.regressions.map((r) => `REGRESSED  ${r}`),
     verdict.regressions.length > 0

@@ -10,6 +10,8 @@ const fields = {
   duration: { type: ['string', 'number'] },
   warmup: { type: ['string', 'number'] },
   'drain-timeout': { type: ['string', 'number'] },
+  'stall-timeout': { type: ['string', 'number'] },
+  'max-outstanding': { type: 'integer', minimum: 1 },
   size: { type: 'integer', minimum: 1 },
   rate: { type: ['string', 'number'] },
   inflight: { type: 'integer', minimum: 1 },

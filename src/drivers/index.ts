@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.js';
+import { FaultyDriver } from './faulty.js';
 import { KafkaDriver } from './kafka.js';
 import { MemoryDriver } from './memory.js';
 import { RabbitDriver } from './rabbit.js';
@@ -7,6 +8,13 @@ import type { Driver, DriverOptions } from './types.js';
 export interface DriverEntry {
   name: string;
   description: string;
+  /** For drivers configured by URL alone (no endpoint to find or start): the URL when none is given. */
+  defaultUrl?: string;
+  /**
+   * The broker lives inside the driver's process: with --workers each worker runs its own, so each
+   * runs every consumer of the topology for its own producers.
+   */
+  inProcess?: boolean;
   create(options: DriverOptions): Driver;
 }
 
@@ -24,7 +32,16 @@ export const drivers: readonly DriverEntry[] = [
   {
     name: 'memory',
     description: "in-process broker: the harness's own ceiling, no network",
+    defaultUrl: 'memory://',
+    inProcess: true,
     create: (options) => new MemoryDriver(options),
+  },
+  {
+    name: 'faulty',
+    description: "in-process broker with injected faults (drops, duplicates, reorders, delays, stalls, rejects): for proving the engine's accounting",
+    defaultUrl: 'faulty://',
+    inProcess: true,
+    create: (options) => new FaultyDriver(options),
   },
 ];
 

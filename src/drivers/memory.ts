@@ -23,7 +23,8 @@ interface PartitionState {
  * Measures the harness's own ceiling. Delivery is asynchronous (a macrotask later), as on a real broker.
  */
 export class MemoryDriver implements Driver {
-  readonly name = 'memory';
+  /** `string`, not the literal: in-process drivers built on this one (faulty) carry their own name. */
+  readonly name: string = 'memory';
   private topology: Topology | undefined;
   /** partitions[subscription][partition] */
   private partitions: PartitionState[][] = [];
@@ -34,7 +35,7 @@ export class MemoryDriver implements Driver {
 
   async connect(): Promise<void> {}
 
-  onFatal(): void {
+  onFatal(_listener: (error: Error) => void): void {
     // nothing can fail: there is no connection
   }
 
@@ -53,7 +54,7 @@ export class MemoryDriver implements Driver {
     return this.partitions.map((row) => row.flatMap((state, p) => (state.handlers.length > 0 ? [p] : [])));
   }
 
-  private requireTopology(): Topology {
+  protected requireTopology(): Topology {
     if (!this.topology) throw new Error('MemoryDriver: setup() first');
     return this.topology;
   }
@@ -77,18 +78,23 @@ export class MemoryDriver implements Driver {
       send: (payload: Buffer, key?: string) => {
         const partition =
           key === undefined ? nextPartition++ % topology.partitions : partitionForKey(key, topology.partitions);
-        for (const row of this.partitions) {
-          const state = row[partition];
-          if (state) this.outbox.push({ state, payload });
-        }
-        if (!this.flushScheduled) {
-          this.flushScheduled = true;
-          setImmediate(this.deliver);
-        }
+        this.enqueue(partition, payload);
         return Promise.resolve();
       },
       close: async () => {},
     };
+  }
+
+  /** Hands one message to every subscription's `partition`, delivered a macrotask later. */
+  protected enqueue(partition: number, payload: Buffer): void {
+    for (const row of this.partitions) {
+      const state = row[partition];
+      if (state) this.outbox.push({ state, payload });
+    }
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.deliver);
+    }
   }
 
   async createConsumer(spec: ConsumerSpec, onMessage: MessageHandler): Promise<Consumer> {

@@ -3,29 +3,9 @@
  * the harness owns clocks, rates and histograms.
  */
 
-/** How messages are delivered; each driver maps this onto its broker's features. */
-export type DeliveryMode = 'noack' | 'ack';
+import type { DriverSettings } from '../results/types.js';
 
-export type KafkaAcks = 0 | 1 | -1;
-
-/** What the driver needs to know to map a scenario onto its broker. */
-export interface DriverSettings {
-  delivery: DeliveryMode;
-  /** RabbitMQ: wait for publisher confirms before `send` resolves. */
-  confirm: boolean;
-  /** RabbitMQ: durable queues + persistent messages; Kafka: ignored (always on disk). */
-  persistent: boolean;
-  /** RabbitMQ: consumer prefetch (ack mode). */
-  prefetch: number;
-  /** RabbitMQ: ack every N messages with multiple=true (ack mode). */
-  multiAck: number;
-  /** Kafka producer acks: 0, 1 or -1 (all). */
-  kafkaAcks: KafkaAcks;
-  /** Kafka: how long the driver's batcher waits for more messages before a produce request (ms). */
-  lingerMs: number;
-  /** Kafka: most messages per produce request. */
-  batchSize: number;
-}
+export type { DeliveryMode, DriverSettings, KafkaAcks } from '../results/types.js';
 
 /**
  * A named stream of messages with P partitions and K independent subscriptions.

@@ -1,58 +1,43 @@
-import type { DriverInfo } from '../drivers/types.js';
-import { settleAccounts, totals, type StreamAccount } from '../metrics/accounting.js';
-import { latenciesOf, summarizeMerged, type Latencies, type LatencySummary } from '../metrics/histogram.js';
-import { mergeTimelines, type TimelinePoint } from '../metrics/timeline.js';
-import type { ConsumerReceipts, PartialMeasurement } from './participant.js';
-import type { Workload } from './workload.js';
+import { settleAccounts, totals } from '../metrics/accounting.js';
+import { latenciesOf, summarizeMerged } from '../metrics/histogram.js';
+import { mergeTimelines } from '../metrics/timeline.js';
+import type { MeasuredParts } from '../results/build.js';
+import type { Counts, OpenLoopOutcome, StreamAccount, Throughput, Workload } from '../results/types.js';
+import { lateThresholdUs } from './executors/open-loop.js';
+import type { PartialMeasurement } from './participant.js';
+import { scheduledIn } from './schedule.js';
 
-export interface Counts {
-  sent: number;
-  acked: number;
-  received: number;
-  expected: number;
-  lost: number;
-  duplicated: number;
-  reordered: number;
-  sendErrors: number;
-  /** messages whose send failed (no broker confirm) that arrived anyway: in doubt, not lost */
-  receivedDespiteSendError: number;
-}
-
-export interface Throughput {
-  sentPerSec: number;
-  receivedPerSec: number;
-  mbPerSec: number;
-}
-
-export interface Measurement {
-  status: 'completed' | 'aborted';
-  error?: string;
-  info: DriverInfo;
-  counts: Counts;
-  accounts: StreamAccount[];
-  perConsumer: ConsumerReceipts[];
-  throughput: Throughput;
-  latencyUs: Latencies<LatencySummary>;
-  timeline: TimelinePoint[];
-  /** the length of the window that rates are computed over (us) */
-  measuredUs: number;
+/** What the engine measured, before it is dressed as a RunResult (results/build.ts). */
+export type Measurement = MeasuredParts & {
   /** messages received that were not ours, never counted */
   foreignMessages: number;
+};
+
+interface Windows {
+  fromUs: number;
+  sendEndUs: number;
+  receiveEndUs: number;
 }
 
+/**
+ * The windows rates are computed over: what really happened, never the schedule. Sends from the end
+ * of warmup to when producers stopped (the window's end for a run that went to it); receipts from
+ * the same point to the last measured receipt. A fixed message count has no warmup.
+ */
+function windowsOf(workload: Workload, partials: readonly PartialMeasurement[], aborted: boolean): Windows {
+  const first = partials[0];
+  if (!first) return { fromUs: 0, sendEndUs: 1, receiveEndUs: 1 };
+  const producersDoneUs = Math.max(...partials.map((p) => p.producersDoneUs));
+  const fromUs = first.warmupEndUs;
+  const sendEndUs = workload.messages !== null || aborted ? Math.min(producersDoneUs, first.endUs) : first.endUs;
+  const lastReceiptUs = Math.max(...partials.map((p) => p.lastReceiptUs));
+  return { fromUs, sendEndUs: Math.max(fromUs + 1, sendEndUs), receiveEndUs: Math.max(fromUs + 1, sendEndUs, lastReceiptUs) };
+}
 
-/** Joins the partial measurements of every participant into one: histograms added, counts summed. */
-export function mergePartials(workload: Workload, info: DriverInfo, partials: readonly PartialMeasurement[], abortReason?: string): Measurement {
-  const expectedByProducer = new Map<number, number>();
-  for (const part of partials) for (const p of part.producers) expectedByProducer.set(p.id, (expectedByProducer.get(p.id) ?? 0) + p.sent - p.errors);
-  const accounts = settleAccounts(
-    expectedByProducer,
-    workload.subscriptions,
-    partials.flatMap((p) => p.streams),
-  );
-  const sum = totals(accounts);
+function countsOf(partials: readonly PartialMeasurement[], accounts: readonly StreamAccount[]): Counts {
   const producers = partials.flatMap((p) => p.producers);
-  const counts: Counts = {
+  const sum = totals(accounts);
+  return {
     sent: producers.reduce((n, p) => n + p.sent, 0),
     acked: producers.reduce((n, p) => n + p.acked, 0),
     received: sum.received,
@@ -62,33 +47,61 @@ export function mergePartials(workload: Workload, info: DriverInfo, partials: re
     reordered: sum.reordered,
     sendErrors: producers.reduce((n, p) => n + p.errors, 0),
     receivedDespiteSendError: sum.receivedDespiteSendError,
+    arrivedAfterClose: partials.reduce((n, p) => n + p.arrivedAfterClose, 0),
   };
-  // A fixed message count has no window: rates are over the whole run. Otherwise over the measured
-  // window, cut short if the run stopped early.
+}
+
+function openLoopOutcome(workload: Workload, partials: readonly PartialMeasurement[], windows: Windows, counts: Counts, throughput: Throughput): OpenLoopOutcome | undefined {
   const first = partials[0];
-  const measuredUs = !first
-    ? 1
-    : workload.messages !== null
-      ? Math.max(1, Math.max(...partials.map((p) => p.finishedUs)) - first.startUs)
-      : Math.max(1, Math.min(Math.max(...partials.map((p) => p.producersDoneUs)), first.endUs) - first.warmupEndUs);
-  const seconds = measuredUs / 1_000_000;
-  const reason = abortReason ?? partials.find((p) => p.abortReason)?.abortReason;
-  const sendError = partials.find((p) => p.firstSendError)?.firstSendError;
+  if (workload.rate === 'max' || workload.messages !== null || !first) return undefined;
+  const scheduled = scheduledIn(workload.rate, first.startUs, windows.fromUs, windows.sendEndUs);
   return {
-    status: reason ? 'aborted' : 'completed',
-    ...(reason ? { error: reason } : sendError ? { error: `send failed: ${sendError}` } : {}),
-    info,
+    askedPerSec: workload.rate,
+    achievedSendPerSec: throughput.sentPerSec,
+    receivedPerSec: throughput.receivedPerSec,
+    scheduled,
+    unsent: Math.max(0, scheduled - counts.sent),
+    lateSends: partials.reduce((n, p) => n + p.lateness.lateSends, 0),
+    lateThresholdUs,
+    heldByCap: partials.reduce((n, p) => n + p.lateness.heldByCap, 0),
+    targetReached: throughput.sentPerSec >= 0.95 * workload.rate,
+  };
+}
+
+function statusOf(counts: Counts, abortReason: string | undefined, firstSendError: string | undefined): Pick<Measurement, 'status' | 'error'> {
+  if (abortReason) return { status: 'aborted', error: abortReason };
+  if (counts.sendErrors === 0) return { status: 'completed' };
+  const first = firstSendError ? `; first error: ${firstSendError}` : '; still unconfirmed when the run ended';
+  return { status: 'completed-with-errors', error: `${counts.sendErrors} measured send(s) failed or were never confirmed${first}` };
+}
+
+/** Joins the partial measurements of every participant into one: histograms added, counts summed. */
+export function mergePartials(workload: Workload, partials: readonly PartialMeasurement[], abortReason?: string): Measurement {
+  const expectedByProducer = new Map<number, number>();
+  for (const part of partials) for (const p of part.producers) expectedByProducer.set(p.id, (expectedByProducer.get(p.id) ?? 0) + p.sent - p.errors);
+  const accounts = settleAccounts(expectedByProducer, workload.subscriptions, partials.flatMap((p) => p.streams));
+  const counts = countsOf(partials, accounts);
+  const reason = abortReason ?? partials.find((p) => p.abortReason)?.abortReason;
+  const windows = windowsOf(workload, partials, reason !== undefined);
+  const sendWindowUs = windows.sendEndUs - windows.fromUs;
+  const receiveWindowUs = windows.receiveEndUs - windows.fromUs;
+  const throughput: Throughput = {
+    sentPerSec: counts.sent / (sendWindowUs / 1_000_000),
+    receivedPerSec: counts.received / (receiveWindowUs / 1_000_000),
+    mbPerSec: partials.reduce((n, p) => n + p.receivedBytes, 0) / (receiveWindowUs / 1_000_000) / 1_000_000,
+    sendWindowUs,
+    receiveWindowUs,
+  };
+  const openLoop = openLoopOutcome(workload, partials, windows, counts, throughput);
+  return {
+    ...statusOf(counts, reason, partials.find((p) => p.firstSendError)?.firstSendError),
     counts,
-    accounts,
-    perConsumer: partials.flatMap((p) => p.consumers).sort((a, b) => a.subscription - b.subscription || a.consumer - b.consumer),
-    throughput: {
-      sentPerSec: counts.sent / seconds,
-      receivedPerSec: counts.received / seconds,
-      mbPerSec: partials.reduce((n, p) => n + p.receivedBytes, 0) / seconds / 1_000_000,
-    },
+    accounting: accounts,
+    consumers: partials.flatMap((p) => p.consumers).sort((a, b) => a.subscription - b.subscription || a.consumer - b.consumer),
+    throughput,
+    ...(openLoop ? { openLoop } : {}),
     latencyUs: latenciesOf((name) => summarizeMerged(partials.map((p) => p.histograms[name]))),
-    timeline: mergeTimelines(partials.map((p) => p.timeline)),
-    measuredUs,
+    timeline: mergeTimelines(partials.map((p) => p.timeline), receiveWindowUs),
     foreignMessages: partials.reduce((n, p) => n + p.foreignMessages, 0),
   };
 }

@@ -1,5 +1,5 @@
 import { nowUs } from '../util/clock.js';
-import type { Workload } from './workload.js';
+import type { Workload } from '../results/types.js';
 
 export interface Progress {
   phase: 'warmup' | 'measure' | 'drain';
@@ -8,8 +8,14 @@ export interface Progress {
   receivedPerSec: number;
 }
 
+export interface ProgressReporter {
+  started(atUs: number): void;
+  update(sent: number, received: number): void;
+  stop(): void;
+}
+
 /** Reports progress once a second from summed live counters. */
-export function progressReporter(workload: Workload, onProgress: ((p: Progress) => void) | undefined) {
+export function progressReporter(workload: Workload, onProgress: ((p: Progress) => void) | undefined): ProgressReporter {
   let startUs: number | undefined;
   let last = { sent: 0, received: 0 };
   let current = { sent: 0, received: 0 };

@@ -1,16 +1,15 @@
 import { findDriver } from '../drivers/index.js';
-import type { Driver, DriverOptions, Topology } from '../drivers/types.js';
-import { initHistograms } from '../metrics/histogram.js';
-import { nowUs, withTimeout } from '../util/clock.js';
+import type { Driver, DriverInfo, DriverOptions, Topology } from '../drivers/types.js';
+import type { Workload } from '../results/types.js';
+import { withTimeout } from '../util/clock.js';
+import { localCoordinator } from './local-coordinator.js';
 import { mergePartials, type Measurement } from './merge.js';
-import { runParticipant, type Coordinator, type LiveCounters } from './participant.js';
-import { everythingArrived, inFlightFrom, planAssignments } from './plan.js';
+import { runParticipant } from './participant.js';
+import { planAssignments } from './plan.js';
 import { progressReporter, type Progress } from './progress.js';
 import { runWithWorkers } from './workers.js';
-import type { Workload } from './workload.js';
 
-export type { Counts, Measurement } from './merge.js';
-export type { ConsumerReceipts } from './participant.js';
+export type { Measurement } from './merge.js';
 export type { Progress } from './progress.js';
 
 export interface RunHooks {
@@ -21,6 +20,10 @@ export interface RunHooks {
   afterReceive?: (receivedAtUs: number) => void;
   /** stop early (Ctrl-C): producers stop, a short drain, then the run ends as aborted */
   signal?: AbortSignal;
+  /** a problem worth a line that does not change the result (e.g. objects left on the broker) */
+  onWarning?: (line: string) => void;
+  /** what the driver says about itself once the topology is set up (mapping, settings, versions) */
+  onSetUp?: (info: DriverInfo) => void;
 }
 
 export interface RunPlan {
@@ -39,59 +42,49 @@ export async function runWorkload(driver: Driver, workload: Workload, plan: RunP
     partitions: workload.partitions,
     subscriptions: workload.subscriptions,
   };
-  let interrupted: string | undefined;
-  const onSignal = (): void => {
-    interrupted ??= 'interrupted';
-  };
-  hooks.signal?.addEventListener('abort', onSignal, { once: true });
-  await initHistograms();
+  const interrupted = (): string | undefined => (hooks.signal?.aborted ? 'interrupted' : undefined);
+  let measurement: Measurement | undefined;
   try {
     await driver.setup(topology);
-    const info = await driver.info();
-    if (plan.workers > 1) {
-      const entry = findDriver(driver.name);
-      const partials = await runWithWorkers({
-        driverName: entry.name,
-        driverOptions: plan.driverOptions,
-        workload,
-        topology,
-        assignments: planAssignments(workload, plan.workers, driver.name === 'memory'),
-        privateBroker: driver.name === 'memory',
-        ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
-        ...(hooks.signal ? { signal: hooks.signal } : {}),
-      });
-      return mergePartials(workload, info, partials.partials, partials.abortReason ?? interrupted);
-    }
-    const progress = progressReporter(workload, hooks.onProgress);
-    const coordinator: Coordinator = {
-      async start() {
-        await driver.waitUntilConsumersReady(30_000);
-        const at = nowUs();
-        progress.started(at);
-        return at;
-      },
-      inFlight: (sentAll, receivedAll, errorsAll) => inFlightFrom(sentAll, receivedAll, errorsAll, workload.subscriptions),
-      drained: (live: LiveCounters, deadlineUs: number) =>
-        nowUs() >= deadlineUs || everythingArrived(live.expected, live.outstanding, live.uniqueBySubscription, workload.subscriptions),
-      abortReason: () => interrupted,
-      failedSeqs: (local) => local,
-    };
-    try {
-      const partial = await runParticipant(driver, workload, planAssignments(workload, 1, false)[0] ?? { producers: [], consumers: [] }, coordinator, {
-        onLive: (live) => progress.update(live.sentAll, live.receivedAll),
-        ...(hooks.onMessageText ? { onMessageText: hooks.onMessageText } : {}),
-        ...(hooks.afterReceive ? { afterReceive: hooks.afterReceive } : {}),
-      });
-      return mergePartials(workload, info, [partial], interrupted);
-    } finally {
-      progress.stop();
-    }
+    hooks.onSetUp?.(await driver.info());
+    measurement = plan.workers > 1 ? await runInWorkers(driver, workload, plan, topology, hooks) : await runInProcess(driver, workload, hooks, interrupted);
+    return measurement;
   } finally {
-    hooks.signal?.removeEventListener('abort', onSignal);
-    await withTimeout(driver.teardown(), 15_000, () => new Error('no answer within 15 s')).catch((error: unknown) => {
-      process.stderr.write(
-        `warning: could not remove ${topology.prefix}.* from the broker: ${error instanceof Error ? error.message : String(error)}\n`,
-      );
+    // a broker that stopped answering gets a short teardown: the measurement is what matters
+    const patienceMs = measurement?.status === 'aborted' ? 5_000 : 15_000;
+    await withTimeout(driver.teardown(), patienceMs, () => new Error(`no answer within ${patienceMs / 1000} s`)).catch((error: unknown) => {
+      hooks.onWarning?.(`warning: could not remove ${topology.prefix}.* from the broker: ${error instanceof Error ? error.message : String(error)}`);
     });
   }
+}
+
+async function runInProcess(driver: Driver, workload: Workload, hooks: RunHooks, interrupted: () => string | undefined): Promise<Measurement> {
+  const progress = progressReporter(workload, hooks.onProgress);
+  const coordinator = localCoordinator(driver, workload, progress, interrupted);
+  try {
+    const assignment = planAssignments(workload, 1, false)[0] ?? { producers: [], consumers: [] };
+    const partial = await runParticipant(driver, workload, assignment, coordinator, {
+      ...(hooks.onMessageText ? { onMessageText: hooks.onMessageText } : {}),
+      ...(hooks.afterReceive ? { afterReceive: hooks.afterReceive } : {}),
+    });
+    return mergePartials(workload, [partial], interrupted());
+  } finally {
+    progress.stop();
+  }
+}
+
+async function runInWorkers(driver: Driver, workload: Workload, plan: RunPlan, topology: Topology, hooks: RunHooks): Promise<Measurement> {
+  const entry = findDriver(driver.name);
+  const privateBroker = entry.inProcess === true;
+  const outcome = await runWithWorkers({
+    driverName: entry.name,
+    driverOptions: plan.driverOptions,
+    workload,
+    topology,
+    assignments: planAssignments(workload, plan.workers, privateBroker),
+    privateBroker,
+    ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
+    ...(hooks.signal ? { signal: hooks.signal } : {}),
+  });
+  return mergePartials(workload, outcome.partials, outcome.abortReason);
 }

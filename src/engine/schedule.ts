@@ -15,22 +15,16 @@ export function intendedTimeUs(schedule: Schedule, i: number): number {
   return schedule.startUs + Math.floor((globalSlot * 1_000_000) / schedule.ratePerSec);
 }
 
-/** How many of the producer's messages are due at `nowUs` (intended time <= now). */
-export function messagesDue(schedule: Schedule, nowUs: number): number {
-  if (nowUs < schedule.startUs) return 0;
-  const globalDue = Math.floor(((nowUs - schedule.startUs) * schedule.ratePerSec) / 1_000_000) + 1;
-  // global slots 0..globalDue-1 are due; this producer owns slots producerIndex, producerIndex+P, ...
-  if (globalDue <= schedule.producerIndex) return 0;
-  let due = Math.floor((globalDue - 1 - schedule.producerIndex) / schedule.producers) + 1;
-  // floating point guard: the definition is intendedTimeUs(i) <= now
-  while (due > 0 && intendedTimeUs(schedule, due - 1) > nowUs) due--;
-  while (intendedTimeUs(schedule, due) <= nowUs) due++;
-  return due;
-}
-
-/** Messages a producer sends in [startUs, endUs): its intended times fall inside the window. */
-export function messagesInWindow(schedule: Schedule, endUs: number): number {
-  return messagesDue(schedule, endUs - 1);
+/** How many of the producer's messages are intended before `timeUs` (arithmetic: no loop over slots). */
+export function slotsBefore(schedule: Schedule, timeUs: number): number {
+  if (timeUs <= schedule.startUs) return 0;
+  // intendedTimeUs(i) >= t  <=>  (i*P + k) * 1e6 / rate >= t - start
+  const exact = (((timeUs - schedule.startUs) * schedule.ratePerSec) / 1_000_000 - schedule.producerIndex) / schedule.producers;
+  let i = Math.max(0, Math.ceil(exact));
+  // floating point guard: the definition is the first i with intendedTimeUs(i) >= timeUs
+  while (i > 0 && intendedTimeUs(schedule, i - 1) >= timeUs) i--;
+  while (intendedTimeUs(schedule, i) < timeUs) i++;
+  return i;
 }
 
 /** Splits a total across n parts, the remainder going to the first parts (e.g. 10 over 3 -> 4,3,3). */
@@ -38,4 +32,10 @@ export function splitEvenly(total: number, parts: number): number[] {
   const base = Math.floor(total / parts);
   const remainder = total % parts;
   return Array.from({ length: parts }, (_, i) => base + (i < remainder ? 1 : 0));
+}
+
+/** Messages the whole run's schedule calls for with intended times in [fromUs, untilUs). */
+export function scheduledIn(ratePerSec: number, startUs: number, fromUs: number, untilUs: number): number {
+  const whole = { startUs, ratePerSec, producers: 1, producerIndex: 0 };
+  return Math.max(0, slotsBefore(whole, untilUs) - slotsBefore(whole, fromUs));
 }

@@ -2,12 +2,14 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { DriverOptions, Topology } from '../drivers/types.js';
 import { MqbenchError } from '../errors.js';
+import type { Workload } from '../results/types.js';
 import { nowUs } from '../util/clock.js';
-import type { Assignment, LiveCounters, PartialMeasurement } from './participant.js';
+import type { Assignment, PartialMeasurement } from './participant.js';
 import { everythingArrived } from './plan.js';
-import { progressReporter, type Progress } from './progress.js';
+import { progressReporter, type Progress, type ProgressReporter } from './progress.js';
+import type { LiveCounters } from './recorder.js';
+import { StallWatch, workOutstanding } from './stall.js';
 import type { FromWorker, ToWorker } from './worker-protocol.js';
-import type { Workload } from './workload.js';
 
 const workerEntry = fileURLToPath(new URL('./worker-main.ts', import.meta.url));
 
@@ -17,6 +19,7 @@ export interface WorkersRequest {
   workload: Workload;
   topology: Topology;
   assignments: Assignment[];
+  /** each worker runs its own in-process broker (memory, faulty) */
   privateBroker: boolean;
   onProgress?: (progress: Progress) => void;
   signal?: AbortSignal;
@@ -26,150 +29,197 @@ interface WorkerState {
   child: ChildProcess;
   assigned: number[][] | undefined;
   live: LiveCounters | undefined;
+  producersDone: boolean;
+  failedSeqs: Record<number, number[]> | undefined;
   partial: PartialMeasurement | undefined;
   done: boolean;
 }
 
+/** Sums of every worker's live counters. */
+function summed(lives: readonly LiveCounters[], subscriptions: number) {
+  const sum = (f: (l: LiveCounters) => number) => lives.reduce((n, l) => n + f(l), 0);
+  return {
+    sentAll: sum((l) => l.sentAll),
+    receivedAll: sum((l) => l.receivedAll),
+    errorsAll: sum((l) => l.errorsAll),
+    progress: sum((l) => l.progress),
+    expected: sum((l) => l.expected),
+    outstanding: sum((l) => l.outstanding),
+    unique: Array.from({ length: subscriptions }, (_, s) => sum((l) => l.uniqueBySubscription[s] ?? 0)),
+  };
+}
+
 /**
- * Runs the participants in worker processes: one start time for all, one closed-loop window
- * (totals relayed every few ms), one drain decision; returns their partial measurements.
+ * The parent side of a run in worker processes: one start time for all, one closed-loop window
+ * (totals relayed every few ms), one stall watch, one drain decision, one settlement of failed sends.
  */
-export async function runWithWorkers(request: WorkersRequest): Promise<{ partials: PartialMeasurement[]; abortReason?: string }> {
-  const { workload, topology } = request;
-  let abortReason: string | undefined;
-  let failure: MqbenchError | undefined;
-  const workers: WorkerState[] = request.assignments.map(() => ({
-    child: fork(workerEntry, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
-    assigned: undefined,
-    live: undefined,
-    partial: undefined,
-    done: false,
-  }));
-  const tell = (worker: WorkerState, message: ToWorker): void => {
-    // a worker that has finished closes its channel; a late 'totals' to it is of no use to anyone
+class WorkerPool {
+  readonly workers: WorkerState[];
+  abortReason: string | undefined;
+  failure: MqbenchError | undefined;
+  private startUs: number | undefined;
+  private drainDeadlineUs: number | undefined;
+  private drainedSent = false;
+  private settleSent = false;
+  private readonly readyDeadline = Date.now() + 60_000;
+  private readonly stall: StallWatch;
+
+  constructor(
+    private readonly request: WorkersRequest,
+    private readonly progress: ProgressReporter,
+  ) {
+    this.stall = new StallWatch(request.workload.stallTimeoutUs);
+    this.workers = request.assignments.map(() => ({
+      child: fork(workerEntry, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+      assigned: undefined,
+      live: undefined,
+      producersDone: false,
+      failedSeqs: undefined,
+      partial: undefined,
+      done: false,
+    }));
+  }
+
+  tell(worker: WorkerState, message: ToWorker): void {
+    // a worker that has finished closes its channel; a late message to it is of no use to anyone
     if (worker.child.connected) worker.child.send(message, () => undefined);
-  };
-  const broadcast = (message: ToWorker): void => workers.forEach((w) => tell(w, message));
-  const abort = (reason: string): void => {
-    if (abortReason) return;
-    abortReason = reason;
-    broadcast({ type: 'abort', reason });
-  };
-  const onSignal = (): void => abort('interrupted');
-  request.signal?.addEventListener('abort', onSignal, { once: true });
+  }
 
-  let startUs: number | undefined;
-  let drainedSent = false;
-  let drainDeadlineUs: number | undefined;
-  const progress = progressReporter(workload, request.onProgress);
+  broadcast(message: ToWorker): void {
+    this.workers.forEach((w) => this.tell(w, message));
+  }
 
-  const allDone = new Promise<void>((resolve) => {
-    const check = (): void => {
-      if (workers.every((w) => w.done)) resolve();
-    };
-    workers.forEach((worker, index) => {
-      worker.child.on('error', () => undefined); // reported through 'exit' below
-      worker.child.on('message', (message: FromWorker) => {
-        switch (message.type) {
-          case 'assigned':
-            worker.assigned = message.partitions;
-            break;
-          case 'live':
-            worker.live = message.counters;
-            break;
-          case 'fatal':
-            abort(message.reason);
-            break;
-          case 'result':
-            worker.partial = message.partial;
-            break;
-          case 'error':
-            failure ??= new MqbenchError(`worker ${index}: ${message.message}`, message.exitCode === 3 ? 3 : 4);
-            abort(`worker ${index} failed: ${message.message}`);
-            break;
-        }
-      });
-      worker.child.on('exit', (code) => {
-        worker.done = true;
-        if (!worker.partial && !failure) abort(`worker ${index} exited (code ${code ?? 'signal'}) before reporting`);
-        check();
-      });
-    });
-    workers.forEach((worker, index) => {
-      const assignment = request.assignments[index];
-      if (assignment) {
-        tell(worker, {
-          type: 'init',
-          driverName: request.driverName,
-          driverOptions: request.driverOptions,
-          workload,
-          topology,
-          assignment,
-          privateBroker: request.privateBroker,
-        });
-      }
-    });
-  });
+  abort(reason: string): void {
+    if (this.abortReason) return;
+    this.abortReason = reason;
+    this.broadcast({ type: 'abort', reason });
+  }
 
-  const readyDeadline = Date.now() + 60_000;
-  const ready = (): boolean => {
-    if (workers.some((w) => w.assigned === undefined)) return false;
+  onMessage(worker: WorkerState, index: number, message: FromWorker): void {
+    switch (message.type) {
+      case 'assigned':
+        worker.assigned = message.partitions;
+        break;
+      case 'live':
+        worker.live = message.counters;
+        worker.producersDone = message.producersDone;
+        break;
+      case 'fatal':
+        this.abort(message.reason);
+        break;
+      case 'failed':
+        worker.failedSeqs = message.failedSeqs;
+        this.settleIfAllReported();
+        break;
+      case 'result':
+        worker.partial = message.partial;
+        break;
+      case 'error':
+        this.failure ??= new MqbenchError(`worker ${index}: ${message.message}`, message.exitCode === 3 ? 3 : 4);
+        this.abort(`worker ${index} failed: ${message.message}`);
+        break;
+    }
+  }
+
+  onExit(worker: WorkerState, index: number, code: number | null): void {
+    worker.done = true;
+    if (!worker.partial && !this.failure) this.abort(`worker ${index} exited (code ${code ?? 'signal'}) before reporting`);
+    this.settleIfAllReported();
+  }
+
+  /** Every worker's consumers attached, each partition of each subscription claimed exactly once. */
+  private ready(): boolean {
+    const { workload, privateBroker } = this.request;
+    if (this.workers.some((w) => w.assigned === undefined)) return false;
+    if (privateBroker) return true;
     for (let s = 0; s < workload.subscriptions; s++) {
-      if (request.privateBroker) continue;
-      const union = new Set<number>();
-      let count = 0;
-      for (const w of workers) {
-        const parts = w.assigned?.[s] ?? [];
-        parts.forEach((p) => union.add(p));
-        count += parts.length;
-      }
-      if (union.size !== workload.partitions) return false;
-      // Kafka: while a group rebalances, two members may both claim a partition
-      if (request.driverName === 'kafka' && count !== workload.partitions) return false;
+      const claims = this.workers.flatMap((w) => w.assigned?.[s] ?? []);
+      // while a consumer group rebalances, two members may both claim a partition
+      if (new Set(claims).size !== workload.partitions || claims.length !== workload.partitions) return false;
     }
     return true;
-  };
+  }
 
-  const ticker = setInterval(() => {
-    if (startUs === undefined) {
-      if (ready()) {
-        startUs = nowUs() + 20_000;
-        progress.started(startUs);
-        broadcast({ type: 'go', startUs });
-      } else if (Date.now() > readyDeadline) {
-        abort('workers did not attach their consumers within 60 s');
-      }
+  tick(): void {
+    if (this.startUs === undefined) {
+      this.tryStart();
       return;
     }
-    const lives = workers.map((w) => w.live).filter((l): l is LiveCounters => l !== undefined);
-    const sum = (f: (l: LiveCounters) => number) => lives.reduce((n, l) => n + f(l), 0);
-    const totals = { sentAll: sum((l) => l.sentAll), receivedAll: sum((l) => l.receivedAll), errorsAll: sum((l) => l.errorsAll) };
-    broadcast({ type: 'totals', ...totals });
-    progress.update(totals.sentAll, totals.receivedAll);
-    // Drain decision over every participant's counters, once every producer has stopped;
-    // each worker also stops draining at its own deadline.
-    if (!drainedSent && lives.length === workers.length && lives.every((l) => l.producersDone)) {
-      const now = nowUs();
-      const interrupted = abortReason !== undefined;
-      drainDeadlineUs ??= now + (interrupted ? Math.min(workload.drainTimeoutUs, 2_000_000) : workload.drainTimeoutUs);
-      const subscriptions = workload.subscriptions;
-      const unique = Array.from({ length: subscriptions }, (_, s) => sum((l) => l.uniqueBySubscription[s] ?? 0));
-      if (now >= drainDeadlineUs || everythingArrived(sum((l) => l.expected), sum((l) => l.outstanding), unique, subscriptions)) {
-        drainedSent = true;
-        broadcast({ type: 'drained', failedSeqs: Object.assign({}, ...lives.map((l) => l.failedSeqs)) as Record<number, number[]> });
-      }
-    }
-  }, 5);
+    const lives = this.workers.map((w) => w.live).filter((l): l is LiveCounters => l !== undefined);
+    const totals = summed(lives, this.request.workload.subscriptions);
+    this.broadcast({ type: 'totals', sentAll: totals.sentAll, receivedAll: totals.receivedAll, errorsAll: totals.errorsAll });
+    this.progress.update(totals.sentAll, totals.receivedAll);
+    const stalled = this.stall.observe(totals.progress, workOutstanding(totals, this.request.workload.subscriptions), nowUs());
+    if (stalled) this.abort(stalled);
+    if (lives.length === this.workers.length && this.workers.every((w) => w.producersDone)) this.decideDrain(totals);
+  }
 
+  private tryStart(): void {
+    if (this.ready()) {
+      this.startUs = nowUs() + 20_000;
+      this.progress.started(this.startUs);
+      this.broadcast({ type: 'go', startUs: this.startUs });
+    } else if (Date.now() > this.readyDeadline) {
+      this.abort('workers did not attach their consumers within 60 s');
+    }
+  }
+
+  /** Over every participant's counters, once every producer has stopped. */
+  private decideDrain(totals: ReturnType<typeof summed>): void {
+    if (this.drainedSent) return;
+    const { workload } = this.request;
+    const now = nowUs();
+    const early = this.abortReason !== undefined;
+    this.drainDeadlineUs ??= now + (early ? Math.min(workload.drainTimeoutUs, 2_000_000) : workload.drainTimeoutUs);
+    if (now >= this.drainDeadlineUs || everythingArrived(totals.expected, totals.outstanding, totals.unique, workload.subscriptions)) {
+      this.drainedSent = true;
+      this.broadcast({ type: 'drained' });
+    }
+  }
+
+  /** Once every live worker has reported its failed sends, everyone settles with all of them. */
+  private settleIfAllReported(): void {
+    if (this.settleSent || !this.workers.every((w) => w.failedSeqs !== undefined || w.done)) return;
+    if (!this.workers.some((w) => w.failedSeqs !== undefined)) return;
+    this.settleSent = true;
+    const failedSeqs = Object.assign({}, ...this.workers.map((w) => w.failedSeqs ?? {})) as Record<number, number[]>;
+    this.broadcast({ type: 'settle', failedSeqs });
+  }
+}
+
+/** Runs the participants in worker processes and returns their partial measurements. */
+export async function runWithWorkers(request: WorkersRequest): Promise<{ partials: PartialMeasurement[]; abortReason?: string }> {
+  const progress = progressReporter(request.workload, request.onProgress);
+  const pool = new WorkerPool(request, progress);
+  const onSignal = (): void => pool.abort('interrupted');
+  request.signal?.addEventListener('abort', onSignal, { once: true });
+  const ticker = setInterval(() => pool.tick(), 5);
   try {
-    await allDone;
+    await Promise.all(
+      pool.workers.map(
+        (worker, index) =>
+          new Promise<void>((resolve) => {
+            worker.child.on('error', () => undefined); // reported through 'exit'
+            worker.child.on('message', (message: FromWorker) => pool.onMessage(worker, index, message));
+            worker.child.on('exit', (code) => {
+              pool.onExit(worker, index, code);
+              resolve();
+            });
+            const assignment = request.assignments[index];
+            if (assignment) {
+              const { driverName, driverOptions, workload, topology, privateBroker } = request;
+              pool.tell(worker, { type: 'init', driverName, driverOptions, workload, topology, assignment, privateBroker });
+            }
+          }),
+      ),
+    );
   } finally {
     clearInterval(ticker);
     progress.stop();
     request.signal?.removeEventListener('abort', onSignal);
-    for (const w of workers) if (!w.done) w.child.kill('SIGKILL');
+    for (const w of pool.workers) if (!w.done) w.child.kill('SIGKILL');
   }
-  if (failure) throw failure;
-  const partials = workers.map((w) => w.partial).filter((p): p is PartialMeasurement => p !== undefined);
-  return { partials, ...(abortReason ? { abortReason } : {}) };
+  if (pool.failure) throw pool.failure;
+  const partials = pool.workers.map((w) => w.partial).filter((p): p is PartialMeasurement => p !== undefined);
+  return { partials, ...(pool.abortReason ? { abortReason: pool.abortReason } : {}) };
 }

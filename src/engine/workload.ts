@@ -1,39 +1,21 @@
 import type { DeliveryMode, DriverSettings, KafkaAcks } from '../drivers/types.js';
 import { UsageError } from '../errors.js';
+import type { Workload } from '../results/types.js';
 import type { Scenario } from '../scenarios/index.js';
 import { parseDurationUs } from '../util/duration.js';
+import { executorFor } from './executors/index.js';
+import { defaultMaxOutstanding } from './executors/open-loop.js';
 import { headerSize } from './header.js';
 
-/** Everything a run needs, fully resolved: what is stored in the result as `workload`. */
-export interface Workload {
-  broker: string;
-  scenario: string;
-  stream: string;
-  durationUs: number;
-  warmupUs: number;
-  drainTimeoutUs: number;
-  /** bytes per message, header included */
-  messageSize: number;
-  /** msg/s for the whole run (open loop) or 'max' (closed loop) */
-  rate: number | 'max';
-  /** closed loop: messages sent but not yet received, over the whole run */
-  inflight: number;
-  producers: number;
-  /** consumers per subscription */
-  consumers: number;
-  partitions: number;
-  subscriptions: number;
-  /** a fixed message count instead of a timed window (hello-world) */
-  messages: number | null;
-  keyed: boolean;
-  driver: DriverSettings;
-}
+export type { Workload } from '../results/types.js';
 
 /** What a user may override, from flags or a workload file; strings are parsed here. */
 export interface WorkloadOverrides {
   duration?: string | number;
   warmup?: string | number;
   drainTimeout?: string | number;
+  stallTimeout?: string | number;
+  maxOutstanding?: number;
   size?: number;
   rate?: string | number;
   inflight?: number;
@@ -56,6 +38,7 @@ export const workloadDefaults = {
   duration: '10s',
   warmup: '2s',
   drainTimeout: '5s',
+  stallTimeout: '10s',
   size: 100,
   rate: 'max',
   inflight: 1000,
@@ -130,16 +113,27 @@ export function resolveWorkload(broker: string, scenario: Scenario, overrides: W
   if (delivery === 'ack' && driver.kafkaAcks === 0) {
     throw new UsageError('--kafka-acks 0 contradicts the ack (at-least-once) delivery mode');
   }
-  return {
+  const rate = parseRate(overrides.rate ?? workloadDefaults.rate);
+  const inflight = positiveInteger(overrides.inflight ?? workloadDefaults.inflight, '--inflight');
+  const size = fixedCount !== null && overrides.size === undefined ? headerSize + helloText.length : messageSize;
+  const workload: Workload = {
     broker,
     scenario: scenario.name,
     stream: scenario.stream,
     durationUs: parseDurationUs(overrides.duration ?? workloadDefaults.duration, '--duration'),
     warmupUs: fixedCount !== null ? 0 : parseDurationUs(overrides.warmup ?? workloadDefaults.warmup, '--warmup', true),
     drainTimeoutUs: parseDurationUs(overrides.drainTimeout ?? workloadDefaults.drainTimeout, '--drain-timeout'),
-    messageSize: fixedCount !== null && overrides.size === undefined ? headerSize + helloText.length : messageSize,
-    rate: parseRate(overrides.rate ?? workloadDefaults.rate),
+    stallTimeoutUs: parseDurationUs(overrides.stallTimeout ?? workloadDefaults.stallTimeout, '--stall-timeout'),
+    messageSize: size,
+    rate,
     inflight: positiveInteger(overrides.inflight ?? workloadDefaults.inflight, '--inflight'),
+    // closed loop: the in-flight window bounds outstanding sends too
+    maxOutstanding:
+      overrides.maxOutstanding !== undefined
+        ? positiveInteger(overrides.maxOutstanding, '--max-outstanding')
+        : rate === 'max'
+          ? inflight
+          : defaultMaxOutstanding(rate, size),
     producers: positiveInteger(overrides.producers ?? scenario.producers, '--producers'),
     // partitioned load: one consumer per partition unless told otherwise
     consumers: positiveInteger(overrides.consumers ?? (scenario.keyed ? partitions : scenario.consumers), '--consumers'),
@@ -149,6 +143,8 @@ export function resolveWorkload(broker: string, scenario: Scenario, overrides: W
     keyed: scenario.keyed || partitions > 1,
     driver,
   };
+  executorFor(workload); // each executor validates its own settings: bad input fails here, before connecting
+  return workload;
 }
 
 /** The tutorial's message; hello-world payloads carry it after the header. */

@@ -1,3 +1,7 @@
+import type { StreamAccount } from '../results/types.js';
+
+export type { StreamAccount } from '../results/types.js';
+
 /**
  * Message accounting per (subscription, producer) stream: what arrived, what arrived twice,
  * what arrived behind a later message. Memory is bounded: a contiguous floor plus the set of
@@ -11,12 +15,6 @@ export interface StreamCounts {
   receivedDespiteSendError: number;
 }
 
-export interface StreamAccount extends StreamCounts {
-  subscription: number;
-  producer: number;
-  expected: number;
-  lost: number;
-}
 
 export interface AccountingTotals {
   expected: number;
@@ -87,7 +85,6 @@ export class SequenceTracker {
 export class Accounting {
   /** keyed by subscription * 2^32 + producer: no string built per message */
   private readonly streams = new Map<number, { subscription: number; producer: number; tracker: SequenceTracker }>();
-  private readonly uniqueBySubscription = new Map<number, number>();
 
   constructor(private readonly firstSeqOf: (producer: number) => number = () => 0) {}
 
@@ -99,14 +96,7 @@ export class Accounting {
       stream = { subscription, producer, tracker: new SequenceTracker(this.firstSeqOf(producer)) };
       this.streams.set(key, stream);
     }
-    const isNew = stream.tracker.record(seq);
-    if (isNew) this.uniqueBySubscription.set(subscription, (this.uniqueBySubscription.get(subscription) ?? 0) + 1);
-    return isNew;
-  }
-
-  /** Received unique messages in one subscription, summed over producers. */
-  receivedIn(subscription: number): number {
-    return this.uniqueBySubscription.get(subscription) ?? 0;
+    return stream.tracker.record(seq);
   }
 
   /** `failedSeqs`: per producer, the sequence numbers whose send failed (see StreamCounts). */

@@ -1,16 +1,16 @@
 import * as hdr from 'hdr-histogram-js';
+import type { Latencies, LatencySummary } from '../results/types.js';
+
+export type { Latencies, LatencySummary } from '../results/types.js';
 
 /**
  * The one place histograms are configured (as autocannon's histUtil): WebAssembly, auto-resize,
  * 3 significant digits, values in integer microseconds.
  */
 const significantDigits = 3;
-let wasmReady: Promise<void> | undefined;
 
-export function initHistograms(): Promise<void> {
-  wasmReady ??= hdr.initWebAssembly();
-  return wasmReady;
-}
+// Once, when this module loads (top-level await): every importer then creates histograms synchronously.
+await hdr.initWebAssembly();
 
 export type Histogram = hdr.Histogram;
 
@@ -46,11 +46,10 @@ export function mergeEncoded(encoded: readonly string[]): Histogram {
 /** The four latencies every run records (DESIGN.md, measurement rules). */
 export const latencyNames = ['endToEnd', 'endToEndUncorrected', 'publish', 'sendDelay'] as const;
 export type LatencyName = (typeof latencyNames)[number];
-export type Latencies<T> = Record<LatencyName, T>;
 
 /** One value per latency, made by `make`. */
 export function latenciesOf<T>(make: (name: LatencyName) => T): Latencies<T> {
-  return Object.fromEntries(latencyNames.map((name) => [name, make(name)])) as Latencies<T>;
+  return Object.fromEntries(latencyNames.map((name) => [name, make(name)])) as unknown as Latencies<T>;
 }
 
 /** Summary of several encoded histograms added together (repeats, workers). */
@@ -63,19 +62,6 @@ export function summarizeMerged(encoded: readonly string[]): LatencySummary {
   }
 }
 
-export interface LatencySummary {
-  count: number;
-  min: number;
-  mean: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  p999: number;
-  p9999: number;
-  max: number;
-  /** compressed base64 HdrHistogram V2 encoding: merge runs and workers exactly */
-  hdr: string;
-}
 
 /** Summary statistics of a histogram; all values are integer microseconds (mean rounded). */
 export function summarize(histogram: Histogram): LatencySummary {

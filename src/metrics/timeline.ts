@@ -1,15 +1,8 @@
+import type { TimelinePoint } from '../results/types.js';
 import { createHistogram, encodeHistogram, mergeEncoded, type Histogram } from './histogram.js';
 
-export interface TimelinePoint {
-  /** whole seconds since the start of the measured window */
-  second: number;
-  sent: number;
-  acked: number;
-  received: number;
-  bytes: number;
-  /** corrected end-to-end p99 of messages received in this second (us); 0 when none */
-  p99Us: number;
-}
+export type { TimelinePoint } from '../results/types.js';
+
 
 /** Per-second counters for the measured window and the drain after it. */
 export class Timeline {
@@ -23,7 +16,7 @@ export class Timeline {
     const second = Math.floor((atUs - this.originUs) / 1_000_000);
     let point = this.points.get(second);
     if (!point) {
-      point = { second, sent: 0, acked: 0, received: 0, bytes: 0, p99Us: 0 };
+      point = emptyPoint(second);
       this.points.set(second, point);
     }
     return point;
@@ -70,13 +63,21 @@ export interface TimelinePartial {
   latency: Record<number, string>;
 }
 
-/** Adds the timelines of several participants: seconds in order, gaps filled with zeros. */
-export function mergeTimelines(parts: readonly TimelinePartial[]): TimelinePoint[] {
+function emptyPoint(second: number): TimelinePoint {
+  return { second, sent: 0, acked: 0, received: 0, bytes: 0, p99Us: 0, coveredUs: 0 };
+}
+
+/**
+ * Adds the timelines of several participants: seconds in order, gaps filled with zeros.
+ * `spanUs`: how long after the timeline's origin the run went on; it sets each second's `coveredUs`,
+ * so the last, partial second is not read as a drop in rate.
+ */
+export function mergeTimelines(parts: readonly TimelinePartial[], spanUs: number): TimelinePoint[] {
   const points = new Map<number, TimelinePoint>();
   const latency = new Map<number, string[]>();
   for (const part of parts) {
     for (const p of part.points) {
-      const sum = points.get(p.second) ?? { second: p.second, sent: 0, acked: 0, received: 0, bytes: 0, p99Us: 0 };
+      const sum = points.get(p.second) ?? emptyPoint(p.second);
       sum.sent += p.sent;
       sum.acked += p.acked;
       sum.received += p.received;
@@ -98,7 +99,9 @@ export function mergeTimelines(parts: readonly TimelinePartial[]): TimelinePoint
   const last = Math.max(-1, ...points.keys());
   const out: TimelinePoint[] = [];
   for (let second = 0; second <= last; second++) {
-    out.push(points.get(second) ?? { second, sent: 0, acked: 0, received: 0, bytes: 0, p99Us: 0 });
+    const point = points.get(second) ?? emptyPoint(second);
+    point.coveredUs = Math.max(0, Math.min(1_000_000, spanUs - second * 1_000_000));
+    out.push(point);
   }
   return out;
 }

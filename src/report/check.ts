@@ -8,9 +8,11 @@ export interface Thresholds {
   maxThroughputDropPct: number;
   /** lost messages allowed (summed over the current runs of a workload) */
   maxLost: number;
+  /** failed or never-confirmed sends allowed (summed over the current runs of a workload) */
+  maxSendErrors: number;
 }
 
-export const defaultThresholds: Thresholds = { maxP99IncreasePct: 20, maxThroughputDropPct: 10, maxLost: 0 };
+export const defaultThresholds: Thresholds = { maxP99IncreasePct: 20, maxThroughputDropPct: 10, maxLost: 0, maxSendErrors: 0 };
 
 export interface Verdict {
   regressions: string[];
@@ -43,7 +45,9 @@ export function judge(baseline: readonly RunGroup[], current: readonly RunGroup[
       problems.push(`throughput ${formatCount(base.throughput.receivedPerSec)} -> ${formatCount(now.throughput.receivedPerSec)} msg/s (-${pct}%, limit -${t.maxThroughputDropPct}%)`);
     }
     if (now.counts.lost > t.maxLost) problems.push(`lost ${formatCount(now.counts.lost)} messages (limit ${t.maxLost})`);
-    const bad = now.statuses.filter((s) => s !== 'completed');
+    if (now.counts.sendErrors > t.maxSendErrors) problems.push(`${formatCount(now.counts.sendErrors)} send errors (limit ${t.maxSendErrors})`);
+    // a run that completed with send errors is judged by the send-error threshold above, not failed twice
+    const bad = now.statuses.filter((s) => s !== 'completed' && s !== 'completed-with-errors');
     if (bad.length > 0) problems.push(`${bad.length} run(s) did not complete (${bad.join(', ')})`);
     if (problems.length > 0) regressions.push(`${name}: ${problems.join('; ')}`);
     else passed.push(name);

@@ -1,11 +1,9 @@
-import type { Counts, Throughput } from '../engine/merge.js';
-import type { Workload } from '../engine/workload.js';
-import { latenciesOf, mergeEncoded, summarizeMerged, type Latencies, type LatencySummary } from '../metrics/histogram.js';
-import type { RunResult } from '../results/types.js';
+import { latenciesOf, mergeEncoded, summarizeMerged } from '../metrics/histogram.js';
+import type { Counts, Latencies, LatencySummary, RunResult, Throughput, Workload } from '../results/types.js';
 
 /**
  * Repeats of one workload on one broker, merged rather than picked: histograms added (exact),
- * throughput as the median of the runs, counts summed. Histograms must be initialised (initHistograms).
+ * throughput as the median of the runs, counts summed.
  */
 export interface RunGroup {
   key: string;
@@ -16,7 +14,8 @@ export interface RunGroup {
   label: string;
   runs: RunResult[];
   loop: RunResult['loop'];
-  throughput: Throughput;
+  /** medians over the runs */
+  throughput: Pick<Throughput, 'sentPerSec' | 'receivedPerSec' | 'mbPerSec'>;
   latencyUs: Latencies<LatencySummary>;
   counts: Counts;
   statuses: RunResult['status'][];
@@ -50,7 +49,7 @@ export function workloadLabel(w: Workload): string {
 }
 
 function sumCounts(results: readonly RunResult[]): Counts {
-  const zero: Counts = { sent: 0, acked: 0, received: 0, expected: 0, lost: 0, duplicated: 0, reordered: 0, sendErrors: 0, receivedDespiteSendError: 0 };
+  const zero: Counts = { sent: 0, acked: 0, received: 0, expected: 0, lost: 0, duplicated: 0, reordered: 0, sendErrors: 0, receivedDespiteSendError: 0, arrivedAfterClose: 0 };
   return results.reduce((sum, r) => {
     const out = { ...sum };
     for (const key of Object.keys(zero) as (keyof Counts)[]) out[key] += r.counts[key];

@@ -3,10 +3,18 @@ import type { LatencySummary } from '../metrics/histogram.js';
 import type { RunResult } from '../results/types.js';
 import { formatCount, formatLatencyUs, formatMb, formatRate, formatSeconds } from './format.js';
 
-function loopLabel(result: RunResult): string {
-  const w = result.workload;
-  if (w.messages !== null) return `${w.messages} message(s)`;
-  return w.rate === 'max' ? `closed loop, ${formatCount(w.inflight)} in flight` : `open loop at ${formatCount(w.rate)} msg/s`;
+/** Open loop: what was asked and what happened, said plainly when the target was missed. */
+function openLoopLines(result: RunResult): string[] {
+  const o = result.openLoop;
+  if (!o) return [];
+  const verdict = o.targetReached
+    ? `target rate reached: asked ${formatRate(o.askedPerSec)}, sent ${formatRate(o.achievedSendPerSec)}`
+    : `TARGET RATE NOT REACHED: asked ${formatRate(o.askedPerSec)}, achieved ${formatRate(o.achievedSendPerSec)} sent, ${formatRate(o.receivedPerSec)} received`;
+  return [
+    verdict,
+    `  schedule: ${formatCount(o.scheduled)} sends due, ${formatCount(o.unsent)} never sent (window closed first), ` +
+      `${formatCount(o.lateSends)} sent late (> ${formatLatencyUs(o.lateThresholdUs)}), ${formatCount(o.heldByCap)} held back by --max-outstanding`,
+  ];
 }
 
 function latencyRow(name: string, s: LatencySummary): string[] {
@@ -19,15 +27,17 @@ export function renderSummary(result: RunResult): string {
   const w = result.workload;
   const lines: string[] = [];
   const window = w.messages !== null ? '' : `, ${formatSeconds(w.durationUs)} measured after ${formatSeconds(w.warmupUs)} warmup`;
-  lines.push(`mqbench ${result.id}: ${w.broker} / ${w.scenario} (${loopLabel(result)}${window}, ${w.messageSize} B messages)`);
+  lines.push(`mqbench ${result.id}: ${w.broker} / ${w.scenario} (${result.executor}${window}, ${w.messageSize} B messages)`);
   lines.push(
     `broker: ${result.broker.name} ${result.broker.version} at ${result.broker.url} via ${result.broker.client.name} ${result.broker.client.version}`,
   );
   lines.push(`mapping: ${result.broker.mapping}`);
   if (result.status !== 'completed') lines.push(`STATUS: ${result.status.toUpperCase()}: ${result.error}`);
+  const t = result.throughput;
   lines.push(
-    `throughput: sent ${formatRate(result.throughput.sentPerSec)}, received ${formatRate(result.throughput.receivedPerSec)}, ${formatMb(result.throughput.mbPerSec)}`,
+    `throughput: sent ${formatRate(t.sentPerSec)} over ${formatSeconds(t.sendWindowUs)}, received ${formatRate(t.receivedPerSec)} over ${formatSeconds(t.receiveWindowUs)}, ${formatMb(t.mbPerSec)}`,
   );
+  lines.push(...openLoopLines(result));
   const table = new Table({
     head: ['latency', 'p50', 'p90', 'p99', 'p99.9', 'max', 'count'],
     style: { head: [], border: [] },
@@ -45,7 +55,8 @@ export function renderSummary(result: RunResult): string {
   lines.push(
     `messages: sent ${formatCount(c.sent)}, received ${formatCount(c.received)} of ${formatCount(c.expected)} expected, ` +
       `lost ${formatCount(c.lost)}, duplicated ${formatCount(c.duplicated)}, reordered ${formatCount(c.reordered)}, send errors ${formatCount(c.sendErrors)}` +
-      (c.receivedDespiteSendError > 0 ? ` (${formatCount(c.receivedDespiteSendError)} of those arrived anyway)` : ''),
+      (c.receivedDespiteSendError > 0 ? ` (${formatCount(c.receivedDespiteSendError)} of those arrived anyway)` : '') +
+      (c.arrivedAfterClose > 0 ? `; ${formatCount(c.arrivedAfterClose)} acknowledgement(s) or receipt(s) came after the drain deadline (counted, not timed)` : ''),
   );
   if (w.subscriptions > 1 || w.partitions > 1) {
     const bySubscription = new Map<number, { expected: number; received: number; lost: number }>();

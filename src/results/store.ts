@@ -2,8 +2,9 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { migrateV1, type ResultV1 } from './migrate.js';
 import { schemaVersion, type RunResult } from './types.js';
-import { resultProblem } from './validate.js';
+import { resultProblem, v1ResultProblem } from './validate.js';
 
 /** `results/2026-11-23T20-41-07Z_rabbit_noack_ab12cd.json` */
 export function resultFileName(result: RunResult): string {
@@ -20,6 +21,7 @@ export async function writeResult(dir: string, result: RunResult): Promise<strin
   return path;
 }
 
+/** Reads one result file: version 2 as is, version 1 checked against its own schema and migrated (migrate.ts). */
 export async function readResult(path: string): Promise<RunResult> {
   let text: string;
   try {
@@ -34,16 +36,20 @@ export async function readResult(path: string): Promise<RunResult> {
     throw new UsageError(`${path}: not a result file (damaged or not JSON)`);
   }
   const version = (value as { schemaVersion?: unknown } | null)?.schemaVersion;
-  if (version !== schemaVersion) {
-    throw new UsageError(`${path}: unknown result schema version ${JSON.stringify(version)} (this mqbench reads version ${schemaVersion})`);
+  if (version === schemaVersion) {
+    const problem = resultProblem(value);
+    if (problem) throw new UsageError(`${path}: damaged result file: ${problem}`);
+    return value as RunResult;
   }
-  const problem = resultProblem(value);
-  if (problem) throw new UsageError(`${path}: damaged result file: ${problem}`);
-  const result = value as RunResult;
-  // schema 1 files written before this count existed had none to report
-  result.counts.receivedDespiteSendError ??= 0;
-  for (const account of result.accounting) account.receivedDespiteSendError ??= 0;
-  return result;
+  if (version === 1) {
+    const v1Problem = v1ResultProblem(value);
+    if (v1Problem) throw new UsageError(`${path}: damaged result file (schema version 1): ${v1Problem}`);
+    const migrated = migrateV1(value as ResultV1);
+    const problem = resultProblem(migrated);
+    if (problem) throw new UsageError(`${path}: a schema version 1 result that does not convert to version ${schemaVersion}: ${problem}`);
+    return migrated;
+  }
+  throw new UsageError(`${path}: unknown result schema version ${JSON.stringify(version)} (this mqbench reads versions 1 and ${schemaVersion})`);
 }
 
 /** Files and directories (their *.json files, not recursive) -> results, in a stable order. */

@@ -1,23 +1,53 @@
-import { Ajv } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { createRequire } from 'node:module';
-import type { RunResult } from './types.js';
 
-const schema = createRequire(import.meta.url)('./schema.json') as object;
+const require = createRequire(import.meta.url);
+/** Schema version 2, generated from types.ts by `npm run schema`. */
+const schema = require('./schema.json') as object;
+/** Schema version 1, hand-written, frozen: only to check a v1 file before migrating it (migrate.ts). */
+const schemaV1 = require('./schema-v1.json') as object;
+
 // ajv-formats is CommonJS; its default export arrives wrapped under ESM.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
 const ajv = new Ajv({ allErrors: false, strict: false });
 addFormats(ajv);
-const validateResult = ajv.compile(schema);
+const validateV2 = ajv.compile(schema);
+const validateV1 = ajv.compile(schemaV1);
 
-/** Returns undefined when valid, else one readable line. */
-export function resultProblem(value: unknown): string | undefined {
-  if (validateResult(value)) return undefined;
-  const first = validateResult.errors?.[0];
-  if (!first) return 'does not match the result schema';
-  return `${first.instancePath || '/'} ${first.message ?? 'is invalid'}`;
+/** Readable words for the failures whose schema text would say little (a regular expression). */
+function explain(error: ErrorObject): string {
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'pattern':
+      if (error.instancePath.endsWith('/url')) return 'must not contain credentials (user:password@)';
+      return `must match ${String(params.pattern)}`;
+    case 'not':
+      if (error.instancePath.endsWith('/url')) return 'must not contain credentials (user:password@)';
+      break;
+    case 'additionalProperties':
+      return `has an unknown property "${String(params.additionalProperty)}"`;
+    case 'enum':
+      return `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'const':
+      return `must be ${JSON.stringify(params.allowedValue)}`;
+  }
+  return error.message ?? 'is invalid';
 }
 
-export function isRunResult(value: unknown): value is RunResult {
-  return resultProblem(value) === undefined;
+function problemOf(validate: ValidateFunction, value: unknown, what: string): string | undefined {
+  if (validate(value)) return undefined;
+  const first = validate.errors?.[0];
+  if (!first) return `does not match the ${what}`;
+  return `${first.instancePath || '/'} ${explain(first)}`;
+}
+
+/** Checks against result schema version 2 (the current one). Returns undefined when valid, else one readable line. */
+export function resultProblem(value: unknown): string | undefined {
+  return problemOf(validateV2, value, 'result schema');
+}
+
+/** Checks against result schema version 1 (files written before version 2). Undefined when valid, else one line. */
+export function v1ResultProblem(value: unknown): string | undefined {
+  return problemOf(validateV1, value, 'version 1 result schema');
 }

@@ -26,9 +26,3 @@ export function parseDurationUs(text: string | number, what: string, allowZero =
   }
   return micros;
 }
-
-export function formatDurationUs(micros: number): string {
-  if (micros % 1_000_000 === 0) return `${micros / 1_000_000}s`;
-  if (micros % 1_000 === 0) return `${micros / 1_000}ms`;
-  return `${micros}us`;
-}

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createHistogram, initHistograms, summarize } from '../../src/metrics/histogram.js';
+import { createHistogram, summarize } from '../../src/metrics/histogram.js';
 import type { RunResult } from '../../src/results/types.js';
 import { bench, repoRoot } from '../helpers.js';
 
@@ -22,7 +22,6 @@ async function realRun(broker: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  await initHistograms();
   dir = await mkdtemp(join(tmpdir(), 'mqbench-report-'));
   rabbitFile = await realRun('rabbit');
   kafkaFile = await realRun('kafka');

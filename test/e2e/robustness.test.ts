@@ -68,27 +68,39 @@ describe('unreachable or refusing brokers: exit 3, one line, bounded time', () =
 
 describe('bad input: one line, exit 2', () => {
   test.each([
-    [['--size', '0']],
-    [['--size', '-5']],
-    [['--size', '10']],
-    [['--rate', '-1']],
-    [['--rate', 'lots']],
-    [['--duration', '0s']],
-    [['--duration', '-3s']],
-    [['--duration', '10 parsecs']],
-    [['--warmup', 'x']],
-    [['--producers', '0']],
-    [['--partitions', '1.5']],
-    [['--kafka-acks', '3']],
-    [['--delivery', 'maybe']],
-    [['--workers', '0']],
-    [['--repeat', '0']],
-    [['--connect-timeout', '0']],
-    [['--nosuch-flag', '1']],
-  ])('%j', async (args) => {
+    [['--size', '0'], '--size: must be a whole number greater than zero, got "0"'],
+    [['--size', '-5'], '--size: must be a whole number greater than zero, got "-5"'],
+    [['--size', '10'], '--size: must be at least 32 bytes (the mqbench header), got 10'],
+    [['--rate', '-1'], '--rate: must be a number of messages per second greater than zero or "max", got "-1"'],
+    [['--rate', 'lots'], '--rate: must be a number of messages per second greater than zero or "max", got "lots"'],
+    [['--duration', '0s'], '--duration: must be greater than zero, got "0s"'],
+    [['--duration', '-3s'], 'values must not be negative: -3s (see bench --help)'],
+    [['--duration', '10 parsecs'], '--duration: cannot parse duration "10 parsecs" (use e.g. 500ms, 5s, 2m)'],
+    [['--warmup', 'x'], '--warmup: cannot parse duration "x" (use e.g. 500ms, 5s, 2m)'],
+    [['--producers', '0'], '--producers: must be a whole number greater than zero, got "0"'],
+    [['--partitions', '1.5'], '--partitions: must be a whole number greater than zero, got "1.5"'],
+    [['--kafka-acks', '3'], '--kafka-acks: must be 0, 1 or all, got "3"'],
+    [['--delivery', 'maybe'], '--delivery: must be noack or ack, got "maybe"'],
+    [['--workers', '0'], '--workers: must be a whole number greater than zero, got "0"'],
+    [['--repeat', '0'], '--repeat: must be a whole number greater than zero, got "0"'],
+    [['--connect-timeout', '0'], '--connect-timeout: must be a whole number of milliseconds greater than zero, got "0"'],
+    [['--nosuch-flag', '1'], 'unknown argument: nosuch-flag (see bench --help)'],
+  ])('%j', async (args, message) => {
     const run = await bench(['run', '--broker', 'rabbit', '--scenario', 'noack', ...args]);
     expect(run.code, run.stderr).toBe(2);
     expectOneLine(run.stderr);
+    expect(run.stderr.trim()).toBe(`bench: ${message}`);
+  });
+
+  test.each([
+    [['--max-outstanding', '0', '--rate', '100'], 'bench: --max-outstanding: must be a whole number greater than zero, got "0"'],
+    [['--max-outstanding', '1', '--rate', '100', '--producers', '2'], 'bench: --max-outstanding: must be a whole number of at least one per producer (2), got 1'],
+    [['--stall-timeout', '0s'], 'bench: --stall-timeout: must be greater than zero, got "0s"'],
+    [['--stall-timeout', 'never'], 'bench: --stall-timeout: cannot parse duration "never" (use e.g. 500ms, 5s, 2m)'],
+  ])('%j: the message names the option and the value', async (args, message) => {
+    const run = await bench(['run', '--broker', 'rabbit', '--scenario', 'noack', ...args]);
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr.trim()).toBe(message);
   });
 
   test('no command, unknown command, missing --scenario', async () => {
@@ -106,7 +118,7 @@ describe('interrupted runs', () => {
     const running = bench(['run', '--broker', 'rabbit', '--scenario', 'fanout', '--subscriptions', '2', '--duration', '30s', '--warmup', '1s', '--out', dir], {
       onSpawn: (p) => (pid = p),
     });
-    await sleepMs(4000);
+    await sleepMs(6000); // start-up and the 1 s warmup first
     process.kill(pid, 'SIGINT');
     const run = await running;
     expect(run.code, run.stderr).toBe(4);
@@ -166,6 +178,41 @@ describe('a broker killed mid-run: status aborted, partial result, exit 4, no ha
     } finally {
       await stopLocalKafka(instance);
       if (state) expect(isPidAlive(state.pid)).toBe(false);
+    }
+  });
+});
+
+describe('a frozen broker (SIGSTOP): no progress, aborted, exit 4, result written', () => {
+  test('the in-process faulty broker frozen after 500 messages', async () => {
+    const dir = join(out, 'faulty-freeze');
+    const run = await bench(['run', '--broker', 'faulty', '--faulty-url', 'faulty://?stallAfter=500&brokerAcks=1', '--scenario', 'ack', '--rate', '1000', '--duration', '20s', '--warmup', '0s', '--stall-timeout', '2s', '--out', dir]);
+    expect(run.code, run.stderr).toBe(4);
+    const result = await onlyResult(dir);
+    expect(result.status).toBe('aborted');
+    if (result.status !== 'completed') expect(result.error).toBe('no progress for 2s (broker frozen or unreachable?)');
+    expect(run.stdout).toMatch(/STATUS: ABORTED: no progress for 2s/);
+    expect(result.counts.received).toBe(500);
+  });
+
+  test('a second local Kafka broker frozen 3 s into a 20 s run, then thawed', async () => {
+    const instance: KafkaInstance = { name: 'kafka-freeze', port: 9194, controllerPort: 9195 };
+    const { state } = await startLocalKafka(() => undefined, instance);
+    const pid = state?.pid as number;
+    try {
+      const dir = join(out, 'kafka-freeze');
+      const running = bench(['run', '--broker', 'kafka', '--scenario', 'ack', '--rate', '2000', '--kafka-url', `127.0.0.1:${instance.port}`, '--duration', '20s', '--warmup', '1s', '--out', dir]);
+      await sleepMs(8000); // the client connects and the group forms first (~5 s), then ~3 s of the run
+      process.kill(pid, 'SIGSTOP');
+      const run = await running;
+      expect(run.code, run.stderr).toBe(4);
+      const result = await onlyResult(dir);
+      expect(result.status).toBe('aborted');
+      if (result.status !== 'completed') expect(result.error).toMatch(/^no progress for 10s/);
+      expect(result.counts.sent).toBeGreaterThan(0);
+      expect(result.counts.received - result.counts.receivedDespiteSendError + result.counts.lost).toBe(result.counts.expected);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+      await stopLocalKafka(instance);
     }
   });
 });

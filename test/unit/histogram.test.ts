@@ -1,7 +1,5 @@
-import { beforeAll, describe, expect, test } from 'vitest';
-import { createHistogram, decodeHistogram, encodeHistogram, initHistograms, mergeEncoded, summarize } from '../../src/metrics/histogram.js';
-
-beforeAll(() => initHistograms());
+import { describe, expect, test } from 'vitest';
+import { createHistogram, decodeHistogram, encodeHistogram, mergeEncoded, summarize } from '../../src/metrics/histogram.js';
 
 describe('histograms', () => {
   test('percentiles of 1..10000 us within 3 significant digits', () => {

@@ -1,10 +1,9 @@
-import { beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { judge } from '../../src/report/check.js';
 import { deltaPercent } from '../../src/report/compare.js';
 import { median, percentileCurve, type RunGroup } from '../../src/report/groups.js';
-import { createHistogram, encodeHistogram, initHistograms, summarize } from '../../src/metrics/histogram.js';
+import { createHistogram, encodeHistogram, summarize } from '../../src/metrics/histogram.js';
 
-beforeAll(() => initHistograms());
 
 function group(key: string, p99: number, receivedPerSec: number, lost = 0): RunGroup {
   const h = createHistogram();
@@ -21,12 +20,12 @@ function group(key: string, p99: number, receivedPerSec: number, lost = 0): RunG
     loop: 'open-loop',
     throughput: { sentPerSec: receivedPerSec, receivedPerSec, mbPerSec: 1 },
     latencyUs: { endToEnd: s, endToEndUncorrected: s, publish: s, sendDelay: s },
-    counts: { sent: 100, acked: 100, received: 100 - lost, expected: 100, lost, duplicated: 0, reordered: 0, sendErrors: 0, receivedDespiteSendError: 0 },
+    counts: { sent: 100, acked: 100, received: 100 - lost, expected: 100, lost, duplicated: 0, reordered: 0, sendErrors: 0, receivedDespiteSendError: 0, arrivedAfterClose: 0 },
     statuses: ['completed'],
   };
 }
 
-const limits = { maxP99IncreasePct: 20, maxThroughputDropPct: 10, maxLost: 0 };
+const limits = { maxP99IncreasePct: 20, maxThroughputDropPct: 10, maxLost: 0, maxSendErrors: 0 };
 
 describe('judge (the regression gate)', () => {
   test('within thresholds passes; exactly at the limit passes', () => {
@@ -39,6 +38,13 @@ describe('judge (the regression gate)', () => {
     expect(verdict.regressions[0]).toMatch(/p99 1\.00 ms -> 1\.50 ms \(\+50\.0%, limit \+20%\)/);
     expect(verdict.regressions[0]).toMatch(/throughput 1,000 -> 800 msg\/s \(-20\.0%, limit -10%\)/);
     expect(verdict.regressions[0]).toMatch(/lost 3 messages/);
+  });
+
+  test('send errors fail the gate unless the threshold allows them', () => {
+    const current = { ...group('a', 1000, 1000), statuses: ['completed-with-errors'] as RunGroup['statuses'] };
+    current.counts = { ...current.counts, sendErrors: 4 };
+    expect(judge([group('a', 1000, 1000)], [current], limits).regressions).toEqual(['rabbit: a: 4 send errors (limit 0)']);
+    expect(judge([group('a', 1000, 1000)], [current], { ...limits, maxSendErrors: 4 })).toEqual({ regressions: [], passed: ['rabbit: a'] });
   });
 
   test('a baseline workload with no current run fails the gate', () => {

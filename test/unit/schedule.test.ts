@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { intendedTimeUs, messagesDue, messagesInWindow, splitEvenly } from '../../src/engine/schedule.js';
+import { intendedTimeUs, slotsBefore, splitEvenly } from '../../src/engine/schedule.js';
 
 describe('open-loop schedule', () => {
   const one = { startUs: 1_000_000, ratePerSec: 1000, producers: 1, producerIndex: 0 };
@@ -20,21 +20,28 @@ describe('open-loop schedule', () => {
     expect([0, 1, 2, 3].map((i) => intendedTimeUs(s, i))).toEqual([0, 333_333, 666_666, 1_000_000]);
   });
 
-  test('messagesDue counts intended times <= now', () => {
-    expect(messagesDue(one, 999_999)).toBe(0);
-    expect(messagesDue(one, 1_000_000)).toBe(1);
-    expect(messagesDue(one, 1_000_999)).toBe(1);
-    expect(messagesDue(one, 1_001_000)).toBe(2);
+  test('slotsBefore counts intended times < t', () => {
+    expect(slotsBefore(one, 1_000_000)).toBe(0);
+    expect(slotsBefore(one, 1_000_001)).toBe(1);
+    expect(slotsBefore(one, 1_001_000)).toBe(1);
+    expect(slotsBefore(one, 1_001_001)).toBe(2);
     const p1 = { ...one, producers: 2, producerIndex: 1 };
-    expect(messagesDue(p1, 1_000_999)).toBe(0);
-    expect(messagesDue(p1, 1_001_000)).toBe(1);
+    expect(slotsBefore(p1, 1_001_000)).toBe(0);
+    expect(slotsBefore(p1, 1_001_001)).toBe(1);
   });
 
   test('a 10 s window at 2000 msg/s holds exactly 20000 messages, split over 3 producers', () => {
     const total = [0, 1, 2]
-      .map((k) => messagesInWindow({ startUs: 0, ratePerSec: 2000, producers: 3, producerIndex: k }, 10_000_000))
+      .map((k) => slotsBefore({ startUs: 0, ratePerSec: 2000, producers: 3, producerIndex: k }, 10_000_000))
       .reduce((a, b) => a + b, 0);
     expect(total).toBe(20_000);
+  });
+
+  test('slotsBefore agrees with intendedTimeUs at huge rates without looping over slots', () => {
+    const s = { startUs: 5, ratePerSec: 1e12, producers: 3, producerIndex: 2 };
+    const n = slotsBefore(s, 5_000_005);
+    expect(intendedTimeUs(s, n)).toBeGreaterThanOrEqual(5_000_005);
+    expect(intendedTimeUs(s, n - 1)).toBeLessThan(5_000_005);
   });
 
   test('splitEvenly gives the remainder to the first parts', () => {

@@ -1,0 +1,21 @@
+// The package entry for `import { runBenchmark } from 'mqbench'`: the TypeScript sources run through
+// tsx, as for the CLI. Imports are hoisted, so the sources are loaded after registering, dynamically.
+import { register } from 'tsx/esm/api';
+
+register();
+const api = await import('../src/index.ts');
+
+export const {
+  planBenchmark,
+  runBenchmark,
+  driverNames,
+  MqbenchError,
+  UsageError,
+  BrokerUnreachableError,
+  ExitCode,
+  renderSummary,
+  readResult,
+  readResults,
+  writeResult,
+  scenarioNames,
+} = api;

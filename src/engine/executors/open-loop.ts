@@ -1,0 +1,103 @@
+import { UsageError } from '../../errors.js';
+import { formatCount } from '../../report/format.js';
+import { nowUs, sleepMs } from '../../util/clock.js';
+import type { ProducerSlot } from '../producer-slot.js';
+import { intendedTimeUs, slotsBefore } from '../schedule.js';
+import { yieldToIo, type ExecutionContext, type Executor } from './types.js';
+
+export interface OpenLoopSettings {
+  /** msg/s for the whole run, spread evenly over producers */
+  ratePerSec: number;
+  producers: number;
+  /** most sends awaiting the broker at once over the whole run; split evenly over producers */
+  maxOutstanding: number;
+}
+
+/** A measured send leaving more than this after its intended time counts as late (the send-delay histogram has the detail). */
+export const lateThresholdUs = 1000;
+
+/**
+ * At most this many seconds of the asked rate may await the broker: a broker that is that far behind
+ * is overloaded, and memory stays bounded (`--rate 1e12` must not grow without limit).
+ */
+const latencyBudgetSeconds = 0.1;
+const maxOutstandingCeiling = 100_000;
+const outstandingBytesCeiling = 256 * 1024 * 1024;
+
+/** The default --max-outstanding: one latency budget of the asked rate, within memory bounds. */
+export function defaultMaxOutstanding(ratePerSec: number, messageSize: number): number {
+  const byRate = Math.ceil(ratePerSec * latencyBudgetSeconds);
+  const byMemory = Math.floor(outstandingBytesCeiling / messageSize);
+  return Math.max(64, Math.min(byRate, maxOutstandingCeiling, byMemory));
+}
+
+/**
+ * Constant arrival rate (k6's constant-arrival-rate): send times come from a schedule, latency is
+ * measured from the intended time (corrected for coordinated omission). A late send is sent late,
+ * never skipped, while the window lasts; sends held back by --max-outstanding are counted; what the
+ * schedule still owed when the window closed is never sent (counted as unsent). A backlog left at the
+ * end of warmup is dropped (warmup is not measured), so the measured window starts on schedule.
+ */
+export class OpenLoop implements Executor {
+  readonly loop = 'open-loop';
+  readonly description: string;
+  private readonly capPerProducer: number;
+
+  constructor(private readonly settings: OpenLoopSettings) {
+    if (!Number.isFinite(settings.ratePerSec) || settings.ratePerSec <= 0) {
+      throw new UsageError(`--rate: must be a number of messages per second greater than zero, got ${settings.ratePerSec}`);
+    }
+    if (!Number.isInteger(settings.maxOutstanding) || settings.maxOutstanding < settings.producers) {
+      throw new UsageError(`--max-outstanding: must be a whole number of at least one per producer (${settings.producers}), got ${settings.maxOutstanding}`);
+    }
+    this.capPerProducer = Math.ceil(settings.maxOutstanding / settings.producers);
+    this.description = `open loop at ${formatCount(settings.ratePerSec)} msg/s, at most ${formatCount(settings.maxOutstanding)} sends outstanding`;
+  }
+
+  async drive(slot: ProducerSlot, context: ExecutionContext): Promise<void> {
+    const schedule = { startUs: context.startUs, ratePerSec: this.settings.ratePerSec, producers: this.settings.producers, producerIndex: slot.id };
+    const firstMeasured = slotsBefore(schedule, context.warmupEndUs);
+    let measuredSeq = 0;
+    let warmupSeq = 0;
+    for (let i = 0; ; i++) {
+      const intended = intendedTimeUs(schedule, i);
+      if (intended >= context.endUs || !(await waitUntil(intended, context))) return;
+      const measured = intended >= context.warmupEndUs;
+      // a warmup backlog is not carried into the measured window: measuring starts on schedule
+      if (!measured && nowUs() >= context.warmupEndUs) {
+        i = firstMeasured - 1;
+        continue;
+      }
+      if (slot.outstanding >= this.capPerProducer) {
+        context.recorder.heldByCap(measured);
+        if (!(await this.waitForRoom(slot, context))) return;
+      }
+      // behind schedule when the window closes: what is still owed is unsent, not sent after the window
+      if (nowUs() >= context.endUs) return;
+      slot.send(intended, measured ? measuredSeq++ : warmupSeq++, measured);
+      if (i % 64 === 63) await yieldToIo();
+    }
+  }
+
+  /** Waits until a send settles under the cap; false when the run stops or the window closes first. */
+  private async waitForRoom(slot: ProducerSlot, context: ExecutionContext): Promise<boolean> {
+    while (slot.outstanding >= this.capPerProducer) {
+      if (context.shouldStop() || nowUs() >= context.endUs) return false;
+      await slot.waitForSettle(10);
+    }
+    return true;
+  }
+}
+
+/** Sleeps until `targetUs` (yielding for the last millisecond); false if the run stops meanwhile. */
+async function waitUntil(targetUs: number, context: ExecutionContext): Promise<boolean> {
+  let now = nowUs();
+  while (targetUs > now) {
+    const waitUs = targetUs - now;
+    if (waitUs >= 1000) await sleepMs(Math.floor(waitUs / 1000));
+    else await yieldToIo();
+    if (context.shouldStop()) return false;
+    now = nowUs();
+  }
+  return !context.shouldStop();
+}

@@ -1,0 +1,75 @@
+import type { Producer } from '../drivers/types.js';
+import { nowUs } from '../util/clock.js';
+import { headerSize, stampSentTime, writeHeader } from './header.js';
+import type { Recorder } from './recorder.js';
+
+/** How payloads look: size, body text, whether they carry a partitioning key. */
+export interface PayloadShape {
+  messageSize: number;
+  /** the bytes after the header */
+  body: Buffer;
+  /** keyed load: the key spreads messages over partitions */
+  keyed: boolean;
+  producers: number;
+}
+
+/**
+ * One producer as the executors see it: `send` builds the payload, stamps the times, tells the
+ * recorder, and keeps count of sends not settled yet. Executors share it; it knows no schedule.
+ */
+export class ProducerSlot {
+  /** sends handed to the client, not settled (acknowledged or failed) yet */
+  outstanding = 0;
+  private readonly waiters: (() => void)[] = [];
+
+  constructor(
+    readonly id: number,
+    private readonly producer: Producer,
+    private readonly recorder: Recorder,
+    private readonly shape: PayloadShape,
+    /** a fixed message count for this producer (hello-world), else undefined */
+    readonly quota: number | undefined,
+  ) {}
+
+  send(intendedUs: number, seq: number, measured: boolean): void {
+    const { shape, recorder, id } = this;
+    const payload = Buffer.allocUnsafe(shape.messageSize);
+    writeHeader(payload, { producerId: id, seq, measured, intendedUs });
+    shape.body.copy(payload, headerSize);
+    const key = shape.keyed ? `k${(seq * shape.producers + id) % 4096}` : undefined;
+    const sentUs = nowUs();
+    stampSentTime(payload, sentUs);
+    recorder.sent(id, seq, measured, intendedUs, sentUs);
+    this.outstanding++;
+    this.producer.send(payload, key).then(
+      () => {
+        recorder.acked(id, seq, measured, sentUs, nowUs(), this.producer.brokerAcks);
+        this.settled();
+      },
+      (error: unknown) => {
+        recorder.sendFailed(id, seq, measured, error);
+        this.settled();
+      },
+    );
+  }
+
+  /** Resolves when a send settles, or after `maxWaitMs` (so callers re-check the clock and stop flags). */
+  waitForSettle(maxWaitMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, maxWaitMs);
+      this.waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    return this.producer.close();
+  }
+
+  private settled(): void {
+    this.outstanding--;
+    for (const wake of this.waiters.splice(0)) wake();
+  }
+}

@@ -1,0 +1,77 @@
+import { createHistogram, latenciesOf, summarize } from '../metrics/histogram.js';
+import type { BrokerRecord, Counts, Environment, Loop, RunResult, Workload } from './types.js';
+import { schemaVersion } from './types.js';
+
+/** What every result says about itself, whatever happened to the run. */
+export interface RunIdentity {
+  id: string;
+  startedAt: Date;
+  finishedAt: Date;
+  broker: BrokerRecord;
+  workload: Workload;
+  environment: Environment;
+  loop: Loop;
+  executor: string;
+}
+
+/** What the engine measured (engine/merge.ts makes it), in the shape the result stores. */
+export type MeasuredParts = Pick<RunResult, 'counts' | 'accounting' | 'consumers' | 'throughput' | 'latencyUs' | 'timeline' | 'openLoop'> & {
+  status: 'completed' | 'completed-with-errors' | 'aborted';
+  error?: string;
+};
+
+function base(identity: RunIdentity) {
+  return {
+    schemaVersion,
+    id: identity.id,
+    startedAt: identity.startedAt.toISOString(),
+    finishedAt: identity.finishedAt.toISOString(),
+    broker: identity.broker,
+    workload: identity.workload,
+    environment: identity.environment,
+    loop: identity.loop,
+    executor: identity.executor,
+  };
+}
+
+/** A finished or aborted run's result. `error` must already be free of credentials. */
+export function buildResult(identity: RunIdentity, measured: MeasuredParts): RunResult {
+  const { status, error, openLoop, ...parts } = measured;
+  const body = { ...base(identity), ...(openLoop ? { openLoop } : {}), ...parts };
+  if (status === 'completed') return { ...body, status };
+  return { ...body, status, error: error ?? status };
+}
+
+const noCounts: Counts = {
+  sent: 0,
+  acked: 0,
+  received: 0,
+  expected: 0,
+  lost: 0,
+  duplicated: 0,
+  reordered: 0,
+  sendErrors: 0,
+  receivedDespiteSendError: 0,
+  arrivedAfterClose: 0,
+};
+
+/** A run that failed after connecting, before it measured anything it could report: the failure, on record. */
+export function buildErroredResult(identity: RunIdentity, error: string): RunResult {
+  const empty = createHistogram();
+  try {
+    const emptySummary = summarize(empty);
+    return {
+      ...base(identity),
+      status: 'errored',
+      error,
+      counts: { ...noCounts },
+      accounting: [],
+      consumers: [],
+      throughput: { sentPerSec: 0, receivedPerSec: 0, mbPerSec: 0, sendWindowUs: 0, receiveWindowUs: 0 },
+      latencyUs: latenciesOf(() => ({ ...emptySummary })),
+      timeline: [],
+    };
+  } finally {
+    empty.destroy();
+  }
+}

@@ -49,6 +49,7 @@ function routingKeyFor(partition: number): string {
 export class RabbitDriver implements Driver {
   readonly name = 'rabbit';
   private connection: ChannelModel | undefined;
+  private consumerConnection: Promise<ChannelModel> | undefined;
   private layout: RabbitLayout | undefined;
   private topology: Topology | undefined;
   private closing = false;
@@ -60,9 +61,24 @@ export class RabbitDriver implements Driver {
   constructor(private readonly options: DriverOptions) {}
 
   async connect(): Promise<void> {
+    this.connection = await this.openConnection();
+  }
+
+  /**
+   * Consumers get a connection of their own (as PerfTest's do): when RabbitMQ applies flow control to
+   * a publishing connection it stops reading from it, and consumer acks queued behind publishes on the
+   * same socket would stall deliveries, so an overloaded publisher would starve its own consumers.
+   */
+  private async consumerConnectionOf(): Promise<ChannelModel> {
+    this.consumerConnection ??= this.openConnection();
+    return this.consumerConnection;
+  }
+
+  private async openConnection(): Promise<ChannelModel> {
     const { url, connectTimeoutMs } = this.options;
+    let connection: ChannelModel;
     try {
-      this.connection = await withTimeout(
+      connection = await withTimeout(
         // Nagle's algorithm would hold small publishes behind unacknowledged consumer acks on the same
         // socket for up to the peer's delayed-ACK time (~40 ms); the Java client sets TCP_NODELAY too.
         amqp.connect(url, { timeout: connectTimeoutMs, noDelay: true }),
@@ -74,10 +90,11 @@ export class RabbitDriver implements Driver {
       const hint = /access refused/.test(reason) ? '' : ` (${this.options.startHint ?? 'is a RabbitMQ broker running at that URL?'})`;
       throw new BrokerUnreachableError(`cannot connect to RabbitMQ at ${redactUrl(url)}: ${reason}${hint}`);
     }
-    this.connection.on('error', (error: Error) => this.raiseFatal(error));
-    this.connection.on('close', () => {
+    connection.on('error', (error: Error) => this.raiseFatal(error));
+    connection.on('close', () => {
       if (!this.closing) this.raiseFatal(new Error('connection to RabbitMQ closed by the broker'));
     });
+    return connection;
   }
 
   private describe(error: unknown): string {
@@ -190,7 +207,8 @@ export class RabbitDriver implements Driver {
   }
 
   async createConsumer(spec: ConsumerSpec, onMessage: MessageHandler): Promise<Consumer> {
-    const connection = this.requireConnection();
+    this.requireConnection();
+    const connection = await this.consumerConnectionOf();
     const layout = this.requireLayout();
     const { delivery, prefetch, multiAck } = this.options.settings;
     const channel = await connection.createChannel();
@@ -295,8 +313,11 @@ export class RabbitDriver implements Driver {
 
   async close(): Promise<void> {
     this.closing = true;
+    const consumers = await this.consumerConnection?.catch(() => undefined);
+    await consumers?.close().catch(() => undefined);
     await this.connection?.close().catch(() => undefined);
     this.connection = undefined;
+    this.consumerConnection = undefined;
   }
 
   private requireLayout(): RabbitLayout {

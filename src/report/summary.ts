@@ -58,6 +58,14 @@ export function renderSummary(result: RunResult): string {
       (c.receivedDespiteSendError > 0 ? ` (${formatCount(c.receivedDespiteSendError)} of those arrived anyway)` : '') +
       (c.arrivedAfterClose > 0 ? `; ${formatCount(c.arrivedAfterClose)} acknowledgement(s) or receipt(s) came after the drain deadline (counted, not timed)` : ''),
   );
+  // "lost" is what had not arrived when the drain ended: say when that may be a backlog rather than a loss
+  const lastSecond = result.timeline.at(-1);
+  if (c.lost > 0 && lastSecond && lastSecond.received > 0) {
+    lines.push(
+      `  note: messages were still arriving when the drain ended (${formatCount(lastSecond.received)} in its last second): ` +
+        'some of the lost may be a backlog the broker still held; a longer --drain-timeout tells the two apart',
+    );
+  }
   if (w.subscriptions > 1 || w.partitions > 1) {
     const bySubscription = new Map<number, { expected: number; received: number; lost: number }>();
     for (const a of result.accounting) {

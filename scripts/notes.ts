@@ -4,14 +4,14 @@
  */
 import os from 'node:os';
 import { join } from 'node:path';
-import { runCommand, type RunOptions } from '../src/commands/run.js';
+import { runCommand } from '../src/commands/run.js';
 import { renderHtmlReport } from '../src/report/document.js';
 import { formatCount, formatLatencyUs, formatMb } from '../src/report/format.js';
 import { groupResults, type RunGroup } from '../src/report/groups.js';
 import type { RunResult } from '../src/results/types.js';
 import { rm } from 'node:fs/promises';
-import { startLocalKafka, stopLocalKafka } from '../src/provision/kafka-local.js';
-import { privateRabbitBeamPid, startPrivateRabbit, stopPrivateRabbit } from '../src/provision/rabbit-local.js';
+import { startLocalKafka, stopLocalKafka } from '../src/drivers/kafka/local.js';
+import { privateRabbitBeamPid, startPrivateRabbit, stopPrivateRabbit } from '../src/drivers/rabbit/local.js';
 import { writeFileAtomic } from '../src/util/atomic-write.js';
 import { repoRoot } from '../src/util/paths.js';
 
@@ -21,7 +21,7 @@ const repeats = Number(process.env.NOTES_REPEATS ?? '2');
 const outDir = join('results', 'baselines', 'notes');
 const all: RunResult[] = [];
 
-type Spec = Partial<RunOptions> & Pick<RunOptions, 'broker' | 'scenario'>;
+type Spec = { broker: string; scenario: string } & Record<string, string | number | boolean>;
 
 function flags(spec: Spec): string {
   const skip = new Set(['broker', 'scenario', 'urls']);
@@ -35,19 +35,9 @@ async function measure(spec: Spec): Promise<RunGroup> {
   const runs: RunResult[] = [];
   for (let i = 0; i < repeats; i++) {
     process.stderr.write(`notes: ${spec.broker} ${spec.scenario} ${flags(spec)} (run ${i + 1}/${repeats})\n`);
-    const { result } = await runCommand({
-      duration,
-      warmup: '2s',
-      out: outDir,
-      json: false,
-      progress: false,
-      print: false,
-      connectTimeout: 5000,
-      workers: 1,
-      urls: {},
-      ...spec,
-    });
-    if (result) runs.push(result);
+    const { broker, scenario, ...options } = spec;
+    const { result } = await runCommand({ broker, scenario, options: { duration, warmup: '2s', ...options }, out: outDir, json: false, progress: false, print: false });
+    runs.push(result);
   }
   all.push(...runs);
   const [group] = groupResults(runs);
@@ -82,8 +72,9 @@ async function measureFailure(spec: Spec, kill: () => Promise<void>, killAfterMs
   process.stderr.write(`notes: failure run: ${spec.broker} ${spec.scenario} ${flags(spec)}, broker killed after ${killAfterMs / 1000} s\n`);
   const timer = setTimeout(() => void kill(), killAfterMs);
   try {
-    const { result } = await runCommand({ duration: '20s', warmup: '1s', out: outDir, json: false, progress: false, print: false, connectTimeout: 5000, workers: 1, urls: {}, ...spec });
-    if (result) all.push(result);
+    const { broker, scenario, ...options } = spec;
+    const { result } = await runCommand({ broker, scenario, options: { duration: '20s', warmup: '1s', ...options }, out: outDir, json: false, progress: false, print: false });
+    all.push(result);
     return result;
   } finally {
     clearTimeout(timer);
@@ -103,7 +94,7 @@ async function failures(): Promise<string> {
   let rabbitRun: RunResult | undefined;
   try {
     rabbitRun = await measureFailure(
-      { broker: 'rabbit', scenario: 'ack', urls: { rabbit: rabbit.url }, rate: '2000' },
+      { broker: 'rabbit', scenario: 'ack', 'rabbit-url': rabbit.url, rate: '2000' },
       async () => {
         const pid = await privateRabbitBeamPid(rabbitName);
         if (pid) process.kill(pid, 'SIGKILL');
@@ -118,7 +109,7 @@ async function failures(): Promise<string> {
   let kafkaRun: RunResult | undefined;
   try {
     kafkaRun = await measureFailure(
-      { broker: 'kafka', scenario: 'ack', urls: { kafka: `127.0.0.1:${instance.port}` }, rate: '2000' },
+      { broker: 'kafka', scenario: 'ack', 'kafka-url': `127.0.0.1:${instance.port}`, rate: '2000' },
       async () => {
         if (kafka) process.kill(kafka.pid, 'SIGKILL');
       },

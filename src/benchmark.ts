@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { kafkaEndpoint, provideBroker, rabbitEndpoint, type EndpointChoice, type ProvisionMode } from './commands/endpoints.js';
-import { findDriver, type DriverEntry } from './drivers/index.js';
+import { allOptionRows, findPlugin } from './drivers/index.js';
+import type { BrokerPlugin, EndpointChoice, ProvisionMode } from './drivers/plugin.js';
 import type { Driver, DriverInfo, DriverOptions } from './drivers/types.js';
 import { executorFor } from './engine/executors/index.js';
 import { runWorkload, type Progress } from './engine/run.js';
-import { resolveWorkload, type WorkloadOverrides } from './engine/workload.js';
+import { resolveWorkload } from './engine/workload.js';
 import { MqbenchError, UsageError } from './errors.js';
+import { parseOptions, type OptionValues } from './options.js';
 import { buildErroredResult, buildResult, type RunIdentity } from './results/build.js';
 import { describeEnvironment } from './results/environment.js';
 import type { BrokerRecord, RunResult, Workload } from './results/types.js';
@@ -13,17 +14,14 @@ import { findScenario } from './scenarios/index.js';
 import { withTimeout } from './util/clock.js';
 import { redactSecretsIn, redactUrl } from './util/redact.js';
 
-export interface BenchmarkOptions extends WorkloadOverrides {
+export interface BenchmarkOptions {
   broker: string;
   scenario: string;
-  /** the broker's URL; default: its default endpoint (or MQBENCH_RABBIT_URL / MQBENCH_KAFKA_URL) */
-  url?: string;
-  /** spread producers and consumers over N worker processes (default 1: in this process) */
-  workers?: number;
-  /** how a missing default broker is started (default auto) */
-  provision?: ProvisionMode;
-  /** ms to wait for the broker to answer (default 5000) */
-  connectTimeoutMs?: number;
+  /**
+   * Run options by their flag names, as on the command line or in a workload file, e.g.
+   * { rate: 2000, duration: '10s', size: '1KiB' } plus the broker plug-in's own (`bench run --help`).
+   */
+  options?: Readonly<Record<string, string | number | boolean>>;
   /** abort the run early: producers stop, a short drain, an aborted result */
   signal?: AbortSignal;
   onProgress?: (progress: Progress) => void;
@@ -33,33 +31,25 @@ export interface BenchmarkOptions extends WorkloadOverrides {
   log?: (line: string) => void;
 }
 
-function endpointFor(entry: DriverEntry, url: string | undefined): EndpointChoice {
-  if (entry.name === 'rabbit') return rabbitEndpoint(url);
-  if (entry.name === 'kafka') return kafkaEndpoint(url);
-  return { url: url ?? entry.defaultUrl ?? `${entry.name}://`, named: url !== undefined };
-}
-
-function startHint(entry: DriverEntry, named: boolean): string {
-  if (entry.name === 'rabbit') {
-    return named
-      ? 'is a broker running there? a local one starts with `rabbitmq-server -detached`; the URL came from --rabbit-url or MQBENCH_RABBIT_URL'
-      : 'start it with `rabbitmq-server -detached` or `npx bench brokers up rabbit`, or pass --rabbit-url';
-  }
-  if (entry.name === 'kafka') {
-    return named
-      ? 'is a broker running there? a local one starts with `npx bench brokers up kafka`; the address came from --kafka-url or MQBENCH_KAFKA_URL'
-      : 'start one with `npx bench brokers up kafka`, or pass --kafka-url';
-  }
-  return 'an in-process broker needs nothing started';
+export interface BenchmarkPlan {
+  plugin: BrokerPlugin;
+  workload: Workload;
+  values: OptionValues;
 }
 
 /** Checks everything that can be checked before connecting; throws UsageError with one line. */
-export function planBenchmark(options: BenchmarkOptions): { entry: DriverEntry; workload: Workload } {
-  const entry = findDriver(options.broker);
-  const workload = resolveWorkload(entry.name, findScenario(options.scenario), options);
-  const workers = options.workers ?? 1;
-  if (!Number.isInteger(workers) || workers <= 0) throw new UsageError(`--workers: must be a whole number greater than zero, got "${String(options.workers)}"`);
-  return { entry, workload };
+export function planBenchmark(options: BenchmarkOptions): BenchmarkPlan {
+  const plugin = findPlugin(options.broker);
+  const values = parseOptions(allOptionRows(), options.options ?? {}, [plugin.name]);
+  return { plugin, values, workload: resolveWorkload(plugin, findScenario(options.scenario), values) };
+}
+
+function endpointOf(plugin: BrokerPlugin, values: OptionValues): EndpointChoice {
+  const spec = plugin.endpoint;
+  if (!spec) return { url: `${plugin.name}://`, named: false };
+  const named = values[spec.option] ?? process.env[spec.env];
+  if (named !== undefined && String(named).trim() === '') throw new UsageError(`${spec.env}: must not be empty when set`);
+  return named !== undefined ? { url: String(named), named: true } : { url: spec.defaultUrl, named: false };
 }
 
 /**
@@ -68,21 +58,23 @@ export function planBenchmark(options: BenchmarkOptions): { entry: DriverEntry; 
  * every outcome is a RunResult: completed, completed-with-errors, aborted or errored.
  */
 export async function runBenchmark(options: BenchmarkOptions): Promise<RunResult> {
-  const { entry, workload } = planBenchmark(options);
+  const { plugin, workload, values } = planBenchmark(options);
   const log = options.log ?? (() => undefined);
-  const endpoint = endpointFor(entry, options.url);
-  const provided = await provideBroker(entry.name, endpoint, options.provision ?? 'auto', log);
+  const endpoint = endpointOf(plugin, values);
+  const provision = (values.provision ?? 'auto') as ProvisionMode;
+  const provided = plugin.provide ? await plugin.provide(endpoint, provision, log) : { url: endpoint.url };
+  const connectTimeoutMs = Number(values['connect-timeout'] ?? 5000);
   const driverOptions: DriverOptions = {
     url: provided.url,
     settings: workload.driver,
-    connectTimeoutMs: options.connectTimeoutMs ?? 5000,
+    connectTimeoutMs,
     ...(provided.version ? { brokerVersion: provided.version } : {}),
-    startHint: startHint(entry, endpoint.named),
+    ...(plugin.startHint ? { startHint: plugin.startHint(endpoint.named) } : {}),
   };
-  const driver = entry.create(driverOptions);
+  const driver = plugin.create(driverOptions);
   try {
     await driver.connect();
-    return await measure(driver, workload, driverOptions, options, [endpoint.url, provided.url]);
+    return await measure(driver, workload, driverOptions, options, Number(values.workers ?? 1), [endpoint.url, provided.url]);
   } finally {
     await withTimeout(driver.close(), 5000, () => new Error('close timed out')).catch(() => undefined);
     await provided.release?.().catch(() => undefined);
@@ -90,9 +82,17 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<RunResult
 }
 
 /** After connecting: the run, and a result whatever happens. */
-async function measure(driver: Driver, workload: Workload, driverOptions: DriverOptions, options: BenchmarkOptions, secrets: string[]): Promise<RunResult> {
+async function measure(
+  driver: Driver,
+  workload: Workload,
+  driverOptions: DriverOptions,
+  options: BenchmarkOptions,
+  workers: number,
+  secrets: string[],
+): Promise<RunResult> {
   const executor = executorFor(workload);
   const startedAt = new Date();
+  const id = randomBytes(4).toString('hex');
   const identity = (broker: BrokerRecord): RunIdentity => ({
     id,
     startedAt,
@@ -103,10 +103,9 @@ async function measure(driver: Driver, workload: Workload, driverOptions: Driver
     loop: executor.loop,
     executor: executor.description,
   });
-  const id = randomBytes(4).toString('hex');
   let info: DriverInfo | undefined;
   try {
-    const measurement = await runWorkload(driver, workload, { runId: id, workers: options.workers ?? 1, driverOptions }, {
+    const measurement = await runWorkload(driver, workload, { runId: id, workers, driverOptions }, {
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(options.onMessageText ? { onMessageText: options.onMessageText } : {}),
       ...(options.signal ? { signal: options.signal } : {}),

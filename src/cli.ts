@@ -1,19 +1,20 @@
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { brokersCommand } from './commands/brokers.js';
+import type { ProvisionMode } from './drivers/plugin.js';
 import { harnessCommand } from './commands/harness.js';
 import { renderList } from './commands/list.js';
 import { checkCommand, compareCommand, reportCommand } from './commands/report.js';
 import { defaultThresholds } from './report/check.js';
-import { parseProvision } from './commands/endpoints.js';
 import { runMany } from './commands/run.js';
 import { readWorkloadFile, workloadFileFields, type WorkloadFile } from './commands/workload-file.js';
-import { driverNames } from './drivers/index.js';
+import { allOptionRows, driverNames, plugins } from './drivers/index.js';
+import { helpOf, parseOption } from './options.js';
 import { ExitCode, MqbenchError, UsageError } from './errors.js';
 import { scenarioNames } from './scenarios/index.js';
-import { workloadDefaults } from './engine/workload.js';
 
 let verbose = process.argv.includes('--verbose');
+const localBrokerNames = plugins.filter((p) => p.local !== undefined).map((p) => p.name);
 
 function fail(error: unknown): never {
   if (error instanceof MqbenchError) {
@@ -27,42 +28,19 @@ function fail(error: unknown): never {
   process.exit(ExitCode.aborted);
 }
 
+/** The `bench run` flags, generated from the options table (values are strings: the table parses them). */
 function runOptions(y: Argv) {
-  return y
-    .option('broker', { type: 'string', describe: `broker driver(s), comma-separated to run the same workload on each: ${driverNames.join(', ')}` })
+  let out = y
+    .option('broker', { type: 'string', describe: `broker(s), comma-separated to run the same workload on each: ${driverNames.join(', ')}` })
     .option('scenario', { type: 'string', describe: `scenario: ${scenarioNames.join(', ')}` })
-    .option('workload', { type: 'string', describe: 'YAML file with the same fields as these flags (flags win)' })
-    .option('repeat', { type: 'number', describe: 'run the workload N times (each run its own result file)' })
-    .option('workers', { type: 'number', describe: 'spread producers and consumers over N processes (default 1)' })
-    .option('duration', { type: 'string', describe: `measured window, e.g. 30s (default ${workloadDefaults.duration})` })
-    .option('warmup', { type: 'string', describe: `excluded from every statistic (default ${workloadDefaults.warmup})` })
-    .option('drain-timeout', { type: 'string', describe: `how long to wait for in-flight messages after producers stop (default ${workloadDefaults.drainTimeout})` })
-    .option('stall-timeout', { type: 'string', describe: `abort (exit 4) when nothing is acknowledged or received for this long while work is outstanding (default ${workloadDefaults.stallTimeout})` })
-    .option('size', { type: 'number', describe: `message size in bytes, header included (default ${workloadDefaults.size})` })
-    .option('rate', { type: 'string', describe: 'msg/s for the whole run (open loop, latency corrected) or "max" (closed loop)' })
-    .option('inflight', { type: 'number', describe: `closed loop: messages in flight (default ${workloadDefaults.inflight})` })
-    .option('max-outstanding', { type: 'number', describe: 'open loop: most sends awaiting the broker at once; what it holds back is late (default: 1 s of the rate, 64..100,000, at most 256 MiB)' })
-    .option('messages', { type: 'number', describe: 'send exactly this many messages instead of a timed window' })
-    .option('producers', { type: 'number', describe: 'producer count' })
-    .option('consumers', { type: 'number', describe: 'consumers per subscription' })
-    .option('partitions', { type: 'number', describe: 'Kafka partitions / RabbitMQ queues per subscription' })
-    .option('subscriptions', { type: 'number', describe: 'independent subscribers that each get every message' })
-    .option('delivery', { type: 'string', describe: 'noack (at-most-once) or ack (at-least-once); default from the scenario' })
-    .option('confirm', { type: 'boolean', describe: 'RabbitMQ publisher confirms' })
-    .option('persistent', { type: 'boolean', describe: 'RabbitMQ durable queues and persistent messages' })
-    .option('prefetch', { type: 'number', describe: `RabbitMQ consumer prefetch in ack mode (default ${workloadDefaults.prefetch})` })
-    .option('multi-ack', { type: 'number', describe: `RabbitMQ: ack every N messages at once (default ${workloadDefaults.multiAck})` })
-    .option('kafka-acks', { type: 'string', describe: 'Kafka producer acks: 0, 1 or all' })
-    .option('linger', { type: 'number', describe: `Kafka: ms to gather a batch (default ${workloadDefaults.lingerMs})` })
-    .option('batch-size', { type: 'number', describe: `Kafka: most messages per produce request (default ${workloadDefaults.batchSize})` })
+    .option('workload', { type: 'string', describe: 'YAML file with the same fields as these flags (flags win)' });
+  for (const row of allOptionRows()) {
+    out = out.option(row.name, { type: row.kind === 'boolean' ? 'boolean' : 'string', describe: helpOf(row) });
+  }
+  return out
     .option('out', { type: 'string', default: 'results', describe: 'directory for the result JSON' })
     .option('json', { type: 'boolean', default: false, describe: 'print the result JSON on stdout instead of the summary' })
-    .option('progress', { type: 'boolean', default: true, describe: 'live progress on stderr (--no-progress to silence)' })
-    .option('rabbit-url', { type: 'string', describe: 'RabbitMQ URL (env MQBENCH_RABBIT_URL; default amqp://guest:guest@127.0.0.1:5672)' })
-    .option('kafka-url', { type: 'string', describe: 'Kafka bootstrap host:port (env MQBENCH_KAFKA_URL; default 127.0.0.1:9092)' })
-    .option('faulty-url', { type: 'string', describe: 'faulty (in-process test broker) faults, e.g. faulty://?drop=100&stallAfter=5000' })
-    .option('connect-timeout', { type: 'number', default: 5000, describe: 'ms to wait for the broker to answer' })
-    .option('provision', { type: 'string', default: 'auto', describe: 'when the default endpoint has no broker: auto (Docker if an engine answers, else a local process), local, docker' });
+    .option('progress', { type: 'boolean', default: true, describe: 'live progress on stderr (--no-progress to silence)' });
 }
 
 /** yargs' messages, made readable: no camelCase twins of flags, a word about negative values. */
@@ -88,31 +66,13 @@ async function main(): Promise<void> {
       'run a workload against a broker and write a result file',
       (y) => runOptions(y),
       async (argv) => {
-        if (!Number.isInteger(argv['connect-timeout']) || argv['connect-timeout'] <= 0) {
-          throw new UsageError(`--connect-timeout: must be a whole number of milliseconds greater than zero, got "${String(argv['connect-timeout'])}"`);
-        }
         const fromFile = argv.workload !== undefined ? await readWorkloadFile(argv.workload) : {};
         const given: WorkloadFile = {};
         for (const field of workloadFileFields) {
           const value = (argv as Record<string, unknown>)[field];
-          if (value !== undefined) (given as Record<string, unknown>)[field] = value;
+          if (value !== undefined) given[field] = value as string | number | boolean;
         }
-        const exitCode = await runMany(
-          { ...fromFile, ...given },
-          {
-            out: argv.out,
-            json: argv.json,
-            progress: argv.progress,
-            connectTimeout: argv['connect-timeout'],
-            provision: parseProvision(argv.provision),
-            urls: {
-              ...(argv['rabbit-url'] !== undefined && { rabbit: argv['rabbit-url'] }),
-              ...(argv['kafka-url'] !== undefined && { kafka: argv['kafka-url'] }),
-              ...(argv['faulty-url'] !== undefined && { faulty: argv['faulty-url'] }),
-            },
-          },
-        );
-        process.exit(exitCode);
+        process.exit(await runMany({ ...fromFile, ...given }, { out: argv.out, json: argv.json, progress: argv.progress }));
       },
     )
     .command(
@@ -126,6 +86,7 @@ async function main(): Promise<void> {
         process.stdout.write(await harnessCommand({ duration: argv.duration, out: argv.out }));
       },
     )
+    .command((await import('./commands/calibrate.js')).calibrateModule)
     .command(
       'report <inputs..>',
       'write a Markdown and a self-contained HTML report of result files or directories',
@@ -189,14 +150,15 @@ async function main(): Promise<void> {
     )
     .command(
       'brokers <action> [broker]',
-      'start, stop or show local brokers (up | down | status) [kafka | rabbit | all]',
+      `start, stop or show local brokers (up | down | status) [${localBrokerNames.join(' | ')} | all]`,
       (y) =>
         y
           .positional('action', { type: 'string', demandOption: true, describe: 'up, down or status' })
-          .positional('broker', { type: 'string', describe: 'kafka, rabbit or all (default all)' })
+          .positional('broker', { type: 'string', describe: `${localBrokerNames.join(', ')} or all (default all)` })
           .option('provision', { type: 'string', default: 'auto', describe: 'auto (what answers, else Docker if an engine answers, else local processes), local, docker' }),
       async (argv) => {
-        process.stdout.write(await brokersCommand(argv.action, argv.broker, parseProvision(argv.provision)));
+        const provision = parseOption({ name: 'provision', kind: 'choice', choices: ['auto', 'local', 'docker'], describe: '' }, argv.provision);
+        process.stdout.write(await brokersCommand(argv.action, argv.broker, provision as ProvisionMode));
       },
     )
     .demandCommand(1, 'name a command: run, report, compare, check, list, brokers or harness')

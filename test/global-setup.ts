@@ -1,4 +1,4 @@
-import { localKafkaStatus, startLocalKafka, stopLocalKafka } from '../src/provision/kafka-local.js';
+import { localKafkaStatus, startLocalKafka, stopLocalKafka } from '../src/drivers/kafka/local.js';
 import { leftoverRabbitObjects } from './helpers.js';
 
 let startedHere = false;

@@ -15,16 +15,11 @@ export async function harnessCommand(options: { duration: string; out: string })
     const { result } = await runCommand({
       broker: 'memory',
       scenario: 'noack',
-      duration: options.duration,
-      warmup: '1s',
-      producers: 2,
-      workers,
+      options: { duration: options.duration, warmup: '1s', producers: 2, workers },
       out: options.out,
       json: false,
       progress: false,
       print: false,
-      connectTimeout: 1000,
-      urls: {},
     });
     table.push([
       String(workers),

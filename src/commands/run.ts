@@ -1,29 +1,28 @@
 import { planBenchmark, runBenchmark, type BenchmarkOptions } from '../benchmark.js';
-import { driverNames } from '../drivers/index.js';
+import { allOptionRows, driverNames } from '../drivers/index.js';
 import type { Progress } from '../engine/run.js';
-import type { WorkloadOverrides } from '../engine/workload.js';
 import { ExitCode, UsageError } from '../errors.js';
+import { parseOptions } from '../options.js';
 import { formatCount } from '../report/format.js';
 import { renderSummary } from '../report/summary.js';
 import { writeResult } from '../results/store.js';
 import type { RunResult } from '../results/types.js';
 import { scenarioNames } from '../scenarios/index.js';
-import type { ProvisionMode } from './endpoints.js';
-import type { WorkloadFile } from './workload-file.js';
 
-export interface RunOptions extends WorkloadOverrides {
-  broker: string;
-  scenario: string;
+/** What `bench run` prints and where it writes, beside the run's own options. */
+export interface OutputOptions {
   out: string;
   json: boolean;
   progress: boolean;
-  /** URL per broker name, from --rabbit-url, --kafka-url, --faulty-url */
-  urls: Record<string, string>;
-  connectTimeout: number;
-  workers: number;
-  provision?: ProvisionMode;
   /** print the summary (or JSON) on stdout; the harness prints its own table */
   print?: boolean;
+}
+
+export interface RunOptions extends OutputOptions {
+  broker: string;
+  scenario: string;
+  /** run options by flag name (the options table), from flags and a workload file */
+  options: Readonly<Record<string, string | number | boolean>>;
 }
 
 export interface RunOutcome {
@@ -32,29 +31,28 @@ export interface RunOutcome {
   path: string;
 }
 
-type CommonOptions = Pick<RunOptions, 'out' | 'json' | 'progress' | 'connectTimeout' | 'urls' | 'provision'>;
+function requiredText(value: unknown, what: string, valid: readonly string[]): string {
+  if (value === undefined || String(value).trim() === '') throw new UsageError(`--${what} is required; valid ${what}s: ${valid.join(', ')}`);
+  return String(value);
+}
 
-/** Runs a workload (from flags and/or a workload file) on each named broker, `repeat` times. Returns the worst exit code. */
-export async function runMany(
-  raw: WorkloadFile,
-  common: CommonOptions,
-): Promise<number> {
-  if (raw.broker === undefined || String(raw.broker).trim() === '') {
-    throw new UsageError(`--broker is required; valid brokers: ${driverNames.join(', ')}`);
-  }
-  if (raw.scenario === undefined || String(raw.scenario).trim() === '') {
-    throw new UsageError(`--scenario is required; valid scenarios: ${scenarioNames.join(', ')}`);
-  }
-  const brokers = String(raw.broker).split(',').map((b) => b.trim());
-  // validate everything before the first run starts: a typo in the second broker must not cost the first run
-  const repeat = raw.repeat === undefined ? 1 : positiveWhole(raw.repeat, '--repeat');
-  const workers = raw.workers === undefined ? 1 : positiveWhole(raw.workers, '--workers');
-  for (const broker of brokers) planBenchmark({ ...overridesFrom(raw), broker, scenario: String(raw.scenario), workers });
+/**
+ * Runs a workload (flags and/or a workload file, by option name) on each named broker, `repeat` times.
+ * Everything is checked before the first run starts: a typo for the second broker must not cost the first run.
+ * Returns the worst exit code.
+ */
+export async function runMany(given: Readonly<Record<string, string | number | boolean>>, output: OutputOptions): Promise<number> {
+  const { broker: brokerList, scenario: scenarioName, ...options } = given;
+  const brokers = requiredText(brokerList, 'broker', driverNames).split(',').map((b) => b.trim());
+  const scenario = requiredText(scenarioName, 'scenario', scenarioNames);
+  const values = parseOptions(allOptionRows(), options, brokers);
+  for (const broker of brokers) planBenchmark({ broker, scenario, options: optionsFor(broker, options) });
+  const repeat = Number(values.repeat ?? 1);
   let worst = 0;
   for (let r = 1; r <= repeat; r++) {
     for (const broker of brokers) {
-      if (repeat > 1 || brokers.length > 1) process.stderr.write(`== ${broker} / ${String(raw.scenario)}${repeat > 1 ? ` (repeat ${r} of ${repeat})` : ''}\n`);
-      const outcome = await runCommand({ ...common, ...overridesFrom(raw), broker, scenario: String(raw.scenario), workers });
+      if (repeat > 1 || brokers.length > 1) process.stderr.write(`== ${broker} / ${scenario}${repeat > 1 ? ` (repeat ${r} of ${repeat})` : ''}\n`);
+      const outcome = await runCommand({ ...output, broker, scenario, options: optionsFor(broker, options) });
       worst = Math.max(worst, outcome.exitCode);
       if (outcome.result.status === 'aborted' && outcome.result.error === 'interrupted') return worst;
     }
@@ -62,38 +60,10 @@ export async function runMany(
   return worst;
 }
 
-function positiveWhole(value: unknown, what: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${what}: must be a whole number greater than zero, got "${String(value)}"`);
-  return n;
-}
-
-/** Workload-file / flag names -> the engine's overrides. */
-function overridesFrom(raw: WorkloadFile): WorkloadOverrides {
-  const out: WorkloadOverrides = {};
-  const num = (v: unknown) => (typeof v === 'number' ? v : Number(v));
-  if (raw.duration !== undefined) out.duration = String(raw.duration);
-  if (raw.warmup !== undefined) out.warmup = String(raw.warmup);
-  if (raw['drain-timeout'] !== undefined) out.drainTimeout = String(raw['drain-timeout']);
-  if (raw['stall-timeout'] !== undefined) out.stallTimeout = String(raw['stall-timeout']);
-  if (raw['max-outstanding'] !== undefined) out.maxOutstanding = num(raw['max-outstanding']);
-  if (raw.size !== undefined) out.size = num(raw.size);
-  if (raw.rate !== undefined) out.rate = String(raw.rate);
-  if (raw.inflight !== undefined) out.inflight = num(raw.inflight);
-  if (raw.messages !== undefined) out.messages = num(raw.messages);
-  if (raw.producers !== undefined) out.producers = num(raw.producers);
-  if (raw.consumers !== undefined) out.consumers = num(raw.consumers);
-  if (raw.partitions !== undefined) out.partitions = num(raw.partitions);
-  if (raw.subscriptions !== undefined) out.subscriptions = num(raw.subscriptions);
-  if (raw.delivery !== undefined) out.delivery = String(raw.delivery);
-  if (raw.confirm !== undefined) out.confirm = Boolean(raw.confirm);
-  if (raw.persistent !== undefined) out.persistent = Boolean(raw.persistent);
-  if (raw.prefetch !== undefined) out.prefetch = num(raw.prefetch);
-  if (raw['multi-ack'] !== undefined) out.multiAck = num(raw['multi-ack']);
-  if (raw['kafka-acks'] !== undefined) out.kafkaAcks = String(raw['kafka-acks']);
-  if (raw.linger !== undefined) out.linger = num(raw.linger);
-  if (raw['batch-size'] !== undefined) out.batchSize = num(raw['batch-size']);
-  return out;
+/** With several brokers, each run gets the common options and its own broker's (a plug-in's options only for its runs). */
+function optionsFor(broker: string, options: Readonly<Record<string, string | number | boolean>>): Record<string, string | number | boolean> {
+  const foreign = new Set(allOptionRows().filter((row) => row.broker !== undefined && row.broker !== broker).map((row) => row.name));
+  return Object.fromEntries(Object.entries(options).filter(([name]) => !foreign.has(name)));
 }
 
 function progressPrinter(label: string): (p: Progress) => void {
@@ -137,12 +107,11 @@ function interruptHandler(log: (line: string) => void): { signal: AbortSignal; r
 export async function runCommand(options: RunOptions): Promise<RunOutcome> {
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
   const hello = options.scenario === 'hello-world';
-  const url = options.urls[options.broker];
   const interrupts = interruptHandler(log);
   const benchmark: BenchmarkOptions = {
-    ...options,
-    ...(url !== undefined ? { url } : {}),
-    connectTimeoutMs: options.connectTimeout,
+    broker: options.broker,
+    scenario: options.scenario,
+    options: options.options,
     signal: interrupts.signal,
     log,
     ...(options.progress && !hello ? { onProgress: progressPrinter(`[${options.broker}/${options.scenario}]`) } : {}),

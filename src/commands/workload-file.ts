@@ -1,46 +1,17 @@
 import { Ajv } from 'ajv';
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
+import { allOptionRows, driverNames } from '../drivers/index.js';
 import { UsageError } from '../errors.js';
+import { parseOptions, workloadFileSchema } from '../options.js';
 
-/** The fields of a workload file: the `bench run` flags, same names. */
-const fields = {
-  broker: { type: 'string' },
-  scenario: { type: 'string' },
-  duration: { type: ['string', 'number'] },
-  warmup: { type: ['string', 'number'] },
-  'drain-timeout': { type: ['string', 'number'] },
-  'stall-timeout': { type: ['string', 'number'] },
-  'max-outstanding': { type: 'integer', minimum: 1 },
-  size: { type: 'integer', minimum: 1 },
-  rate: { type: ['string', 'number'] },
-  inflight: { type: 'integer', minimum: 1 },
-  messages: { type: 'integer', minimum: 1 },
-  producers: { type: 'integer', minimum: 1 },
-  consumers: { type: 'integer', minimum: 1 },
-  partitions: { type: 'integer', minimum: 1 },
-  subscriptions: { type: 'integer', minimum: 1 },
-  delivery: { enum: ['noack', 'ack'] },
-  confirm: { type: 'boolean' },
-  persistent: { type: 'boolean' },
-  prefetch: { type: 'integer', minimum: 1 },
-  'multi-ack': { type: 'integer', minimum: 1 },
-  'kafka-acks': { type: ['string', 'integer'] },
-  linger: { type: 'integer', minimum: 0 },
-  'batch-size': { type: 'integer', minimum: 1 },
-  workers: { type: 'integer', minimum: 1 },
-  repeat: { type: 'integer', minimum: 1 },
-} as const;
+export type WorkloadFile = Record<string, string | number | boolean>;
 
-export type WorkloadFile = Partial<Record<keyof typeof fields, string | number | boolean>>;
+// generated from the options table: the same names as the flags, plus the broker and the scenario
+const fields = ['broker', 'scenario'];
+const validate = new Ajv({ allErrors: false, strict: false }).compile(workloadFileSchema(allOptionRows(), fields));
 
-const validate = new Ajv({ allErrors: false, strict: false }).compile({
-  type: 'object',
-  additionalProperties: false,
-  properties: fields,
-});
-
-export const workloadFileFields = Object.keys(fields);
+export const workloadFileFields = [...fields, ...allOptionRows().map((row) => row.name)];
 
 /** Reads and validates a YAML (or JSON) workload file; any problem is one line (exit 2). */
 export async function readWorkloadFile(path: string): Promise<WorkloadFile> {
@@ -68,6 +39,13 @@ export async function readWorkloadFile(path: string): Promise<WorkloadFile> {
     }
     const where = error?.instancePath.replace(/^\//, '') || 'file';
     throw new UsageError(`--workload: ${where} ${error?.message ?? 'is invalid'} in ${path}`);
+  }
+  const { broker: _broker, scenario: _scenario, ...options } = value as WorkloadFile;
+  try {
+    parseOptions(allOptionRows(), options, driverNames);
+  } catch (error) {
+    if (error instanceof UsageError) throw new UsageError(`--workload: ${path}: ${error.message}`);
+    throw error;
   }
   return value as WorkloadFile;
 }

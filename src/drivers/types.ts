@@ -5,7 +5,7 @@
 
 import type { DriverSettings } from '../results/types.js';
 
-export type { DeliveryMode, DriverSettings, KafkaAcks } from '../results/types.js';
+export type { DeliveryMode, DriverSettings } from '../results/types.js';
 
 /**
  * A named stream of messages with P partitions and K independent subscriptions.

@@ -2,7 +2,7 @@ import { settleAccounts, totals } from '../metrics/accounting.js';
 import { latenciesOf, summarizeMerged } from '../metrics/histogram.js';
 import { mergeTimelines } from '../metrics/timeline.js';
 import type { MeasuredParts } from '../results/build.js';
-import type { Counts, OpenLoopOutcome, StreamAccount, Throughput, Workload } from '../results/types.js';
+import type { ClientCost, Counts, OpenLoopOutcome, StreamAccount, Throughput, Workload } from '../results/types.js';
 import { lateThresholdUs } from './executors/open-loop.js';
 import type { PartialMeasurement } from './participant.js';
 import { scheduledIn } from './schedule.js';
@@ -68,6 +68,21 @@ function openLoopOutcome(workload: Workload, partials: readonly PartialMeasureme
   };
 }
 
+function clientCostOf(partials: readonly PartialMeasurement[], counts: Counts): ClientCost | undefined {
+  const samples = partials.map((p) => p.clientCost).filter((c) => c.windowUs > 0);
+  if (samples.length === 0) return undefined;
+  const cpuUs = samples.reduce((n, c) => n + c.cpuUs, 0);
+  const messages = counts.received > 0 ? counts.received : counts.sent;
+  return {
+    cpuUs,
+    cpuPerMessageUs: messages > 0 ? cpuUs / messages : 0,
+    busiestProcessCpuShare: Math.max(...samples.map((c) => c.cpuUs / c.windowUs)),
+    eventLoopDelayP99Us: Math.max(...samples.map((c) => c.eventLoopDelayP99Us)),
+    eventLoopDelayMaxUs: Math.max(...samples.map((c) => c.eventLoopDelayMaxUs)),
+    processes: samples.length,
+  };
+}
+
 function statusOf(counts: Counts, abortReason: string | undefined, firstSendError: string | undefined): Pick<Measurement, 'status' | 'error'> {
   if (abortReason) return { status: 'aborted', error: abortReason };
   if (counts.sendErrors === 0) return { status: 'completed' };
@@ -93,6 +108,7 @@ export function mergePartials(workload: Workload, partials: readonly PartialMeas
     receiveWindowUs,
   };
   const openLoop = openLoopOutcome(workload, partials, windows, counts, throughput);
+  const client = clientCostOf(partials, counts);
   return {
     ...statusOf(counts, reason, partials.find((p) => p.firstSendError)?.firstSendError),
     counts,
@@ -100,6 +116,7 @@ export function mergePartials(workload: Workload, partials: readonly PartialMeas
     consumers: partials.flatMap((p) => p.consumers).sort((a, b) => a.subscription - b.subscription || a.consumer - b.consumer),
     throughput,
     ...(openLoop ? { openLoop } : {}),
+    ...(client ? { client } : {}),
     latencyUs: latenciesOf((name) => summarizeMerged(partials.map((p) => p.histograms[name]))),
     timeline: mergeTimelines(partials.map((p) => p.timeline), receiveWindowUs),
     foreignMessages: partials.reduce((n, p) => n + p.foreignMessages, 0),

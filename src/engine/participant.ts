@@ -1,5 +1,6 @@
 import type { Consumer, Driver } from '../drivers/types.js';
 import type { Workload } from '../results/types.js';
+import { ClientCostMeter, type ClientCostSample } from '../metrics/client-cost.js';
 import { nowUs, sleepMs, withTimeout } from '../util/clock.js';
 import { executorFor, type ExecutionContext } from './executors/index.js';
 import { lateThresholdUs } from './executors/open-loop.js';
@@ -42,6 +43,7 @@ export interface ParticipantHooks {
 
 /** One participant's measurement, mergeable with others' exactly (histograms are encoded). */
 export interface PartialMeasurement extends Recording {
+  clientCost: ClientCostSample;
   abortReason?: string;
   firstSendError?: string;
   startUs: number;
@@ -178,6 +180,8 @@ export async function runParticipant(
     const warmupEndUs = startUs + workload.warmupUs;
     const endUs = warmupEndUs + workload.durationUs;
     recorder.startMeasuring(warmupEndUs);
+    const cost = new ClientCostMeter();
+    const costTimer = setTimeout(() => cost.start(nowUs()), Math.max(0, (warmupEndUs - nowUs()) / 1000));
     const context: ExecutionContext = {
       startUs,
       warmupEndUs,
@@ -188,6 +192,8 @@ export async function runParticipant(
       waitForArrival: (ms) => arrivals.wait(ms),
     };
     const producersDoneUs = await produceAndDrain(workload, clients, context, coordinator, () => fatal !== undefined);
+    clearTimeout(costTimer);
+    const clientCost = cost.stop(nowUs());
     recorder.giveUpUnsettled();
     const recording = recorder.close(await coordinator.settle(recorder.failedSeqs()));
     // what arrives while clients close is counted as after close, never timed
@@ -195,6 +201,7 @@ export async function runParticipant(
     const reason = abortReason();
     return {
       ...recording,
+      clientCost,
       arrivedAfterClose: recorder.afterClose,
       ...(reason ? { abortReason: reason } : {}),
       ...(recorder.firstSendError ? { firstSendError: recorder.firstSendError } : {}),

@@ -1,4 +1,4 @@
-import { findDriver } from '../drivers/index.js';
+import { findPlugin } from '../drivers/index.js';
 import type { Driver, DriverInfo, DriverOptions, Topology } from '../drivers/types.js';
 import type { Workload } from '../results/types.js';
 import { withTimeout } from '../util/clock.js';
@@ -74,7 +74,7 @@ async function runInProcess(driver: Driver, workload: Workload, hooks: RunHooks,
 }
 
 async function runInWorkers(driver: Driver, workload: Workload, plan: RunPlan, topology: Topology, hooks: RunHooks): Promise<Measurement> {
-  const entry = findDriver(driver.name);
+  const entry = findPlugin(driver.name);
   const privateBroker = entry.inProcess === true;
   const outcome = await runWithWorkers({
     driverName: entry.name,

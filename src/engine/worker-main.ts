@@ -1,5 +1,5 @@
 /** A worker process: runs its share of producers and consumers and reports to the parent. */
-import { findDriver } from '../drivers/index.js';
+import { findPlugin } from '../drivers/index.js';
 import type { Driver } from '../drivers/types.js';
 import { MqbenchError } from '../errors.js';
 import { nowUs } from '../util/clock.js';
@@ -108,7 +108,7 @@ class WorkerSession implements Coordinator {
 let session: WorkerSession | undefined;
 
 async function run(init: Init): Promise<void> {
-  const driver = findDriver(init.driverName).create(init.driverOptions);
+  const driver = findPlugin(init.driverName).create(init.driverOptions);
   // before connecting: an abort from the parent must not be missed while we connect
   session = new WorkerSession(init, driver);
   await driver.connect();

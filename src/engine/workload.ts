@@ -1,6 +1,7 @@
-import type { DeliveryMode, DriverSettings, KafkaAcks } from '../drivers/types.js';
+import type { BrokerPlugin } from '../drivers/plugin.js';
 import { UsageError } from '../errors.js';
-import type { Workload } from '../results/types.js';
+import { commonOptions, type OptionValues } from '../options.js';
+import type { DeliveryMode, Workload } from '../results/types.js';
 import type { Scenario } from '../scenarios/index.js';
 import { parseDurationUs } from '../util/duration.js';
 import { executorFor } from './executors/index.js';
@@ -9,143 +10,58 @@ import { headerSize } from './header.js';
 
 export type { Workload } from '../results/types.js';
 
-/** What a user may override, from flags or a workload file; strings are parsed here. */
-export interface WorkloadOverrides {
-  duration?: string | number;
-  warmup?: string | number;
-  drainTimeout?: string | number;
-  stallTimeout?: string | number;
-  maxOutstanding?: number;
-  size?: number;
-  rate?: string | number;
-  inflight?: number;
-  producers?: number;
-  consumers?: number;
-  partitions?: number;
-  subscriptions?: number;
-  messages?: number;
-  delivery?: string;
-  confirm?: boolean;
-  persistent?: boolean;
-  prefetch?: number;
-  multiAck?: number;
-  kafkaAcks?: string | number;
-  linger?: number;
-  batchSize?: number;
+/** The tutorial's message; hello-world payloads carry it after the header. */
+export const helloText = 'Hello World!';
+
+/** A common option's value: the user's (already parsed), else the table's default (parsed the same way). */
+function valueOf<T extends number | string | boolean>(values: OptionValues, name: string): T | undefined {
+  if (values[name] !== undefined) return values[name] as T;
+  const row = commonOptions.find((r) => r.name === name);
+  if (row?.default === undefined) return undefined;
+  return (row.kind === 'duration' ? parseDurationUs(String(row.default), `--${name}`, true) : row.default) as T;
 }
 
-export const workloadDefaults = {
-  duration: '10s',
-  warmup: '2s',
-  drainTimeout: '5s',
-  stallTimeout: '10s',
-  size: 100,
-  rate: 'max',
-  inflight: 1000,
-  prefetch: 1000,
-  multiAck: 100,
-  // the Java producer's default since Kafka 4.0 (KIP-1030); with 0, batches split over many partitions get tiny
-  lingerMs: 5,
-  batchSize: 1000,
-} as const;
-
-function positiveInteger(value: unknown, what: string): number {
-  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0) {
-    throw new UsageError(`${what}: must be a whole number greater than zero, got "${String(value)}"`);
-  }
-  return n;
+function required<T extends number | string | boolean>(values: OptionValues, name: string): T {
+  const value = valueOf<T>(values, name);
+  if (value === undefined) throw new Error(`option ${name} has no default`);
+  return value;
 }
 
-function nonNegativeInteger(value: unknown, what: string): number {
-  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) {
-    throw new UsageError(`${what}: must be a whole number of zero or more, got "${String(value)}"`);
-  }
-  return n;
-}
-
-export function parseRate(value: string | number): number | 'max' {
-  if (String(value).trim().toLowerCase() === 'max') return 'max';
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--rate: must be a number of messages per second greater than zero or "max", got "${String(value)}"`);
-  return n;
-}
-
-export function parseKafkaAcks(value: string | number): KafkaAcks {
-  const text = String(value).trim().toLowerCase();
-  if (text === 'all' || text === '-1') return -1;
-  if (text === '0') return 0;
-  if (text === '1') return 1;
-  throw new UsageError(`--kafka-acks: must be 0, 1 or all, got "${String(value)}"`);
-}
-
-function parseDelivery(value: string): DeliveryMode {
-  if (value === 'noack' || value === 'ack') return value;
-  throw new UsageError(`--delivery: must be noack or ack, got "${value}"`);
-}
-
-export function resolveWorkload(broker: string, scenario: Scenario, overrides: WorkloadOverrides): Workload {
-  const fixedCount = overrides.messages !== undefined ? positiveInteger(overrides.messages, '--messages') : (scenario.messages ?? null);
-  const delivery = overrides.delivery !== undefined ? parseDelivery(overrides.delivery) : scenario.delivery;
-  const ackDefaults = delivery === 'ack';
-  const messageSize = positiveInteger(overrides.size ?? workloadDefaults.size, '--size');
-  if (messageSize < headerSize) {
-    throw new UsageError(`--size: must be at least ${headerSize} bytes (the mqbench header), got ${messageSize}`);
-  }
-  const partitions = positiveInteger(overrides.partitions ?? scenario.partitions, '--partitions');
-  const prefetch = positiveInteger(overrides.prefetch ?? workloadDefaults.prefetch, '--prefetch');
-  const multiAck = positiveInteger(overrides.multiAck ?? workloadDefaults.multiAck, '--multi-ack');
-  if (ackDefaults && multiAck > prefetch) {
-    throw new UsageError(`--multi-ack (${multiAck}) must not exceed --prefetch (${prefetch}): the consumer would stall`);
-  }
-  const driver: DriverSettings = {
-    delivery,
-    confirm: overrides.confirm ?? scenario.driver.confirm ?? ackDefaults,
-    persistent: overrides.persistent ?? scenario.driver.persistent ?? false,
-    prefetch,
-    multiAck,
-    kafkaAcks:
-      overrides.kafkaAcks !== undefined ? parseKafkaAcks(overrides.kafkaAcks) : (scenario.driver.kafkaAcks ?? (ackDefaults ? -1 : 1)),
-    lingerMs: nonNegativeInteger(overrides.linger ?? workloadDefaults.lingerMs, '--linger'),
-    batchSize: positiveInteger(overrides.batchSize ?? workloadDefaults.batchSize, '--batch-size'),
-  };
-  if (delivery === 'ack' && driver.kafkaAcks === 0) {
-    throw new UsageError('--kafka-acks 0 contradicts the ack (at-least-once) delivery mode');
-  }
-  const rate = parseRate(overrides.rate ?? workloadDefaults.rate);
-  const inflight = positiveInteger(overrides.inflight ?? workloadDefaults.inflight, '--inflight');
-  const size = fixedCount !== null && overrides.size === undefined ? headerSize + helloText.length : messageSize;
+/**
+ * Everything a run needs, fully resolved from the scenario, the user's option values (parsed by the
+ * options table) and the broker plug-in's settings: what is stored in the result as `workload`.
+ */
+export function resolveWorkload(plugin: BrokerPlugin, scenario: Scenario, values: OptionValues): Workload {
+  const fixedCount = valueOf<number>(values, 'messages') ?? scenario.messages ?? null;
+  const delivery = (valueOf<string>(values, 'delivery') ?? scenario.delivery) as DeliveryMode;
+  const partitions = valueOf<number>(values, 'partitions') ?? scenario.partitions;
+  const rate = required<number | string>(values, 'rate') as number | 'max';
+  const inflight = required<number>(values, 'inflight');
+  const size = fixedCount !== null && values.size === undefined ? headerSize + helloText.length : required<number>(values, 'size');
+  const producers = valueOf<number>(values, 'producers') ?? scenario.producers;
   const workload: Workload = {
-    broker,
+    broker: plugin.name,
     scenario: scenario.name,
     stream: scenario.stream,
-    durationUs: parseDurationUs(overrides.duration ?? workloadDefaults.duration, '--duration'),
-    warmupUs: fixedCount !== null ? 0 : parseDurationUs(overrides.warmup ?? workloadDefaults.warmup, '--warmup', true),
-    drainTimeoutUs: parseDurationUs(overrides.drainTimeout ?? workloadDefaults.drainTimeout, '--drain-timeout'),
-    stallTimeoutUs: parseDurationUs(overrides.stallTimeout ?? workloadDefaults.stallTimeout, '--stall-timeout'),
+    durationUs: required<number>(values, 'duration'),
+    warmupUs: fixedCount !== null ? 0 : required<number>(values, 'warmup'),
+    drainTimeoutUs: required<number>(values, 'drain-timeout'),
+    stallTimeoutUs: required<number>(values, 'stall-timeout'),
     messageSize: size,
     rate,
-    inflight: positiveInteger(overrides.inflight ?? workloadDefaults.inflight, '--inflight'),
+    inflight,
     // closed loop: the in-flight window bounds outstanding sends too
-    maxOutstanding:
-      overrides.maxOutstanding !== undefined
-        ? positiveInteger(overrides.maxOutstanding, '--max-outstanding')
-        : rate === 'max'
-          ? inflight
-          : defaultMaxOutstanding(rate, size),
-    producers: positiveInteger(overrides.producers ?? scenario.producers, '--producers'),
+    maxOutstanding: valueOf<number>(values, 'max-outstanding') ?? (rate === 'max' ? inflight : defaultMaxOutstanding(rate, size)),
+    producers,
     // partitioned load: one consumer per partition unless told otherwise
-    consumers: positiveInteger(overrides.consumers ?? (scenario.keyed ? partitions : scenario.consumers), '--consumers'),
+    consumers: valueOf<number>(values, 'consumers') ?? (scenario.keyed ? partitions : scenario.consumers),
     partitions,
-    subscriptions: positiveInteger(overrides.subscriptions ?? scenario.subscriptions, '--subscriptions'),
+    subscriptions: valueOf<number>(values, 'subscriptions') ?? scenario.subscriptions,
     messages: fixedCount,
     keyed: scenario.keyed || partitions > 1,
-    driver,
+    driver: { delivery, ...plugin.settings(values, delivery) },
   };
+  if (!(scenario.name in plugin.mapping)) throw new UsageError(`${plugin.name} cannot run the ${scenario.name} scenario`);
   executorFor(workload); // each executor validates its own settings: bad input fails here, before connecting
   return workload;
 }
-
-/** The tutorial's message; hello-world payloads carry it after the header. */
-export const helloText = 'Hello World!';

@@ -2,15 +2,12 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { BrokerUnreachableError } from '../errors.js';
-import { repoRoot } from '../util/paths.js';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { repoRoot, stateRoot } from '../util/paths.js';
 
 const execFileAsync = promisify(execFile);
 const composeFile = join(repoRoot, 'docker-compose.yml');
-
-export const brokerImages = {
-  rabbit: 'rabbitmq:3.13-management',
-  kafka: 'apache/kafka:4.1.1',
-} as const;
 
 /** Whether a Docker engine answers here (not just the client), and if not, why. */
 export async function dockerEngine(): Promise<{ available: true; version: string } | { available: false; reason: string }> {
@@ -53,53 +50,48 @@ export interface ContainerBroker {
   stop(): Promise<void>;
 }
 
+/** How a plug-in's broker runs in a container (its image, port, environment, readiness). */
+export interface ContainerSpec {
+  image: string;
+  /** the broker's port inside the container, mapped to a free host port */
+  port: number;
+  /** the broker must advertise the port the host sees (Kafka): map it to the same number on the host */
+  samePortOnHost?: boolean;
+  environment?: (port: number) => Record<string, string>;
+  readyLog: RegExp;
+  urlFor(host: string, port: number): string;
+}
+
 /**
  * A broker in a throwaway container for one run or one test (testcontainers): mapped to a free
  * host port, removed when stopped (or by testcontainers' reaper if the process dies).
  */
-export async function startContainerBroker(broker: 'rabbit' | 'kafka'): Promise<ContainerBroker> {
+export async function startContainerBroker(spec: ContainerSpec): Promise<ContainerBroker> {
   await requireEngine();
   const { GenericContainer, Wait } = await import('testcontainers');
-  if (broker === 'rabbit') {
-    const container = await new GenericContainer(brokerImages.rabbit)
-      .withExposedPorts(5672)
-      .withWaitStrategy(Wait.forLogMessage(/Server startup complete/))
-      .withStartupTimeout(120_000)
-      .start();
-    return {
-      url: `amqp://guest:guest@${container.getHost()}:${container.getMappedPort(5672)}`,
-      version: brokerImages.rabbit.split(':')[1] ?? 'unknown',
-      stop: async () => {
-        await container.stop();
-      },
-    };
-  }
-  // Kafka must advertise the port the host sees, which is known only after start: fix it up front.
-  const hostPort = 19092 + Math.floor(Math.random() * 1000);
-  const container = await new GenericContainer(brokerImages.kafka)
-    .withExposedPorts({ container: hostPort, host: hostPort })
-    .withEnvironment({
-      KAFKA_NODE_ID: '1',
-      KAFKA_PROCESS_ROLES: 'broker,controller',
-      KAFKA_LISTENERS: `PLAINTEXT://:${hostPort},CONTROLLER://:9093`,
-      KAFKA_ADVERTISED_LISTENERS: `PLAINTEXT://127.0.0.1:${hostPort}`,
-      KAFKA_CONTROLLER_LISTENER_NAMES: 'CONTROLLER',
-      KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
-      KAFKA_CONTROLLER_QUORUM_VOTERS: '1@localhost:9093',
-      KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: '1',
-      KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: '1',
-      KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: '1',
-      KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: '0',
-      KAFKA_AUTO_CREATE_TOPICS_ENABLE: 'false',
-    })
-    .withWaitStrategy(Wait.forLogMessage(/Kafka Server started/))
-    .withStartupTimeout(120_000)
-    .start();
+  let container = new GenericContainer(spec.image);
+  container = spec.samePortOnHost ? container.withExposedPorts({ container: spec.port, host: spec.port }) : container.withExposedPorts(spec.port);
+  if (spec.environment) container = container.withEnvironment(spec.environment(spec.port));
+  const started = await container.withWaitStrategy(Wait.forLogMessage(spec.readyLog)).withStartupTimeout(120_000).start();
   return {
-    url: `127.0.0.1:${hostPort}`,
-    version: brokerImages.kafka.split(':')[1] ?? 'unknown',
+    url: spec.urlFor(started.getHost(), spec.samePortOnHost ? spec.port : started.getMappedPort(spec.port)),
+    version: spec.image.split(':')[1] ?? 'unknown',
     stop: async () => {
-      await container.stop();
+      await started.stop();
     },
   };
+}
+
+const composeState = join(stateRoot, 'compose.json');
+
+/** The docker compose services mqbench started (so `brokers down` stops only those). */
+export async function composeServices(): Promise<string[]> {
+  if (!existsSync(composeState)) return [];
+  return (JSON.parse(await readFile(composeState, 'utf8')) as { services: string[] }).services;
+}
+
+export async function rememberCompose(services: string[]): Promise<void> {
+  await mkdir(stateRoot, { recursive: true });
+  if (services.length === 0) await rm(composeState, { force: true });
+  else await writeFile(composeState, `${JSON.stringify({ services }, null, 2)}\n`);
 }

@@ -3,6 +3,22 @@ import type { LatencySummary } from '../metrics/histogram.js';
 import type { RunResult } from '../results/types.js';
 import { formatCount, formatLatencyUs, formatMb, formatRate, formatSeconds } from './format.js';
 
+/** A client process busier than this share of one core may be what limits the run. */
+const saturatedShare = 0.9;
+
+/** What the load generator cost, and a warning when it may be the bottleneck. */
+function clientLines(result: RunResult): string[] {
+  const c = result.client;
+  if (!c) return [];
+  const lines = [
+    `client: ${c.cpuPerMessageUs.toFixed(1)} us CPU per message, busiest of ${c.processes} process(es) at ${(c.busiestProcessCpuShare * 100).toFixed(0)}% of a core, event-loop delay p99 ${formatLatencyUs(c.eventLoopDelayP99Us)}`,
+  ];
+  if (c.busiestProcessCpuShare >= saturatedShare) {
+    lines.push('  WARNING: a client process was CPU-saturated: these numbers may measure mqbench, not the broker (try --workers 2)');
+  }
+  return lines;
+}
+
 /** Open loop: what was asked and what happened, said plainly when the target was missed. */
 function openLoopLines(result: RunResult): string[] {
   const o = result.openLoop;
@@ -38,6 +54,7 @@ export function renderSummary(result: RunResult): string {
     `throughput: sent ${formatRate(t.sentPerSec)} over ${formatSeconds(t.sendWindowUs)}, received ${formatRate(t.receivedPerSec)} over ${formatSeconds(t.receiveWindowUs)}, ${formatMb(t.mbPerSec)}`,
   );
   lines.push(...openLoopLines(result));
+  lines.push(...clientLines(result));
   const table = new Table({
     head: ['latency', 'p50', 'p90', 'p99', 'p99.9', 'max', 'count'],
     style: { head: [], border: [] },

@@ -15,7 +15,7 @@ export interface RunIdentity {
 }
 
 /** What the engine measured (engine/merge.ts makes it), in the shape the result stores. */
-export type MeasuredParts = Pick<RunResult, 'counts' | 'accounting' | 'consumers' | 'throughput' | 'latencyUs' | 'timeline' | 'openLoop'> & {
+export type MeasuredParts = Pick<RunResult, 'counts' | 'accounting' | 'consumers' | 'throughput' | 'latencyUs' | 'timeline' | 'openLoop' | 'client'> & {
   status: 'completed' | 'completed-with-errors' | 'aborted';
   error?: string;
 };

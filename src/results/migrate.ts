@@ -8,6 +8,7 @@
  */
 import { formatCount } from '../report/format.js';
 import type {
+  DriverSettings,
   BrokerRecord,
   ConsumerReceipts,
   Counts,
@@ -139,16 +140,8 @@ export function migrateV1(v1: ResultV1): RunResult {
       subscriptions: w.subscriptions,
       messages: w.messages,
       keyed: w.keyed,
-      driver: {
-        delivery: w.driver.delivery,
-        confirm: w.driver.confirm,
-        persistent: w.driver.persistent,
-        prefetch: w.driver.prefetch,
-        multiAck: w.driver.multiAck,
-        kafkaAcks: w.driver.kafkaAcks,
-        lingerMs: w.driver.lingerMs,
-        batchSize: w.driver.batchSize,
-      },
+      // v1 held RabbitMQ's and Kafka's knobs side by side: kept as they were
+      driver: { ...w.driver } as DriverSettings,
     },
     environment: {
       mqbenchVersion: v1.environment.mqbenchVersion,

@@ -6,7 +6,7 @@ import { migrateV1, type ResultV1 } from './migrate.js';
 import { schemaVersion, type RunResult } from './types.js';
 import { resultProblem, v1ResultProblem } from './validate.js';
 
-/** `results/2026-11-23T20-41-07Z_rabbit_noack_ab12cd.json` */
+/** `results/2026-11-23T20-41-07Z_<broker>_<scenario>_<run id>.json` */
 export function resultFileName(result: RunResult): string {
   const stamp = result.startedAt.replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
   return `${stamp}_${result.workload.broker}_${result.workload.scenario}_${result.id}.json`;

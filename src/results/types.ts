@@ -9,41 +9,14 @@ export const schemaVersion = 2 as const;
 /** How messages are delivered; each driver maps this onto its broker's features. */
 export type DeliveryMode = 'noack' | 'ack';
 
-/** Kafka producer acks: 0, 1 or -1 (all). */
-export type KafkaAcks = 0 | 1 | -1;
-
-/** What a driver needs to know to map a scenario onto its broker. */
+/**
+ * What a driver is told: the delivery mode, and its broker plug-in's own settings, resolved (e.g.
+ * RabbitMQ prefetch and confirms, Kafka acks, linger and client). Version 1 files hold RabbitMQ's
+ * and Kafka's knobs side by side here; version 2 holds only the measured broker's.
+ */
 export interface DriverSettings {
   delivery: DeliveryMode;
-  /** RabbitMQ: wait for publisher confirms before `send` resolves. */
-  confirm: boolean;
-  /** RabbitMQ: durable queues + persistent messages; Kafka: ignored (always on disk). */
-  persistent: boolean;
-  /**
-   * RabbitMQ: consumer prefetch (ack mode).
-   * @asType integer
-   * @minimum 1
-   */
-  prefetch: number;
-  /**
-   * RabbitMQ: ack every N messages with multiple=true (ack mode).
-   * @asType integer
-   * @minimum 1
-   */
-  multiAck: number;
-  kafkaAcks: KafkaAcks;
-  /**
-   * Kafka: how long the driver's batcher waits for more messages before a produce request (ms).
-   * @asType integer
-   * @minimum 0
-   */
-  lingerMs: number;
-  /**
-   * Kafka: most messages per produce request.
-   * @asType integer
-   * @minimum 1
-   */
-  batchSize: number;
+  [setting: string]: string | number | boolean;
 }
 
 /** Everything a run needs, fully resolved: what is stored in the result as `workload`. */
@@ -214,6 +187,24 @@ export interface OpenLoopOutcome {
   targetReached: boolean;
 }
 
+/** What the load generator itself cost over the measured window (all its processes). */
+export interface ClientCost {
+  /** user + system CPU time of every client process over the measured window (us) */
+  cpuUs: Count;
+  /** cpuUs / unique measured messages received (or sent, when none were received) */
+  cpuPerMessageUs: NonNegative;
+  /** the busiest process's CPU time / window: near 1 (one core) the client may be the bottleneck */
+  busiestProcessCpuShare: NonNegative;
+  /** event-loop delay over the window, the worst process (us) */
+  eventLoopDelayP99Us: Count;
+  eventLoopDelayMaxUs: Count;
+  /**
+   * @asType integer
+   * @minimum 1
+   */
+  processes: number;
+}
+
 export interface ConsumerReceipts {
   subscription: Count;
   consumer: Count;
@@ -298,6 +289,8 @@ interface RunResultBase {
   /** measured messages each consumer received: shows how load spread over partitions */
   consumers: ConsumerReceipts[];
   throughput: Throughput;
+  /** absent when the run failed before measuring */
+  client?: ClientCost;
   latencyUs: Latencies<LatencySummary>;
   timeline: TimelinePoint[];
 }

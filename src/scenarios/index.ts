@@ -1,7 +1,7 @@
-import type { DeliveryMode, DriverSettings } from '../drivers/types.js';
+import type { DeliveryMode } from '../results/types.js';
 import { UsageError } from '../errors.js';
 
-/** A scenario is data: a topology, delivery semantics and defaults. Drivers map it onto their broker. */
+/** A scenario is data: a topology, delivery semantics and defaults. Each broker plug-in says how it maps it (its `mapping`). */
 export interface Scenario {
   name: string;
   description: string;
@@ -17,10 +17,6 @@ export interface Scenario {
   messages?: number;
   /** Producers attach a key so the broker (or the client) spreads messages over partitions. */
   keyed: boolean;
-  /** scenario defaults for driver settings; flags override them */
-  driver: Partial<DriverSettings>;
-  /** How the scenario maps onto each broker, shown in README and `bench list --verbose`. */
-  mapping: { rabbit: string; kafka: string };
 }
 
 export const scenarios: readonly Scenario[] = [
@@ -35,11 +31,6 @@ export const scenarios: readonly Scenario[] = [
     consumers: 1,
     messages: 1,
     keyed: false,
-    driver: { confirm: false, persistent: false, kafkaAcks: 1 },
-    mapping: {
-      rabbit: 'default exchange, queue `hello`, consumer with noAck (as the tutorial\'s no_ack=True)',
-      kafka: 'topic `hello`, 1 partition, acks=1, one consumer group',
-    },
   },
   {
     name: 'noack',
@@ -51,11 +42,6 @@ export const scenarios: readonly Scenario[] = [
     producers: 1,
     consumers: 1,
     keyed: false,
-    driver: { confirm: false, persistent: false, kafkaAcks: 1 },
-    mapping: {
-      rabbit: 'default exchange -> one transient queue; consume with noAck; no publisher confirms',
-      kafka: 'topic with 1 partition; producer acks=1 (--kafka-acks 0|1); consumer auto-commit every 5 s',
-    },
   },
   {
     name: 'ack',
@@ -67,11 +53,6 @@ export const scenarios: readonly Scenario[] = [
     producers: 1,
     consumers: 1,
     keyed: false,
-    driver: { confirm: true, persistent: false, kafkaAcks: -1 },
-    mapping: {
-      rabbit: 'one queue; publisher confirms; manual ack with prefetch, multi-ack every N; --persistent for durable queue + persistent messages',
-      kafka: 'topic with 1 partition; acks=all; consumer commits after each processed batch',
-    },
   },
   {
     name: 'fanout',
@@ -83,11 +64,6 @@ export const scenarios: readonly Scenario[] = [
     producers: 1,
     consumers: 1,
     keyed: false,
-    driver: { confirm: false, persistent: false, kafkaAcks: 1 },
-    mapping: {
-      rabbit: 'fanout exchange -> K queues, one consumer each',
-      kafka: 'one topic, K consumer groups',
-    },
   },
   {
     name: 'partitioned',
@@ -99,11 +75,6 @@ export const scenarios: readonly Scenario[] = [
     producers: 1,
     consumers: 4,
     keyed: true,
-    driver: { confirm: false, persistent: false, kafkaAcks: 1 },
-    mapping: {
-      rabbit: 'direct exchange -> P queues, routing key chosen by key hash; one consumer per queue',
-      kafka: 'topic with P partitions (key hash by the client), one consumer group of P consumers',
-    },
   },
 ];
 

@@ -5,15 +5,18 @@
 import amqp from 'amqplib';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, test } from 'vitest';
-import { KafkaDriver, kafkaTopicName, parseKafkaBrokers } from '../../src/drivers/kafka.js';
-import { MemoryDriver } from '../../src/drivers/memory.js';
+import { KafkaDriver } from '../../src/drivers/kafka/kafkajs.js';
+import { PlatformaticKafkaDriver } from '../../src/drivers/kafka/platformatic.js';
+import { kafkaTopicName, parseKafkaBrokers } from '../../src/drivers/kafka/shared.js';
+import { MemoryDriver } from '../../src/drivers/memory/driver.js';
 import { assignPartitions } from '../../src/drivers/partition.js';
-import { RabbitDriver, rabbitLayout } from '../../src/drivers/rabbit.js';
-import type { Driver, DriverSettings, Topology } from '../../src/drivers/types.js';
-import { fetchedKafkaVersion, knownLocalKafkaVersion } from '../../src/provision/kafka-local.js';
+import { RabbitDriver, rabbitLayout } from '../../src/drivers/rabbit/driver.js';
+import type { Driver, DriverOptions, DriverSettings, Topology } from '../../src/drivers/types.js';
+import { fetchedKafkaVersion, knownLocalKafkaVersion } from '../../src/drivers/kafka/local.js';
 import { sleepMs } from '../../src/util/clock.js';
 import { kafkaUrl, rabbitUrl } from '../helpers.js';
 
@@ -80,7 +83,13 @@ function rabbitProbe(): BrokerProbe {
   };
 }
 
-function kafkaProbe(): BrokerProbe {
+/** Read from the installed package itself, not through the driver: its "exports" hides package.json from require(). */
+function installedVersion(pkg: string): string {
+  return (JSON.parse(readFileSync(new URL(`../../node_modules/${pkg}/package.json`, import.meta.url), 'utf8')) as { version: string }).version;
+}
+
+/** Kafka seen through kafkajs' admin, whichever client the driver under test uses. */
+function kafkaProbe(expectedClient: { name: string; version: string }): BrokerProbe {
   const admin = new Kafka({ clientId: 'contract-probe', brokers: parseKafkaBrokers(kafkaUrl), logLevel: logLevel.NOTHING }).admin();
   let connected = false;
   const ready = async () => {
@@ -107,7 +116,7 @@ function kafkaProbe(): BrokerProbe {
       if (!version) throw new Error('Kafka jars not fetched');
       return version;
     },
-    expectedClient: { name: 'kafkajs', version: (require('kafkajs/package.json') as { version: string }).version },
+    expectedClient,
     async close() {
       if (connected) await admin.disconnect();
     },
@@ -130,6 +139,11 @@ function memoryProbe(): BrokerProbe {
   };
 }
 
+async function kafkaDriverOptions(settings: DriverSettings): Promise<DriverOptions> {
+  const brokerVersion = await knownLocalKafkaVersion(kafkaUrl);
+  return { url: kafkaUrl, settings, connectTimeoutMs: 10_000, ...(brokerVersion ? { brokerVersion } : {}) };
+}
+
 interface DriverCase {
   name: string;
   create(settings: DriverSettings): Promise<Driver>;
@@ -140,12 +154,14 @@ const cases: DriverCase[] = [
   { name: 'memory', create: async (settings) => new MemoryDriver({ url: 'memory://', settings, connectTimeoutMs: 1000 }), probe: memoryProbe() },
   { name: 'rabbit', create: async (settings) => new RabbitDriver({ url: rabbitUrl, settings, connectTimeoutMs: 5000 }), probe: rabbitProbe() },
   {
-    name: 'kafka',
-    create: async (settings) => {
-      const brokerVersion = await knownLocalKafkaVersion(kafkaUrl);
-      return new KafkaDriver({ url: kafkaUrl, settings, connectTimeoutMs: 10_000, ...(brokerVersion ? { brokerVersion } : {}) });
-    },
-    probe: kafkaProbe(),
+    name: 'kafka (kafkajs)',
+    create: async (settings) => new KafkaDriver(await kafkaDriverOptions(settings)),
+    probe: kafkaProbe({ name: 'kafkajs', version: (require('kafkajs/package.json') as { version: string }).version }),
+  },
+  {
+    name: 'kafka (@platformatic/kafka)',
+    create: async (settings) => new PlatformaticKafkaDriver(await kafkaDriverOptions(settings)),
+    probe: kafkaProbe({ name: '@platformatic/kafka', version: installedVersion('@platformatic/kafka') }),
   },
 ];
 

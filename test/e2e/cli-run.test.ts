@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { knownLocalKafkaVersion } from '../../src/provision/kafka-local.js';
+import { knownLocalKafkaVersion } from '../../src/drivers/kafka/local.js';
 import { readResult } from '../../src/results/store.js';
 import { bench, kafkaUrl, leftoverRabbitObjects } from '../helpers.js';
 

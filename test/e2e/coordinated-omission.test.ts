@@ -5,16 +5,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import { expect, test } from 'vitest';
-import { RabbitDriver } from '../../src/drivers/rabbit.js';
+import { RabbitDriver } from '../../src/drivers/rabbit/driver.js';
 import { runWorkload } from '../../src/engine/run.js';
-import { resolveWorkload } from '../../src/engine/workload.js';
-import { findScenario } from '../../src/scenarios/index.js';
+import { planBenchmark } from '../../src/benchmark.js';
 import { nowUs } from '../../src/util/clock.js';
 import { rabbitUrl } from '../helpers.js';
 
 test('a 500 ms consumer stall shows in the corrected p99 and not in the uncorrected one', async () => {
   const pauseUs = 500_000;
-  const workload = resolveWorkload('rabbit', findScenario('noack'), { rate: 1000, duration: '3s', warmup: '500ms' });
+  const workload = planBenchmark({ broker: 'rabbit', scenario: 'noack', options: { rate: 1000, duration: '3s', warmup: '500ms' } }).workload;
   const driverOptions = { url: rabbitUrl, settings: workload.driver, connectTimeoutMs: 5000 };
   const driver = new RabbitDriver(driverOptions);
   await driver.connect();

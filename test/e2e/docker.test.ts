@@ -6,7 +6,8 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { dockerEngine, startContainerBroker } from '../../src/provision/docker.js';
+import { findPlugin } from '../../src/drivers/index.js';
+import { dockerEngine } from '../../src/provision/docker.js';
 import { readResult } from '../../src/results/store.js';
 import { bench } from '../helpers.js';
 
@@ -17,7 +18,10 @@ if (!engine.available) {
 
 describe.skipIf(!engine.available)('brokers in Docker', () => {
   test.each(['rabbit', 'kafka'] as const)('a throwaway %s container serves a run and is removed after', async (broker) => {
-    const container = await startContainerBroker(broker);
+    const plugin = findPlugin(broker);
+    const provided = await plugin.provide?.({ url: plugin.endpoint?.defaultUrl ?? '', named: false }, 'docker', () => undefined);
+    if (!provided?.release) throw new Error('no container was started');
+    const container = { url: provided.url, stop: provided.release };
     const out = await mkdtemp(join(tmpdir(), 'mqbench-docker-'));
     try {
       const urlFlag = broker === 'rabbit' ? '--rabbit-url' : '--kafka-url';

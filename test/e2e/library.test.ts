@@ -12,9 +12,9 @@ const run = promisify(execFile);
 test("import { runBenchmark } from 'mqbench' returns a RunResult and prints nothing", async () => {
   const script = `
     const { runBenchmark, UsageError } = await import('mqbench');
-    const result = await runBenchmark({ broker: 'memory', scenario: 'noack', duration: '1s', warmup: '0s' });
+    const result = await runBenchmark({ broker: 'memory', scenario: 'noack', options: { duration: '1s', warmup: '0s' } });
     let usage;
-    try { await runBenchmark({ broker: 'memory', scenario: 'noack', rate: 0 }); } catch (e) { usage = e instanceof UsageError ? e.message : String(e); }
+    try { await runBenchmark({ broker: 'memory', scenario: 'noack', options: { rate: 0 } }); } catch (e) { usage = e instanceof UsageError ? e.message : String(e); }
     process.stderr.write(JSON.stringify({ status: result.status, schemaVersion: result.schemaVersion, sent: result.counts.sent, lost: result.counts.lost, usage }));
   `;
   const { stdout, stderr } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: repoRoot });

@@ -7,9 +7,9 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startLocalKafka, stopLocalKafka, type KafkaInstance } from '../../src/provision/kafka-local.js';
+import { startLocalKafka, stopLocalKafka, type KafkaInstance } from '../../src/drivers/kafka/local.js';
 import { isPidAlive } from '../../src/provision/probe.js';
-import { privateRabbitBeamPid, startPrivateRabbit, stopPrivateRabbit } from '../../src/provision/rabbit-local.js';
+import { privateRabbitBeamPid, startPrivateRabbit, stopPrivateRabbit } from '../../src/drivers/rabbit/local.js';
 import { readResult } from '../../src/results/store.js';
 import type { RunResult } from '../../src/results/types.js';
 import { sleepMs } from '../../src/util/clock.js';
@@ -68,22 +68,27 @@ describe('unreachable or refusing brokers: exit 3, one line, bounded time', () =
 
 describe('bad input: one line, exit 2', () => {
   test.each([
-    [['--size', '0'], '--size: must be a whole number greater than zero, got "0"'],
-    [['--size', '-5'], '--size: must be a whole number greater than zero, got "-5"'],
-    [['--size', '10'], '--size: must be at least 32 bytes (the mqbench header), got 10'],
+    [['--size', '0'], '--size: must be at least 32 bytes (the mqbench header), got "0"'],
+    [['--size', '-5'], '--size: must be a size in bytes, e.g. 100, 1KB (1000), 1KiB or 1k (1024), 1MiB, got "-5"'],
+    [['--size', '10'], '--size: must be at least 32 bytes (the mqbench header), got "10"'],
     [['--rate', '-1'], '--rate: must be a number of messages per second greater than zero or "max", got "-1"'],
     [['--rate', 'lots'], '--rate: must be a number of messages per second greater than zero or "max", got "lots"'],
     [['--duration', '0s'], '--duration: must be greater than zero, got "0s"'],
     [['--duration', '-3s'], 'values must not be negative: -3s (see bench --help)'],
     [['--duration', '10 parsecs'], '--duration: cannot parse duration "10 parsecs" (use e.g. 500ms, 5s, 2m)'],
     [['--warmup', 'x'], '--warmup: cannot parse duration "x" (use e.g. 500ms, 5s, 2m)'],
-    [['--producers', '0'], '--producers: must be a whole number greater than zero, got "0"'],
-    [['--partitions', '1.5'], '--partitions: must be a whole number greater than zero, got "1.5"'],
-    [['--kafka-acks', '3'], '--kafka-acks: must be 0, 1 or all, got "3"'],
+    [['--producers', '0'], '--producers: must be a whole number from 1 to 1,000, got "0"'],
+    [['--producers', '3000'], '--producers: must be a whole number from 1 to 1,000, got "3000"'],
+    [['--partitions', '1.5'], '--partitions: must be a whole number from 1 to 10,000, got "1.5"'],
+    [['--prefetch', '70000'], '--prefetch: must be a whole number from 1 to 65,535, got "70000"'],
+    [['--rabbit-url', ''], '--rabbit-url: must not be empty, got ""'],
+    [['--kafka-acks', 'all'], '--kafka-acks is a kafka option; it has no meaning for rabbit'],
     [['--delivery', 'maybe'], '--delivery: must be noack or ack, got "maybe"'],
-    [['--workers', '0'], '--workers: must be a whole number greater than zero, got "0"'],
-    [['--repeat', '0'], '--repeat: must be a whole number greater than zero, got "0"'],
-    [['--connect-timeout', '0'], '--connect-timeout: must be a whole number of milliseconds greater than zero, got "0"'],
+    [['--workers', '0'], '--workers: must be a whole number from 1 to 16, got "0"'],
+    [['--workers', '64'], '--workers: must be a whole number from 1 to 16, got "64"'],
+    [['--repeat', '0'], '--repeat: must be a whole number from 1 to 1,000, got "0"'],
+    [['--connect-timeout', '0'], '--connect-timeout: must be a whole number from 1 to 600,000, got "0"'],
+    [['--connect-timeout', '3000000000'], '--connect-timeout: must be a whole number from 1 to 600,000, got "3000000000"'],
     [['--nosuch-flag', '1'], 'unknown argument: nosuch-flag (see bench --help)'],
   ])('%j', async (args, message) => {
     const run = await bench(['run', '--broker', 'rabbit', '--scenario', 'noack', ...args]);
@@ -93,7 +98,7 @@ describe('bad input: one line, exit 2', () => {
   });
 
   test.each([
-    [['--max-outstanding', '0', '--rate', '100'], 'bench: --max-outstanding: must be a whole number greater than zero, got "0"'],
+    [['--max-outstanding', '0', '--rate', '100'], 'bench: --max-outstanding: must be a whole number from 1 to 1,000,000, got "0"'],
     [['--max-outstanding', '1', '--rate', '100', '--producers', '2'], 'bench: --max-outstanding: must be a whole number of at least one per producer (2), got 1'],
     [['--stall-timeout', '0s'], 'bench: --stall-timeout: must be greater than zero, got "0s"'],
     [['--stall-timeout', 'never'], 'bench: --stall-timeout: cannot parse duration "never" (use e.g. 500ms, 5s, 2m)'],

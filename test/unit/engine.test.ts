@@ -3,15 +3,19 @@
  * the in-process `faulty` broker (deterministic faults: every N-th message), through the library API.
  */
 import { describe, expect, test } from 'vitest';
-import { runBenchmark, type BenchmarkOptions } from '../../src/benchmark.js';
+import { runBenchmark } from '../../src/benchmark.js';
 import { Recorder } from '../../src/engine/recorder.js';
 import { writeHeader } from '../../src/engine/header.js';
 import type { RunResult } from '../../src/results/types.js';
 
-const quick: Partial<BenchmarkOptions> = { warmup: '0s', drainTimeout: '2s' };
+type Options = Record<string, string | number | boolean>;
 
-function faulty(url: string, options: Partial<BenchmarkOptions>): Promise<RunResult> {
-  return runBenchmark({ broker: 'faulty', scenario: 'noack', url, ...quick, ...options });
+const quick: Options = { warmup: '0s', 'drain-timeout': '2s' };
+
+/** A run on the faulty broker; `scenario` picks the delivery (noack unless given). */
+function faulty(url: string, options: Options = {}, signal?: AbortSignal): Promise<RunResult> {
+  const { scenario = 'noack', ...rest } = options;
+  return runBenchmark({ broker: 'faulty', scenario: String(scenario), options: { 'faulty-url': url, ...quick, ...rest }, ...(signal ? { signal } : {}) });
 }
 
 function expectEveryMessageAccounted(r: RunResult): void {
@@ -59,7 +63,7 @@ describe('accounting is exact under injected faults', () => {
 describe('stalls and broker loss end the run as aborted, with exact counts', () => {
   test('a broker frozen after 300 messages: aborted within the stall timeout, what was in doubt is a send error', async () => {
     const started = Date.now();
-    const r = await faulty('faulty://?stallAfter=300&brokerAcks=1', { rate: 1000, duration: '30s', stallTimeout: '1s', scenario: 'ack' });
+    const r = await faulty('faulty://?stallAfter=300&brokerAcks=1', { rate: 1000, duration: '30s', 'stall-timeout': '1s', scenario: 'ack' });
     expect(Date.now() - started).toBeLessThan(8000);
     expect(r.status).toBe('aborted');
     if (r.status !== 'completed') expect(r.error).toBe('no progress for 1s (broker frozen or unreachable?)');
@@ -71,7 +75,7 @@ describe('stalls and broker loss end the run as aborted, with exact counts', () 
   });
 
   test('a closed loop whose window is full of lost messages stalls instead of hanging', async () => {
-    const r = await faulty('faulty://?drop=1', { rate: 'max', inflight: 50, duration: '30s', stallTimeout: '1s' });
+    const r = await faulty('faulty://?drop=1', { rate: 'max', inflight: 50, duration: '30s', 'stall-timeout': '1s' });
     expect(r.status).toBe('aborted');
     expect(r.counts.sent).toBe(50);
     expect(r.counts.lost).toBe(50);
@@ -88,7 +92,7 @@ describe('stalls and broker loss end the run as aborted, with exact counts', () 
   test('an interrupt (AbortSignal) ends the run as aborted "interrupted"', async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 500);
-    const r = await faulty('faulty://', { rate: 1000, duration: '30s', signal: controller.signal });
+    const r = await faulty('faulty://', { rate: 1000, duration: '30s' }, controller.signal);
     expect(r.status).toBe('aborted');
     if (r.status !== 'completed') expect(r.error).toBe('interrupted');
     expect(r.counts.lost).toBe(0);
@@ -105,7 +109,7 @@ describe('open loop: numbers are what happened', () => {
 
   test('an impossible rate: bounded outstanding sends, target not reached, the shortfall counted', async () => {
     const started = Date.now();
-    const r = await faulty('faulty://?brokerAcks=1&delayMs=1', { rate: 1e12, duration: '1s', maxOutstanding: 1000, scenario: 'ack' });
+    const r = await faulty('faulty://?brokerAcks=1&delayMs=1', { rate: 1e12, duration: '1s', 'max-outstanding': 1000, scenario: 'ack' });
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(r.status).toBe('completed');
     const o = r.openLoop;
@@ -119,7 +123,7 @@ describe('open loop: numbers are what happened', () => {
   });
 
   test('a broker that pauses: the cap holds sends back, they go out late, both are counted', async () => {
-    const r = await faulty('faulty://?brokerAcks=1&stallAfter=500&stallForMs=300', { rate: 5000, duration: '1s', maxOutstanding: 50, scenario: 'ack' });
+    const r = await faulty('faulty://?brokerAcks=1&stallAfter=500&stallForMs=300', { rate: 5000, duration: '1s', 'max-outstanding': 50, scenario: 'ack' });
     expect(r.openLoop?.heldByCap).toBeGreaterThan(0);
     // held back for ~300 ms at 5,000 msg/s: over a thousand sends leave late
     expect(r.openLoop?.lateSends).toBeGreaterThan(1000);

@@ -3,8 +3,8 @@
  * Payloads are plain 4-byte buffers holding the message number (1-based, in send order).
  */
 import { afterEach, describe, expect, test } from 'vitest';
-import { FaultyDriver, parseFaultyUrl, reorderHoldMs } from '../../src/drivers/faulty.js';
-import { findDriver } from '../../src/drivers/index.js';
+import { FaultyDriver, parseFaultyUrl, reorderHoldMs } from '../../src/drivers/faulty/driver.js';
+import { findPlugin } from '../../src/drivers/index.js';
 import type { DriverSettings, Producer } from '../../src/drivers/types.js';
 import { UsageError } from '../../src/errors.js';
 
@@ -335,8 +335,8 @@ describe('URL', () => {
   });
 
   test('the registry builds it and refuses a bad URL at creation', () => {
-    const entry = findDriver('faulty');
-    expect(entry.defaultUrl).toBe('faulty://');
+    const entry = findPlugin('faulty');
+    expect(entry.endpoint?.defaultUrl).toBe('faulty://');
     expect(entry.create({ url: 'faulty://?drop=2', settings, connectTimeoutMs: 1000 }).name).toBe('faulty');
     expect(() => entry.create({ url: 'faulty://?nope=1', settings, connectTimeoutMs: 1000 })).toThrow(UsageError);
   });

@@ -1,8 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { headerSize, readHeader, stampSentTime, writeHeader } from '../../src/engine/header.js';
-import { resolveWorkload } from '../../src/engine/workload.js';
+import { planBenchmark } from '../../src/benchmark.js';
 import { UsageError } from '../../src/errors.js';
-import { findScenario } from '../../src/scenarios/index.js';
 import { parseDurationUs } from '../../src/util/duration.js';
 import { redactSecretsIn, redactUrl } from '../../src/util/redact.js';
 
@@ -38,20 +37,22 @@ describe('durations', () => {
 
 describe('workload resolution', () => {
   test('scenario defaults: ack uses confirms and acks=all; noack neither', () => {
-    const ack = resolveWorkload('rabbit', findScenario('ack'), {});
-    expect(ack.driver).toMatchObject({ delivery: 'ack', confirm: true, kafkaAcks: -1 });
-    const noack = resolveWorkload('rabbit', findScenario('noack'), {});
-    expect(noack.driver).toMatchObject({ delivery: 'noack', confirm: false, kafkaAcks: 1 });
+    const ack = planBenchmark({ broker: 'rabbit', scenario: 'ack', options: {} }).workload;
+    expect(ack.driver).toEqual({ delivery: 'ack', confirm: true, persistent: false, prefetch: 1000, multiAck: 100 });
+    const noack = planBenchmark({ broker: 'rabbit', scenario: 'noack', options: {} }).workload;
+    expect(noack.driver).toMatchObject({ delivery: 'noack', confirm: false });
+    expect(planBenchmark({ broker: 'kafka', scenario: 'ack', options: {} }).workload.driver).toEqual({ delivery: 'ack', client: 'platformatic', kafkaAcks: -1, lingerMs: 5, batchSize: 1000 });
+    expect(planBenchmark({ broker: 'kafka', scenario: 'noack', options: {} }).workload.driver).toMatchObject({ kafkaAcks: 1 });
     expect(noack.rate).toBe('max');
   });
 
   test('partitioned: one consumer per partition unless told otherwise', () => {
-    expect(resolveWorkload('kafka', findScenario('partitioned'), { partitions: 8 }).consumers).toBe(8);
-    expect(resolveWorkload('kafka', findScenario('partitioned'), { partitions: 8, consumers: 2 }).consumers).toBe(2);
+    expect(planBenchmark({ broker: 'kafka', scenario: 'partitioned', options: { partitions: 8 } }).workload.consumers).toBe(8);
+    expect(planBenchmark({ broker: 'kafka', scenario: 'partitioned', options: { partitions: 8, consumers: 2 } }).workload.consumers).toBe(2);
   });
 
   test('hello-world sends one message carrying the tutorial text', () => {
-    const w = resolveWorkload('rabbit', findScenario('hello-world'), {});
+    const w = planBenchmark({ broker: 'rabbit', scenario: 'hello-world', options: {} }).workload;
     expect(w.messages).toBe(1);
     expect(w.messageSize).toBe(headerSize + 'Hello World!'.length);
   });
@@ -61,10 +62,27 @@ describe('workload resolution', () => {
     [{ rate: '-5' }, /--rate/],
     [{ rate: 'fast' }, /--rate/],
     [{ producers: 0 }, /--producers/],
-    [{ kafkaAcks: '2' }, /--kafka-acks/],
-    [{ multiAck: 500, prefetch: 100, delivery: 'ack' }, /--multi-ack/],
-  ])('bad override %o -> usage error', (overrides, message) => {
-    expect(() => resolveWorkload('rabbit', findScenario('noack'), overrides)).toThrow(message);
+    [{ 'multi-ack': 500, prefetch: 100, delivery: 'ack' }, /--multi-ack/],
+    [{ 'kafka-acks': 'all' }, /^--kafka-acks is a kafka option; it has no meaning for rabbit$/],
+    [{ size: '1KB', prefetch: 70000 }, /^--prefetch: must be a whole number from 1 to 65,535, got "70000"$/],
+  ])('bad option %o -> usage error', (options, message) => {
+    expect(() => planBenchmark({ broker: 'rabbit', scenario: 'noack', options })).toThrow(message);
+  });
+
+  test('sizes with units: 1KB is 1000 bytes, 1KiB and 1k are 1024', () => {
+    const size = (value: string) => planBenchmark({ broker: 'memory', scenario: 'noack', options: { size: value } }).workload.messageSize;
+    expect([size('1KB'), size('1KiB'), size('1k'), size('64k')]).toEqual([1000, 1024, 1024, 65_536]);
+    expect(() => size('1 parsec')).toThrow(/^--size: must be a size in bytes, e\.g\. 100, 1KB \(1000\), 1KiB or 1k \(1024\), 1MiB, got "1 parsec"$/);
+  });
+
+  test('a huge value is never echoed back in full', () => {
+    expect(() => planBenchmark({ broker: 'memory', scenario: 'noack', options: { producers: '9'.repeat(100_000) } })).toThrow(
+      /^--producers: must be a whole number from 1 to 1,000, got "9{40}…" \(100,000 characters\)$/,
+    );
+  });
+
+  test('a Kafka acks=0 contradicts ack delivery', () => {
+    expect(() => planBenchmark({ broker: 'kafka', scenario: 'ack', options: { 'kafka-acks': '0' } })).toThrow('--kafka-acks 0 contradicts the ack (at-least-once) delivery mode');
   });
 });
 

@@ -1,24 +1,23 @@
 import { describe, expect, test } from 'vitest';
 import { everythingArrived, inFlightFrom, planAssignments } from '../../src/engine/plan.js';
-import { resolveWorkload } from '../../src/engine/workload.js';
-import { findScenario } from '../../src/scenarios/index.js';
+import { planBenchmark } from '../../src/benchmark.js';
 
 describe('planAssignments', () => {
   test('producers and consumers are dealt round-robin over workers', () => {
-    const w = resolveWorkload('rabbit', findScenario('partitioned'), { partitions: 4, producers: 3 });
+    const w = planBenchmark({ broker: 'rabbit', scenario: 'partitioned', options: { partitions: 4, producers: 3 } }).workload;
     const plans = planAssignments(w, 2, false);
     expect(plans.map((p) => p.producers.map((x) => x.id))).toEqual([[0, 2], [1]]);
     expect(plans.map((p) => p.consumers.map((c) => c.partitions))).toEqual([[[0], [2]], [[1], [3]]]);
   });
 
   test('a private (memory) broker per worker: every worker runs every consumer', () => {
-    const w = resolveWorkload('memory', findScenario('fanout'), { subscriptions: 2, producers: 2 });
+    const w = planBenchmark({ broker: 'memory', scenario: 'fanout', options: { subscriptions: 2, producers: 2 } }).workload;
     const plans = planAssignments(w, 2, true);
     for (const plan of plans) expect(plan.consumers.map((c) => c.subscription)).toEqual([0, 1]);
   });
 
   test('a fixed message count is split over producers', () => {
-    const w = resolveWorkload('rabbit', findScenario('noack'), { messages: 10, producers: 3 });
+    const w = planBenchmark({ broker: 'rabbit', scenario: 'noack', options: { messages: 10, producers: 3 } }).workload;
     expect(planAssignments(w, 1, false)[0]?.producers.map((p) => p.quota)).toEqual([4, 3, 3]);
   });
 });

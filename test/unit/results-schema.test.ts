@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { generateResultSchemaText, schemaPath } from '../../scripts/schema.js';
 import { executorFor } from '../../src/engine/executors/index.js';
-import { workloadDefaults } from '../../src/engine/workload.js';
+import { commonOptions } from '../../src/options.js';
 import { UsageError } from '../../src/errors.js';
 import { createHistogram, latenciesOf, summarize } from '../../src/metrics/histogram.js';
 import { buildErroredResult, buildResult, type MeasuredParts, type RunIdentity } from '../../src/results/build.js';
@@ -245,7 +245,7 @@ describe('result schema version 1', () => {
       expect(out.workload.maxOutstanding).toBe(input.workload.inflight);
     }
 
-    expect(migrateV1(v1).workload.stallTimeoutUs).toBe(parseDurationUs(workloadDefaults.stallTimeout, 'stall timeout'));
+    expect(migrateV1(v1).workload.stallTimeoutUs).toBe(parseDurationUs(String(commonOptions.find((row) => row.name === 'stall-timeout')?.default), 'stall timeout'));
 
     // open loop: v1 had no cap on outstanding sends
     for (const [rate, messageSize] of [

@@ -4,10 +4,10 @@ import { existsSync, openSync, closeSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { BrokerUnreachableError } from '../errors.js';
-import { sleepMs } from '../util/clock.js';
-import { repoRoot, stateRoot } from '../util/paths.js';
-import { isPidAlive, portAnswers } from './probe.js';
+import { BrokerUnreachableError } from '../../errors.js';
+import { sleepMs } from '../../util/clock.js';
+import { repoRoot, stateRoot } from '../../util/paths.js';
+import { isPidAlive, portAnswers } from '../../provision/probe.js';
 
 const execFileAsync = promisify(execFile);
 

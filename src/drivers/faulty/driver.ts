@@ -1,8 +1,8 @@
-import { UsageError } from '../errors.js';
-import { redactUrl } from '../util/redact.js';
-import { MemoryDriver } from './memory.js';
-import { partitionForKey } from './partition.js';
-import type { DriverInfo, DriverOptions, Producer } from './types.js';
+import { UsageError } from '../../errors.js';
+import { redactUrl } from '../../util/redact.js';
+import { MemoryDriver } from '../memory/driver.js';
+import { partitionForKey } from '../partition.js';
+import type { DriverInfo, DriverOptions, Producer } from '../types.js';
 
 /**
  * The faulty driver: MemoryDriver's in-process broker plus deterministic faults, so engine tests can

@@ -1,9 +1,10 @@
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
 import { createRequire } from 'node:module';
-import { BrokerUnreachableError } from '../errors.js';
-import { withTimeout } from '../util/clock.js';
-import { redactSecretsIn, redactUrl } from '../util/redact.js';
-import { partitionForKey } from './partition.js';
+import { BrokerUnreachableError } from '../../errors.js';
+import { withTimeout } from '../../util/clock.js';
+import { redactSecretsIn, redactUrl } from '../../util/redact.js';
+import { partitionForKey } from '../partition.js';
+import { rabbitSettingsOf, type RabbitSettings } from './settings.js';
 import type {
   Consumer,
   ConsumerSpec,
@@ -13,7 +14,7 @@ import type {
   MessageHandler,
   Producer,
   Topology,
-} from './types.js';
+} from '../types.js';
 
 const amqplibVersion = (createRequire(import.meta.url)('amqplib/package.json') as { version: string }).version;
 
@@ -58,7 +59,11 @@ export class RabbitDriver implements Driver {
   private fatalListeners: ((error: Error) => void)[] = [];
   private fatalRaised = false;
 
-  constructor(private readonly options: DriverOptions) {}
+  private readonly settings: RabbitSettings;
+
+  constructor(private readonly options: DriverOptions) {
+    this.settings = rabbitSettingsOf(options.settings);
+  }
 
   async connect(): Promise<void> {
     this.connection = await this.openConnection();
@@ -126,7 +131,7 @@ export class RabbitDriver implements Driver {
     this.layout = layout;
     const channel = await connection.createChannel();
     try {
-      const durable = this.options.settings.persistent;
+      const durable = this.settings.persistent;
       if (layout.exchangeType) {
         await channel.assertExchange(layout.exchange, layout.exchangeType, { durable, autoDelete: false });
       }
@@ -160,7 +165,7 @@ export class RabbitDriver implements Driver {
     const connection = this.requireConnection();
     const layout = this.requireLayout();
     const topology = this.topology as Topology;
-    const { confirm, persistent } = this.options.settings;
+    const { confirm, persistent } = this.settings;
     const channel: Channel | ConfirmChannel = confirm
       ? await connection.createConfirmChannel()
       : await connection.createChannel();
@@ -210,7 +215,7 @@ export class RabbitDriver implements Driver {
     this.requireConnection();
     const connection = await this.consumerConnectionOf();
     const layout = this.requireLayout();
-    const { delivery, prefetch, multiAck } = this.options.settings;
+    const { delivery, prefetch, multiAck } = this.settings;
     const channel = await connection.createChannel();
     const noAck = delivery === 'noack';
     if (!noAck) await channel.prefetch(prefetch, false);
@@ -287,7 +292,7 @@ export class RabbitDriver implements Driver {
     const connection = this.requireConnection();
     const server = (connection as unknown as { connection: { serverProperties?: Record<string, unknown> } }).connection
       .serverProperties;
-    const settings = this.options.settings;
+    const settings = this.settings;
     const layout = this.layout;
     return {
       broker: String(server?.product ?? 'RabbitMQ'),

@@ -1,4 +1,4 @@
-import { partitionForKey } from './partition.js';
+import { partitionForKey } from '../partition.js';
 import type {
   Consumer,
   ConsumerSpec,
@@ -8,7 +8,7 @@ import type {
   MessageHandler,
   Producer,
   Topology,
-} from './types.js';
+} from '../types.js';
 
 interface PartitionState {
   /** competing consumers take turns, as on a RabbitMQ queue */

@@ -1,0 +1,61 @@
+/** Running the brokers' Java tools fetched into brokers/tools/lib (`npm run fetch:tools`). */
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ExitCode, MqbenchError, UsageError } from '../errors.js';
+import { repoRoot } from '../util/paths.js';
+
+export const toolsDir = join(repoRoot, 'brokers', 'tools');
+const libDir = join(toolsDir, 'lib');
+
+/** Exit 2: the set-up step was skipped; the fix is one command. */
+export function checkJar(prefix: string): void {
+  const present = existsSync(libDir) && readdirSync(libDir).some((name) => name.startsWith(prefix) && name.endsWith('.jar'));
+  if (!present) throw new UsageError(`the native benchmark tools are not fetched (no ${prefix}*.jar in brokers/tools/lib): run \`npm run fetch:tools\` (needs Maven)`);
+}
+
+/** Exit 3: something the machine needs is not there. */
+export async function checkJava(): Promise<void> {
+  const ok = await new Promise<boolean>((resolve) => {
+    const child = spawn('java', ['-version'], { stdio: 'ignore' });
+    child.on('error', () => resolve(false));
+    child.on('close', (code) => resolve(code === 0));
+  });
+  if (!ok) throw new MqbenchError('java not found: calibrate runs the brokers\' own Java tools; install a JDK 17+ (e.g. apt-get install openjdk-17-jre-headless)', ExitCode.brokerUnreachable);
+}
+
+export interface JavaOutput {
+  stdout: string;
+  stderr: string;
+  /** the command line as a user would type it */
+  command: string;
+}
+
+/** Runs a tool's main class; rejects with its last stderr line on failure or when it overruns. */
+export function runJava(mainClass: string, args: readonly string[], timeoutMs: number): Promise<JavaOutput> {
+  // logback.xml: without it the Kafka clients log every DEBUG line to stdout, slowing the tool measured
+  const jvm = [`-Dlogback.configurationFile=${join(toolsDir, 'logback.xml')}`, '-cp', `${join(libDir, '*')}`, mainClass, ...args];
+  const command = `java -cp 'brokers/tools/lib/*' ${mainClass} ${args.join(' ')}`;
+  return new Promise((resolve, reject) => {
+    const child = spawn('java', jvm, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) return resolve({ stdout, stderr, command });
+      const why = signal === 'SIGKILL' ? `did not finish within ${Math.round(timeoutMs / 1000)} s` : `exited with ${code ?? signal}`;
+      reject(new Error(`${mainClass.split('.').pop() ?? mainClass} ${why}: ${lastLine(stderr) || lastLine(stdout)}`));
+    });
+  });
+}
+
+function lastLine(text: string): string {
+  return text.trim().split('\n').pop()?.trim() ?? '';
+}

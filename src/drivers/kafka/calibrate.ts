@@ -1,0 +1,142 @@
+/**
+ * Kafka's native benchmark tools for `bench calibrate` (org.apache.kafka:kafka-tools 4.1):
+ * ProducerPerformance + ConsumerPerformance for throughput, EndToEndLatency for one-in-flight latency.
+ */
+import { randomBytes } from 'node:crypto';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { runJava } from '../../calibrate/java.js';
+import type { CalibrationCase, CalibrationWorkload, CaseMetric, NativeFigures, NativeTool } from '../../calibrate/types.js';
+import { parseKafkaBrokers } from './shared.js';
+
+const produced: CaseMetric = { id: 'produced', label: 'throughput produced (msg/s)', unit: 'msg/s', fromMqbench: (r) => r.throughput.sentPerSec };
+const consumed: CaseMetric = { id: 'consumed', label: 'throughput consumed (msg/s)', unit: 'msg/s', fromMqbench: (r) => r.throughput.receivedPerSec };
+// EndToEndLatency times from its actual send: compare with mqbench's uncorrected latency
+const mean: CaseMetric = { id: 'mean', label: 'latency mean', unit: 'us', fromMqbench: (r) => r.latencyUs.endToEndUncorrected.mean };
+const p50: CaseMetric = { id: 'p50', label: 'latency p50 (native: whole ms, rounded down)', unit: 'us', fromMqbench: (r) => r.latencyUs.endToEndUncorrected.p50 };
+const p99: CaseMetric = { id: 'p99', label: 'latency p99 (native: whole ms, rounded down)', unit: 'us', fromMqbench: (r) => r.latencyUs.endToEndUncorrected.p99 };
+
+function cases(workload: CalibrationWorkload): CalibrationCase[] {
+  const p = workload.partitions;
+  return [
+    {
+      id: 'throughput',
+      title: `acks=1, max rate, ${p} partition${p === 1 ? '' : 's'}`,
+      scenario: 'noack',
+      mqbench: { rate: 'max', 'kafka-acks': '1', linger: 5 },
+      metrics: [produced, consumed],
+      note: 'native: ProducerPerformance (unbounded, linger.ms=5, unkeyed) then ConsumerPerformance on the backlog (fetch rate, join time excluded); mqbench: both at once, closed loop 1000 in flight, keyed when partitions > 1',
+    },
+    {
+      id: 'one-in-flight',
+      title: `one in flight, acks=1, ${p} partition${p === 1 ? '' : 's'}`,
+      scenario: 'noack',
+      // EndToEndLatency sends with linger.ms=0 and waits for each record before the next
+      mqbench: { rate: 'max', inflight: 1, 'kafka-acks': '1', linger: 0 },
+      metrics: [mean, p50, p99],
+      note: 'EndToEndLatency: send, wait for the ack, poll until the record arrives; its percentiles are whole milliseconds, rounded down',
+    },
+  ];
+}
+
+/**
+ * ProducerPerformance and EndToEndLatency take a record count, not a time: size it from the rate the
+ * previous round of the same case measured, so each run lasts about --duration. Per process only.
+ */
+const lastRate = new Map<string, number>();
+
+function recordsFor(key: string, durationSec: number, firstGuessPerSec: number): number {
+  return Math.max(100, Math.round((lastRate.get(key) ?? firstGuessPerSec) * durationSec));
+}
+
+/** "1000000 records sent, 66586.8 records/sec (6.35 MB/sec), ... 2985 ms 50th, ..." (the final line) */
+export function parseProducerPerformance(stdout: string): number {
+  const final = /(\d+) records sent, ([\d.]+) records\/sec .*50th/.exec(stdout);
+  if (!final) throw new Error(`ProducerPerformance printed no summary: ${stdout.trim().split('\n').pop() ?? ''}`);
+  return Number(final[2]);
+}
+
+/** The CSV line under "start.time, end.time, ..., fetch.nMsg.sec": the rate without the group join. */
+export function parseConsumerPerformance(stdout: string): number {
+  const lines = stdout.trim().split('\n');
+  const header = lines.findIndex((line) => line.startsWith('start.time'));
+  const columns = (lines[header] ?? '').split(',').map((c) => c.trim());
+  const values = (lines[header + 1] ?? '').split(',').map((c) => c.trim());
+  const rate = Number(values[columns.indexOf('fetch.nMsg.sec')]);
+  if (header < 0 || !Number.isFinite(rate)) throw new Error(`ConsumerPerformance printed no summary: ${lines.pop() ?? ''}`);
+  return rate;
+}
+
+/** "Avg latency: 2.9177 ms" and "Percentiles: 50th = 1, 99th = 24, 99.9th = 96" (ms) -> µs */
+export function parseEndToEndLatency(stdout: string): Record<string, number> {
+  const avg = /Avg latency: ([\d.]+) ms/.exec(stdout);
+  const percentiles = /Percentiles: 50th = (\d+), 99th = (\d+)/.exec(stdout);
+  if (!avg || !percentiles) throw new Error(`EndToEndLatency printed no summary: ${stdout.trim().split('\n').pop() ?? ''}`);
+  return { mean: Number(avg[1]) * 1000, p50: Number(percentiles[1]) * 1000, p99: Number(percentiles[2]) * 1000 };
+}
+
+async function withAdmin<T>(url: string, use: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = new Kafka({ brokers: parseKafkaBrokers(url), clientId: 'mqbench-calibrate', logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    return await use(admin);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+async function groupIds(admin: Admin): Promise<Set<string>> {
+  return new Set((await admin.listGroups()).groups.map((g) => g.groupId));
+}
+
+/** Topic made here (the broker may not auto-create), then the tool; afterwards topic and groups go. */
+async function withTopic<T>(url: string, partitions: number, use: (topic: string) => Promise<T>): Promise<T> {
+  const topic = `mqbench-calibrate-${randomBytes(4).toString('hex')}`;
+  const before = await withAdmin(url, async (admin) => {
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
+    return groupIds(admin);
+  });
+  try {
+    return await use(topic);
+  } finally {
+    await withAdmin(url, async (admin) => {
+      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+      // ConsumerPerformance's group is ours by name; EndToEndLatency forces "test-group-<ms>": only new ones
+      const leftovers = [...(await groupIds(admin))].filter((g) => g.startsWith(topic) || (/^test-group-\d+$/.test(g) && !before.has(g)));
+      if (leftovers.length > 0) await admin.deleteGroups(leftovers).catch(() => undefined);
+    });
+  }
+}
+
+async function runThroughput(workload: CalibrationWorkload, url: string): Promise<NativeFigures> {
+  const key = `throughput:${workload.size}:${workload.partitions}`;
+  const records = recordsFor(key, workload.warmupSec + workload.durationSec, Math.min(60_000, 20_000_000 / workload.size));
+  const bootstrap = parseKafkaBrokers(url).join(',');
+  const timeoutMs = (workload.durationSec * 10 + 120) * 1000;
+  return withTopic(url, workload.partitions, async (topic) => {
+    const producer = await runJava('org.apache.kafka.tools.ProducerPerformance', ['--topic', topic, '--num-records', String(records), '--record-size', String(workload.size), '--throughput', '-1', '--producer-props', `bootstrap.servers=${bootstrap}`, 'acks=1', 'linger.ms=5'], timeoutMs);
+    const consumer = await runJava('org.apache.kafka.tools.ConsumerPerformance', ['--bootstrap-server', bootstrap, '--topic', topic, '--messages', String(records), '--group', `${topic}-g`, '--timeout', '30000'], timeoutMs);
+    const producedPerSec = parseProducerPerformance(producer.stdout);
+    lastRate.set(key, producedPerSec);
+    return { values: { produced: producedPerSec, consumed: parseConsumerPerformance(consumer.stdout) }, commands: [producer.command, consumer.command] };
+  });
+}
+
+async function runOneInFlight(workload: CalibrationWorkload, url: string): Promise<NativeFigures> {
+  const key = `one-in-flight:${workload.size}:${workload.partitions}`;
+  const records = recordsFor(key, workload.warmupSec + workload.durationSec, 300);
+  const bootstrap = parseKafkaBrokers(url).join(',');
+  return withTopic(url, workload.partitions, async (topic) => {
+    const output = await runJava('org.apache.kafka.tools.EndToEndLatency', [bootstrap, topic, String(records), '1', String(workload.size)], (workload.durationSec * 10 + 120) * 1000);
+    const values = parseEndToEndLatency(output.stdout);
+    lastRate.set(key, 1_000_000 / (values.mean ?? 1000));
+    return { values, commands: [output.command] };
+  });
+}
+
+export const calibration: NativeTool = {
+  broker: 'kafka',
+  jar: 'kafka-tools-',
+  describe: () => 'Apache Kafka 4.1 tools (ProducerPerformance, ConsumerPerformance, EndToEndLatency)',
+  cases,
+  run: (which, workload, url) => (which.id === 'one-in-flight' ? runOneInFlight(workload, url) : runThroughput(workload, url)),
+};

@@ -1,0 +1,346 @@
+/**
+ * Kafka through @platformatic/kafka (1.x: the 2.x line needs Node >= 22.22). Same topology, batching
+ * and commit policy as the kafkajs driver (shared.ts), so the two differ only by client.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import {
+  Admin,
+  compatibilityPartitioner,
+  Consumer as PlatformaticConsumer,
+  MessagesStreamFallbackModes,
+  MessagesStreamModes,
+  Producer as PlatformaticProducer,
+  ProduceAcks,
+  type BaseOptions,
+  type MessagesStream,
+  type Partitioner,
+} from '@platformatic/kafka';
+import { BrokerUnreachableError } from '../../errors.js';
+import { sleepMs, withTimeout } from '../../util/clock.js';
+import type { Consumer, ConsumerSpec, Driver, DriverInfo, DriverOptions, DriverSettings, MessageHandler, Producer, Topology } from '../types.js';
+import {
+  assignedBySubscription,
+  asError,
+  commitIntervalMs,
+  createBatcher,
+  describeCommit,
+  firstLine,
+  isConnectionLoss,
+  kafkaGroupId,
+  kafkaGroupIds,
+  kafkaTopicName,
+  parseKafkaBrokers,
+  PeriodicCommitter,
+  rootCauseLine,
+  unknownBrokerVersion,
+  waitForGroups,
+  type OffsetsToCommit,
+} from './shared.js';
+import { kafkaSettingsOf, type KafkaSettings } from './settings.js';
+
+export const platformaticClientName = '@platformatic/kafka';
+
+/** The package's "exports" hides package.json from require(); read it next to the resolved entry point. */
+function readClientVersion(): string {
+  const entry = createRequire(import.meta.url).resolve(platformaticClientName); // <pkg>/dist/index.js
+  const manifest = JSON.parse(readFileSync(join(dirname(entry), '..', 'package.json'), 'utf8')) as { version: string };
+  return manifest.version;
+}
+
+export const platformaticClientVersion = readClientVersion();
+
+/** The settings this driver reads (delivery, kafkaAcks, lingerMs, batchSize), all through this one function. */
+function kafkaSettings(settings: DriverSettings): KafkaSettings {
+  return kafkaSettingsOf(settings);
+}
+
+const acksByValue = { [-1]: ProduceAcks.ALL, 0: ProduceAcks.NO_RESPONSE, 1: ProduceAcks.LEADER } as const;
+
+/**
+ * Keyed messages land where the Java client (and kafkajs' default partitioner) would put them;
+ * unkeyed ones go round-robin, as with kafkajs (the client's compatibilityPartitioner alone sends them all to 0).
+ */
+function javaCompatiblePartitioner(): Partitioner<Buffer, Buffer, Buffer, Buffer> {
+  let next = 0;
+  // the client reduces the result modulo the partition count
+  return (message, key) => (key ? compatibilityPartitioner(message, key) : next++ & 0x7fffffff);
+}
+
+/** Leaves the group, closing any stream still open first (a plain close refuses while one is). */
+function forceClose(consumer: PlatformaticConsumer): Promise<void> {
+  return new Promise<void>((resolve, reject) => consumer.close(true, (error) => (error ? reject(error) : resolve())));
+}
+
+interface ConsumerEntry {
+  subscription: number;
+  consumer: PlatformaticConsumer;
+  stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>;
+  committer: PeriodicCommitter;
+  /** the partitions of the topic this member holds now (the group assignment) */
+  partitions: number[];
+  owned: Set<number>;
+  /** the group generation of that assignment */
+  generation: number;
+}
+
+export class PlatformaticKafkaDriver implements Driver {
+  readonly name = 'kafka';
+  private admin: Admin | undefined;
+  private topology: Topology | undefined;
+  private topicCreated = false;
+  private attachedOnly = false;
+  private readonly consumers: ConsumerEntry[] = [];
+  private readonly fatalListeners: ((error: Error) => void)[] = [];
+  private fatalRaised = false;
+  private closing = false;
+
+  constructor(private readonly options: DriverOptions) {}
+
+  /** Options every client of this driver shares. The client sets TCP_NODELAY on its sockets itself. */
+  private baseOptions(role: string): BaseOptions {
+    return {
+      clientId: `mqbench-${role}`,
+      bootstrapBrokers: parseKafkaBrokers(this.options.url),
+      connectTimeout: Math.min(this.options.connectTimeoutMs, 3000),
+      requestTimeout: 30_000,
+      timeout: 30_000,
+      retries: 3,
+      retryDelay: 500,
+      autocreateTopics: false,
+    };
+  }
+
+  async connect(): Promise<void> {
+    const admin = new Admin(this.baseOptions('admin'));
+    const timeoutMs = this.options.connectTimeoutMs;
+    try {
+      await withTimeout(admin.metadata({ topics: [] }), timeoutMs, () => new Error(`no answer within ${timeoutMs} ms`));
+    } catch (error) {
+      // the client may still be retrying against what answered: close it, but do not wait long
+      await withTimeout(admin.close(), 1000, () => new Error('close timed out')).catch(() => undefined);
+      throw new BrokerUnreachableError(
+        `cannot connect to Kafka at ${this.options.url}: ${rootCauseLine(error)} (${this.options.startHint ?? 'is a Kafka broker running at that address?'})`,
+      );
+    }
+    this.admin = admin;
+  }
+
+  private raiseFatal(error: Error): void {
+    if (this.fatalRaised || this.closing) return;
+    this.fatalRaised = true;
+    // "Producing messages failed." alone does not say why; the cause a few levels down does
+    const cause = rootCauseLine(error);
+    const reported = cause && cause !== firstLine(error) ? new Error(`${firstLine(error)} (${cause})`, { cause: error }) : error;
+    for (const listener of this.fatalListeners) listener(reported);
+  }
+
+  onFatal(listener: (error: Error) => void): void {
+    this.fatalListeners.push(listener);
+  }
+
+  private requireAdmin(): Admin {
+    if (!this.admin) throw new Error('PlatformaticKafkaDriver: connect() first');
+    return this.admin;
+  }
+
+  private requireTopology(): Topology {
+    if (!this.topology) throw new Error('PlatformaticKafkaDriver: setup() first');
+    return this.topology;
+  }
+
+  async setup(topology: Topology): Promise<void> {
+    this.topology = topology;
+    const topic = kafkaTopicName(topology);
+    try {
+      await this.requireAdmin().createTopics({ topics: [topic], partitions: topology.partitions, replicas: 1 });
+    } catch (error) {
+      throw new Error(`could not create topic ${topic}: ${firstLine(error)}`, { cause: error });
+    }
+    this.topicCreated = true;
+    await this.waitForLeaders(topic, topology.partitions, 30_000);
+  }
+
+  /** Like kafkajs' waitForLeaders: producers must not race the controller electing partition leaders. */
+  private async waitForLeaders(topic: string, partitions: number, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const metadata = await this.requireAdmin()
+        .metadata({ topics: [topic], forceUpdate: true })
+        .catch(() => undefined);
+      const found = metadata?.topics.get(topic);
+      if (found && found.partitionsCount === partitions && found.partitions.every((p) => p.leader >= 0)) return;
+      if (Date.now() > deadline) throw new Error(`topic ${topic} has no leader for every partition after ${timeoutMs} ms`);
+      await sleepMs(50);
+    }
+  }
+
+  async attach(topology: Topology): Promise<void> {
+    this.topology = topology;
+    this.topicCreated = false;
+    this.attachedOnly = true;
+  }
+
+  assignedPartitions(): number[][] {
+    return assignedBySubscription(this.topology, this.consumers);
+  }
+
+  async createProducer(producerId: number): Promise<Producer> {
+    const topic = kafkaTopicName(this.requireTopology());
+    const { kafkaAcks, lingerMs, batchSize } = kafkaSettings(this.options.settings);
+    const acks = acksByValue[kafkaAcks];
+    const producer = new PlatformaticProducer({
+      ...this.baseOptions(`producer-${producerId}`),
+      idempotent: false,
+      partitioner: javaCompatiblePartitioner(),
+    });
+    // connects now, so the first send does not pay for it; acks is given per send (the client ignores the producer-level one)
+    await producer.metadata({ topics: [topic] });
+    const batcher = createBatcher(
+      async (items) => {
+        const messages = items.map((item) => ({ topic, value: item.payload, ...(item.key === undefined ? {} : { key: Buffer.from(item.key) }) }));
+        try {
+          await producer.send({ messages, acks });
+        } catch (error) {
+          if (isConnectionLoss(error)) this.raiseFatal(asError(error));
+          throw error;
+        }
+      },
+      lingerMs,
+      batchSize,
+    );
+    return {
+      brokerAcks: kafkaAcks !== 0,
+      send: (payload: Buffer, key?: string) => batcher.send(payload, key),
+      close: async () => {
+        batcher.flush();
+        await producer.close().catch(() => undefined);
+      },
+    };
+  }
+
+  async createConsumer(spec: ConsumerSpec, onMessage: MessageHandler): Promise<Consumer> {
+    const topology = this.requireTopology();
+    const topic = kafkaTopicName(topology);
+    const consumer = new PlatformaticConsumer({
+      ...this.baseOptions(`consumer-${spec.subscription}`),
+      groupId: kafkaGroupId(topology, spec.subscription),
+      // small groups on a fresh topic: no reason to wait for more members before assigning
+      sessionTimeout: 10_000,
+      rebalanceTimeout: 10_000,
+      heartbeatInterval: 1_000,
+      // the Java consumer's fetch.max.wait.ms; a fetch returns as soon as there is a byte anyway
+      maxWaitTime: 500,
+      autocommit: false,
+    });
+    consumer.on('error', (error: Error) => this.raiseFatal(error)); // a failed rejoin: this member is out for good
+    const stream = await consumer
+      .consume({
+        topics: [topic],
+        // like kafkajs fromBeginning / Java auto.offset.reset=earliest for a group with no commits yet
+        mode: MessagesStreamModes.COMMITTED,
+        fallbackMode: MessagesStreamFallbackModes.EARLIEST,
+        autocommit: false,
+      })
+      .catch(async (error: unknown) => {
+        await forceClose(consumer).catch(() => undefined);
+        throw error;
+      });
+    const entry = this.trackConsumer(spec.subscription, topic, consumer, stream);
+    stream.on('data', (message) => {
+      // a fetch sent before a rebalance can still bring records of a partition this member lost;
+      // its new owner reads them too, so they would count twice
+      if (!entry.owned.has(message.partition)) return;
+      if (message.value) onMessage(message.value);
+      entry.committer.processed(message.partition, message.offset + 1n);
+    });
+    return { close: () => this.closeConsumer(entry) };
+  }
+
+  /** Registers a member with its committer, and keeps its assignment and health known. */
+  private trackConsumer(subscription: number, topic: string, consumer: PlatformaticConsumer, stream: ConsumerEntry['stream']): ConsumerEntry {
+    const commit = (offsets: OffsetsToCommit) =>
+      consumer.commit({ offsets: [...offsets].map(([partition, offset]) => ({ topic, partition, offset, leaderEpoch: -1 })) });
+    const committer = new PeriodicCommitter(commit, commitIntervalMs(kafkaSettings(this.options.settings).delivery), (error) => {
+      if (isConnectionLoss(error)) this.raiseFatal(asError(error));
+    });
+    const entry: ConsumerEntry = { subscription, consumer, stream, committer, partitions: [], owned: new Set(), generation: -1 };
+    const onJoin = (): void => {
+      entry.partitions = [...(consumer.assignments?.find((a) => a.topic === topic)?.partitions ?? [])];
+      entry.owned = new Set(entry.partitions);
+      entry.generation = consumer.generationId;
+      committer.retain(entry.partitions);
+    };
+    onJoin(); // consume() resolved after the first join
+    consumer.on('consumer:group:join', onJoin);
+    // the stream gives up only after the client's retries: this member no longer consumes
+    stream.on('error', (error: Error) => this.raiseFatal(error));
+    this.consumers.push(entry);
+    return entry;
+  }
+
+  /** Stops fetching, commits what was processed while still a member, then leaves the group. Safe to call twice. */
+  private async closeConsumer(entry: ConsumerEntry): Promise<void> {
+    const index = this.consumers.indexOf(entry);
+    if (index < 0) return;
+    this.consumers.splice(index, 1);
+    await withTimeout(entry.stream.close(), 5_000, () => new Error('stream close timed out')).catch(() => undefined);
+    // after a lost connection there is no one to commit to
+    if (!this.fatalRaised) await withTimeout(entry.committer.stop(), 5_000, () => new Error('final commit timed out')).catch(() => undefined);
+    await withTimeout(forceClose(entry.consumer), 5_000, () => new Error('consumer close timed out')).catch(() => undefined);
+  }
+
+  async waitUntilConsumersReady(timeoutMs: number): Promise<void> {
+    await waitForGroups(this.requireTopology(), () => this.consumers, timeoutMs);
+  }
+
+  async teardown(): Promise<void> {
+    const topology = this.topology;
+    const admin = this.admin;
+    if (!topology || !admin) return;
+    for (const entry of [...this.consumers]) await this.closeConsumer(entry);
+    if (this.attachedOnly) return;
+    const existing = await admin.listGroups().catch(() => new Map<string, unknown>());
+    const toDelete = kafkaGroupIds(topology).filter((g) => existing.has(g));
+    if (toDelete.length > 0) await admin.deleteGroups({ groups: toDelete }).catch(() => undefined);
+    if (this.topicCreated) {
+      await admin.deleteTopics({ topics: [kafkaTopicName(topology)] });
+      this.topicCreated = false;
+    }
+    this.topology = undefined;
+  }
+
+  async info(): Promise<DriverInfo> {
+    const settings = kafkaSettings(this.options.settings);
+    const topology = this.topology;
+    return {
+      broker: 'Apache Kafka',
+      brokerVersion: this.options.brokerVersion ?? unknownBrokerVersion,
+      client: { name: platformaticClientName, version: platformaticClientVersion },
+      url: this.options.url,
+      settings: {
+        protocol: 'Kafka',
+        tcpNoDelay: true,
+        acks: settings.kafkaAcks === -1 ? 'all' : settings.kafkaAcks,
+        lingerMs: settings.lingerMs,
+        batchSize: settings.batchSize,
+        batching: 'mqbench batcher (the client sends one request per leader per send())',
+        maxInflightsPerConnection: 5,
+        idempotent: false,
+        consumerCommit: describeCommit(commitIntervalMs(settings.delivery)),
+        replicationFactor: 1,
+      },
+      mapping: topology
+        ? `topic ${kafkaTopicName(topology)} (${topology.partitions} partition(s)), ${topology.subscriptions} consumer group(s)`
+        : 'not set up',
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    for (const entry of [...this.consumers]) await this.closeConsumer(entry);
+    await this.admin?.close().catch(() => undefined);
+    this.admin = undefined;
+  }
+}

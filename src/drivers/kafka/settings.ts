@@ -1,0 +1,69 @@
+import { UsageError } from '../../errors.js';
+import type { OptionRow, OptionValues } from '../../options.js';
+import type { DeliveryMode } from '../../results/types.js';
+import type { BrokerSettings } from '../plugin.js';
+import type { DriverSettings } from '../types.js';
+
+export const kafkaClients = ['platformatic', 'kafkajs'] as const;
+export type KafkaClient = (typeof kafkaClients)[number];
+
+/** Kafka's rows of the options table. */
+export const kafkaOptions: readonly OptionRow[] = [
+  { name: 'kafka-client', kind: 'choice', choices: kafkaClients, default: 'platformatic', broker: 'kafka', describe: 'the Node client that measures: @platformatic/kafka or kafkajs' },
+  { name: 'kafka-acks', kind: 'choice', choices: ['0', '1', 'all', '-1'], broker: 'kafka', describe: 'producer acks: 0, 1 or all (default: all in ack delivery, else 1)' },
+  // the Java producer's default since Kafka 4.0 (KIP-1030); with 0, batches split over many partitions get tiny
+  { name: 'linger', kind: 'whole', default: 5, min: 0, max: 60_000, broker: 'kafka', describe: 'ms to gather a batch before a produce request' },
+  { name: 'batch-size', kind: 'whole', default: 1000, min: 1, max: 1_000_000, broker: 'kafka', describe: 'most messages per produce request' },
+];
+
+export type KafkaAcks = 0 | 1 | -1;
+
+/** What the Kafka drivers read. */
+export interface KafkaSettings {
+  delivery: DeliveryMode;
+  client: KafkaClient;
+  kafkaAcks: KafkaAcks;
+  lingerMs: number;
+  batchSize: number;
+}
+
+function acksOf(value: string | number | boolean | undefined, delivery: DeliveryMode): KafkaAcks {
+  if (value === undefined) return delivery === 'ack' ? -1 : 1;
+  const text = String(value);
+  return text === 'all' || text === '-1' ? -1 : text === '0' ? 0 : 1;
+}
+
+const defaultOf = (name: string): string | number | boolean | undefined => kafkaOptions.find((r) => r.name === name)?.default;
+
+/** The user's values with the delivery mode's defaults; contradictions refused with one line. */
+export function kafkaSettings(values: OptionValues, delivery: DeliveryMode): BrokerSettings {
+  const kafkaAcks = acksOf(values['kafka-acks'], delivery);
+  if (delivery === 'ack' && kafkaAcks === 0) throw new UsageError('--kafka-acks 0 contradicts the ack (at-least-once) delivery mode');
+  return {
+    client: String(values['kafka-client'] ?? defaultOf('kafka-client')),
+    kafkaAcks,
+    lingerMs: Number(values.linger ?? defaultOf('linger')),
+    batchSize: Number(values['batch-size'] ?? defaultOf('batch-size')),
+  };
+}
+
+/** The drivers' typed view of their settings. */
+export function kafkaSettingsOf(settings: DriverSettings): KafkaSettings {
+  const client = String(settings.client ?? defaultOf('kafka-client'));
+  return {
+    delivery: settings.delivery,
+    client: (kafkaClients as readonly string[]).includes(client) ? (client as KafkaClient) : 'platformatic',
+    kafkaAcks: acksOf(settings.kafkaAcks, settings.delivery),
+    lingerMs: Number(settings.lingerMs ?? defaultOf('linger')),
+    batchSize: Number(settings.batchSize ?? defaultOf('batch-size')),
+  };
+}
+
+/** How each scenario maps onto Kafka: `bench list --verbose` and the README table. */
+export const kafkaMapping: Readonly<Record<string, string>> = {
+  'hello-world': 'topic `hello`, 1 partition, acks=1, one consumer group',
+  noack: 'topic with 1 partition; producer acks=1 (--kafka-acks 0|1); offsets committed periodically, never per batch',
+  ack: 'topic with 1 partition; acks=all; the consumer commits processed offsets periodically (not per batch: Kafka 4.1 lingers 5 ms on each commit)',
+  fanout: 'one topic, K consumer groups',
+  partitioned: 'topic with P partitions (key hash by the client), one consumer group of P consumers',
+};

@@ -1,0 +1,230 @@
+/**
+ * What both Kafka drivers (kafkajs, @platformatic/kafka) share, so the two clients are measured
+ * against the same topology names, the same producer batching and the same commit policy.
+ */
+import { sleepMs } from '../../util/clock.js';
+import type { Topology } from '../types.js';
+
+/** "kafka://host:port,host2:port" or "host:port" -> ["host:port", ...] */
+export function parseKafkaBrokers(url: string): string[] {
+  return url
+    .replace(/^kafka:\/\//, '')
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part.length > 0);
+}
+
+export function kafkaTopicName(topology: Topology): string {
+  return `${topology.prefix}.${topology.stream}`;
+}
+
+export function kafkaGroupId(topology: Topology, subscription: number): string {
+  return `${kafkaTopicName(topology)}.g${subscription}`;
+}
+
+export function kafkaGroupIds(topology: Topology): string[] {
+  return Array.from({ length: topology.subscriptions }, (_, s) => kafkaGroupId(topology, s));
+}
+
+const connectionLossNames = new Set(['KafkaJSConnectionError', 'KafkaJSConnectionClosedError', 'KafkaJSNoBrokerAvailableError', 'NetworkError']);
+const connectionLossMessage = /ECONNREFUSED|ECONNRESET|EPIPE|Connection error|Closed connection|Connection closed|Connection to .* failed/i;
+
+/**
+ * True when an error (or anything that caused it) means the broker is gone, not a retriable hiccup.
+ * Walks cause/originalError (kafkajs) and AggregateError.errors (@platformatic/kafka retries).
+ */
+export function isConnectionLoss(error: unknown): boolean {
+  const queue: unknown[] = [error];
+  for (let seen = 0; queue.length > 0 && seen < 20; seen++) {
+    const e = queue.shift() as { name?: unknown; message?: unknown; code?: unknown; cause?: unknown; originalError?: unknown; errors?: unknown } | null;
+    if (!e || typeof e !== 'object') continue;
+    if (typeof e.name === 'string' && connectionLossNames.has(e.name)) return true;
+    if (e.code === 'PLT_KFK_NETWORK' || e.code === 'ECONNREFUSED' || e.code === 'ECONNRESET') return true;
+    if (typeof e.message === 'string' && connectionLossMessage.test(e.message)) return true;
+    queue.push(e.cause, e.originalError, ...(Array.isArray(e.errors) ? e.errors : []));
+  }
+  return false;
+}
+
+/** First line of an error's message: BrokerUnreachableError must stay one line. */
+export function firstLine(error: unknown): string {
+  return error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
+}
+
+/**
+ * The innermost reason behind an error, on one line: @platformatic/kafka wraps its retries in
+ * "metadata failed 4 times." with the real cause (e.g. ECONNREFUSED) a few levels down.
+ */
+export function rootCauseLine(error: unknown): string {
+  let e = error;
+  for (let depth = 0; depth < 10; depth++) {
+    const { errors, cause } = (e ?? {}) as { errors?: unknown; cause?: unknown };
+    const next = Array.isArray(errors) && errors.length > 0 ? errors[errors.length - 1] : cause;
+    if (!(next instanceof Error)) break;
+    e = next;
+  }
+  return firstLine(e);
+}
+
+export function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+export interface BatchItem {
+  payload: Buffer;
+  key: string | undefined;
+}
+
+/** Sends one gathered batch as one client call; resolves when the broker acked under the producer's acks. */
+export type SendBatch = (items: BatchItem[]) => Promise<void>;
+
+export interface Batcher {
+  send(payload: Buffer, key: string | undefined): Promise<void>;
+  /** Sends whatever is gathered now, without waiting for linger. */
+  flush(): void;
+}
+
+interface PendingSend extends BatchItem {
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * Neither client lingers across send() calls (each call is one produce request per leader).
+ * Like the Java producer's linger.ms/batch.size, gather the messages handed to us into one call,
+ * so throughput is not capped by round trips.
+ */
+export function createBatcher(sendBatch: SendBatch, lingerMs: number, batchSize: number): Batcher {
+  let pending: PendingSend[] = [];
+  let flushScheduled = false;
+  const flush = (): void => {
+    flushScheduled = false;
+    const batch = pending;
+    pending = [];
+    if (batch.length === 0) return;
+    sendBatch(batch).then(
+      () => batch.forEach((item) => item.resolve()),
+      (error: unknown) => batch.forEach((item) => item.reject(asError(error))),
+    );
+  };
+  const scheduleFlush = (): void => {
+    if (flushScheduled) return;
+    flushScheduled = true;
+    if (lingerMs > 0) setTimeout(flush, lingerMs);
+    else setImmediate(flush);
+  };
+  return {
+    send: (payload, key) =>
+      new Promise<void>((resolve, reject) => {
+        pending.push({ payload, key, resolve, reject });
+        if (pending.length >= batchSize) flush();
+        else scheduleFlush();
+      }),
+    flush,
+  };
+}
+
+/** partition -> the next offset to read (what Kafka stores as the committed offset) */
+export type OffsetsToCommit = Map<number, bigint>;
+
+/**
+ * Commits processed offsets on a timer and once on close, never on the path that delivers messages.
+ * Kafka 4.1's group coordinator holds each offset commit ~5 ms; a client that waits for a commit per
+ * fetched batch (kafkajs auto-commit) adds that to every message's latency. The Java consumer commits
+ * asynchronously every auto.commit.interval.ms; this does the same.
+ */
+export class PeriodicCommitter {
+  private pending: OffsetsToCommit = new Map();
+  private inflight: Promise<void> | undefined;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly commit: (offsets: OffsetsToCommit) => Promise<void>,
+    readonly intervalMs: number,
+    private readonly onError: (error: unknown) => void,
+  ) {
+    this.timer = setInterval(() => void this.flush(), intervalMs);
+    this.timer.unref(); // a timer must not keep a finished process alive
+  }
+
+  /** Called after a message was handed to the harness: `nextOffset` = its offset + 1. */
+  processed(partition: number, nextOffset: bigint): void {
+    this.pending.set(partition, nextOffset);
+  }
+
+  /** After a rebalance: committing for a partition another member now owns would move its offset back. */
+  retain(partitions: readonly number[]): void {
+    for (const partition of this.pending.keys()) if (!partitions.includes(partition)) this.pending.delete(partition);
+  }
+
+  /** One commit at a time; offsets gathered meanwhile go in the next one. */
+  flush(): Promise<void> {
+    if (this.inflight || this.pending.size === 0) return this.inflight ?? Promise.resolve();
+    const offsets = this.pending;
+    this.pending = new Map();
+    this.inflight = this.commit(offsets)
+      .catch((error: unknown) => this.onError(error))
+      .finally(() => (this.inflight = undefined));
+    return this.inflight;
+  }
+
+  /** Stops the timer and commits what is left (waiting for a commit already under way first). */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.inflight;
+    await this.flush();
+  }
+}
+
+/** consumerCommit setting in info(): how offsets are committed, in words. */
+export function describeCommit(intervalMs: number): string {
+  return `processed offsets committed every ${intervalMs} ms and on close, never awaited per batch`;
+}
+
+/** One commit interval per delivery mode: noack like the Java auto-commit default, ack tighter. */
+export function commitIntervalMs(delivery: 'noack' | 'ack'): number {
+  return delivery === 'noack' ? 5_000 : 1_000;
+}
+
+export interface GroupMember {
+  subscription: number;
+  partitions: readonly number[];
+  /** the group generation the member's assignment belongs to, when the client tells */
+  generation?: number;
+}
+
+/**
+ * Every group of the topology has each partition assigned exactly once, no member idles while another
+ * holds two, and (when known) all members hold assignments of one generation: members learn of a
+ * rebalance at different times, and one still holding the previous generation's partitions would
+ * re-read them from the last commit once it catches up.
+ */
+export function groupsAssigned(topology: Topology, members: readonly GroupMember[]): boolean {
+  for (let s = 0; s < topology.subscriptions; s++) {
+    const group = members.filter((m) => m.subscription === s);
+    if (group.length === 0) continue;
+    const held = group.flatMap((m) => m.partitions);
+    const everyPartitionOnce = held.length === topology.partitions && new Set(held).size === held.length;
+    const everyoneHasWork = group.length > topology.partitions || group.every((m) => m.partitions.length > 0);
+    const oneGeneration = new Set(group.map((m) => m.generation)).size === 1;
+    if (!everyPartitionOnce || !everyoneHasWork || !oneGeneration) return false;
+  }
+  return true;
+}
+
+export async function waitForGroups(topology: Topology, members: () => readonly GroupMember[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!groupsAssigned(topology, members())) {
+    if (Date.now() > deadline) throw new Error(`Kafka consumer group did not assign all partitions within ${timeoutMs} ms`);
+    await sleepMs(50);
+  }
+}
+
+export function assignedBySubscription(topology: Topology | undefined, members: readonly GroupMember[]): number[][] {
+  if (!topology) return [];
+  const out: number[][] = Array.from({ length: topology.subscriptions }, () => []);
+  for (const m of members) out[m.subscription]?.push(...m.partitions);
+  return out;
+}
+
+export const unknownBrokerVersion = 'unknown (not started by mqbench; Kafka does not report it over the wire)';

@@ -1,0 +1,15 @@
+import type { BrokerPlugin } from '../plugin.js';
+import { MemoryDriver } from './driver.js';
+
+const inProcess = 'in-process: the same topology semantics as the real brokers, no network';
+
+/** An in-process broker: the harness's own ceiling. */
+export const memoryPlugin: BrokerPlugin = {
+  name: 'memory',
+  description: "in-process broker: the harness's own ceiling, no network",
+  options: [],
+  inProcess: true,
+  mapping: { 'hello-world': inProcess, noack: inProcess, ack: inProcess, fanout: inProcess, partitioned: inProcess },
+  settings: () => ({}),
+  create: (options) => new MemoryDriver(options),
+};

@@ -1,0 +1,59 @@
+import type { ContainerSpec } from '../../provision/docker.js';
+import { localBrokersOf, provideNetworkBroker, type NetworkBroker } from '../../provision/provide.js';
+import { redactUrl } from '../../util/redact.js';
+import type { BrokerPlugin } from '../plugin.js';
+import { RabbitDriver } from './driver.js';
+import { privateRabbitStatus, startPrivateRabbit, stopPrivateRabbit } from './local.js';
+import { rabbitMapping, rabbitOptions, rabbitSettings } from './settings.js';
+
+export const defaultRabbitUrl = 'amqp://guest:guest@127.0.0.1:5672';
+
+/** The private RabbitMQ node mqbench starts when the default endpoint has no broker. */
+export const localRabbitNode = { name: 'mqbench', port: 5672, distPort: 25679 } as const;
+
+const container: ContainerSpec = {
+  image: 'rabbitmq:3.13-management',
+  port: 5672,
+  readyLog: /Server startup complete/,
+  urlFor: (host, port) => `amqp://guest:guest@${host}:${port}`,
+};
+
+const network: NetworkBroker = {
+  name: 'rabbit',
+  defaultPort: 5672,
+  container,
+  composeService: 'rabbitmq',
+  async startLocal(log) {
+    const { state } = await startPrivateRabbit(localRabbitNode, log);
+    return `started: private node ${state.node} at ${redactUrl(state.url)} (pid ${state.pid}); it keeps running: stop it with \`npx bench brokers down rabbit\``;
+  },
+  async stopLocal() {
+    return (await stopPrivateRabbit(localRabbitNode.name))?.pid;
+  },
+  async ownStatus() {
+    const ours = await privateRabbitStatus(localRabbitNode.name);
+    return ours ? `running at ${redactUrl(defaultRabbitUrl)}: private node ${ours.node} started by mqbench (pid ${ours.pid})` : undefined;
+  },
+};
+
+/** RabbitMQ over AMQP 0-9-1 with amqplib. */
+export const rabbitPlugin: BrokerPlugin = {
+  name: 'rabbit',
+  description: 'RabbitMQ over AMQP 0-9-1 (amqplib)',
+  options: rabbitOptions,
+  endpoint: {
+    option: 'rabbit-url',
+    env: 'MQBENCH_RABBIT_URL',
+    defaultUrl: defaultRabbitUrl,
+    describe: `RabbitMQ URL (env MQBENCH_RABBIT_URL; default ${redactUrl(defaultRabbitUrl)} as guest)`,
+  },
+  mapping: rabbitMapping,
+  settings: rabbitSettings,
+  provide: (endpoint, mode, log) => provideNetworkBroker(network, endpoint, mode, log),
+  startHint: (named) =>
+    named
+      ? 'is a broker running there? a local one starts with `rabbitmq-server -detached`; the URL came from --rabbit-url or MQBENCH_RABBIT_URL'
+      : 'start it with `rabbitmq-server -detached` or `npx bench brokers up rabbit`, or pass --rabbit-url',
+  local: localBrokersOf(network, defaultRabbitUrl),
+  create: (options) => new RabbitDriver(options),
+};

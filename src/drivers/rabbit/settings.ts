@@ -1,0 +1,63 @@
+import { UsageError } from '../../errors.js';
+import type { OptionRow, OptionValues } from '../../options.js';
+import type { DeliveryMode } from '../../results/types.js';
+import type { BrokerSettings } from '../plugin.js';
+import type { DriverSettings } from '../types.js';
+
+/** RabbitMQ's rows of the options table. */
+export const rabbitOptions: readonly OptionRow[] = [
+  { name: 'confirm', kind: 'boolean', broker: 'rabbit', describe: 'publisher confirms (default: on in ack delivery)' },
+  { name: 'persistent', kind: 'boolean', default: false, broker: 'rabbit', describe: 'durable queues and persistent messages' },
+  // AMQP 0-9-1 carries prefetch as an unsigned 16-bit count
+  { name: 'prefetch', kind: 'whole', default: 1000, min: 1, max: 65_535, broker: 'rabbit', describe: 'consumer prefetch in ack delivery' },
+  { name: 'multi-ack', kind: 'whole', default: 100, min: 1, max: 65_535, broker: 'rabbit', describe: 'ack every N messages at once (multiple=true)' },
+];
+
+/** What the RabbitMQ driver reads. */
+export interface RabbitSettings {
+  delivery: DeliveryMode;
+  confirm: boolean;
+  persistent: boolean;
+  prefetch: number;
+  multiAck: number;
+}
+
+const whole = (values: OptionValues, name: string): number => {
+  const row = rabbitOptions.find((r) => r.name === name);
+  return Number(values[name] ?? row?.default);
+};
+
+/** The user's values with the delivery mode's defaults; contradictions refused with one line. */
+export function rabbitSettings(values: OptionValues, delivery: DeliveryMode): BrokerSettings {
+  const prefetch = whole(values, 'prefetch');
+  const multiAck = whole(values, 'multi-ack');
+  if (delivery === 'ack' && multiAck > prefetch) {
+    throw new UsageError(`--multi-ack (${multiAck}) must not exceed --prefetch (${prefetch}): the consumer would stall`);
+  }
+  return {
+    confirm: values.confirm === undefined ? delivery === 'ack' : values.confirm === true,
+    persistent: values.persistent === true,
+    prefetch,
+    multiAck,
+  };
+}
+
+/** The driver's typed view of its settings. */
+export function rabbitSettingsOf(settings: DriverSettings): RabbitSettings {
+  return {
+    delivery: settings.delivery,
+    confirm: settings.confirm === true,
+    persistent: settings.persistent === true,
+    prefetch: Number(settings.prefetch),
+    multiAck: Number(settings.multiAck),
+  };
+}
+
+/** How each scenario maps onto RabbitMQ (AMQP 0-9-1): `bench list --verbose` and the README table. */
+export const rabbitMapping: Readonly<Record<string, string>> = {
+  'hello-world': "default exchange, queue `hello`, consumer with noAck (as the tutorial's no_ack=True)",
+  noack: 'default exchange -> one transient queue; consume with noAck; no publisher confirms',
+  ack: 'one queue; publisher confirms; manual ack with prefetch, multi-ack every N; --persistent for durable queue + persistent messages',
+  fanout: 'fanout exchange -> K queues, one consumer each',
+  partitioned: 'direct exchange -> P queues, routing key chosen by key hash; one consumer per queue',
+};

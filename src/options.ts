@@ -1,0 +1,178 @@
+/**
+ * ONE table of run options (DESIGN.md): name, kind, default, limits, help, owning broker plug-in.
+ * The yargs flags, the workload-file schema and the validation of both are generated from it, so an
+ * option is defined once and checked once, with one line naming the option, the value and the range.
+ */
+import { UsageError } from './errors.js';
+import { parseDurationUs } from './util/duration.js';
+
+export type OptionKind = 'duration' | 'whole' | 'size' | 'rate' | 'choice' | 'boolean' | 'text';
+export type OptionValue = string | number | boolean;
+
+export interface OptionRow {
+  /** the flag (--name) and the workload-file field */
+  name: string;
+  kind: OptionKind;
+  describe: string;
+  /** as a user would write it; absent: derived (the help says from what) */
+  default?: OptionValue;
+  /** whole and size: the value; duration: microseconds */
+  min?: number;
+  max?: number;
+  /** why the minimum, when it is not obvious (e.g. "the mqbench header") */
+  minReason?: string;
+  choices?: readonly string[];
+  /** the broker plug-in that owns it; absent: every broker */
+  broker?: string;
+}
+
+/** Options every broker understands: the load's shape and the run's length. */
+export const commonOptions: readonly OptionRow[] = [
+  { name: 'duration', kind: 'duration', default: '10s', min: 1, describe: 'measured window' },
+  { name: 'warmup', kind: 'duration', default: '2s', min: 0, describe: 'excluded from every statistic' },
+  { name: 'drain-timeout', kind: 'duration', default: '5s', min: 1, describe: 'how long to wait for in-flight messages after producers stop' },
+  { name: 'stall-timeout', kind: 'duration', default: '10s', min: 1, describe: 'abort (exit 4) when nothing is acknowledged or received for this long while work is outstanding' },
+  { name: 'size', kind: 'size', default: 100, min: 32, max: 64 * 1024 * 1024, minReason: 'the mqbench header', describe: 'message size, header included (bytes; 1KB = 1000, 1KiB = 1k = 1024)' },
+  { name: 'rate', kind: 'rate', default: 'max', describe: 'msg/s for the whole run (open loop, latency corrected) or "max" (closed loop)' },
+  { name: 'inflight', kind: 'whole', default: 1000, min: 1, max: 1_000_000, describe: 'closed loop: messages in flight end to end' },
+  { name: 'max-outstanding', kind: 'whole', min: 1, max: 1_000_000, describe: 'open loop: most sends awaiting the broker at once; what it holds back is late (default: 100 ms of the rate, 64..100,000, at most 256 MiB)' },
+  { name: 'messages', kind: 'whole', min: 1, max: 1_000_000_000, describe: 'send exactly this many messages instead of a timed window' },
+  { name: 'producers', kind: 'whole', min: 1, max: 1000, describe: 'producer count (default from the scenario)' },
+  { name: 'consumers', kind: 'whole', min: 1, max: 1000, describe: 'consumers per subscription (default from the scenario)' },
+  { name: 'partitions', kind: 'whole', min: 1, max: 10_000, describe: 'partitions (Kafka) / queues (RabbitMQ) per subscription (default from the scenario)' },
+  { name: 'subscriptions', kind: 'whole', min: 1, max: 100, describe: 'independent subscribers that each get every message (default from the scenario)' },
+  { name: 'delivery', kind: 'choice', choices: ['noack', 'ack'], describe: 'noack (at-most-once) or ack (at-least-once); default from the scenario' },
+  { name: 'workers', kind: 'whole', default: 1, min: 1, max: 16, describe: 'spread producers and consumers over N processes' },
+  { name: 'repeat', kind: 'whole', default: 1, min: 1, max: 1000, describe: 'run the workload N times (each run its own result file)' },
+  { name: 'connect-timeout', kind: 'whole', default: 5000, min: 1, max: 600_000, describe: 'ms to wait for the broker to answer' },
+  { name: 'provision', kind: 'choice', choices: ['auto', 'local', 'docker'], default: 'auto', describe: 'when the default endpoint has no broker: auto (Docker if an engine answers, else a local process), local, docker' },
+];
+
+const longValue = 40;
+
+/** The value as the user gave it, shortened: a 10 MB value is never echoed back in full. */
+export function shown(raw: unknown): string {
+  const text = String(raw);
+  return text.length <= longValue ? `"${text}"` : `"${text.slice(0, longValue)}…" (${text.length.toLocaleString('en-US')} characters)`;
+}
+
+function fail(row: OptionRow, message: string, raw: unknown): never {
+  throw new UsageError(`--${row.name}: ${message}, got ${shown(raw)}`);
+}
+
+function wholeRange(row: OptionRow, unit = ''): string {
+  const min = row.min ?? 0;
+  if (row.max === undefined) return min === 1 ? `a whole number${unit} greater than zero` : `a whole number${unit} of ${min} or more`;
+  return `a whole number${unit} from ${min.toLocaleString('en-US')} to ${row.max.toLocaleString('en-US')}`;
+}
+
+function parseWhole(row: OptionRow, raw: unknown): number {
+  const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isInteger(n) || n < (row.min ?? 0) || (row.max !== undefined && n > row.max)) fail(row, `must be ${wholeRange(row)}`, raw);
+  return n;
+}
+
+const sizeUnits: Record<string, number> = { '': 1, b: 1, kb: 1000, k: 1024, kib: 1024, mb: 1_000_000, m: 1024 * 1024, mib: 1024 * 1024 };
+
+function parseSize(row: OptionRow, raw: unknown): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(String(raw));
+  const factor = match ? sizeUnits[(match[2] ?? '').toLowerCase()] : undefined;
+  if (!match || factor === undefined) fail(row, 'must be a size in bytes, e.g. 100, 1KB (1000), 1KiB or 1k (1024), 1MiB', raw);
+  const bytes = Number(match[1]) * factor;
+  if (!Number.isInteger(bytes)) fail(row, 'must be a whole number of bytes', raw);
+  if (row.min !== undefined && bytes < row.min) {
+    throw new UsageError(`--${row.name}: must be at least ${row.min} bytes${row.minReason ? ` (${row.minReason})` : ''}, got ${shown(raw)}`);
+  }
+  if (row.max !== undefined && bytes > row.max) fail(row, `must be at most ${row.max.toLocaleString('en-US')} bytes`, raw);
+  return bytes;
+}
+
+function parseRateValue(row: OptionRow, raw: unknown): number | 'max' {
+  if (String(raw).trim().toLowerCase() === 'max') return 'max';
+  const n = typeof raw === 'number' ? raw : String(raw).trim() === '' ? Number.NaN : Number(raw);
+  if (!Number.isFinite(n) || n <= 0) fail(row, 'must be a number of messages per second greater than zero or "max"', raw);
+  return n;
+}
+
+function parseChoice(row: OptionRow, raw: unknown): string {
+  const text = String(raw).trim().toLowerCase();
+  const choices = row.choices ?? [];
+  if (!choices.includes(text)) fail(row, `must be ${choices.slice(0, -1).join(', ')} or ${choices.at(-1) ?? ''}`, raw);
+  return text;
+}
+
+function parseBoolean(row: OptionRow, raw: unknown): boolean {
+  if (typeof raw === 'boolean') return raw;
+  const text = String(raw).trim().toLowerCase();
+  if (text === 'true') return true;
+  if (text === 'false') return false;
+  return fail(row, 'must be true or false', raw);
+}
+
+function parseDuration(row: OptionRow, raw: unknown): number {
+  const us = parseDurationUs(typeof raw === 'number' ? raw : String(raw).slice(0, 200), `--${row.name}`, (row.min ?? 1) === 0);
+  if (row.max !== undefined && us > row.max) fail(row, `must be at most ${row.max / 1_000_000} s`, raw);
+  return us;
+}
+
+function parseText(row: OptionRow, raw: unknown): string {
+  const text = String(raw).trim();
+  if (text === '') fail(row, 'must not be empty', raw);
+  return text;
+}
+
+/** Parses one option's raw value (a flag's text or a workload file's value); throws one line. */
+export function parseOption(row: OptionRow, raw: unknown): number | string | boolean {
+  switch (row.kind) {
+    case 'duration':
+      return parseDuration(row, raw);
+    case 'whole':
+      return parseWhole(row, raw);
+    case 'size':
+      return parseSize(row, raw);
+    case 'rate':
+      return parseRateValue(row, raw);
+    case 'choice':
+      return parseChoice(row, raw);
+    case 'boolean':
+      return parseBoolean(row, raw);
+    case 'text':
+      return parseText(row, raw);
+  }
+}
+
+/** Parsed option values by option name (only what the user gave; defaults are applied by who reads them). */
+export type OptionValues = Readonly<Record<string, number | string | boolean>>;
+
+/** The help text of a row: its description, default and range. */
+export function helpOf(row: OptionRow): string {
+  const parts = [row.describe];
+  if (row.default !== undefined) parts.push(`(default ${String(row.default)})`);
+  if (row.broker) parts.push(`[${row.broker}]`);
+  return parts.join(' ');
+}
+
+/**
+ * Checks and parses the options a user gave (flags and a workload file merged; flags win) for a run on
+ * `brokers`: an option no named broker owns is refused with one line, before anything connects.
+ */
+export function parseOptions(rows: readonly OptionRow[], given: Readonly<Record<string, unknown>>, brokers: readonly string[]): OptionValues {
+  const values: Record<string, number | string | boolean> = {};
+  for (const row of rows) {
+    const raw = given[row.name];
+    if (raw === undefined) continue;
+    if (row.broker && !brokers.includes(row.broker)) {
+      throw new UsageError(`--${row.name} is a ${row.broker} option; it has no meaning for ${brokers.join(', ')}`);
+    }
+    values[row.name] = parseOption(row, raw);
+  }
+  return values;
+}
+
+/** A workload file's schema, from the same rows: field names and JSON types (values are checked by parseOption). */
+export function workloadFileSchema(rows: readonly OptionRow[], extraFields: readonly string[]): object {
+  const properties: Record<string, object> = {};
+  for (const name of extraFields) properties[name] = { type: 'string' };
+  for (const row of rows) properties[row.name] = row.kind === 'boolean' ? { type: 'boolean' } : { type: ['string', 'number'] };
+  return { type: 'object', additionalProperties: false, properties };
+}

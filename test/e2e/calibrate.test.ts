@@ -1,0 +1,94 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkJar } from '../../src/calibrate/java.js';
+import type { CalibrationReport } from '../../src/calibrate/run.js';
+import { bench, kafkaUrl, leftoverRabbitObjects } from '../helpers.js';
+
+let out: string;
+beforeAll(async () => {
+  out = await mkdtemp(join(tmpdir(), 'mqbench-calibrate-'));
+});
+afterAll(async () => {
+  await rm(out, { recursive: true, force: true });
+});
+
+/** What a calibrate run may leave on Kafka: its topics and groups, and EndToEndLatency's. */
+async function kafkaLeftovers(): Promise<string[]> {
+  const admin = new Kafka({ brokers: [kafkaUrl], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const topics = await admin.listTopics();
+    const groups = (await admin.listGroups()).groups.map((g) => g.groupId);
+    return [...topics, ...groups].filter((name) => name.startsWith('mqbench-calibrate-'));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function calibrate(broker: string): Promise<CalibrationReport> {
+  const run = await bench(['calibrate', '--broker', broker, '--rounds', '1', '--duration', '3s', '--json', '--out', join(out, broker)], { timeoutMs: 300_000 });
+  expect(run.stderr).not.toMatch(/bench: /);
+  expect(run.code).toBe(0);
+  const report = JSON.parse(run.stdout) as CalibrationReport;
+  expect(await readdir(join(out, broker))).toEqual([expect.stringMatching(new RegExp(`_calibrate_${broker}_100B_1p_${report.id}\\.json$`))]);
+  return report;
+}
+
+function expectTable(report: CalibrationReport, metrics: string[]): void {
+  expect(report.kind).toBe('mqbench-calibration');
+  expect(report.rows.map((r) => `${r.case}:${r.metric}`)).toEqual(metrics);
+  for (const row of report.rows) {
+    expect(row.rounds).toBe(1);
+    expect(row.ratio, `${row.case} ${row.metric}`).not.toBeNull();
+    expect(Number.isFinite(row.ratio)).toBe(true);
+    expect(row.native.median).toBeGreaterThan(0);
+    expect(row.mqbench.median).toBeGreaterThan(0);
+    expect(row.native.min).toBeLessThanOrEqual(row.native.max);
+  }
+  // strictly interleaved: native then mqbench for each case
+  expect(report.samples.map((s) => s.side)).toEqual(report.cases.flatMap(() => ['native', 'mqbench']));
+}
+
+describe('bench calibrate against the real brokers', () => {
+  it('rabbit: PerfTest and mqbench, noack/ack throughput and latency at 2,000 msg/s; nothing left on the broker', async () => {
+    const report = await calibrate('rabbit');
+    expectTable(report, ['noack-max:sent', 'noack-max:received', 'ack-max:sent', 'ack-max:received', 'noack-2000:p50', 'noack-2000:p99']);
+    expect(report.client.name).toBe('amqplib');
+    expect((await leftoverRabbitObjects()).filter((name) => name.startsWith('mqbench-calibrate-'))).toEqual([]);
+  }, 300_000);
+
+  it('kafka: ProducerPerformance/ConsumerPerformance and EndToEndLatency; nothing left on the broker', async () => {
+    const report = await calibrate('kafka');
+    expectTable(report, ['throughput:produced', 'throughput:consumed', 'one-in-flight:mean', 'one-in-flight:p50', 'one-in-flight:p99']);
+    expect(report.cases.flatMap((c) => c.native).join('\n')).toMatch(/ProducerPerformance[\s\S]*ConsumerPerformance[\s\S]*EndToEndLatency/);
+    expect(await kafkaLeftovers()).toEqual([]);
+  }, 300_000);
+});
+
+describe('bench calibrate: bad input, one line and exit 2 before anything runs', () => {
+  const cases: [string[], string][] = [
+    [['--broker', 'memory'], 'bench: memory has no native benchmark tool; calibrate supports: rabbit, kafka'],
+    [['--broker', 'faulty'], 'bench: faulty has no native benchmark tool; calibrate supports: rabbit, kafka'],
+    [['--broker', 'nats'], 'bench: unknown broker "nats"; valid brokers:'],
+    [['--broker', 'rabbit', '--rounds', '0'], 'bench: --rounds: must be a whole number from 1 to 100, got "0"'],
+    [['--broker', 'kafka', '--rounds', 'two'], 'bench: --rounds: must be a whole number from 1 to 100, got "two"'],
+    [['--broker', 'kafka', '--size', '10'], 'bench: --size: must be at least 32 bytes'],
+    [['--broker', 'rabbit', '--partitions', '4'], 'bench: rabbit calibration runs with --partitions 1 only'],
+  ];
+  for (const [args, message] of cases) {
+    it(args.join(' '), async () => {
+      const run = await bench(['calibrate', ...args, '--out', join(out, 'never')], { timeoutMs: 30_000 });
+      expect(run.code).toBe(2);
+      expect(run.stderr.trim().split('\n')).toHaveLength(1);
+      expect(run.stderr).toContain(message);
+      expect(run.ms).toBeLessThan(20_000);
+    });
+  }
+
+  it('tools not fetched: names the command that fetches them', () => {
+    expect(() => checkJar('no-such-tool-')).toThrow('the native benchmark tools are not fetched (no no-such-tool-*.jar in brokers/tools/lib): run `npm run fetch:tools` (needs Maven)');
+  });
+});

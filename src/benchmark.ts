@@ -48,8 +48,14 @@ function endpointOf(plugin: BrokerPlugin, values: OptionValues): EndpointChoice 
   const spec = plugin.endpoint;
   if (!spec) return { url: `${plugin.name}://`, named: false };
   const named = values[spec.option] ?? process.env[spec.env];
-  if (named !== undefined && String(named).trim() === '') throw new UsageError(`${spec.env}: must not be empty when set`);
-  return named !== undefined ? { url: String(named), named: true } : { url: spec.defaultUrl, named: false };
+  if (named === undefined) return { url: spec.defaultUrl, named: false };
+  const url = String(named).trim();
+  const source = values[spec.option] !== undefined ? `--${spec.option}` : spec.env;
+  if (url === '') throw new UsageError(`${source}: must not be empty`);
+  const problem = spec.problemWith?.(url);
+  // the URL itself is never echoed: it may carry a password
+  if (problem) throw new UsageError(`${source}: ${redactUrl(url).slice(0, 80)}: ${problem}`);
+  return { url, named: true };
 }
 
 /**

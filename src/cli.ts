@@ -4,7 +4,6 @@ import { brokersCommand } from './commands/brokers.js';
 import type { ProvisionMode } from './drivers/plugin.js';
 import { harnessCommand } from './commands/harness.js';
 import { renderList } from './commands/list.js';
-import { checkCommand, compareCommand, reportCommand } from './commands/report.js';
 import { defaultThresholds } from './report/check.js';
 import { runMany } from './commands/run.js';
 import { readWorkloadFile, workloadFileFields, type WorkloadFile } from './commands/workload-file.js';
@@ -13,7 +12,17 @@ import { helpOf, parseOption } from './options.js';
 import { ExitCode, MqbenchError, UsageError } from './errors.js';
 import { scenarioNames } from './scenarios/index.js';
 
+// report, compare and check load ECharts (seconds of start-up): imported only when one of them runs
+const reports = () => import('./commands/report.js');
+
 let verbose = process.argv.includes('--verbose');
+// A reader that went away (`bench run ... | head -1`) must not kill the run half-way: the run goes on,
+// tears down what it created and writes its result; only the printing is lost.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+}
 const localBrokerNames = plugins.filter((p) => p.local !== undefined).map((p) => p.name);
 
 function fail(error: unknown): never {
@@ -96,7 +105,7 @@ async function main(): Promise<void> {
           .option('out', { type: 'string', default: 'reports/report', describe: 'path without extension: writes <out>.md and <out>.html' })
           .option('title', { type: 'string', describe: 'report title' }),
       async (argv) => {
-        process.stdout.write(await reportCommand(argv.inputs, argv.out, argv.title));
+        process.stdout.write(await (await reports()).reportCommand(argv.inputs, argv.out, argv.title));
       },
     )
     .command(
@@ -107,7 +116,7 @@ async function main(): Promise<void> {
           .positional('a', { type: 'string', demandOption: true })
           .positional('b', { type: 'string', demandOption: true }),
       async (argv) => {
-        process.stdout.write(await compareCommand(argv.a, argv.b));
+        process.stdout.write(await (await reports()).compareCommand(argv.a, argv.b));
       },
     )
     .command(
@@ -130,7 +139,7 @@ async function main(): Promise<void> {
         ] as const) {
           if (!Number.isFinite(value) || value < 0) throw new UsageError(`${name}: must be a number of zero or more, got "${String(value)}"`);
         }
-        const { text, failed } = await checkCommand(argv.baseline, argv.current, {
+        const { text, failed } = await (await reports()).checkCommand(argv.baseline, argv.current, {
           maxP99IncreasePct: argv['max-p99-increase'],
           maxThroughputDropPct: argv['max-throughput-drop'],
           maxLost: argv['max-lost'],
@@ -159,6 +168,18 @@ async function main(): Promise<void> {
       async (argv) => {
         const provision = parseOption({ name: 'provision', kind: 'choice', choices: ['auto', 'local', 'docker'], describe: '' }, argv.provision);
         process.stdout.write(await brokersCommand(argv.action, argv.broker, provision as ProvisionMode));
+      },
+    )
+    .command(
+      'clean',
+      'delete the queues, exchanges, topics and groups runs left on a broker (mqbench-* only); objects in use (a run still going) are kept unless --force',
+      (await import('./commands/clean.js')).cleanOptions,
+      async (argv) => {
+        const { text, errors, exitCode } = await (await import('./commands/clean.js')).cleanCommand(argv);
+        // stdout to a pipe is written asynchronously: exiting before it drains would cut a long listing
+        await new Promise((resolve) => process.stdout.write(text, resolve));
+        for (const line of errors) process.stderr.write(`bench: ${line}\n`);
+        process.exit(exitCode);
       },
     )
     .demandCommand(1, 'name a command: run, report, compare, check, list, brokers or harness')

@@ -130,7 +130,7 @@ export async function runCalibration(plan: CalibrationPlan, request: Calibration
       samples.push({ round, case: which.id, side: 'native', values: native.values });
       log(`round ${round}/${plan.rounds}, ${which.title}: mqbench ...`);
       last = await runMqbench(plan, request, which);
-      samples.push({ round, case: which.id, side: 'mqbench', values: valuesOf(which, last), resultId: last.id, status: last.status });
+      samples.push({ round, case: which.id, side: 'mqbench', values: valuesOf(which, last), resultId: last.id, status: last.status, client: `${last.broker.client.name} ${last.broker.client.version}` });
     }
   }
   return {

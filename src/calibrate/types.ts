@@ -83,7 +83,8 @@ export interface CalibrationSample {
   case: string;
   side: 'native' | 'mqbench';
   values: Record<string, number>;
-  /** mqbench: the run's id and status */
+  /** mqbench: the run's id and status, and the client that measured (a default can change between runs) */
   resultId?: string;
   status?: string;
+  client?: string;
 }

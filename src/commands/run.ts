@@ -8,6 +8,9 @@ import { renderSummary } from '../report/summary.js';
 import { writeResult } from '../results/store.js';
 import type { RunResult } from '../results/types.js';
 import { scenarioNames } from '../scenarios/index.js';
+import { requireWritableFolder } from '../util/output-dir.js';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** What `bench run` prints and where it writes, beside the run's own options. */
 export interface OutputOptions {
@@ -47,6 +50,7 @@ export async function runMany(given: Readonly<Record<string, string | number | b
   const scenario = requiredText(scenarioName, 'scenario', scenarioNames);
   const values = parseOptions(allOptionRows(), options, brokers);
   for (const broker of brokers) planBenchmark({ broker, scenario, options: optionsFor(broker, options) });
+  await requireWritableFolder(output.out);
   const repeat = Number(values.repeat ?? 1);
   let worst = 0;
   for (let r = 1; r <= repeat; r++) {
@@ -72,6 +76,20 @@ function progressPrinter(label: string): (p: Progress) => void {
     const line = `${label} ${p.phase.padEnd(7)} ${(p.elapsedUs / 1_000_000).toFixed(0).padStart(4)}s  sent ${formatCount(p.sentPerSec).padStart(9)}/s  received ${formatCount(p.receivedPerSec).padStart(9)}/s`;
     process.stderr.write(tty ? `\r${line}\u001b[K` : `${line}\n`);
   };
+}
+
+/**
+ * Writes the result; if --out became unwritable during the run (disk full, read-only), the measurement
+ * is kept in the system's temp folder and the user is told where.
+ */
+async function writeKeepingMeasurement(out: string, result: RunResult, log: (line: string) => void): Promise<string> {
+  try {
+    return await writeResult(out, result);
+  } catch (error) {
+    const fallback = await writeResult(join(tmpdir(), 'mqbench-results'), result);
+    log(`warning: could not write into ${out} (${(error as NodeJS.ErrnoException).code ?? 'error'}); the result was kept in ${fallback}`);
+    return fallback;
+  }
 }
 
 const exitCodeOf: Record<RunResult['status'], number> = {
@@ -125,7 +143,7 @@ export async function runCommand(options: RunOptions): Promise<RunOutcome> {
     interrupts.release();
   }
   if (options.progress && process.stderr.isTTY && !hello) process.stderr.write('\n');
-  const path = await writeResult(options.out, result);
+  const path = await writeKeepingMeasurement(options.out, result, log);
   if (result.status === 'errored') log(`bench: ${result.error}`);
   if (options.print === false) {
     // the caller renders

@@ -4,6 +4,7 @@ import { parse } from 'yaml';
 import { allOptionRows, driverNames } from '../drivers/index.js';
 import { UsageError } from '../errors.js';
 import { parseOptions, workloadFileSchema } from '../options.js';
+import { requireRegularFile } from '../util/output-dir.js';
 
 export type WorkloadFile = Record<string, string | number | boolean>;
 
@@ -15,6 +16,7 @@ export const workloadFileFields = [...fields, ...allOptionRows().map((row) => ro
 
 /** Reads and validates a YAML (or JSON) workload file; any problem is one line (exit 2). */
 export async function readWorkloadFile(path: string): Promise<WorkloadFile> {
+  await requireRegularFile(path, '--workload');
   let text: string;
   try {
     text = await readFile(path, 'utf8');

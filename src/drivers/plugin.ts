@@ -30,6 +30,8 @@ export interface EndpointSpec {
   env: string;
   defaultUrl: string;
   describe: string;
+  /** what is wrong with a URL the user gave, or undefined when it can be used (checked before connecting) */
+  problemWith?(url: string): string | undefined;
 }
 
 /** `bench brokers up|down|status` for a broker mqbench can start locally. */
@@ -37,6 +39,22 @@ export interface LocalBrokers {
   up(mode: ProvisionMode, log: (line: string) => void): Promise<string>;
   down(log: (line: string) => void): Promise<string>;
   status(): Promise<string>;
+}
+
+/** An object a run left on a broker: what it is, its name, and its age when the broker knows it. */
+export interface LeftoverObject {
+  kind: string;
+  name: string;
+  /** seconds since it was created; undefined when the broker does not say */
+  ageSeconds?: number;
+  /** a live client uses it (a queue's consumer, a group's member): its run may still be going */
+  inUse?: boolean;
+}
+
+/** Finds and removes the objects runs left under the `mqbench-` prefix (crashes, SIGKILL, frozen brokers). */
+export interface Cleaner {
+  list(url: string, connectTimeoutMs: number): Promise<LeftoverObject[]>;
+  remove(url: string, objects: readonly LeftoverObject[], connectTimeoutMs: number): Promise<void>;
 }
 
 /**
@@ -61,5 +79,7 @@ export interface BrokerPlugin {
   /** One line telling the user how to get a broker at that endpoint (for the connect error). */
   startHint?(named: boolean): string;
   local?: LocalBrokers;
+  /** `bench clean`: the mqbench-* objects on the broker at `url` (never anything else) */
+  clean?: Cleaner;
   create(options: DriverOptions): Driver;
 }

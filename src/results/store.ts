@@ -52,17 +52,41 @@ export async function readResult(path: string): Promise<RunResult> {
   throw new UsageError(`${path}: unknown result schema version ${JSON.stringify(version)} (this mqbench reads versions 1 and ${schemaVersion})`);
 }
 
-/** Files and directories (their *.json files, not recursive) -> results, in a stable order. */
-export async function readResults(paths: readonly string[]): Promise<RunResult[]> {
+async function resultFilesIn(paths: readonly string[]): Promise<string[]> {
   const files: string[] = [];
   for (const path of paths) {
     const info = await stat(path).catch(() => undefined);
     if (!info) throw new UsageError(`no such file or directory: ${path}`);
     if (info.isDirectory()) {
-      const names = (await readdir(path)).filter((n) => n.endsWith('.json')).sort();
+      const names = (await readdir(path, { withFileTypes: true })).filter((e) => e.isFile() && e.name.endsWith('.json')).map((e) => e.name).sort();
       files.push(...names.map((n) => join(path, n)));
-    } else files.push(path);
+    } else if (info.isFile()) files.push(path);
+    else throw new UsageError(`${path} is not a regular file`);
   }
   if (files.length === 0) throw new UsageError(`no result files in ${paths.join(', ')}`);
-  return Promise.all(files.map(readResult));
+  return files;
+}
+
+/**
+ * Files and directories (their *.json files, not recursive) -> results, in a stable order.
+ * With `onSkip`, a damaged or foreign file is reported (one line) and skipped; without, it is an error.
+ * Either way, no readable result at all is an error.
+ */
+export async function readResults(paths: readonly string[], onSkip?: (line: string) => void): Promise<RunResult[]> {
+  const files = await resultFilesIn(paths);
+  if (!onSkip) return Promise.all(files.map((file) => readResult(file)));
+  const results: RunResult[] = [];
+  const skipped: string[] = [];
+  for (const file of files) {
+    try {
+      results.push(await readResult(file));
+    } catch (error) {
+      if (!(error instanceof UsageError)) throw error;
+      skipped.push(error.message);
+    }
+  }
+  if (results.length === 0) throw new UsageError(skipped.length === 1 ? (skipped[0] as string) : `no readable result files (${skipped.length} skipped) in ${paths.join(', ')}`);
+  for (const line of skipped) onSkip(`skipped ${line}`);
+  if (skipped.length > 0) onSkip(`${skipped.length} file(s) skipped, ${results.length} read`);
+  return results;
 }

@@ -1,15 +1,36 @@
 import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
+const tempOf = (path: string): string => `${path}.${process.pid}.${Date.now()}.tmp`;
+
 /** Writes a file so that readers see the old content or the new one, never half of it. */
 export async function writeFileAtomic(path: string, content: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.${process.pid}.${Date.now()}.tmp`;
+  await writeFilesAtomic([{ path, content }]);
+}
+
+/**
+ * Writes several files as a set: every content goes to a temporary file first, and only when all are
+ * written are they renamed into place; if a rename fails, the ones already in place are removed, so a
+ * reader never finds one file of the set without the others (a report's .md without its .html).
+ */
+export async function writeFilesAtomic(files: readonly { path: string; content: string }[]): Promise<void> {
+  const temps = files.map((f) => ({ ...f, temp: tempOf(f.path) }));
   try {
-    await writeFile(temp, content, { flag: 'wx' });
-    await rename(temp, path);
-  } catch (error) {
-    await unlink(temp).catch(() => undefined);
-    throw error;
+    for (const f of temps) {
+      await mkdir(dirname(f.path), { recursive: true });
+      await writeFile(f.temp, f.content, { flag: 'wx' });
+    }
+    const placed: string[] = [];
+    try {
+      for (const f of temps) {
+        await rename(f.temp, f.path);
+        placed.push(f.path);
+      }
+    } catch (error) {
+      await Promise.all(placed.map((p) => unlink(p).catch(() => undefined)));
+      throw error;
+    }
+  } finally {
+    await Promise.all(temps.map((f) => unlink(f.temp).catch(() => undefined)));
   }
 }

@@ -2,7 +2,7 @@
  * Bad input, unreachable brokers and faults mid-run, against real brokers: one line and the right
  * exit code, bounded time, a partial result with its accounting, nothing left behind, no passwords.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ import { privateRabbitBeamPid, startPrivateRabbit, stopPrivateRabbit } from '../
 import { readResult } from '../../src/results/store.js';
 import type { RunResult } from '../../src/results/types.js';
 import { sleepMs } from '../../src/util/clock.js';
-import { bench, leftoverRabbitObjects } from '../helpers.js';
+import { bench, benchBin, leftoverRabbitObjects, repoRoot } from '../helpers.js';
 
 let out: string;
 beforeAll(async () => {
@@ -114,6 +114,22 @@ describe('bad input: one line, exit 2', () => {
       expect(run.code, `${args.join(' ')}: ${run.stderr}`).toBe(2);
     }
   });
+});
+
+test('a reader that goes away (`bench run | head -1`): the run still ends, writes its result, leaves nothing', async () => {
+  const dir = join(out, 'epipe');
+  const child = spawn(process.execPath, [benchBin, 'run', '--broker', 'rabbit', '--scenario', 'noack', '--duration', '2s', '--warmup', '1s', '--out', dir], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  // like `head -1`: read the first line, then close both pipes
+  await new Promise<void>((resolve) => child.stderr.once('data', () => resolve()));
+  child.stdout.destroy();
+  child.stderr.destroy();
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  expect(code).toBe(0);
+  expect((await onlyResult(dir)).status).toBe('completed');
+  expect(await leftoverRabbitObjects()).toEqual([]);
 });
 
 describe('interrupted runs', () => {

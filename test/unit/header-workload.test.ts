@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { headerSize, readHeader, stampSentTime, writeHeader } from '../../src/engine/header.js';
-import { planBenchmark } from '../../src/benchmark.js';
+import { planBenchmark, runBenchmark } from '../../src/benchmark.js';
 import { UsageError } from '../../src/errors.js';
 import { parseDurationUs } from '../../src/util/duration.js';
 import { redactSecretsIn, redactUrl } from '../../src/util/redact.js';
@@ -90,5 +90,32 @@ describe('redaction', () => {
   test('credentials leave URLs and free text', () => {
     expect(redactUrl('amqp://user:s3cret@host:5672/vh')).toBe('amqp://host:5672/vh');
     expect(redactSecretsIn('login failed for s3cret', ['amqp://user:s3cret@host'])).toBe('login failed for ***');
+  });
+
+  test.each([
+    ['amqp://user:s3cret@host:5672/vh', 'amqp://host:5672/vh', 's3cret'],
+    ['AMQPS://user:s3cret@host', 'amqps://host', 's3cret'],
+    ['amqp://user:s3/cr?et#x@host:5672', 'amqp://host:5672', 's3/cr?et#x'],
+    ['amqp://user:p%40ss@host', 'amqp://host', 'p@ss'],
+    ['amqp://us@er:p@ss@host', 'amqp://host', 'p@ss'],
+    ['user:s3cret@h1:9092,h2:9092', 'h1:9092,h2:9092', 's3cret'],
+    ['h1:9092,user:s3cret@h2:9092', 'h1:9092,h2:9092', 's3cret'],
+    ['kafka://user:s3cret@h1:9092,h2:9092', 'kafka://h1:9092,h2:9092', 's3cret'],
+  ])('%s: stored as %s, its password never in free text', (url, stored, password) => {
+    expect(redactUrl(url)).toBe(stored);
+    expect(redactUrl(url)).not.toContain(password);
+    const message = `connect failed for ${url}: bad password ${password} (${encodeURIComponent(password)})`;
+    const redacted = redactSecretsIn(message, [url]);
+    expect(redacted).not.toContain(password);
+  });
+
+  test.each([
+    ['rabbit', 'rabbit-url', 'http://host', "--rabbit-url: http://host: must be an amqp:// or amqps:// URL, e.g. amqp://user:password@host:5672/vhost"],
+    ['rabbit', 'rabbit-url', 'amqp://u:se/cret@h', "--rabbit-url: amqp://h: the user or password holds '/', '?' or '#': percent-encode them (%2F, %3F, %23)"],
+    ['rabbit', 'rabbit-url', '', '--rabbit-url: must not be empty, got ""'],
+    ['kafka', 'kafka-url', 'u:s3cret@h:9092', '--kafka-url: h:9092: user:password in a Kafka address is not supported (mqbench connects without SASL); remove it'],
+    ['kafka', 'kafka-url', 'h', '--kafka-url: h: must be host:port[,host:port...], e.g. 127.0.0.1:9092'],
+  ])('%s %s %j is refused before connecting, password never echoed', async (broker, option, url, message) => {
+    await expect(runBenchmark({ broker, scenario: 'noack', options: { [option]: url } })).rejects.toThrow(message);
   });
 });

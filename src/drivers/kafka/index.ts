@@ -1,9 +1,9 @@
 import type { ContainerSpec } from '../../provision/docker.js';
 import { localBrokersOf, provideNetworkBroker, type NetworkBroker } from '../../provision/provide.js';
+import { LazyDriver } from '../lazy.js';
 import type { BrokerPlugin } from '../plugin.js';
 import type { Driver, DriverOptions } from '../types.js';
-import { KafkaDriver } from './kafkajs.js';
-import { PlatformaticKafkaDriver } from './platformatic.js';
+import { kafkaCleaner } from './clean.js';
 import { knownLocalKafkaVersion, localKafkaStatus, localKafkaUrl, startLocalKafka, stopLocalKafka } from './local.js';
 import { kafkaMapping, kafkaOptions, kafkaSettings, kafkaSettingsOf } from './settings.js';
 
@@ -49,8 +49,19 @@ const network: NetworkBroker = {
   versionOf: (url) => knownLocalKafkaVersion(url),
 };
 
+/** A bootstrap list: host:port[,host:port...], optionally after kafka://; no credentials (no SASL here). */
+function kafkaAddressProblem(url: string): string | undefined {
+  const list = url.replace(/^kafka:\/\//i, '');
+  if (list.includes('@')) return 'user:password in a Kafka address is not supported (mqbench connects without SASL); remove it';
+  const ok = list.split(',').every((address) => /^[a-z0-9.\-_]+:\d{1,5}$|^\[[0-9a-f:]+\]:\d{1,5}$/i.test(address.trim()));
+  return ok ? undefined : 'must be host:port[,host:port...], e.g. 127.0.0.1:9092';
+}
+
 function createKafkaDriver(options: DriverOptions): Driver {
-  return kafkaSettingsOf(options.settings).client === 'kafkajs' ? new KafkaDriver(options) : new PlatformaticKafkaDriver(options);
+  // the clients load when the driver connects: @platformatic/kafka alone takes about a second to import
+  return kafkaSettingsOf(options.settings).client === 'kafkajs'
+    ? new LazyDriver('kafka', async () => new (await import('./kafkajs.js')).KafkaDriver(options))
+    : new LazyDriver('kafka', async () => new (await import('./platformatic.js')).PlatformaticKafkaDriver(options));
 }
 
 /** Apache Kafka, measured with @platformatic/kafka (default) or kafkajs. */
@@ -63,6 +74,7 @@ export const kafkaPlugin: BrokerPlugin = {
     env: 'MQBENCH_KAFKA_URL',
     defaultUrl: localKafkaUrl,
     describe: `Kafka bootstrap host:port[,host:port...] (env MQBENCH_KAFKA_URL; default ${localKafkaUrl})`,
+    problemWith: kafkaAddressProblem,
   },
   mapping: kafkaMapping,
   settings: kafkaSettings,
@@ -72,5 +84,6 @@ export const kafkaPlugin: BrokerPlugin = {
       ? 'is a broker running there? a local one starts with `npx bench brokers up kafka`; the address came from --kafka-url or MQBENCH_KAFKA_URL'
       : 'start one with `npx bench brokers up kafka`, or pass --kafka-url',
   local: localBrokersOf(network, localKafkaUrl),
+  clean: kafkaCleaner,
   create: createKafkaDriver,
 };

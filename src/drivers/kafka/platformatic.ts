@@ -305,10 +305,29 @@ export class PlatformaticKafkaDriver implements Driver {
     const toDelete = kafkaGroupIds(topology).filter((g) => existing.has(g));
     if (toDelete.length > 0) await admin.deleteGroups({ groups: toDelete }).catch(() => undefined);
     if (this.topicCreated) {
-      await admin.deleteTopics({ topics: [kafkaTopicName(topology)] });
+      await this.deleteTopic(admin, kafkaTopicName(topology), 10_000);
       this.topicCreated = false;
     }
     this.topology = undefined;
+  }
+
+  /**
+   * The client gives up after its own few retries (~2 s); a broker busy enough to stall that long
+   * would keep the topic, so keep asking until the deadline (the engine bounds teardown at 15 s).
+   */
+  private async deleteTopic(admin: Admin, topic: string, patienceMs: number): Promise<void> {
+    const deadline = Date.now() + patienceMs;
+    for (;;) {
+      try {
+        return await admin.deleteTopics({ topics: [topic] });
+      } catch (error) {
+        if (Date.now() > deadline || isConnectionLoss(error)) throw new Error(`deleting topic ${topic}: ${rootCauseLine(error)}`, { cause: error });
+        await sleepMs(500);
+        // an attempt that timed out on our side may still have succeeded
+        const topics = await admin.listTopics().catch(() => [topic]);
+        if (!topics.includes(topic)) return;
+      }
+    }
   }
 
   async info(): Promise<DriverInfo> {

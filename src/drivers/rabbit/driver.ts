@@ -4,6 +4,7 @@ import { BrokerUnreachableError } from '../../errors.js';
 import { withTimeout } from '../../util/clock.js';
 import { redactSecretsIn, redactUrl } from '../../util/redact.js';
 import { partitionForKey } from '../partition.js';
+import { deleteRabbitObjects, type RabbitObject } from './clean.js';
 import { rabbitSettingsOf, type RabbitSettings } from './settings.js';
 import type {
   Consumer,
@@ -129,22 +130,60 @@ export class RabbitDriver implements Driver {
     const layout = rabbitLayout(topology);
     this.topology = topology;
     this.layout = layout;
+    const declared: RabbitObject[] = [];
+    try {
+      await this.declare(connection, layout, declared);
+    } catch (error) {
+      // a half-made topology (a vhost's queue limit, a refused or unanswered declaration) must not
+      // stay on the broker; when it cannot be removed now, teardown tries again and warns
+      if (await this.removePartial(declared)) this.layout = undefined;
+      throw error;
+    }
+  }
+
+  /** Declares the layout, noting each object before its request: one that timed out may still exist. */
+  private async declare(connection: ChannelModel, layout: RabbitLayout, declared: RabbitObject[]): Promise<void> {
     const channel = await connection.createChannel();
+    // a broker that stopped answering must fail the setup, not hang it
+    const timeoutMs = Math.max(this.options.connectTimeoutMs, 15_000);
+    const bounded = <T>(request: Promise<T>): Promise<T> => withTimeout(request, timeoutMs, () => new Error(`RabbitMQ did not answer a declaration within ${timeoutMs / 1000} s`));
     try {
       const durable = this.settings.persistent;
       if (layout.exchangeType) {
-        await channel.assertExchange(layout.exchange, layout.exchangeType, { durable, autoDelete: false });
+        declared.push({ kind: 'exchange', name: layout.exchange });
+        await bounded(channel.assertExchange(layout.exchange, layout.exchangeType, { durable, autoDelete: false }));
       }
       for (const row of layout.queues) {
         for (const [partition, queue] of row.entries()) {
-          await channel.assertQueue(queue, { durable, autoDelete: false, exclusive: false });
-          if (layout.exchangeType === 'fanout') await channel.bindQueue(queue, layout.exchange, '');
-          if (layout.exchangeType === 'direct') await channel.bindQueue(queue, layout.exchange, routingKeyFor(partition));
+          declared.push({ kind: 'queue', name: queue });
+          await bounded(channel.assertQueue(queue, { durable, autoDelete: false, exclusive: false }));
+          if (layout.exchangeType === 'fanout') await bounded(channel.bindQueue(queue, layout.exchange, ''));
+          if (layout.exchangeType === 'direct') await bounded(channel.bindQueue(queue, layout.exchange, routingKeyFor(partition)));
         }
       }
     } finally {
-      await channel.close().catch(() => undefined);
+      // close is a request too: behind an unanswered one it would wait for ever
+      await withTimeout(channel.close(), 1000, () => new Error('close timed out')).catch(() => undefined);
     }
+  }
+
+  /**
+   * Deletes what a failed setup declared, on a connection of its own (the run's may be the one that
+   * failed, or stuck behind an unanswered request), within 15 s. True when all of it is gone.
+   */
+  private async removePartial(declared: readonly RabbitObject[]): Promise<boolean> {
+    if (declared.length === 0) return true;
+    const { url, connectTimeoutMs } = this.options;
+    const attempt = async (): Promise<boolean> => {
+      const connection = await amqp.connect(url, { timeout: connectTimeoutMs, noDelay: true });
+      connection.on('error', () => undefined);
+      try {
+        return (await deleteRabbitObjects(connection, declared)).length === 0;
+      } finally {
+        await connection.close().catch(() => undefined);
+      }
+    };
+    return withTimeout(attempt(), 15_000, () => new Error('partial topology not removed within 15 s')).catch(() => false);
   }
 
   async attach(topology: Topology): Promise<void> {
@@ -271,20 +310,10 @@ export class RabbitDriver implements Driver {
   async teardown(): Promise<void> {
     const layout = this.layout;
     if (!layout || !this.connection || this.attachedOnly) return;
-    let channel = await this.connection.createChannel();
-    const attempt = async (action: (ch: Channel) => Promise<unknown>): Promise<void> => {
-      try {
-        await action(channel);
-      } catch {
-        // A failed delete closes the channel; open a new one and go on with the rest.
-        channel = await (this.connection as ChannelModel).createChannel();
-      }
-    };
-    for (const row of layout.queues) {
-      for (const queue of row) await attempt((ch) => ch.deleteQueue(queue));
-    }
-    if (layout.exchange !== '') await attempt((ch) => ch.deleteExchange(layout.exchange));
-    await channel.close().catch(() => undefined);
+    const objects: RabbitObject[] = layout.queues.flat().map((name) => ({ kind: 'queue', name }));
+    if (layout.exchange !== '') objects.push({ kind: 'exchange', name: layout.exchange });
+    const failed = await deleteRabbitObjects(this.connection, objects);
+    if (failed.length > 0) throw new Error(`could not delete ${failed.length} of ${objects.length}, e.g. ${failed[0] ?? ''}`);
     this.layout = undefined;
   }
 

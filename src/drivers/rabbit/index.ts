@@ -3,6 +3,7 @@ import { localBrokersOf, provideNetworkBroker, type NetworkBroker } from '../../
 import { redactUrl } from '../../util/redact.js';
 import type { BrokerPlugin } from '../plugin.js';
 import { RabbitDriver } from './driver.js';
+import { rabbitCleaner } from './clean.js';
 import { privateRabbitStatus, startPrivateRabbit, stopPrivateRabbit } from './local.js';
 import { rabbitMapping, rabbitOptions, rabbitSettings } from './settings.js';
 
@@ -36,6 +37,18 @@ const network: NetworkBroker = {
   },
 };
 
+/**
+ * An amqp(s) URL whose user part a URL parser reads as the user meant: a '/', '?' or '#' left
+ * unencoded in a password would be read as the path (and the password's start as the host name).
+ */
+function rabbitUrlProblem(url: string): string | undefined {
+  if (!/^amqps?:\/\/\S+$/i.test(url)) return 'must be an amqp:// or amqps:// URL, e.g. amqp://user:password@host:5672/vhost';
+  const rest = url.replace(/^amqps?:\/\//i, '');
+  const at = rest.lastIndexOf('@');
+  if (at >= 0 && /[/?#]/.test(rest.slice(0, at))) return "the user or password holds '/', '?' or '#': percent-encode them (%2F, %3F, %23)";
+  return undefined;
+}
+
 /** RabbitMQ over AMQP 0-9-1 with amqplib. */
 export const rabbitPlugin: BrokerPlugin = {
   name: 'rabbit',
@@ -46,6 +59,7 @@ export const rabbitPlugin: BrokerPlugin = {
     env: 'MQBENCH_RABBIT_URL',
     defaultUrl: defaultRabbitUrl,
     describe: `RabbitMQ URL (env MQBENCH_RABBIT_URL; default ${redactUrl(defaultRabbitUrl)} as guest)`,
+    problemWith: rabbitUrlProblem,
   },
   mapping: rabbitMapping,
   settings: rabbitSettings,
@@ -55,5 +69,6 @@ export const rabbitPlugin: BrokerPlugin = {
       ? 'is a broker running there? a local one starts with `rabbitmq-server -detached`; the URL came from --rabbit-url or MQBENCH_RABBIT_URL'
       : 'start it with `rabbitmq-server -detached` or `npx bench brokers up rabbit`, or pass --rabbit-url',
   local: localBrokersOf(network, defaultRabbitUrl),
+  clean: rabbitCleaner,
   create: (options) => new RabbitDriver(options),
 };

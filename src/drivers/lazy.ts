@@ -1,0 +1,67 @@
+import type { ConsumerSpec, Driver, DriverInfo, MessageHandler, Topology } from './types.js';
+
+/**
+ * A driver whose client library is loaded when it connects, not when mqbench starts: some clients
+ * take seconds to import, and `bench list` or a bad flag must not pay for them.
+ */
+export class LazyDriver implements Driver {
+  private loaded: Driver | undefined;
+  private readonly fatalListeners: ((error: Error) => void)[] = [];
+
+  constructor(
+    readonly name: string,
+    private readonly load: () => Promise<Driver>,
+  ) {}
+
+  private get driver(): Driver {
+    if (!this.loaded) throw new Error(`${this.name}: connect() first`);
+    return this.loaded;
+  }
+
+  async connect(): Promise<void> {
+    this.loaded ??= await this.load();
+    for (const listener of this.fatalListeners) this.loaded.onFatal(listener);
+    await this.loaded.connect();
+  }
+
+  onFatal(listener: (error: Error) => void): void {
+    if (this.loaded) this.loaded.onFatal(listener);
+    else this.fatalListeners.push(listener);
+  }
+
+  setup(topology: Topology): Promise<void> {
+    return this.driver.setup(topology);
+  }
+
+  attach(topology: Topology): Promise<void> {
+    return this.driver.attach(topology);
+  }
+
+  assignedPartitions(): number[][] {
+    return this.driver.assignedPartitions();
+  }
+
+  createProducer(producerId: number) {
+    return this.driver.createProducer(producerId);
+  }
+
+  createConsumer(spec: ConsumerSpec, onMessage: MessageHandler) {
+    return this.driver.createConsumer(spec, onMessage);
+  }
+
+  waitUntilConsumersReady(timeoutMs: number): Promise<void> {
+    return this.driver.waitUntilConsumersReady(timeoutMs);
+  }
+
+  async teardown(): Promise<void> {
+    await this.loaded?.teardown();
+  }
+
+  info(): Promise<DriverInfo> {
+    return this.driver.info();
+  }
+
+  async close(): Promise<void> {
+    await this.loaded?.close();
+  }
+}

@@ -29,6 +29,12 @@ export interface BenchmarkOptions {
   onMessageText?: (text: string, latencyUs: number) => void;
   /** provisioning messages ("starting a local Kafka ...") and warnings; default: silent */
   log?: (line: string) => void;
+  /** the run's id (8 hex digits), when the caller needs it before the run; default: a random one */
+  runId?: string;
+}
+
+export function newRunId(): string {
+  return randomBytes(4).toString('hex');
 }
 
 export interface BenchmarkPlan {
@@ -44,7 +50,8 @@ export function planBenchmark(options: BenchmarkOptions): BenchmarkPlan {
   return { plugin, values, workload: resolveWorkload(plugin, findScenario(options.scenario), values) };
 }
 
-function endpointOf(plugin: BrokerPlugin, values: OptionValues): EndpointChoice {
+/** The endpoint a run on `plugin` uses: the URL option, else its environment variable, else the default. */
+export function endpointOf(plugin: BrokerPlugin, values: OptionValues): EndpointChoice {
   const spec = plugin.endpoint;
   if (!spec) return { url: `${plugin.name}://`, named: false };
   const named = values[spec.option] ?? process.env[spec.env];
@@ -98,7 +105,7 @@ async function measure(
 ): Promise<RunResult> {
   const executor = executorFor(workload);
   const startedAt = new Date();
-  const id = randomBytes(4).toString('hex');
+  const id = options.runId ?? newRunId();
   const identity = (broker: BrokerRecord): RunIdentity => ({
     id,
     startedAt,

@@ -182,7 +182,7 @@ async function main(): Promise<void> {
         process.exit(exitCode);
       },
     )
-    .demandCommand(1, 'name a command: run, report, compare, check, list, brokers or harness')
+    .demandCommand(1, 'name a command: run, calibrate, report, compare, check, list, brokers, clean or harness')
     .strict()
     .help()
     .version(false)

@@ -26,7 +26,7 @@ export interface CalibrationPlan {
   cases: CalibrationCase[];
   rounds: number;
   url: string;
-  /** the run option that names the URL for mqbench, e.g. "rabbit-url" */
+  /** the run option that names the URL for mqbench (the plug-in's endpoint option) */
   urlOption: string;
 }
 
@@ -87,7 +87,8 @@ export function planCalibration(request: CalibrationRequest): CalibrationPlan {
 async function checkReady(plan: CalibrationPlan): Promise<void> {
   checkJar(plan.tool.jar);
   await checkJava();
-  const { host, port } = hostPortOf(plan.url, plan.tool.broker === 'rabbit' ? 5672 : 9092);
+  const defaultUrl = findPlugin(plan.tool.broker).endpoint?.defaultUrl ?? '';
+  const { host, port } = hostPortOf(plan.url, hostPortOf(defaultUrl, 0).port);
   if (!(await portAnswers(host, port, 3000))) {
     throw new BrokerUnreachableError(`no ${plan.tool.broker} broker answers at ${redactUrl(plan.url)}: calibrate needs a running broker (\`npx bench brokers up ${plan.tool.broker}\`)`);
   }

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { renderCalibration } from '../calibrate/render.js';
+import { plugins } from '../drivers/index.js';
 import { planCalibration, runCalibration, type CalibrationReport, type CalibrationRequest } from '../calibrate/run.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 
@@ -40,9 +41,9 @@ export const calibrateModule: CommandModule<object, CalibrateArgs> = {
   describe: "run the broker's own benchmark tool and mqbench on the same workload, interleaved: is the harness the bottleneck?",
   builder: (y: Argv<object>) =>
     y
-      .option('broker', { type: 'string', demandOption: true, describe: 'rabbit (PerfTest) or kafka (kafka-tools)' })
+      .option('broker', { type: 'string', demandOption: true, describe: `a broker with a native tool: ${plugins.filter((p) => p.calibration).map((p) => p.name).join(', ')}` })
       .option('size', { type: 'string', describe: 'message size in bytes (default 100)' })
-      .option('partitions', { type: 'string', describe: 'Kafka partitions (default 1; RabbitMQ: 1 only)' })
+      .option('partitions', { type: 'string', describe: 'partitions (default 1), where the native tool has them' })
       .option('rounds', { type: 'string', default: '3', describe: 'interleaved rounds (native, mqbench) per case' })
       .option('duration', { type: 'string', default: '10s', describe: 'measured window per run' })
       .option('json', { type: 'boolean', default: false, describe: 'print the calibration as one JSON document' })

@@ -1,4 +1,5 @@
-import { planBenchmark, runBenchmark, type BenchmarkOptions } from '../benchmark.js';
+import { endpointOf, newRunId, planBenchmark, runBenchmark, type BenchmarkOptions } from '../benchmark.js';
+import { leftoversOf } from './clean.js';
 import { allOptionRows, driverNames } from '../drivers/index.js';
 import type { Progress } from '../engine/run.js';
 import { ExitCode, UsageError } from '../errors.js';
@@ -92,6 +93,18 @@ async function writeKeepingMeasurement(out: string, result: RunResult, log: (lin
   }
 }
 
+/** Objects earlier runs left on this run's broker (looked up alongside the run, never failing it). */
+async function earlierLeftovers(options: RunOptions, runId: string): Promise<number> {
+  try {
+    const { plugin, values } = planBenchmark(options);
+    if (!plugin.clean) return 0;
+    const list = await leftoversOf(plugin, endpointOf(plugin, values).url);
+    return list.filter((o) => !o.inUse && !o.name.startsWith(`mqbench-${runId}`)).length;
+  } catch {
+    return 0;
+  }
+}
+
 const exitCodeOf: Record<RunResult['status'], number> = {
   completed: ExitCode.ok,
   // the run went to its end, but not every send was confirmed: never a plain success
@@ -126,10 +139,12 @@ export async function runCommand(options: RunOptions): Promise<RunOutcome> {
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
   const hello = options.scenario === 'hello-world';
   const interrupts = interruptHandler(log);
+  const runId = newRunId();
   const benchmark: BenchmarkOptions = {
     broker: options.broker,
     scenario: options.scenario,
     options: options.options,
+    runId,
     signal: interrupts.signal,
     log,
     ...(options.progress && !hello ? { onProgress: progressPrinter(`[${options.broker}/${options.scenario}]`) } : {}),
@@ -145,6 +160,9 @@ export async function runCommand(options: RunOptions): Promise<RunOutcome> {
   if (options.progress && process.stderr.isTTY && !hello) process.stderr.write('\n');
   const path = await writeKeepingMeasurement(options.out, result, log);
   if (result.status === 'errored') log(`bench: ${result.error}`);
+  // looked up after the run, not during it: listing may start a broker tool that would share the CPU
+  const left = await earlierLeftovers(options, runId);
+  if (left > 0) log(`warning: ${left} mqbench-* object(s) that earlier runs left are on the ${options.broker} broker (not in use): \`npx bench clean --broker ${options.broker}\` removes them`);
   if (options.print === false) {
     // the caller renders
   } else if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -1,3 +1,4 @@
+import type { NativeTool } from '../calibrate/types.js';
 import type { OptionRow, OptionValues } from '../options.js';
 import type { DeliveryMode } from '../results/types.js';
 import type { Driver, DriverOptions } from './types.js';
@@ -79,6 +80,8 @@ export interface BrokerPlugin {
   /** One line telling the user how to get a broker at that endpoint (for the connect error). */
   startHint?(named: boolean): string;
   local?: LocalBrokers;
+  /** `bench calibrate`: the broker's own benchmark tool */
+  calibration?: NativeTool;
   /** `bench clean`: the mqbench-* objects on the broker at `url` (never anything else) */
   clean?: Cleaner;
   create(options: DriverOptions): Driver;

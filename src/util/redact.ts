@@ -1,7 +1,7 @@
 /**
  * Credentials never reach a result, report or log line, whatever the URL's form: a scheme or none,
  * a comma-separated list (Kafka bootstrap servers), reserved characters left unencoded in a password
- * (`amqp://user:pa/ss@host`), which a URL parser would read as a path.
+ * (`scheme://user:pa/ss@host`), which a URL parser would read as a path.
  */
 
 const schemeOf = (url: string): string => /^[a-z][a-z0-9+.-]*:\/\//i.exec(url)?.[0] ?? '';

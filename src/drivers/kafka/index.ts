@@ -2,6 +2,7 @@ import type { ContainerSpec } from '../../provision/docker.js';
 import { localBrokersOf, provideNetworkBroker, type NetworkBroker } from '../../provision/provide.js';
 import { LazyDriver } from '../lazy.js';
 import type { BrokerPlugin } from '../plugin.js';
+import { calibration } from './calibrate.js';
 import type { Driver, DriverOptions } from '../types.js';
 import { kafkaCleaner } from './clean.js';
 import { knownLocalKafkaVersion, localKafkaStatus, localKafkaUrl, startLocalKafka, stopLocalKafka } from './local.js';
@@ -85,5 +86,6 @@ export const kafkaPlugin: BrokerPlugin = {
       : 'start one with `npx bench brokers up kafka`, or pass --kafka-url',
   local: localBrokersOf(network, localKafkaUrl),
   clean: kafkaCleaner,
+  calibration,
   create: createKafkaDriver,
 };

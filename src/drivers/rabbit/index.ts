@@ -2,6 +2,7 @@ import type { ContainerSpec } from '../../provision/docker.js';
 import { localBrokersOf, provideNetworkBroker, type NetworkBroker } from '../../provision/provide.js';
 import { redactUrl } from '../../util/redact.js';
 import type { BrokerPlugin } from '../plugin.js';
+import { calibration } from './calibrate.js';
 import { RabbitDriver } from './driver.js';
 import { rabbitCleaner } from './clean.js';
 import { privateRabbitStatus, startPrivateRabbit, stopPrivateRabbit } from './local.js';
@@ -70,5 +71,6 @@ export const rabbitPlugin: BrokerPlugin = {
       : 'start it with `rabbitmq-server -detached` or `npx bench brokers up rabbit`, or pass --rabbit-url',
   local: localBrokersOf(network, defaultRabbitUrl),
   clean: rabbitCleaner,
+  calibration,
   create: (options) => new RabbitDriver(options),
 };

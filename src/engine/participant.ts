@@ -167,10 +167,14 @@ export async function runParticipant(
 ): Promise<PartialMeasurement> {
   const recorder = new Recorder(workload.subscriptions, lateThresholdUs);
   let fatal: string | undefined;
+  // the first reason to stop is the one reported: a stall aborts the run, and closing the clients of a
+  // frozen broker then fails their connections, which is a consequence, not the cause
+  let stopReason: string | undefined;
   driver.onFatal((error) => {
     fatal ??= `broker connection lost: ${error.message}`;
+    stopReason ??= fatal;
   });
-  const abortReason = (): string | undefined => fatal ?? coordinator.abortReason();
+  const abortReason = (): string | undefined => (stopReason ??= coordinator.abortReason());
   const arrivals = new ArrivalSignal();
   const clients: Clients = { slots: [], consumers: [] };
   try {

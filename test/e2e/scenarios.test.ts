@@ -94,7 +94,8 @@ describe('workload files and comparison runs', () => {
     ['unknown: 1\nscenario: noack\n', /unknown field "unknown"/],
     ['scenario: [noack\n', /not valid YAML/],
     ['- a\n- b\n', /must be a YAML mapping/],
-    ['scenario: noack\nsize: -4\n', /size must be >= 1/],
+    ['scenario: noack\nsize: 10\n', /: --size: must be at least 32 bytes \(the mqbench header\), got "10"/],
+    ['scenario: noack\nprefetch: 70000\n', /: --prefetch: must be a whole number from 1 to 65,535, got "70000"/],
   ])('bad workload file %j -> one line, exit 2', async (text, message) => {
     const file = join(out, `bad-${Math.random().toString(36).slice(2)}.yaml`);
     await writeFile(file, text);

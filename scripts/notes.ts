@@ -171,6 +171,10 @@ async function main(): Promise<void> {
   const kafka8 = by(q2.groups, 'kafka', 8)?.throughput.receivedPerSec ?? 0;
   const rabbit1 = by(q2.groups, 'rabbit', 1)?.throughput.receivedPerSec ?? 0;
   const rabbit8 = by(q2.groups, 'rabbit', 8)?.throughput.receivedPerSec ?? 0;
+  const clientOf = (broker: string) => {
+    const client = all.find((r) => r.workload.broker === broker)?.broker.client;
+    return client ? `${client.name} ${client.version}` : '?';
+  };
   const ratio = (a: number, b: number) => (b === 0 ? 'n/a' : `${(a / b).toFixed(2)}x`);
 
   const md = `# Notes: the blog post's questions, measured
@@ -181,7 +185,7 @@ histograms added, median throughput). Raw results: \`${outDir}\`; every number b
 
 **Machine**: ${env ? `${env.cpuModel}, ${env.cores} cores, ${(env.memoryBytes / 2 ** 30).toFixed(0)} GiB, ${env.os}, Node ${env.node}` : os.cpus()[0]?.model}.
 Brokers on the same host as the load generator: RabbitMQ ${rabbitVersion} (Debian package, one node), Apache Kafka ${kafkaVersion}
-(KRaft, one node, started by mqbench). Clients: amqplib and kafkajs, one Node process. 100-byte messages. Closed loop: 1,000
+(KRaft, one node, started by mqbench). Clients: ${clientOf('rabbit')} and ${clientOf('kafka')}, one Node process. 100-byte messages. Closed loop: 1,000
 messages in flight end to end, so its latency is mostly queueing; the open-loop rows measure latency at a fixed load,
 corrected for coordinated omission. Everything here shares two cores: these are this machine's numbers, not the brokers' limits.
 
@@ -197,7 +201,7 @@ ${q1rate.table}
 
 ## 2. Do Kafka's partitions make it faster?
 
-P partitions read by P consumers in one group (kafkajs), 2 producers, closed loop; against RabbitMQ with P queues behind
+P partitions read by P consumers in one group (${clientOf('kafka')}), 2 producers, closed loop; against RabbitMQ with P queues behind
 a direct exchange and one consumer per queue:
 
 ${q2.table}

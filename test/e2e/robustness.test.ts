@@ -238,22 +238,32 @@ describe('a frozen broker (SIGSTOP): no progress, aborted, exit 4, result writte
   });
 });
 
-test('a password given in a URL appears in no result or report file', async () => {
-  const secret = 'Sup3rSecretPw';
+test('a password, in every form a user writes it, appears in no result, report, log, error or --verbose line', async () => {
+  // reserved characters, percent-encoded as a URL needs them
+  const secret = 'Sup3r/Secret@Pw#1';
+  const encoded = encodeURIComponent(secret);
   // a user with that password exists only for this test
   execFileSync('rabbitmqctl', ['add_user', 'mqbench_secret_user', secret]);
   try {
     execFileSync('rabbitmqctl', ['set_permissions', 'mqbench_secret_user', '.*', '.*', '.*']);
     const dir = join(out, 'secret');
-    const run = await bench(['run', '--broker', 'rabbit', '--scenario', 'noack', '--rabbit-url', `amqp://mqbench_secret_user:${secret}@127.0.0.1:5672`, '--duration', '1s', '--warmup', '0s', '--out', dir]);
-    expect(run.code, run.stderr).toBe(0);
-    const report = await bench(['report', dir, '--out', join(dir, 'report')]);
+    const good = `amqp://mqbench_secret_user:${encoded}@127.0.0.1:5672`;
+    const runs = [
+      await bench(['run', '--broker', 'rabbit', '--scenario', 'noack', '--rabbit-url', good, '--duration', '1s', '--warmup', '0s', '--out', dir, '--verbose']),
+      await bench(['run', '--broker', 'rabbit', '--scenario', 'noack', '--json', '--duration', '1s', '--warmup', '0s', '--out', dir], { env: { MQBENCH_RABBIT_URL: good } }),
+      // the same password, written raw (unencoded) and wrong: refused or rejected, never echoed
+      await bench(['run', '--broker', 'rabbit', '--scenario', 'noack', '--rabbit-url', `amqp://mqbench_secret_user:${secret}@127.0.0.1:5672`, '--out', dir, '--verbose']),
+      await bench(['run', '--broker', 'rabbit', '--scenario', 'noack', '--rabbit-url', `amqp://mqbench_secret_user:${encoded}x@127.0.0.1:5672`, '--out', dir, '--verbose']),
+      await bench(['run', '--broker', 'kafka', '--scenario', 'noack', '--kafka-url', `mqbench_secret_user:${secret}@127.0.0.1:9092,127.0.0.1:9093`, '--out', dir]),
+    ];
+    expect(runs.map((r) => r.code)).toEqual([0, 0, 2, 3, 2]);
+    const report = await bench(['report', dir, '--out', join(dir, 'report'), '--verbose']);
     expect(report.code, report.stderr).toBe(0);
-    for (const file of await readdir(dir)) {
-      const text = await readFile(join(dir, file), 'utf8');
-      expect(text, file).not.toContain(secret);
+    const files = await readdir(dir);
+    expect(files.filter((f) => f.endsWith('.json'))).toHaveLength(2);
+    for (const text of [...(await Promise.all(files.map((f) => readFile(join(dir, f), 'utf8')))), ...[...runs, report].map((r) => r.stdout + r.stderr)]) {
+      for (const form of [secret, encoded, 'Sup3r', 'Secret@Pw']) expect(text).not.toContain(form);
     }
-    expect(run.stdout + run.stderr).not.toContain(secret);
   } finally {
     execFileSync('rabbitmqctl', ['delete_user', 'mqbench_secret_user']);
   }

@@ -27,8 +27,21 @@ const whole = (values: OptionValues, name: string): number => {
   return Number(values[name] ?? row?.default);
 };
 
+/** amqplib allows 2047 channels on a connection; the driver opens one per consumer (and per producer). */
+const maxChannels = 2000;
+
+/** Consumers x subscriptions the user asked for, when they asked (scenario defaults are small). */
+function channelsAsked(values: OptionValues): number {
+  const consumers = Number(values.consumers ?? values.partitions ?? 1);
+  return consumers * Number(values.subscriptions ?? 1) + Number(values.producers ?? 1);
+}
+
 /** The user's values with the delivery mode's defaults; contradictions refused with one line. */
 export function rabbitSettings(values: OptionValues, delivery: DeliveryMode): BrokerSettings {
+  const channels = channelsAsked(values);
+  if (channels > maxChannels) {
+    throw new UsageError(`RabbitMQ: ${channels.toLocaleString('en-US')} consumers and producers need as many AMQP channels; the client allows ${maxChannels.toLocaleString('en-US')} per connection (lower --partitions, --consumers or --subscriptions)`);
+  }
   const prefetch = whole(values, 'prefetch');
   const multiAck = whole(values, 'multi-ack');
   if (delivery === 'ack' && multiAck > prefetch) {

@@ -65,11 +65,9 @@ function usageMessage(message: string): string {
   return first;
 }
 
-async function main(): Promise<void> {
-  const parser = yargs(hideBin(process.argv))
-    .scriptName('bench')
-    .usage('$0 <command> [options]')
-    .option('verbose', { type: 'boolean', default: false, describe: 'stack traces on errors' })
+/** `bench run`. */
+function withRunCommand<T>(y: Argv<T>): Argv<T> {
+  return y
     .command(
       'run',
       'run a workload against a broker and write a result file',
@@ -83,19 +81,12 @@ async function main(): Promise<void> {
         }
         process.exit(await runMany({ ...fromFile, ...given }, { out: argv.out, json: argv.json, progress: argv.progress }));
       },
-    )
-    .command(
-      'harness',
-      "measure the harness's own ceiling: the memory driver with 1 and 2 worker processes",
-      (y) =>
-        y
-          .option('duration', { type: 'string', default: '5s', describe: 'measured window per run' })
-          .option('out', { type: 'string', default: 'results', describe: 'directory for the result JSON files' }),
-      async (argv) => {
-        process.stdout.write(await harnessCommand({ duration: argv.duration, out: argv.out }));
-      },
-    )
-    .command((await import('./commands/calibrate.js')).calibrateModule)
+    );
+}
+
+/** `bench report`, `compare` and `check`: result files in, text out. */
+function withReportCommands<T>(y: Argv<T>): Argv<T> {
+  return y
     .command(
       'report <inputs..>',
       'write a Markdown and a self-contained HTML report of result files or directories',
@@ -148,7 +139,13 @@ async function main(): Promise<void> {
         process.stdout.write(text);
         process.exit(failed ? ExitCode.checkFailed : ExitCode.ok);
       },
-    )
+    );
+}
+
+/** `bench list`, `brokers`, `clean` and `harness`: what there is, what runs, what is left. */
+async function withSetupCommands<T extends { verbose: boolean }>(y: Argv<T>): Promise<Argv<T>> {
+  const clean = await import('./commands/clean.js');
+  return y
     .command(
       'list',
       'list brokers and scenarios',
@@ -173,15 +170,35 @@ async function main(): Promise<void> {
     .command(
       'clean',
       'delete the queues, exchanges, topics and groups runs left on a broker (mqbench-* only); objects in use (a run still going) are kept unless --force',
-      (await import('./commands/clean.js')).cleanOptions,
+      clean.cleanOptions,
       async (argv) => {
-        const { text, errors, exitCode } = await (await import('./commands/clean.js')).cleanCommand(argv);
+        const { text, errors, exitCode } = await clean.cleanCommand(argv);
         // stdout to a pipe is written asynchronously: exiting before it drains would cut a long listing
         await new Promise((resolve) => process.stdout.write(text, resolve));
         for (const line of errors) process.stderr.write(`bench: ${line}\n`);
         process.exit(exitCode);
       },
     )
+    .command(
+      'harness',
+      "measure the harness's own ceiling: the memory driver with 1 and 2 worker processes",
+      (y) =>
+        y
+          .option('duration', { type: 'string', default: '5s', describe: 'measured window per run' })
+          .option('out', { type: 'string', default: 'results', describe: 'directory for the result JSON files' }),
+      async (argv) => {
+        process.stdout.write(await harnessCommand({ duration: argv.duration, out: argv.out }));
+      },
+    );
+}
+
+async function main(): Promise<void> {
+  const base = yargs(hideBin(process.argv))
+    .scriptName('bench')
+    .usage('$0 <command> [options]')
+    .option('verbose', { type: 'boolean', default: false, describe: 'stack traces on errors' });
+  const withCommands = await withSetupCommands(withReportCommands(withRunCommand(base).command((await import('./commands/calibrate.js')).calibrateModule)));
+  const parser = withCommands
     .demandCommand(1, 'name a command: run, calibrate, report, compare, check, list, brokers, clean or harness')
     .strict()
     .help()

@@ -91,11 +91,8 @@ function latency(s: LatencySummary): LatencySummary {
   return { count: s.count, min: s.min, mean: s.mean, p50: s.p50, p90: s.p90, p99: s.p99, p999: s.p999, p9999: s.p9999, max: s.max, hdr: s.hdr };
 }
 
-/** A v1 result (already valid against schema-v1.json) in the version 2 shape. */
-export function migrateV1(v1: ResultV1): RunResult {
-  const w = v1.workload;
-  const windowUs = v1WindowUs(v1);
-  const counts: Counts = {
+function v1Counts(v1: ResultV1): Counts {
+  return {
     sent: v1.counts.sent,
     acked: v1.counts.acked,
     received: v1.counts.received,
@@ -109,6 +106,37 @@ export function migrateV1(v1: ResultV1): RunResult {
     // v1 did not count late acknowledgements and receipts separately
     arrivedAfterClose: 0,
   };
+}
+
+function v1Workload(w: ResultV1['workload']): Workload {
+  return {
+    broker: w.broker,
+    scenario: w.scenario,
+    stream: w.stream,
+    durationUs: w.durationUs,
+    warmupUs: w.warmupUs,
+    drainTimeoutUs: w.drainTimeoutUs,
+    stallTimeoutUs: v2DefaultStallTimeoutUs,
+    messageSize: w.messageSize,
+    rate: w.rate,
+    inflight: w.inflight,
+    maxOutstanding: v1MaxOutstanding(w),
+    producers: w.producers,
+    consumers: w.consumers,
+    partitions: w.partitions,
+    subscriptions: w.subscriptions,
+    messages: w.messages,
+    keyed: w.keyed,
+    // v1 held RabbitMQ's and Kafka's knobs side by side: kept as they were
+    driver: { ...w.driver } as DriverSettings,
+  };
+}
+
+/** A v1 result (already valid against schema-v1.json) in the version 2 shape. */
+export function migrateV1(v1: ResultV1): RunResult {
+  const w = v1.workload;
+  const windowUs = v1WindowUs(v1);
+  const counts = v1Counts(v1);
   const body = {
     schemaVersion,
     id: v1.id,
@@ -122,27 +150,7 @@ export function migrateV1(v1: ResultV1): RunResult {
       settings: { ...v1.broker.settings },
       mapping: v1.broker.mapping,
     },
-    workload: {
-      broker: w.broker,
-      scenario: w.scenario,
-      stream: w.stream,
-      durationUs: w.durationUs,
-      warmupUs: w.warmupUs,
-      drainTimeoutUs: w.drainTimeoutUs,
-      stallTimeoutUs: v2DefaultStallTimeoutUs,
-      messageSize: w.messageSize,
-      rate: w.rate,
-      inflight: w.inflight,
-      maxOutstanding: v1MaxOutstanding(w),
-      producers: w.producers,
-      consumers: w.consumers,
-      partitions: w.partitions,
-      subscriptions: w.subscriptions,
-      messages: w.messages,
-      keyed: w.keyed,
-      // v1 held RabbitMQ's and Kafka's knobs side by side: kept as they were
-      driver: { ...w.driver } as DriverSettings,
-    },
+    workload: v1Workload(w),
     environment: {
       mqbenchVersion: v1.environment.mqbenchVersion,
       gitCommit: v1.environment.gitCommit,
@@ -192,14 +200,16 @@ export function migrateV1(v1: ResultV1): RunResult {
       coveredUs: 1_000_000,
     })),
   };
-  if (v1.status !== 'completed') return { ...body, status: v1.status, error: v1.error ?? v1.status };
-  // v1 called a run completed even when sends failed; v2 calls that completed-with-errors (merge.ts wording)
-  if (counts.sendErrors > 0) {
-    return {
-      ...body,
-      status: 'completed-with-errors',
-      error: v1.error ?? `${counts.sendErrors} measured send(s) failed or were never confirmed (v1 result: the first error was not recorded)`,
-    };
-  }
-  return { ...body, status: 'completed' };
+  const outcome = v1Outcome(v1, counts);
+  return outcome.status === 'completed' ? { ...body, status: outcome.status } : { ...body, ...outcome };
+}
+
+/** v1 called a run completed even when sends failed; v2 calls that completed-with-errors (merge.ts wording). */
+function v1Outcome(v1: ResultV1, counts: Counts): { status: 'completed' } | { status: 'completed-with-errors' | 'aborted' | 'errored'; error: string } {
+  if (v1.status !== 'completed') return { status: v1.status, error: v1.error ?? v1.status };
+  if (counts.sendErrors === 0) return { status: 'completed' };
+  return {
+    status: 'completed-with-errors',
+    error: v1.error ?? `${counts.sendErrors} measured send(s) failed or were never confirmed (v1 result: the first error was not recorded)`,
+  };
 }

@@ -23,11 +23,12 @@ import type {
   Producer,
   Topology,
 } from '../types.js';
+import { FatalSignal } from '../fatal.js';
 import {
   assignedBySubscription,
   asError,
   commitIntervalMs,
-  createBatcher,
+  batchedProducer,
   describeCommit,
   firstLine,
   isConnectionLoss,
@@ -91,9 +92,7 @@ export class KafkaDriver implements Driver {
   private topicCreated = false;
   private readonly consumers: ConsumerEntry[] = [];
   private attachedOnly = false;
-  private fatalListeners: ((error: Error) => void)[] = [];
-  private fatalRaised = false;
-  private closing = false;
+  private readonly fatal = new FatalSignal();
 
   constructor(private readonly options: DriverOptions) {
     this.kafka = new Kafka({
@@ -131,13 +130,11 @@ export class KafkaDriver implements Driver {
   }
 
   private raiseFatal(error: Error): void {
-    if (this.fatalRaised || this.closing) return;
-    this.fatalRaised = true;
-    for (const listener of this.fatalListeners) listener(error);
+    this.fatal.raise(error);
   }
 
   onFatal(listener: (error: Error) => void): void {
-    this.fatalListeners.push(listener);
+    this.fatal.listen(listener);
   }
 
   private requireAdmin(): Admin {
@@ -176,26 +173,14 @@ export class KafkaDriver implements Driver {
     // the Java-compatible murmur2 partitioner, named so kafkajs does not warn about its v2 default change
     const producer = this.kafka.producer({ allowAutoTopicCreation: false, idempotent: false, createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
-    const batcher = createBatcher(
+    return batchedProducer(
       async (items) => {
-        try {
-          await producer.send({ topic, acks: kafkaAcks, messages: items.map((item) => ({ value: item.payload, key: item.key ?? null })) });
-        } catch (error) {
-          if (isConnectionLoss(error)) this.raiseFatal(asError(error));
-          throw error;
-        }
+        await producer.send({ topic, acks: kafkaAcks, messages: items.map((item) => ({ value: item.payload, key: item.key ?? null })) });
       },
-      lingerMs,
-      batchSize,
+      { kafkaAcks, lingerMs, batchSize },
+      (error) => this.raiseFatal(error),
+      () => producer.disconnect(),
     );
-    return {
-      brokerAcks: kafkaAcks !== 0,
-      send: (payload: Buffer, key?: string) => batcher.send(payload, key),
-      close: async () => {
-        batcher.flush();
-        await producer.disconnect().catch(() => undefined);
-      },
-    };
   }
 
   async createConsumer(spec: ConsumerSpec, onMessage: MessageHandler): Promise<Consumer> {
@@ -255,7 +240,7 @@ export class KafkaDriver implements Driver {
     const index = this.consumers.indexOf(entry);
     if (index >= 0) this.consumers.splice(index, 1);
     // after a lost connection there is no one to commit to
-    if (!this.fatalRaised) await withTimeout(entry.committer.stop(), 5_000, () => new Error('final commit timed out')).catch(() => undefined);
+    if (!this.fatal.raised) await withTimeout(entry.committer.stop(), 5_000, () => new Error('final commit timed out')).catch(() => undefined);
     await entry.consumer.disconnect().catch(() => undefined);
   }
 
@@ -305,7 +290,7 @@ export class KafkaDriver implements Driver {
   }
 
   async close(): Promise<void> {
-    this.closing = true;
+    this.fatal.closeOnPurpose();
     for (const entry of [...this.consumers]) await this.closeConsumer(entry);
     await this.admin?.disconnect().catch(() => undefined);
     this.admin = undefined;

@@ -19,12 +19,13 @@ import {
 } from '@platformatic/kafka';
 import { BrokerUnreachableError } from '../../errors.js';
 import { sleepMs, withTimeout } from '../../util/clock.js';
+import { FatalSignal } from '../fatal.js';
 import type { Consumer, ConsumerSpec, Driver, DriverInfo, DriverOptions, DriverSettings, MessageHandler, Producer, Topology } from '../types.js';
 import {
   assignedBySubscription,
   asError,
   commitIntervalMs,
-  createBatcher,
+  batchedProducer,
   describeCommit,
   firstLine,
   isConnectionLoss,
@@ -92,9 +93,7 @@ export class PlatformaticKafkaDriver implements Driver {
   private topicCreated = false;
   private attachedOnly = false;
   private readonly consumers: ConsumerEntry[] = [];
-  private readonly fatalListeners: ((error: Error) => void)[] = [];
-  private fatalRaised = false;
-  private closing = false;
+  private readonly fatal = new FatalSignal();
 
   constructor(private readonly options: DriverOptions) {}
 
@@ -128,16 +127,13 @@ export class PlatformaticKafkaDriver implements Driver {
   }
 
   private raiseFatal(error: Error): void {
-    if (this.fatalRaised || this.closing) return;
-    this.fatalRaised = true;
     // "Producing messages failed." alone does not say why; the cause a few levels down does
     const cause = rootCauseLine(error);
-    const reported = cause && cause !== firstLine(error) ? new Error(`${firstLine(error)} (${cause})`, { cause: error }) : error;
-    for (const listener of this.fatalListeners) listener(reported);
+    this.fatal.raise(cause && cause !== firstLine(error) ? new Error(`${firstLine(error)} (${cause})`, { cause: error }) : error);
   }
 
   onFatal(listener: (error: Error) => void): void {
-    this.fatalListeners.push(listener);
+    this.fatal.listen(listener);
   }
 
   private requireAdmin(): Admin {
@@ -197,27 +193,15 @@ export class PlatformaticKafkaDriver implements Driver {
     });
     // connects now, so the first send does not pay for it; acks is given per send (the client ignores the producer-level one)
     await producer.metadata({ topics: [topic] });
-    const batcher = createBatcher(
+    return batchedProducer(
       async (items) => {
         const messages = items.map((item) => ({ topic, value: item.payload, ...(item.key === undefined ? {} : { key: Buffer.from(item.key) }) }));
-        try {
-          await producer.send({ messages, acks });
-        } catch (error) {
-          if (isConnectionLoss(error)) this.raiseFatal(asError(error));
-          throw error;
-        }
+        await producer.send({ messages, acks });
       },
-      lingerMs,
-      batchSize,
+      { kafkaAcks, lingerMs, batchSize },
+      (error) => this.raiseFatal(error),
+      () => producer.close(),
     );
-    return {
-      brokerAcks: kafkaAcks !== 0,
-      send: (payload: Buffer, key?: string) => batcher.send(payload, key),
-      close: async () => {
-        batcher.flush();
-        await producer.close().catch(() => undefined);
-      },
-    };
   }
 
   async createConsumer(spec: ConsumerSpec, onMessage: MessageHandler): Promise<Consumer> {
@@ -287,7 +271,7 @@ export class PlatformaticKafkaDriver implements Driver {
     this.consumers.splice(index, 1);
     await withTimeout(entry.stream.close(), 5_000, () => new Error('stream close timed out')).catch(() => undefined);
     // after a lost connection there is no one to commit to
-    if (!this.fatalRaised) await withTimeout(entry.committer.stop(), 5_000, () => new Error('final commit timed out')).catch(() => undefined);
+    if (!this.fatal.raised) await withTimeout(entry.committer.stop(), 5_000, () => new Error('final commit timed out')).catch(() => undefined);
     await withTimeout(forceClose(entry.consumer), 5_000, () => new Error('consumer close timed out')).catch(() => undefined);
   }
 
@@ -357,7 +341,7 @@ export class PlatformaticKafkaDriver implements Driver {
   }
 
   async close(): Promise<void> {
-    this.closing = true;
+    this.fatal.closeOnPurpose();
     for (const entry of [...this.consumers]) await this.closeConsumer(entry);
     await this.admin?.close().catch(() => undefined);
     this.admin = undefined;

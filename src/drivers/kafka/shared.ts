@@ -3,7 +3,7 @@
  * against the same topology names, the same producer batching and the same commit policy.
  */
 import { sleepMs } from '../../util/clock.js';
-import type { Topology } from '../types.js';
+import type { Producer, Topology } from '../types.js';
 
 /** "kafka://host:port,host2:port" or "host:port" -> ["host:port", ...] */
 export function parseKafkaBrokers(url: string): string[] {
@@ -228,3 +228,35 @@ export function assignedBySubscription(topology: Topology | undefined, members: 
 }
 
 export const unknownBrokerVersion = 'unknown (not started by mqbench; Kafka does not report it over the wire)';
+
+/**
+ * A contract Producer over the batcher: `sendBatch` makes one produce request of a batch; a lost
+ * connection is reported through `onLoss` as well as to the batch's senders; `close` closes the client.
+ */
+export function batchedProducer(
+  sendBatch: SendBatch,
+  settings: { kafkaAcks: number; lingerMs: number; batchSize: number },
+  onLoss: (error: Error) => void,
+  close: () => Promise<void>,
+): Producer {
+  const batcher = createBatcher(
+    async (items) => {
+      try {
+        await sendBatch(items);
+      } catch (error) {
+        if (isConnectionLoss(error)) onLoss(asError(error));
+        throw error;
+      }
+    },
+    settings.lingerMs,
+    settings.batchSize,
+  );
+  return {
+    brokerAcks: settings.kafkaAcks !== 0,
+    send: (payload: Buffer, key?: string) => batcher.send(payload, key),
+    close: async () => {
+      batcher.flush();
+      await close().catch(() => undefined);
+    },
+  };
+}

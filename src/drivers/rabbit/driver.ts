@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { BrokerUnreachableError } from '../../errors.js';
 import { withTimeout } from '../../util/clock.js';
 import { redactSecretsIn, redactUrl } from '../../util/redact.js';
+import { FatalSignal } from '../fatal.js';
 import { partitionForKey } from '../partition.js';
 import { deleteRabbitObjects, type RabbitObject } from './clean.js';
 import { rabbitSettingsOf, type RabbitSettings } from './settings.js';
@@ -54,11 +55,9 @@ export class RabbitDriver implements Driver {
   private consumerConnection: Promise<ChannelModel> | undefined;
   private layout: RabbitLayout | undefined;
   private topology: Topology | undefined;
-  private closing = false;
   private attachedOnly = false;
   private consumerSpecs: ConsumerSpec[] = [];
-  private fatalListeners: ((error: Error) => void)[] = [];
-  private fatalRaised = false;
+  private readonly fatal = new FatalSignal();
 
   private readonly settings: RabbitSettings;
 
@@ -98,7 +97,7 @@ export class RabbitDriver implements Driver {
     }
     connection.on('error', (error: Error) => this.raiseFatal(error));
     connection.on('close', () => {
-      if (!this.closing) this.raiseFatal(new Error('connection to RabbitMQ closed by the broker'));
+      if (!this.fatal.closing) this.raiseFatal(new Error('connection to RabbitMQ closed by the broker'));
     });
     return connection;
   }
@@ -111,13 +110,11 @@ export class RabbitDriver implements Driver {
   }
 
   private raiseFatal(error: Error): void {
-    if (this.fatalRaised || this.closing) return;
-    this.fatalRaised = true;
-    for (const listener of this.fatalListeners) listener(error);
+    this.fatal.raise(error);
   }
 
   onFatal(listener: (error: Error) => void): void {
-    this.fatalListeners.push(listener);
+    this.fatal.listen(listener);
   }
 
   private requireConnection(): ChannelModel {
@@ -346,7 +343,7 @@ export class RabbitDriver implements Driver {
   }
 
   async close(): Promise<void> {
-    this.closing = true;
+    this.fatal.closeOnPurpose();
     const consumers = await this.consumerConnection?.catch(() => undefined);
     await consumers?.close().catch(() => undefined);
     await this.connection?.close().catch(() => undefined);

@@ -5,12 +5,17 @@ import type { Driver, DriverInfo, DriverOptions } from './drivers/types.js';
 import { executorFor } from './engine/executors/index.js';
 import { runWorkload, type Progress } from './engine/run.js';
 import { resolveWorkload } from './engine/workload.js';
+import { checkFailoverEndpoint, failoverPlanOf, provideFailoverEndpoint } from './engine/failover-endpoint.js';
+import { faultPlanOf, withScenarioDefaults } from './engine/fault-options.js';
+import type { FailoverPlan } from './engine/failover-run.js';
+import type { FaultPlan } from './faults/index.js';
 import { MqbenchError, UsageError } from './errors.js';
 import { parseOptions, type OptionValues } from './options.js';
 import { buildErroredResult, buildResult, type RunIdentity } from './results/build.js';
 import { describeEnvironment } from './results/environment.js';
 import type { BrokerRecord, RunResult, Workload } from './results/types.js';
 import { findScenario } from './scenarios/index.js';
+import { BrokerCostSampler, brokerCostSource, namedBrokerPids, type CostSource } from './metrics/broker-sampler.js';
 import { withTimeout } from './util/clock.js';
 import { redactSecretsIn, redactUrl } from './util/redact.js';
 
@@ -41,13 +46,20 @@ export interface BenchmarkPlan {
   plugin: BrokerPlugin;
   workload: Workload;
   values: OptionValues;
+  /** the failover scenario's fault plan */
+  fault?: FaultPlan;
 }
 
 /** Checks everything that can be checked before connecting; throws UsageError with one line. */
 export function planBenchmark(options: BenchmarkOptions): BenchmarkPlan {
   const plugin = findPlugin(options.broker);
   const values = parseOptions(allOptionRows(), options.options ?? {}, [plugin.name]);
-  return { plugin, values, workload: resolveWorkload(plugin, findScenario(options.scenario), values) };
+  const scenario = findScenario(options.scenario);
+  const workload = resolveWorkload(plugin, scenario, values);
+  const fault = faultPlanOf(scenario, withScenarioDefaults(scenario, values), workload.durationUs)?.plan;
+  if (!fault) return { plugin, values, workload };
+  checkFailoverEndpoint(plugin, endpointOf(plugin, values), fault);
+  return { plugin, values, workload, fault };
 }
 
 /** The endpoint a run on `plugin` uses: the URL option, else its environment variable, else the default. */
@@ -71,23 +83,30 @@ export function endpointOf(plugin: BrokerPlugin, values: OptionValues): Endpoint
  * every outcome is a RunResult: completed, completed-with-errors, aborted or errored.
  */
 export async function runBenchmark(options: BenchmarkOptions): Promise<RunResult> {
-  const { plugin, workload, values } = planBenchmark(options);
+  const { plugin, workload, values, fault } = planBenchmark(options);
   const log = options.log ?? (() => undefined);
   const endpoint = endpointOf(plugin, values);
   const provision = (values.provision ?? 'auto') as ProvisionMode;
-  const provided = plugin.provide ? await plugin.provide(endpoint, provision, log) : { url: endpoint.url };
+  const namedPids = namedBrokerPids(values['broker-pid']);
+  const provided = fault
+    ? await provideFailoverEndpoint(plugin, endpoint, log)
+    : plugin.provide
+      ? await plugin.provide(endpoint, provision, log)
+      : { url: endpoint.url };
+  const costSource = await brokerCostSource(plugin, provided.url, namedPids);
   const connectTimeoutMs = Number(values['connect-timeout'] ?? 5000);
   const driverOptions: DriverOptions = {
     url: provided.url,
     settings: workload.driver,
     connectTimeoutMs,
-    ...(provided.version ? { brokerVersion: provided.version } : {}),
+    ...(provided.version ? { brokerVersion: provided.version } : values['broker-version'] ? { brokerVersion: `${String(values['broker-version'])} (as given by --broker-version)` } : {}),
     ...(plugin.startHint ? { startHint: plugin.startHint(endpoint.named) } : {}),
   };
   const driver = plugin.create(driverOptions);
   try {
     await driver.connect();
-    return await measure(driver, workload, driverOptions, options, Number(values.workers ?? 1), [endpoint.url, provided.url]);
+    const failover = fault ? failoverPlanOf(plugin, endpoint, fault) : undefined;
+    return await measure(driver, workload, driverOptions, options, Number(values.workers ?? 1), [endpoint.url, provided.url], costSource, failover);
   } finally {
     await withTimeout(driver.close(), 5000, () => new Error('close timed out')).catch(() => undefined);
     await provided.release?.().catch(() => undefined);
@@ -102,6 +121,8 @@ async function measure(
   options: BenchmarkOptions,
   workers: number,
   secrets: string[],
+  costSource: CostSource,
+  failover?: FailoverPlan,
 ): Promise<RunResult> {
   const executor = executorFor(workload);
   const startedAt = new Date();
@@ -117,9 +138,14 @@ async function measure(
     executor: executor.description,
   });
   let info: DriverInfo | undefined;
+  // broker cost: the sampler learns the run's start from the progress ticks, so they always run
+  const sampler = 'processes' in costSource ? new BrokerCostSampler(costSource.processes, workload) : undefined;
   try {
-    const measurement = await runWorkload(driver, workload, { runId: id, workers, driverOptions }, {
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    const measurement = await runWorkload(driver, workload, { runId: id, workers, driverOptions, ...(failover ? { failover } : {}) }, {
+      onProgress: (progress) => {
+        sampler?.onProgress(progress);
+        options.onProgress?.(progress);
+      },
       ...(options.onMessageText ? { onMessageText: options.onMessageText } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.log ? { onWarning: options.log } : {}),
@@ -129,8 +155,10 @@ async function measure(
     });
     const { foreignMessages: _foreign, ...measured } = measurement;
     const error = measured.error === undefined ? {} : { error: redactSecretsIn(measured.error, secrets) };
-    return buildResult(identity(await brokerRecord(driver, driverOptions, info)), { ...measured, ...error });
+    const brokerCost = sampler ? await sampler.finish(measured.counts.sent, measured.throughput.sendWindowUs, measured.timeline) : { measured: false as const, reason: 'reason' in costSource ? costSource.reason : 'not sampled' };
+    return { ...buildResult(identity(await brokerRecord(driver, driverOptions, info)), { ...measured, ...error }), brokerCost };
   } catch (error) {
+    sampler?.stop();
     if (error instanceof UsageError) throw error;
     const message = error instanceof Error ? error.message : String(error);
     const prefix = error instanceof MqbenchError ? '' : 'run failed: ';

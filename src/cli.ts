@@ -1,21 +1,24 @@
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { createRequire } from 'node:module';
 import { brokersCommand } from './commands/brokers.js';
 import type { ProvisionMode } from './drivers/plugin.js';
 import { harnessCommand } from './commands/harness.js';
-import { renderList } from './commands/list.js';
-import { defaultThresholds } from './report/check.js';
+import { listJson, renderList } from './commands/list.js';
+import { checkCandidateOf, checkOptions, compareOptions, compareSetsOf, rulesOf, thresholdsOf, trendOptions } from './commands/report-options.js';
 import { runMany } from './commands/run.js';
 import { readWorkloadFile, workloadFileFields, type WorkloadFile } from './commands/workload-file.js';
 import { allOptionRows, driverNames, plugins } from './drivers/index.js';
 import { helpOf, parseOption } from './options.js';
-import { ExitCode, MqbenchError, UsageError } from './errors.js';
+import { ExitCode, MqbenchError } from './errors.js';
 import { scenarioNames } from './scenarios/index.js';
 
 // report, compare and check load ECharts (seconds of start-up): imported only when one of them runs
 const reports = () => import('./commands/report.js');
 
 let verbose = process.argv.includes('--verbose');
+// `bench --version`: the package's version, as results record it
+const packageVersion = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 // A reader that went away (`bench run ... | head -1`) must not kill the run half-way: the run goes on,
 // tears down what it created and writes its result; only the printing is lost.
 for (const stream of [process.stdout, process.stderr]) {
@@ -49,7 +52,8 @@ function runOptions(y: Argv) {
   return out
     .option('out', { type: 'string', default: 'results', describe: 'directory for the result JSON' })
     .option('json', { type: 'boolean', default: false, describe: 'print the result JSON on stdout instead of the summary' })
-    .option('progress', { type: 'boolean', default: true, describe: 'live progress on stderr (--no-progress to silence)' });
+    .option('progress', { type: 'boolean', default: true, describe: 'live progress on stderr: a bar on a terminal, a line per phase and every 10 s otherwise (--no-progress to silence)' })
+    .option('quiet', { type: 'boolean', default: false, describe: 'no progress on stderr (same as --no-progress)' });
 }
 
 /** yargs' messages, made readable: no camelCase twins of flags, a word about negative values. */
@@ -79,7 +83,7 @@ function withRunCommand<T>(y: Argv<T>): Argv<T> {
           const value = (argv as Record<string, unknown>)[field];
           if (value !== undefined) given[field] = value as string | number | boolean;
         }
-        process.exit(await runMany({ ...fromFile, ...given }, { out: argv.out, json: argv.json, progress: argv.progress }));
+        process.exit(await runMany({ ...fromFile, ...given }, { out: argv.out, json: argv.json, progress: argv.progress && !argv.quiet }));
       },
     );
 }
@@ -93,50 +97,39 @@ function withReportCommands<T>(y: Argv<T>): Argv<T> {
       (y) =>
         y
           .positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'result files or directories' })
-          .option('out', { type: 'string', default: 'reports/report', describe: 'path without extension: writes <out>.md and <out>.html' })
-          .option('title', { type: 'string', describe: 'report title' }),
+          .option('out', { type: 'string', default: 'reports/report', describe: 'x, x.md or x.html: writes x.md and x.html; a folder (existing, or ending in /): report.md and report.html in it' })
+          .option('title', { type: 'string', describe: 'report title' })
+          .option('json', { type: 'boolean', default: false, describe: 'print one JSON document naming the files written' }),
       async (argv) => {
-        process.stdout.write(await (await reports()).reportCommand(argv.inputs, argv.out, argv.title));
+        process.stdout.write(await (await reports()).reportCommand(argv.inputs, argv.out, argv.title, argv.json));
       },
     )
     .command(
-      'compare <a> <b>',
-      'compare two result files or directories side by side (repeats merged)',
-      (y) =>
-        y
-          .positional('a', { type: 'string', demandOption: true })
-          .positional('b', { type: 'string', demandOption: true }),
+      'compare [a] [b]',
+      'compare two sets of runs: median, spread and a Mann-Whitney verdict per workload (repeats merged)',
+      (y) => compareOptions(y),
       async (argv) => {
-        process.stdout.write(await (await reports()).compareCommand(argv.a, argv.b));
+        const sets = compareSetsOf(argv);
+        process.stdout.write(await (await reports()).compareCommand(sets.baseline, sets.candidate, rulesOf(argv), argv.json));
+      },
+    )
+    .command(
+      'trend <inputs..>',
+      'throughput and p99 over commits (in the order they ran), with the band bench check accepts and the points it would fail',
+      (y) => trendOptions(y),
+      async (argv) => {
+        process.stdout.write(await (await reports()).trendCommand(argv.inputs as string[], argv.out, thresholdsOf(argv), rulesOf(argv), argv.json));
       },
     )
     .command(
       'check',
-      'regression gate: exit 1 when the current runs are worse than the baseline beyond the thresholds',
-      (y) =>
-        y
-          .option('baseline', { type: 'string', demandOption: true, describe: 'baseline result file or directory' })
-          .option('current', { type: 'string', demandOption: true, describe: 'current result file or directory' })
-          .option('max-p99-increase', { type: 'number', default: defaultThresholds.maxP99IncreasePct, describe: 'percent' })
-          .option('max-throughput-drop', { type: 'number', default: defaultThresholds.maxThroughputDropPct, describe: 'percent' })
-          .option('max-lost', { type: 'number', default: defaultThresholds.maxLost, describe: 'messages' })
-          .option('max-send-errors', { type: 'number', default: defaultThresholds.maxSendErrors, describe: 'failed or never-confirmed sends' }),
+      'regression gate: exit 1 only on a significant regression beyond the thresholds (same rules as compare)',
+      (y) => checkOptions(y),
       async (argv) => {
-        for (const [name, value] of [
-          ['--max-p99-increase', argv['max-p99-increase']],
-          ['--max-throughput-drop', argv['max-throughput-drop']],
-          ['--max-lost', argv['max-lost']],
-          ['--max-send-errors', argv['max-send-errors']],
-        ] as const) {
-          if (!Number.isFinite(value) || value < 0) throw new UsageError(`${name}: must be a number of zero or more, got "${String(value)}"`);
-        }
-        const { text, failed } = await (await reports()).checkCommand(argv.baseline, argv.current, {
-          maxP99IncreasePct: argv['max-p99-increase'],
-          maxThroughputDropPct: argv['max-throughput-drop'],
-          maxLost: argv['max-lost'],
-          maxSendErrors: argv['max-send-errors'],
-        });
-        process.stdout.write(text);
+        const rules = rulesOf(argv);
+        const thresholds = thresholdsOf(argv);
+        const { text, failed } = await (await reports()).checkCommand(argv.baseline, checkCandidateOf(argv), thresholds, rules, argv.json);
+        await new Promise((resolve) => process.stdout.write(text, resolve));
         process.exit(failed ? ExitCode.checkFailed : ExitCode.ok);
       },
     );
@@ -149,9 +142,9 @@ async function withSetupCommands<T extends { verbose: boolean }>(y: Argv<T>): Pr
     .command(
       'list',
       'list brokers and scenarios',
-      (y) => y,
+      (y) => y.option('json', { type: 'boolean', default: false, describe: 'print one JSON document: brokers (with their scenario mappings) and scenarios' }),
       (argv) => {
-        process.stdout.write(renderList(argv.verbose));
+        process.stdout.write(argv.json ? listJson() : renderList(argv.verbose));
       },
     )
     .command(
@@ -161,10 +154,14 @@ async function withSetupCommands<T extends { verbose: boolean }>(y: Argv<T>): Pr
         y
           .positional('action', { type: 'string', demandOption: true, describe: 'up, down or status' })
           .positional('broker', { type: 'string', describe: `${localBrokerNames.join(', ')} or all (default all)` })
-          .option('provision', { type: 'string', default: 'auto', describe: 'auto (what answers, else Docker if an engine answers, else local processes), local, docker' }),
+          .option('provision', { type: 'string', default: 'auto', describe: 'auto (what answers, else Docker if an engine answers, else local processes), local, docker' })
+          .option('json', { type: 'boolean', default: false, describe: 'print one JSON document: the action and one line per broker or node' }),
       async (argv) => {
         const provision = parseOption({ name: 'provision', kind: 'choice', choices: ['auto', 'local', 'docker'], describe: '' }, argv.provision);
-        process.stdout.write(await brokersCommand(argv.action, argv.broker, provision as ProvisionMode));
+        const text = await brokersCommand(argv.action, argv.broker, provision as ProvisionMode);
+        // the plug-ins describe their brokers as lines of text: the document carries those lines
+        const lines = text.split('\n').filter((line) => line.trim() !== '');
+        process.stdout.write(argv.json ? `${JSON.stringify({ action: argv.action, broker: argv.broker ?? 'all', lines }, null, 2)}\n` : text);
       },
     )
     .command(
@@ -193,16 +190,40 @@ async function withSetupCommands<T extends { verbose: boolean }>(y: Argv<T>): Pr
 }
 
 async function main(): Promise<void> {
+  const sweep = await import('./commands/sweep-cli.js');
   const base = yargs(hideBin(process.argv))
     .scriptName('bench')
     .usage('$0 <command> [options]')
     .option('verbose', { type: 'boolean', default: false, describe: 'stack traces on errors' });
-  const withCommands = await withSetupCommands(withReportCommands(withRunCommand(base).command((await import('./commands/calibrate.js')).calibrateModule)));
+  const withCommands = await withSetupCommands(withReportCommands(withRunCommand(base).command((await import('./commands/calibrate.js')).calibrateModule).command(sweep.sweepModule).command(sweep.findRateModule)));
+  // Kubernetes: render the Job, what each pod runs, merging the pods' lines
+  const k8s = await import('./commands/k8s.js');
+  const worker = await import('./commands/worker.js');
+  const merge = await import('./commands/merge.js');
   const parser = withCommands
-    .demandCommand(1, 'name a command: run, calibrate, report, compare, check, list, brokers, clean or harness')
+    .command({
+      ...k8s.k8sModule,
+      handler: async (argv) => {
+        const { text, exitCode } = await k8s.k8sCommand(argv);
+        await new Promise((resolve) => process.stdout.write(text, resolve));
+        process.exit(exitCode);
+      },
+    })
+    .command({ ...worker.workerModule, handler: async (argv) => process.exit(await worker.workerCommand(argv)) })
+    .command({
+      ...merge.mergeModule,
+      handler: async (argv) => {
+        // yargs drops a lone "-" from positionals: it means stdin here, as in most tools
+        const stdin = process.argv.slice(2).includes('-') ? ['-'] : [];
+        const { text, exitCode } = await merge.mergeCommand({ ...argv, inputs: [...((argv.inputs as string[] | undefined) ?? []), ...stdin] });
+        await new Promise((resolve) => process.stdout.write(text, resolve));
+        process.exit(exitCode);
+      },
+    })
+    .demandCommand(1, 'name a command: run, sweep, find-rate, calibrate, report, compare, check, list, brokers, clean or harness')
     .strict()
     .help()
-    .version(false)
+    .version(packageVersion)
     .wrap(Math.min(110, process.stdout.columns ?? 110))
     .fail((message, error) => {
       if (error) fail(error);

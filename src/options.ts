@@ -46,6 +46,15 @@ export const commonOptions: readonly OptionRow[] = [
   { name: 'repeat', kind: 'whole', default: 1, min: 1, max: 1000, describe: 'run the workload N times (each run its own result file)' },
   { name: 'connect-timeout', kind: 'whole', default: 5000, min: 1, max: 600_000, describe: 'ms to wait for the broker to answer' },
   { name: 'provision', kind: 'choice', choices: ['auto', 'local', 'docker'], default: 'auto', describe: 'when the default endpoint has no broker: auto (Docker if an engine answers, else a local process), local, docker' },
+  // failover scenario only (refused elsewhere): the fault and when; defaults come from the scenario
+  { name: 'fault', kind: 'choice', choices: ['kill', 'stop', 'restart'], describe: 'failover: kill (SIGKILL, restarted after --fault-for), stop (SIGSTOP, SIGCONT after --fault-for) or restart (graceful stop, started after --fault-for) a node mqbench started (default kill)' },
+  { name: 'fault-target', kind: 'text', describe: 'failover: leader (of the run\'s queue / partition), connected (the first listed node) or node:N (default leader)' },
+  { name: 'fault-at', kind: 'duration', min: 0, describe: 'failover: when the fault starts, after the measured window started (default 10s)' },
+  { name: 'fault-for', kind: 'duration', min: 1, describe: 'failover: how long the fault lasts before it is restored (default 15s)' },
+  { name: 'fault-cmd', kind: 'text', describe: 'failover on a cluster you run: the command that injects the fault (e.g. a kubectl or systemctl line); mqbench never kills what it did not start' },
+  { name: 'restore-cmd', kind: 'text', describe: 'failover: the command that restores it after --fault-for (with --fault-cmd)' },
+  { name: 'broker-version', kind: 'text', describe: "the broker's version, recorded when the driver cannot learn it (e.g. a Kafka mqbench did not start); a version the broker reports itself wins" },
+  { name: 'broker-pid', kind: 'text', describe: 'broker process id(s) on this host, comma-separated (cluster nodes), to measure broker CPU, memory and disk per message (default: the broker mqbench started, if any)' },
 ];
 
 const longValue = 40;

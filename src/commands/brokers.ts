@@ -1,10 +1,13 @@
 import { plugins } from '../drivers/index.js';
-import type { BrokerPlugin, LocalBrokers, ProvisionMode } from '../drivers/plugin.js';
+import type { BrokerPlugin, LocalBrokers, LocalCluster, ProvisionMode } from '../drivers/plugin.js';
 import { UsageError } from '../errors.js';
 
 const log = (line: string): void => {
   process.stderr.write(`${line}\n`);
 };
+
+/** The local 3-node clusters the plug-ins offer, by their own names (e.g. `bench brokers up <cluster>`). */
+const clusters: LocalCluster[] = plugins.flatMap((p) => (p.cluster ? [p.cluster] : []));
 
 /** The plug-ins mqbench can start locally (`bench brokers up|down|status [name|all]`). */
 function targets(target: string | undefined): (BrokerPlugin & { local: LocalBrokers })[] {
@@ -12,17 +15,29 @@ function targets(target: string | undefined): (BrokerPlugin & { local: LocalBrok
   const value = target ?? 'all';
   if (value === 'all') return startable;
   const one = startable.find((p) => p.name === value);
-  if (!one) throw new UsageError(`unknown broker "${value}"; valid: ${[...startable.map((p) => p.name), 'all'].join(', ')}`);
+  if (!one) throw new UsageError(`unknown broker "${value}"; valid: ${[...startable.map((p) => p.name), ...clusters.map((c) => c.name), 'all'].join(', ')}`);
   return [one];
+}
+
+/** One cluster by name; `all` reaches them for status and down only (starting six nodes is never implied). */
+async function clusterCommand(action: string, cluster: LocalCluster): Promise<string> {
+  if (action === 'up') return cluster.up(log);
+  if (action === 'down') return cluster.down(log);
+  return cluster.status();
 }
 
 export async function brokersCommand(action: string, target: string | undefined, mode: ProvisionMode): Promise<string> {
   if (!['up', 'down', 'status'].includes(action)) throw new UsageError(`unknown brokers action "${action}"; valid: up, down, status`);
   const lines: string[] = [];
+  const cluster = clusters.find((c) => c.name === target);
+  if (cluster) return `${await clusterCommand(action, cluster)}\n`;
   for (const { local } of targets(target)) {
     if (action === 'up') lines.push(await local.up(mode, log));
     else if (action === 'down') lines.push(await local.down(log));
     else lines.push(await local.status());
+  }
+  if ((target ?? 'all') === 'all' && action !== 'up') {
+    for (const each of clusters) if ((await each.nodes()) !== undefined) lines.push(await clusterCommand(action, each));
   }
   return `${lines.join('\n')}\n`;
 }

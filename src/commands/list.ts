@@ -15,3 +15,15 @@ export function renderList(verbose: boolean): string {
   }
   return `${lines.join('\n')}\n`;
 }
+
+/** `bench list --json`: one document, every broker with its scenario mappings, and the scenarios. */
+export function listJson(): string {
+  return `${JSON.stringify(
+    {
+      brokers: plugins.map((p) => ({ name: p.name, description: p.description, mapping: Object.fromEntries(scenarios.map((s) => [s.name, p.mapping[s.name] ?? null])) })),
+      scenarios: scenarios.map((s) => ({ name: s.name, description: s.description })),
+    },
+    null,
+    2,
+  )}\n`;
+}

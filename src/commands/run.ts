@@ -1,7 +1,7 @@
 import { endpointOf, newRunId, planBenchmark, runBenchmark, type BenchmarkOptions } from '../benchmark.js';
 import { leftoversOf } from './clean.js';
+import { progressDisplay } from './progress-display.js';
 import { allOptionRows, driverNames } from '../drivers/index.js';
-import type { Progress } from '../engine/run.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { parseOptions } from '../options.js';
 import { formatCount } from '../report/format.js';
@@ -53,15 +53,26 @@ export async function runMany(given: Readonly<Record<string, string | number | b
   for (const broker of brokers) planBenchmark({ broker, scenario, options: optionsFor(broker, options) });
   await requireWritableFolder(output.out);
   const repeat = Number(values.repeat ?? 1);
+  // --json prints exactly one document: one result object for one run, one array for several
+  const several = repeat > 1 || brokers.length > 1;
+  const collected: RunResult[] = [];
+  const printArray = () => {
+    if (output.json && several && output.print !== false) process.stdout.write(`${JSON.stringify(collected, null, 2)}\n`);
+  };
   let worst = 0;
   for (let r = 1; r <= repeat; r++) {
     for (const broker of brokers) {
-      if (repeat > 1 || brokers.length > 1) process.stderr.write(`== ${broker} / ${scenario}${repeat > 1 ? ` (repeat ${r} of ${repeat})` : ''}\n`);
-      const outcome = await runCommand({ ...output, broker, scenario, options: optionsFor(broker, options) });
+      if (several) process.stderr.write(`== ${broker} / ${scenario}${repeat > 1 ? ` (repeat ${r} of ${repeat})` : ''}\n`);
+      const outcome = await runCommand({ ...output, ...(output.json && several ? { print: false } : {}), broker, scenario, options: optionsFor(broker, options) });
+      collected.push(outcome.result);
       worst = Math.max(worst, outcome.exitCode);
-      if (outcome.result.status === 'aborted' && outcome.result.error === 'interrupted') return worst;
+      if (outcome.result.status === 'aborted' && outcome.result.error === 'interrupted') {
+        printArray();
+        return worst;
+      }
     }
   }
+  printArray();
   return worst;
 }
 
@@ -71,13 +82,6 @@ function optionsFor(broker: string, options: Readonly<Record<string, string | nu
   return Object.fromEntries(Object.entries(options).filter(([name]) => !foreign.has(name)));
 }
 
-function progressPrinter(label: string): (p: Progress) => void {
-  const tty = process.stderr.isTTY === true;
-  return (p) => {
-    const line = `${label} ${p.phase.padEnd(7)} ${(p.elapsedUs / 1_000_000).toFixed(0).padStart(4)}s  sent ${formatCount(p.sentPerSec).padStart(9)}/s  received ${formatCount(p.receivedPerSec).padStart(9)}/s`;
-    process.stderr.write(tty ? `\r${line}\u001b[K` : `${line}\n`);
-  };
-}
 
 /**
  * Writes the result; if --out became unwritable during the run (disk full, read-only), the measurement
@@ -140,6 +144,7 @@ export async function runCommand(options: RunOptions): Promise<RunOutcome> {
   const hello = options.scenario === 'hello-world';
   const interrupts = interruptHandler(log);
   const runId = newRunId();
+  const display = options.progress && !hello ? progressDisplay(`[${options.broker}/${options.scenario}]`) : undefined;
   const benchmark: BenchmarkOptions = {
     broker: options.broker,
     scenario: options.scenario,
@@ -147,7 +152,7 @@ export async function runCommand(options: RunOptions): Promise<RunOutcome> {
     runId,
     signal: interrupts.signal,
     log,
-    ...(options.progress && !hello ? { onProgress: progressPrinter(`[${options.broker}/${options.scenario}]`) } : {}),
+    ...(display ? { onProgress: display.update } : {}),
     ...(hello ? { onMessageText: (text: string, latencyUs: number) => void process.stdout.write(` [x] Received '${text}' (end-to-end ${formatCount(latencyUs)} us)\n`) } : {}),
   };
   if (hello) process.stdout.write(` [x] Sending 'Hello World!' on ${options.broker}\n`);
@@ -156,8 +161,8 @@ export async function runCommand(options: RunOptions): Promise<RunOutcome> {
     result = await runBenchmark(benchmark);
   } finally {
     interrupts.release();
+    display?.stop();
   }
-  if (options.progress && process.stderr.isTTY && !hello) process.stderr.write('\n');
   const path = await writeKeepingMeasurement(options.out, result, log);
   if (result.status === 'errored') log(`bench: ${result.error}`);
   // looked up after the run, not during it: listing may start a broker tool that would share the CPU

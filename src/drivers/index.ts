@@ -7,12 +7,16 @@ import { commonOptions, type OptionRow } from '../options.js';
 import { faultyPlugin } from './faulty/index.js';
 import { kafkaPlugin } from './kafka/index.js';
 import { memoryPlugin } from './memory/index.js';
+import { mqttPlugin } from './mqtt/index.js';
+import { natsPlugin } from './nats/index.js';
 import type { BrokerPlugin } from './plugin.js';
 import { rabbitPlugin } from './rabbit/index.js';
+import { rabbitStreamPlugin } from './rabbit-stream/index.js';
+import { redisPlugin } from './redis/index.js';
 
 export type { BrokerPlugin } from './plugin.js';
 
-export const plugins: readonly BrokerPlugin[] = [rabbitPlugin, kafkaPlugin, memoryPlugin, faultyPlugin];
+export const plugins: readonly BrokerPlugin[] = [rabbitPlugin, kafkaPlugin, natsPlugin, redisPlugin, rabbitStreamPlugin, mqttPlugin, memoryPlugin, faultyPlugin];
 
 export const driverNames = plugins.map((p) => p.name);
 

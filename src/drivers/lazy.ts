@@ -1,4 +1,4 @@
-import type { ConsumerSpec, Driver, DriverInfo, MessageHandler, Topology } from './types.js';
+import type { ConsumerSpec, Driver, DriverEvent, DriverInfo, MessageHandler, Topology } from './types.js';
 
 /**
  * A driver whose client library is loaded when it connects, not when mqbench starts: some clients
@@ -7,6 +7,7 @@ import type { ConsumerSpec, Driver, DriverInfo, MessageHandler, Topology } from 
 export class LazyDriver implements Driver {
   private loaded: Driver | undefined;
   private readonly fatalListeners: ((error: Error) => void)[] = [];
+  private readonly eventListeners: ((event: DriverEvent) => void)[] = [];
 
   constructor(
     readonly name: string,
@@ -21,12 +22,18 @@ export class LazyDriver implements Driver {
   async connect(): Promise<void> {
     this.loaded ??= await this.load();
     for (const listener of this.fatalListeners) this.loaded.onFatal(listener);
+    for (const listener of this.eventListeners) this.loaded.onEvent?.(listener);
     await this.loaded.connect();
   }
 
   onFatal(listener: (error: Error) => void): void {
     if (this.loaded) this.loaded.onFatal(listener);
     else this.fatalListeners.push(listener);
+  }
+
+  onEvent(listener: (event: DriverEvent) => void): void {
+    if (this.loaded) this.loaded.onEvent?.(listener);
+    else this.eventListeners.push(listener);
   }
 
   setup(topology: Topology): Promise<void> {

@@ -19,3 +19,10 @@ export function assignPartitions(partitions: number, consumers: number, consumer
   for (let p = consumerIndex; p < partitions; p += consumers) assigned.push(p);
   return assigned;
 }
+
+/** Per subscription, the partitions the consumers created so far read (brokers where the client chooses them). */
+export function partitionsBySubscription(subscriptions: number, specs: readonly { subscription: number; partitions: readonly number[] }[]): number[][] {
+  const out: number[][] = Array.from({ length: subscriptions }, () => []);
+  for (const { subscription, partitions } of specs) out[subscription]?.push(...partitions);
+  return out;
+}

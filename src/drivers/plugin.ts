@@ -1,7 +1,7 @@
 import type { NativeTool } from '../calibrate/types.js';
 import type { OptionRow, OptionValues } from '../options.js';
 import type { DeliveryMode } from '../results/types.js';
-import type { Driver, DriverOptions } from './types.js';
+import type { Driver, DriverOptions, Topology } from './types.js';
 
 /** How a missing default broker is started: whatever answers, a container, or a local process. */
 export type ProvisionMode = 'auto' | 'local' | 'docker';
@@ -40,6 +40,26 @@ export interface LocalBrokers {
   up(mode: ProvisionMode, log: (line: string) => void): Promise<string>;
   down(log: (line: string) => void): Promise<string>;
   status(): Promise<string>;
+}
+
+export interface ClusterNode { index: number; name: string; pid: number | undefined; url: string; running: boolean }
+/** A local 3-node cluster mqbench starts (bench brokers up <name>), for the failover scenario. */
+export interface LocalCluster {
+  /** e.g. "rabbit-cluster" */
+  name: string;
+  up(log: (line: string) => void): Promise<string>;
+  down(log: (line: string) => void): Promise<string>;
+  status(): Promise<string>;
+  /** the nodes when mqbench's cluster is up (running or not), else undefined */
+  nodes(): Promise<ClusterNode[] | undefined>;
+  /** every node's URL, comma-separated: the endpoint form the plug-in's driver takes */
+  readonly url: string;
+  /** the node currently leading the run's stream (queue leader / partition 0 leader), found through the broker */
+  leaderOf(topology: Topology): Promise<number>;
+  /** starts a node that was killed or stopped gracefully, waits until it has rejoined */
+  startNode(index: number, log: (line: string) => void): Promise<void>;
+  /** graceful stop of one node (for --fault restart) */
+  stopNode(index: number, log: (line: string) => void): Promise<void>;
 }
 
 /** An object a run left on a broker: what it is, its name, and its age when the broker knows it. */
@@ -84,5 +104,12 @@ export interface BrokerPlugin {
   calibration?: NativeTool;
   /** `bench clean`: the mqbench-* objects on the broker at `url` (never anything else) */
   clean?: Cleaner;
+  /**
+   * Broker resource cost: the pids of the broker processes mqbench started on this host and that
+   * serve `url` (cluster: every node); undefined when mqbench did not start it here (shared, remote).
+   */
+  localProcesses?(url: string): Promise<number[] | undefined>;
+  /** a local 3-node cluster for the failover scenario (`bench brokers up <cluster.name>`) */
+  cluster?: LocalCluster;
   create(options: DriverOptions): Driver;
 }

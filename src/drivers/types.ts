@@ -87,6 +87,18 @@ export interface Driver {
   close(): Promise<void>;
   /** Called once if the connection to the broker is lost mid-run. */
   onFatal(listener: (error: Error) => void): void;
+  /**
+   * Things worth a line in the result besides messages (failover: connection lost, reconnected to
+   * another node, consumers re-subscribed). The engine stamps the time.
+   */
+  onEvent?(listener: (event: DriverEvent) => void): void;
+}
+
+/** What a driver reports; the engine adds when (RunEvent in the result). */
+export interface DriverEvent {
+  kind: string;
+  /** one line, credentials removed */
+  detail: string;
 }
 
 export interface DriverOptions {

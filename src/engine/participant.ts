@@ -5,7 +5,7 @@ import { nowUs, sleepMs, withTimeout } from '../util/clock.js';
 import { executorFor, type ExecutionContext } from './executors/index.js';
 import { lateThresholdUs } from './executors/open-loop.js';
 import { headerSize } from './header.js';
-import { ProducerSlot } from './producer-slot.js';
+import { ProducerSlot, type ResendPolicy } from './producer-slot.js';
 import { Recorder, type LiveCounters, type Recording } from './recorder.js';
 import { helloText } from './workload.js';
 
@@ -109,7 +109,17 @@ async function attachConsumers(
   return consumers;
 }
 
-async function createSlots(driver: Driver, workload: Workload, assignment: Assignment, recorder: Recorder): Promise<ProducerSlot[]> {
+/** Failover runs resend failed sends until the run stops or the drain deadline passes. */
+class ResendUntil implements ResendPolicy {
+  deadlineUs = Number.POSITIVE_INFINITY;
+  stopped: () => boolean = () => false;
+
+  givingUp(): boolean {
+    return this.stopped() || nowUs() >= this.deadlineUs;
+  }
+}
+
+async function createSlots(driver: Driver, workload: Workload, assignment: Assignment, recorder: Recorder, resend: ResendUntil | undefined): Promise<ProducerSlot[]> {
   const shape = {
     messageSize: workload.messageSize,
     body: Buffer.alloc(workload.messageSize - headerSize, workload.messages !== null ? helloText : 'mqbench '),
@@ -119,7 +129,7 @@ async function createSlots(driver: Driver, workload: Workload, assignment: Assig
   const slots: ProducerSlot[] = [];
   for (const { id, quota } of assignment.producers) {
     recorder.addProducer(id);
-    slots.push(new ProducerSlot(id, await driver.createProducer(id), recorder, shape, quota));
+    slots.push(new ProducerSlot(id, await driver.createProducer(id), recorder, shape, quota, resend));
   }
   return slots;
 }
@@ -133,6 +143,7 @@ async function produceAndDrain(
   context: ExecutionContext,
   coordinator: Coordinator,
   brokerLost: () => boolean,
+  resend: ResendUntil | undefined,
 ): Promise<number> {
   const { recorder } = context;
   let producersDone = false;
@@ -146,6 +157,7 @@ async function produceAndDrain(
     // Drain: in-flight messages arrive before anything is called lost (shorter when stopping early).
     const early = context.shouldStop();
     const deadlineUs = producersDoneUs + (early ? Math.min(workload.drainTimeoutUs, 2_000_000) : workload.drainTimeoutUs);
+    if (resend) resend.deadlineUs = deadlineUs;
     while (!brokerLost() && !coordinator.drained(recorder.live(outstandingOf(clients.slots)), deadlineUs)) await sleepMs(5);
     return producersDoneUs;
   } finally {
@@ -179,11 +191,16 @@ export async function runParticipant(
   const clients: Clients = { slots: [], consumers: [] };
   try {
     clients.consumers = await attachConsumers(driver, workload, assignment, recorder, arrivals, hooks);
-    clients.slots = await createSlots(driver, workload, assignment, recorder);
+    const resend = workload.fault ? new ResendUntil() : undefined;
+    clients.slots = await createSlots(driver, workload, assignment, recorder, resend);
     const startUs = await coordinator.start();
     const warmupEndUs = startUs + workload.warmupUs;
     const endUs = warmupEndUs + workload.durationUs;
     recorder.startMeasuring(warmupEndUs);
+    if (workload.fault) {
+      const faultAtUs = warmupEndUs + workload.fault.atUs;
+      recorder.recordFailover({ windowStartUs: warmupEndUs, faultAtUs, restoreAtUs: faultAtUs + workload.fault.forUs });
+    }
     const cost = new ClientCostMeter();
     const costTimer = setTimeout(() => cost.start(nowUs()), Math.max(0, (warmupEndUs - nowUs()) / 1000));
     const context: ExecutionContext = {
@@ -195,7 +212,8 @@ export async function runParticipant(
       inFlight: () => coordinator.inFlight(recorder.sentAll, recorder.receivedAll, recorder.errorsAll),
       waitForArrival: (ms) => arrivals.wait(ms),
     };
-    const producersDoneUs = await produceAndDrain(workload, clients, context, coordinator, () => fatal !== undefined);
+    if (resend) resend.stopped = context.shouldStop;
+    const producersDoneUs = await produceAndDrain(workload, clients, context, coordinator, () => fatal !== undefined, resend);
     clearTimeout(costTimer);
     const clientCost = cost.stop(nowUs());
     recorder.giveUpUnsettled();

@@ -14,6 +14,18 @@ export interface PayloadShape {
 }
 
 /**
+ * At-least-once across a broker failure (the failover scenario): a send that fails is sent again,
+ * same producer id and sequence (the receiver counts any duplicate), after a bounded backoff, until
+ * the broker acknowledges it or `givingUp()` says the run is over (stopped, or the drain ended).
+ */
+export interface ResendPolicy {
+  givingUp(): boolean;
+}
+
+const firstBackoffMs = 50;
+const maxBackoffMs = 1000;
+
+/**
  * One producer as the executors see it: `send` builds the payload, stamps the times, tells the
  * recorder, and keeps count of sends not settled yet. Executors share it; it knows no schedule.
  */
@@ -29,6 +41,7 @@ export class ProducerSlot {
     private readonly shape: PayloadShape,
     /** a fixed message count for this producer (hello-world), else undefined */
     readonly quota: number | undefined,
+    private readonly resend?: ResendPolicy,
   ) {}
 
   send(intendedUs: number, seq: number, measured: boolean): void {
@@ -41,16 +54,33 @@ export class ProducerSlot {
     stampSentTime(payload, sentUs);
     recorder.sent(id, seq, measured, intendedUs, sentUs);
     this.outstanding++;
-    this.producer.send(payload, key).then(
-      () => {
-        recorder.acked(id, seq, measured, sentUs, nowUs(), this.producer.brokerAcks);
-        this.settled();
-      },
-      (error: unknown) => {
-        recorder.sendFailed(id, seq, measured, error);
-        this.settled();
-      },
-    );
+    this.attempt({ payload, key, seq, measured, sentUs }, 0);
+  }
+
+  /** One try of a send; a failure is retried under the resend policy, else settled as failed. */
+  private attempt(send: { payload: Buffer; key: string | undefined; seq: number; measured: boolean; sentUs: number }, tries: number): void {
+    const { recorder, id } = this;
+    const { seq, measured, sentUs } = send;
+    const failed = (error: unknown): void => {
+      if (this.resend && !this.resend.givingUp()) {
+        recorder.resent(error);
+        setTimeout(() => this.attempt(send, tries + 1), Math.min(maxBackoffMs, firstBackoffMs * 2 ** Math.min(tries, 5)));
+        return;
+      }
+      recorder.sendFailed(id, seq, measured, error);
+      this.settled();
+    };
+    let sending: Promise<void>;
+    try {
+      sending = this.producer.send(send.payload, send.key);
+    } catch (error) {
+      sending = Promise.reject(error);
+    }
+    sending.then(() => {
+      // publish latency runs from the first try: the outage is part of it
+      recorder.acked(id, seq, measured, sentUs, nowUs(), this.producer.brokerAcks);
+      this.settled();
+    }, failed);
   }
 
   /** Resolves when a send settles, or after `maxWaitMs` (so callers re-check the clock and stop flags). */

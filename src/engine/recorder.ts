@@ -2,6 +2,8 @@ import { Accounting, type StreamCounts } from '../metrics/accounting.js';
 import { createHistogram, encodeHistogram, latenciesOf, type Histogram } from '../metrics/histogram.js';
 import { Timeline, type TimelinePartial } from '../metrics/timeline.js';
 import type { ConsumerReceipts, Latencies } from '../results/types.js';
+import type { FailoverRecording } from '../metrics/failover.js';
+import { FailoverRecorder, type FaultWindow } from './failover-recorder.js';
 import { readHeader, type MessageHeader } from './header.js';
 
 /** What one producer did, as the recorder saw it. */
@@ -48,6 +50,8 @@ export interface Recording {
   lateness: LatenessCounts;
   /** time of the last measured receipt (us), or 0 */
   lastReceiptUs: number;
+  /** failover runs: successes per bucket and latency by fault phase */
+  failover?: FailoverRecording;
 }
 
 interface ProducerState {
@@ -68,6 +72,7 @@ export class Recorder {
   private readonly consumers: ConsumerReceipts[] = [];
   private readonly uniqueBySubscription: number[];
   private timeline = new Timeline(Number.MAX_SAFE_INTEGER);
+  private failover: FailoverRecorder | undefined;
   private closed = false;
   /** every send, receipt (ours, duplicates included) and send error, warmup included: the closed-loop window */
   sentAll = 0;
@@ -92,6 +97,16 @@ export class Recorder {
   /** The measured window starts: the timeline counts seconds from here. */
   startMeasuring(warmupEndUs: number): void {
     this.timeline = new Timeline(warmupEndUs);
+  }
+
+  /** A failover run: also keep successes per bucket and latency by fault phase. */
+  recordFailover(window: FaultWindow): void {
+    this.failover = new FailoverRecorder(window);
+  }
+
+  /** A failed send is sent again (same producer and sequence): counted, not sent twice in the tallies. */
+  resent(error: unknown): void {
+    this.failover?.resent(error);
   }
 
   addProducer(id: number): void {
@@ -137,6 +152,7 @@ export class Recorder {
     }
     state.tally.acked++;
     if (brokerAcks) this.histograms.publish.recordValue(Math.max(0, ackedUs - sentUs));
+    if (brokerAcks) this.failover?.acked(ackedUs);
     this.timeline.acked(ackedUs);
   }
 
@@ -164,6 +180,7 @@ export class Recorder {
       return undefined;
     }
     receipts.received++;
+    this.failover?.received(receivedUs);
     // a duplicate is counted by the accounting, not timed again
     if (!this.accounting.record(receipts.subscription, header.producerId, header.seq)) return undefined;
     this.recordFirstReceipt(receipts.subscription, header, payload.length, receivedUs);
@@ -174,6 +191,7 @@ export class Recorder {
     this.uniqueBySubscription[subscription] = (this.uniqueBySubscription[subscription] ?? 0) + 1;
     const corrected = Math.max(0, receivedUs - header.intendedUs);
     this.histograms.endToEnd.recordValue(corrected);
+    this.failover?.latency(header.intendedUs, corrected);
     this.histograms.endToEndUncorrected.recordValue(Math.max(0, receivedUs - header.sentUs));
     this.receivedBytes += bytes;
     this.lastReceiptUs = receivedUs;
@@ -243,6 +261,7 @@ export class Recorder {
       arrivedAfterClose: this.arrivedAfterClose,
       lateness: { ...this.lateness },
       lastReceiptUs: this.lastReceiptUs,
+      ...(this.failover ? { failover: this.failover.close() } : {}),
     };
   }
 
@@ -256,5 +275,6 @@ export class Recorder {
     if (this.closed) return;
     this.closed = true;
     for (const histogram of Object.values(this.histograms)) histogram.destroy();
+    this.failover?.dispose();
   }
 }

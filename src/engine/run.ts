@@ -4,10 +4,11 @@ import type { Workload } from '../results/types.js';
 import { withTimeout } from '../util/clock.js';
 import { localCoordinator } from './local-coordinator.js';
 import { mergePartials, type Measurement } from './merge.js';
-import { runParticipant } from './participant.js';
+import { runParticipant, type Coordinator, type PartialMeasurement } from './participant.js';
 import { planAssignments } from './plan.js';
 import { progressReporter, type Progress } from './progress.js';
 import { runWithWorkers } from './workers.js';
+import { withFailover, type FailoverPlan } from './failover-run.js';
 
 export type { Measurement } from './merge.js';
 export type { Progress } from './progress.js';
@@ -32,6 +33,8 @@ export interface RunPlan {
   workers: number;
   /** how workers build their own driver (they cannot share this process's connections) */
   driverOptions: DriverOptions;
+  /** failover runs: the fault plan, started when the measured window starts (in-process runs only) */
+  failover?: FailoverPlan;
 }
 
 /** Runs one workload: topology set up once, participants run, results merged, topology removed. */
@@ -47,7 +50,12 @@ export async function runWorkload(driver: Driver, workload: Workload, plan: RunP
   try {
     await driver.setup(topology);
     hooks.onSetUp?.(await driver.info());
-    measurement = plan.workers > 1 ? await runInWorkers(driver, workload, plan, topology, hooks) : await runInProcess(driver, workload, hooks, interrupted);
+    measurement =
+      plan.workers > 1
+        ? await runInWorkers(driver, workload, plan, topology, hooks)
+        : plan.failover
+          ? await withFailover(driver, workload, plan.failover, topology, hooks, (coordinate) => runInProcess(driver, workload, hooks, interrupted, coordinate))
+          : (await runInProcess(driver, workload, hooks, interrupted)).measurement;
     return measurement;
   } finally {
     // a broker that stopped answering gets a short teardown: the measurement is what matters
@@ -58,16 +66,30 @@ export async function runWorkload(driver: Driver, workload: Workload, plan: RunP
   }
 }
 
-async function runInProcess(driver: Driver, workload: Workload, hooks: RunHooks, interrupted: () => string | undefined): Promise<Measurement> {
+/** What a run in this process returns: the measurement, and its one participant's recording. */
+export interface InProcessRun {
+  measurement: Measurement;
+  partial: PartialMeasurement;
+}
+
+async function runInProcess(
+  driver: Driver,
+  workload: Workload,
+  hooks: RunHooks,
+  interrupted: () => string | undefined,
+  coordinate: (coordinator: Coordinator) => Coordinator = (c) => c,
+): Promise<InProcessRun> {
   const progress = progressReporter(workload, hooks.onProgress);
-  const coordinator = localCoordinator(driver, workload, progress, interrupted);
+  const local = localCoordinator(driver, workload, progress, interrupted);
+  const coordinator = coordinate(local);
   try {
     const assignment = planAssignments(workload, 1, false)[0] ?? { producers: [], consumers: [] };
     const partial = await runParticipant(driver, workload, assignment, coordinator, {
       ...(hooks.onMessageText ? { onMessageText: hooks.onMessageText } : {}),
       ...(hooks.afterReceive ? { afterReceive: hooks.afterReceive } : {}),
     });
-    return mergePartials(workload, [partial], interrupted());
+    const measurement = mergePartials(workload, [partial], interrupted());
+    return { measurement, partial };
   } finally {
     progress.stop();
   }

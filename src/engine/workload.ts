@@ -5,6 +5,7 @@ import type { DeliveryMode, Workload } from '../results/types.js';
 import type { Scenario } from '../scenarios/index.js';
 import { parseDurationUs } from '../util/duration.js';
 import { executorFor } from './executors/index.js';
+import { faultPlanOf, stallMarginUs, withScenarioDefaults } from './fault-options.js';
 import { defaultMaxOutstanding } from './executors/open-loop.js';
 import { headerSize } from './header.js';
 
@@ -28,10 +29,24 @@ function required<T extends number | string | boolean>(values: OptionValues, nam
 }
 
 /**
+ * A failover run: the fault on record, clients that reconnect, and a stall watch that waits out the
+ * planned unavailability (fault-for + 30 s unless --stall-timeout is given) before calling the run stalled.
+ */
+function withFault(workload: Workload, scenario: Scenario, values: OptionValues): void {
+  const fault = faultPlanOf(scenario, values, workload.durationUs);
+  if (!fault) return;
+  workload.fault = fault.record;
+  workload.driver.reconnect = true;
+  if (values['stall-timeout'] === undefined) workload.stallTimeoutUs = fault.record.forUs + stallMarginUs;
+  if (Number(values.workers ?? 1) > 1) throw new UsageError('--workers: the failover scenario runs in one process (one producer, one consumer); leave --workers at 1');
+}
+
+/**
  * Everything a run needs, fully resolved from the scenario, the user's option values (parsed by the
  * options table) and the broker plug-in's settings: what is stored in the result as `workload`.
  */
-export function resolveWorkload(plugin: BrokerPlugin, scenario: Scenario, values: OptionValues): Workload {
+export function resolveWorkload(plugin: BrokerPlugin, scenario: Scenario, given: OptionValues): Workload {
+  const values = withScenarioDefaults(scenario, given);
   const fixedCount = valueOf<number>(values, 'messages') ?? scenario.messages ?? null;
   const delivery = (valueOf<string>(values, 'delivery') ?? scenario.delivery) as DeliveryMode;
   const partitions = valueOf<number>(values, 'partitions') ?? scenario.partitions;
@@ -61,6 +76,7 @@ export function resolveWorkload(plugin: BrokerPlugin, scenario: Scenario, values
     keyed: scenario.keyed || partitions > 1,
     driver: { delivery, ...plugin.settings(values, delivery) },
   };
+  if (scenario.failover) withFault(workload, scenario, values);
   if (!(scenario.name in plugin.mapping)) throw new UsageError(`${plugin.name} cannot run the ${scenario.name} scenario`);
   executorFor(workload); // each executor validates its own settings: bad input fails here, before connecting
   return workload;

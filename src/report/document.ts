@@ -1,20 +1,32 @@
 import type { RunResult } from '../results/types.js';
-import { brokerComparisonChart, latencyPercentileChart, throughputTimelineChart } from './charts.js';
-import { groupResults } from './groups.js';
-import { accountingTable, brokerTable, comparisonTable, environmentTable, escapeHtml, htmlTable, markdownTable } from './tables.js';
+import { brokerComparisonChart, groupStyles, latencyPercentileChart, p99TimelineChart, throughputTimelineChart } from './charts.js';
+import { groupResults, type RunGroup } from './groups.js';
+import { accountingTable, brokerTable, comparisonTable, environmentTable, escapeHtml, htmlTable, markdownTable, percentileTable, timelineTable } from './tables.js';
 
-/** `bench report` as Markdown: RunResult[] -> string. Histograms must be initialised. */
+const intro = [
+  'Repeats of one workload (same broker, client, options and host) are merged: histograms added, median throughput.',
+  'Latency is end to end, corrected for coordinated omission in open-loop runs; closed-loop latency is labelled.',
+];
+
+/** `bench report` as Markdown: RunResult[] -> string, readable in a terminal and on GitHub. Histograms must be initialised. */
 export function renderMarkdownReport(results: readonly RunResult[], title: string): string {
   const groups = groupResults(results);
   return [
     `# ${title}`,
     '',
-    `${results.length} run(s); repeats of one workload on one broker are merged (histograms added, median throughput).`,
-    'Latency is end to end, corrected for coordinated omission in open-loop runs; closed-loop latency is labelled.',
+    `${results.length} run(s). ${intro.join(' ')}`,
     '',
-    '## Brokers side by side',
+    '## Side by side',
     '',
     markdownTable(comparisonTable(groups)),
+    '',
+    '## Latency by percentile',
+    '',
+    markdownTable(percentileTable(groups)),
+    '',
+    '## Over time (whole seconds of the measured window)',
+    '',
+    markdownTable(timelineTable(groups)),
     '',
     '## Accounting',
     '',
@@ -37,14 +49,20 @@ h1 { font-size: 1.6rem; } h2 { margin-top: 2rem; border-bottom: 1px solid #ddd; 
 table { border-collapse: collapse; width: 100%; font-size: 12.5px; margin: .5rem 0 1rem; }
 th, td { border: 1px solid #ddd; padding: 3px 6px; text-align: left; vertical-align: top; }
 th { background: #f4f4f4; } td { font-variant-numeric: tabular-nums; }
-figure { margin: 1rem 0; } figure svg { max-width: 100%; height: auto; }
+figure { margin: 1rem 0 0; } figure svg { max-width: 100%; height: auto; }
+.swatch { display: inline-block; width: .8em; height: .8em; margin-right: .4em; border-radius: 2px; vertical-align: baseline; }
 .note { color: #555; }
 `;
 
-/** `bench report` as one self-contained HTML page: inline SVG charts and CSS, no script, works offline. */
+function section(heading: string, id: string, svg: string, table: string): string {
+  return `<h2>${escapeHtml(heading)}</h2>\n<figure id="${id}" class="chart">${svg}</figure>\n${table}`;
+}
+
+/** `bench report` as one self-contained HTML page: inline SVG charts and CSS, no script, works offline; a table under every chart. */
 export function renderHtmlReport(results: readonly RunResult[], title: string): string {
   const groups = groupResults(results);
-  const figure = (id: string, svg: string) => `<figure id="${id}" class="chart">${svg}</figure>`;
+  const styles = groupStyles(groups);
+  const colourOf = (g: RunGroup) => styles.get(g)?.colour;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -55,15 +73,12 @@ export function renderHtmlReport(results: readonly RunResult[], title: string): 
 </head>
 <body>
 <h1>${escapeHtml(title)}</h1>
-<p class="note">${results.length} run(s). Repeats of one workload on one broker are merged (histograms added, median throughput).
-Latency is end to end, corrected for coordinated omission in open-loop runs; closed-loop latency is labelled.</p>
-<h2>Latency by percentile</h2>
-${figure('latency-percentiles', latencyPercentileChart(groups))}
-<h2>Brokers side by side</h2>
-${figure('broker-comparison', brokerComparisonChart(groups))}
-${htmlTable(comparisonTable(groups), 'comparison')}
-<h2>Throughput over time</h2>
-${figure('throughput-timeline', throughputTimelineChart(results))}
+<p class="note">${results.length} run(s). ${intro.map(escapeHtml).join('\n')}
+One colour per broker and client in every chart and table; several workloads of one broker differ by line style.</p>
+${section('Latency by percentile', 'latency-percentiles', latencyPercentileChart(groups, styles), htmlTable(percentileTable(groups, colourOf), 'percentiles'))}
+${section('Side by side', 'broker-comparison', brokerComparisonChart(groups, styles), htmlTable(comparisonTable(groups, colourOf), 'comparison'))}
+${section('Throughput over time', 'throughput-timeline', throughputTimelineChart(groups, styles), htmlTable(timelineTable(groups, colourOf, 'throughput'), 'timeline'))}
+${section('p99 over time', 'p99-timeline', p99TimelineChart(groups, styles), htmlTable(timelineTable(groups, colourOf, 'p99'), 'timeline-p99'))}
 <h2>Accounting</h2>
 ${htmlTable(accountingTable(results), 'accounting')}
 <h2>Brokers and clients</h2>

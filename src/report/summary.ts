@@ -1,7 +1,9 @@
 import Table from 'cli-table3';
 import type { LatencySummary } from '../metrics/histogram.js';
 import type { RunResult } from '../results/types.js';
+import { describeBrokerCost } from '../metrics/broker-cost.js';
 import { formatCount, formatLatencyUs, formatMb, formatRate, formatSeconds } from './format.js';
+import { failoverLines } from './failover-summary.js';
 
 /** A client process busier than this share of one core may be what limits the run. */
 const saturatedShare = 0.9;
@@ -50,11 +52,14 @@ export function renderSummary(result: RunResult): string {
   lines.push(`mapping: ${result.broker.mapping}`);
   if (result.status !== 'completed') lines.push(`STATUS: ${result.status.toUpperCase()}: ${result.error}`);
   const t = result.throughput;
-  lines.push(
+  // a fixed message count (hello-world) is a round trip, not a rate: no msg/s, MB/s or percentiles for it
+  if (w.messages !== null) lines.push(roundTripLine(result));
+  else lines.push(
     `throughput: sent ${formatRate(t.sentPerSec)} over ${formatSeconds(t.sendWindowUs)}, received ${formatRate(t.receivedPerSec)} over ${formatSeconds(t.receiveWindowUs)}, ${formatMb(t.mbPerSec)}`,
   );
   lines.push(...openLoopLines(result));
   lines.push(...clientLines(result));
+  if (result.brokerCost) lines.push(describeBrokerCost(result.brokerCost));
   const table = new Table({
     head: ['latency', 'p50', 'p90', 'p99', 'p99.9', 'max', 'count'],
     style: { head: [], border: [] },
@@ -66,8 +71,8 @@ export function renderSummary(result: RunResult): string {
     table.push(latencyRow('send delay', result.latencyUs.sendDelay));
   }
   if (result.latencyUs.publish.count > 0) table.push(latencyRow('publish (to broker ack)', result.latencyUs.publish));
-  lines.push(table.toString());
-  if (result.latencyUs.publish.count === 0 && result.counts.sent > 0) lines.push('publish latency: none (no broker acknowledgement in this mode)');
+  if (w.messages === null) lines.push(table.toString());
+  if (w.messages === null && result.latencyUs.publish.count === 0 && result.counts.sent > 0) lines.push('publish latency: none (no broker acknowledgement in this mode)');
   const c = result.counts;
   lines.push(
     `messages: sent ${formatCount(c.sent)}, received ${formatCount(c.received)} of ${formatCount(c.expected)} expected, ` +
@@ -75,6 +80,7 @@ export function renderSummary(result: RunResult): string {
       (c.receivedDespiteSendError > 0 ? ` (${formatCount(c.receivedDespiteSendError)} of those arrived anyway)` : '') +
       (c.arrivedAfterClose > 0 ? `; ${formatCount(c.arrivedAfterClose)} acknowledgement(s) or receipt(s) came after the drain deadline (counted, not timed)` : ''),
   );
+  lines.push(...failoverLines(result));
   // "lost" is what had not arrived when the drain ended: say when that may be a backlog rather than a loss
   const lastSecond = result.timeline.at(-1);
   if (c.lost > 0 && lastSecond && lastSecond.received > 0) {
@@ -96,5 +102,35 @@ export function renderSummary(result: RunResult): string {
       lines.push(`  subscription ${subscription}: received ${formatCount(s.received)} of ${formatCount(s.expected)}, lost ${formatCount(s.lost)}`);
     }
   }
+  lines.push(...checkLines(result));
   return `${lines.join('\n')}\n`;
+}
+
+/** hello-world and other fixed counts: what went round and how long each took. */
+function roundTripLine(result: RunResult): string {
+  const e = result.latencyUs.endToEnd;
+  const c = result.counts;
+  const each = e.count === 1 ? `end-to-end ${formatLatencyUs(e.max)}` : e.count > 1 ? `end-to-end ${formatLatencyUs(e.min)} to ${formatLatencyUs(e.max)}` : 'none arrived';
+  return `round trip: ${formatCount(c.sent)} message(s) of ${result.workload.messageSize} B sent, ${formatCount(c.received)} received, ${each}`;
+}
+
+/** At-least-once delivery promises no loss, not no duplicates: a redelivery is the guarantee working. */
+function accountingCheck(result: RunResult): [boolean, string] {
+  const c = result.counts;
+  const counts = `lost ${formatCount(c.lost)}, duplicated ${formatCount(c.duplicated)}`;
+  if (result.workload.driver.delivery === 'ack') return [c.lost === 0, `nothing lost (${counts}; duplicates are allowed at least once)`];
+  return [c.lost === 0 && c.duplicated === 0, `every message accounted for (${counts})`];
+}
+
+/** k6-style checks at the end of the summary: each passed (✓) or failed (✗), what a reader looks for first. */
+function checkLines(result: RunResult): string[] {
+  const c = result.counts;
+  const checks: [boolean, string][] = [
+    [result.status === 'completed', result.status === 'completed' ? 'run completed' : `run ${result.status}`],
+    accountingCheck(result),
+    [c.sendErrors === 0, `no send failed (${formatCount(c.sendErrors)} send errors)`],
+  ];
+  if (result.openLoop) checks.push([result.openLoop.targetReached, `target rate reached (asked ${formatRate(result.openLoop.askedPerSec)}, sent ${formatRate(result.openLoop.achievedSendPerSec)})`]);
+  if (result.client) checks.push([result.client.busiestProcessCpuShare < saturatedShare, `load generator not CPU-saturated (busiest process at ${(result.client.busiestProcessCpuShare * 100).toFixed(0)}% of a core)`]);
+  return ['checks:', ...checks.map(([ok, text]) => `  ${ok ? '✓' : '✗'} ${text}`)];
 }

@@ -1,14 +1,86 @@
 import type { RunResult } from '../results/types.js';
 import { formatCount, formatLatencyUs, formatMb } from './format.js';
 import type { RunGroup } from './groups.js';
+import { spreadOf } from './stats.js';
 
 /** Report tables as rows of cells; Markdown and HTML render the same data. Pure. */
 export interface TableData {
   head: string[];
   rows: string[][];
+  /** HTML only: a colour swatch before each row's first cell (the row's colour in the charts) */
+  swatches?: (string | undefined)[];
 }
 
-export function comparisonTable(groups: readonly RunGroup[]): TableData {
+/** A group's colour, by group, for the tables under the charts. */
+export type ColourOf = (group: RunGroup) => string | undefined;
+
+const percentileColumns = [
+  ['p50', 'p50'],
+  ['p90', 'p90'],
+  ['p99', 'p99'],
+  ['p99.9', 'p999'],
+  ['p99.99', 'p9999'],
+  ['max', 'max'],
+] as const;
+
+/** The table under the percentile plot: the merged histogram's percentiles, per group. */
+export function percentileTable(groups: readonly RunGroup[], colourOf: ColourOf = () => undefined): TableData {
+  return {
+    head: ['broker: workload', 'client', 'runs', 'loop', ...percentileColumns.map(([name]) => name), 'messages'],
+    rows: groups.map((g) => [
+      `${g.broker}: ${g.label}`,
+      g.client,
+      String(g.runs.length),
+      g.loop,
+      ...percentileColumns.map(([, key]) => formatLatencyUs(g.latencyUs.endToEnd[key])),
+      formatCount(g.latencyUs.endToEnd.count),
+    ]),
+    swatches: groups.map(colourOf),
+  };
+}
+
+function minMedianMax(values: readonly number[], format: (v: number) => string): string {
+  if (values.length === 0) return '-';
+  const s = spreadOf(values);
+  return `${format(s.min)} / ${format(s.median)} / ${format(s.max)}`;
+}
+
+/** What a timeline table shows: received msg/s per second, p99 per second, or both (Markdown). */
+export type TimelineColumns = 'throughput' | 'p99' | 'both';
+
+/** The table under a timeline: per run, the whole seconds drawn and their range; events listed. */
+export function timelineTable(groups: readonly RunGroup[], colourOf: ColourOf = () => undefined, columns: TimelineColumns = 'both'): TableData {
+  const rows: string[][] = [];
+  const swatches: (string | undefined)[] = [];
+  for (const g of groups) {
+    for (const r of g.runs) {
+      const whole = r.timeline.filter((p) => p.coveredUs === 1_000_000);
+      const partial = r.timeline.length - whole.length;
+      const throughput = columns === 'p99' ? [] : [minMedianMax(whole.map((p) => p.received), formatCount)];
+      const p99 = columns === 'throughput' ? [] : [minMedianMax(whole.filter((p) => p.received > 0).map((p) => p.p99Us), formatLatencyUs)];
+      rows.push([
+        `${g.broker}: ${g.label}`,
+        r.id,
+        `${whole.length}${partial > 0 ? ` (+${partial} partial, not drawn)` : ''}`,
+        ...throughput,
+        ...p99,
+        (r.events ?? []).map((e) => `${e.kind} at ${(e.atUs / 1_000_000).toFixed(1)}s: ${e.detail}`).join('; ') || '-',
+      ]);
+      swatches.push(colourOf(g));
+    }
+  }
+  const head = [
+    'broker: workload',
+    'run',
+    'whole seconds',
+    ...(columns === 'p99' ? [] : ['received msg/s per second (min / median / max)']),
+    ...(columns === 'throughput' ? [] : ['p99 per second (min / median / max)']),
+    'events',
+  ];
+  return { head, rows, swatches };
+}
+
+export function comparisonTable(groups: readonly RunGroup[], colourOf: ColourOf = () => undefined): TableData {
   return {
     head: ['workload', 'broker', 'runs', 'loop', 'received msg/s (median)', 'MB/s', 'p50', 'p90', 'p99', 'p99.9', 'max', 'lost', 'duplicated'],
     rows: groups.map((g) => [
@@ -26,6 +98,7 @@ export function comparisonTable(groups: readonly RunGroup[]): TableData {
       formatCount(g.counts.lost),
       formatCount(g.counts.duplicated),
     ]),
+    swatches: groups.map(colourOf),
   };
 }
 
@@ -98,6 +171,10 @@ export function escapeHtml(text: string): string {
 
 export function htmlTable(table: TableData, className: string): string {
   const head = table.head.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
-  const rows = table.rows.map((row) => `<tr>${row.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('\n');
+  const swatch = (i: number) => {
+    const colour = table.swatches?.[i];
+    return colour ? `<span class="swatch" style="background:${escapeHtml(colour)}"></span>` : '';
+  };
+  const rows = table.rows.map((row, i) => `<tr>${row.map((c, j) => `<td>${j === 0 ? swatch(i) : ''}${escapeHtml(c)}</td>`).join('')}</tr>`).join('\n');
   return `<table class="${className}"><thead><tr>${head}</tr></thead><tbody>\n${rows}\n</tbody></table>`;
 }

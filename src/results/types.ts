@@ -90,6 +90,8 @@ export interface Workload {
   messages: PositiveInteger | null;
   keyed: boolean;
   driver: DriverSettings;
+  /** failover runs: the fault planned in the measured window (producers then resend what failed) */
+  fault?: FaultRecord;
 }
 
 /** @exclusiveMinimum 0 */
@@ -205,6 +207,51 @@ export interface ClientCost {
   processes: number;
 }
 
+/** A broker process whose cost was sampled, and how mqbench knew it. */
+export interface BrokerProcess {
+  /**
+   * @asType integer
+   * @minimum 1
+   */
+  pid: number;
+  /** 'started by mqbench' (the plug-in knows it) or '--broker-pid' (the user named it) */
+  source: 'started by mqbench' | '--broker-pid';
+}
+
+/** What the broker's processes on this host cost over the measured window (/proc, summed over processes). */
+export interface MeasuredBrokerCost {
+  measured: true;
+  processes: BrokerProcess[];
+  /** the sampled window (us): the measured window, give or take a timer's lateness */
+  windowUs: Count;
+  /** how late the window's first sample came after the measured window began (us) */
+  windowStartLagUs: Count;
+  /** measured messages sent; per message = (CPU or bytes per second, sampled) / (these per second over the send window) */
+  messages: Count;
+  /** user + system CPU time over the window (us) */
+  cpuUs: Count;
+  cpuSeconds: NonNegative;
+  cpuPerMessageUs: NonNegative;
+  /** highest summed resident memory (VmRSS) seen in the window's samples */
+  peakRssBytes: Count;
+  /** VmHWM at the window's end: the peak since each process started, not only this run */
+  lifetimePeakRssBytes: Count;
+  /** bytes the processes caused to be written to storage (/proc/<pid>/io write_bytes) over the window */
+  diskWriteBytes?: Count;
+  diskWriteBytesPerMessage?: NonNegative;
+  /** why disk bytes are absent */
+  diskNotMeasured?: string;
+}
+
+/** The broker was not sampled: a remote broker, or one mqbench did not start and no --broker-pid names. */
+export interface UnmeasuredBrokerCost {
+  measured: false;
+  /** @minLength 1 */
+  reason: string;
+}
+
+export type BrokerCost = MeasuredBrokerCost | UnmeasuredBrokerCost;
+
 export interface ConsumerReceipts {
   subscription: Count;
   consumer: Count;
@@ -263,9 +310,107 @@ export interface TimelinePoint {
   p99Us: Count;
   /** microseconds of this second that the run covered: 1,000,000 except for the last, partial one */
   coveredUs: Count;
+  /** broker CPU time in this second (us), when the broker's processes were sampled */
+  brokerCpuUs?: Count;
+  /** broker resident memory at this second's end (bytes), when sampled */
+  brokerRssBytes?: Count;
 }
 
 export type Loop = 'open-loop' | 'closed-loop';
+
+/** One pod of a Kubernetes run (`bench merge`'s per-pod table). */
+export interface PodRecord {
+  /** JOB_COMPLETION_INDEX */
+  index: Count;
+  host: string;
+  /** ok: ran its share; late: ready after start + slack, did not run; failed: stopped by an error; missing: no result line */
+  status: 'ok' | 'late' | 'failed' | 'missing';
+  /** when it was ready relative to the common start (us; negative: it waited); absent when missing */
+  startOffsetUs?: number;
+  /** measured messages its producers sent */
+  sent: Count;
+  /** unique measured messages its consumers received, summed over subscriptions */
+  received: Count;
+  /** the run-wide producer ids it ran (or should have) */
+  producers: Count[];
+  /** one line, credentials removed */
+  error?: string;
+}
+
+/** Something that happened during a run besides messages: a fault injected or restored, a client reconnecting. */
+export interface RunEvent {
+  /** microseconds since the measured window started (negative: before it) */
+  atUs: number;
+  /** 'fault-injected' | 'fault-restored' | 'fault-failed' | 'reconnect' | ... */
+  kind: string;
+  /** @minLength 1 */
+  detail: string;
+}
+
+/** The fault a failover run planned: what, on which node, when (since the measured window started) and for how long. */
+export interface FaultRecord {
+  /** kill | stop | restart | command */
+  kind: string;
+  /** leader | connected | node:N | command (the user's command text is never stored: it may hold a secret) */
+  target: string;
+  atUs: Count;
+  forUs: Count;
+}
+
+/** How one direction (publish acknowledgements or consumer receipts) went through the fault. */
+export interface DirectionOutage {
+  /** the longest stretch with no success that ends after the fault (us); 0 when there was none */
+  unavailableUs: Count;
+  /** where that stretch started, since the measured window started (us) */
+  unavailableFromUs: Count;
+  /** from the fault to the first success that ended the stretch (us); null: none came before the run ended */
+  firstSuccessAfterFaultUs: Count | null;
+}
+
+/** Corrected end-to-end latency of the messages whose intended send time fell in one phase of the fault. */
+export interface PhaseLatency {
+  count: Count;
+  p50Us: Count;
+  p99Us: Count;
+}
+
+export interface ResendReason {
+  reason: string;
+  count: Count;
+}
+
+/** What a failover run measured about the fault (schema v2). */
+export interface FailoverResult {
+  fault: FaultRecord;
+  /** false when the injector reported a failure and no injection (the run then measured no fault) */
+  injected: boolean;
+  /** when the fault was injected (from its event; the planned time when no event came), since the window started (us) */
+  faultAtUs: Count;
+  /** when it was restored, same clock; null when no restore event came */
+  restoredAtUs: Count | null;
+  /** resolution of the success buckets the outage is measured with (us) */
+  bucketUs: Count;
+  publish: DirectionOutage;
+  consume: DirectionOutage;
+  /** phases by intended send time: before the fault, fault to restore, after the restore */
+  latency: { before: PhaseLatency; during: PhaseLatency; after: PhaseLatency };
+  /** unique receipts per second before the fault */
+  receivedPerSecBefore: NonNegative;
+  /** from the fault to the end of the first whole second after the consume outage at >= 90% of that rate (us); null: never */
+  recoveryUs: Count | null;
+  /** acknowledged by the broker and never delivered: real loss */
+  ackedThenLost: Count;
+  /** never acknowledged (failed after every resend, or unsettled at the end) and never delivered */
+  neverAckedLost: Count;
+  /** never acknowledged but delivered anyway */
+  neverAckedDelivered: Count;
+  /** sends repeated after a failure or a connection loss (at-least-once resend) */
+  resends: Count;
+  /** why sends failed before they were resent: the most frequent reasons (one line each, credentials removed) */
+  resendReasons: ResendReason[];
+  duplicated: Count;
+  reordered: Count;
+}
 
 interface RunResultBase {
   schemaVersion: typeof schemaVersion;
@@ -291,8 +436,16 @@ interface RunResultBase {
   throughput: Throughput;
   /** absent when the run failed before measuring */
   client?: ClientCost;
+  /** broker CPU, memory and disk per message (absent in files written before it existed) */
+  brokerCost?: BrokerCost;
   latencyUs: Latencies<LatencySummary>;
   timeline: TimelinePoint[];
+  /** failover runs: faults injected and restored, reconnects */
+  events?: RunEvent[];
+  /** failover runs: unavailability, loss and latency around the fault */
+  failover?: FailoverResult;
+  /** runs merged from the pods of a Kubernetes Indexed Job (`bench merge`): what each pod did */
+  pods?: PodRecord[];
 }
 
 /**

@@ -17,6 +17,13 @@ export interface Scenario {
   messages?: number;
   /** Producers attach a key so the broker (or the client) spreads messages over partitions. */
   keyed: boolean;
+  /** Option defaults the scenario sets, written as a user would (e.g. a rate): the user's values win. */
+  defaults?: Readonly<Record<string, string | number>>;
+  /**
+   * A fault is injected mid-run (the --fault* options mean something only here): clients reconnect,
+   * producers resend what failed, and the run uses the plug-in's local cluster unless URLs are given.
+   */
+  failover?: boolean;
 }
 
 export const scenarios: readonly Scenario[] = [
@@ -75,6 +82,20 @@ export const scenarios: readonly Scenario[] = [
     producers: 1,
     consumers: 4,
     keyed: true,
+  },
+  {
+    name: 'failover',
+    description: 'at-least-once on a 3-node cluster, the queue / partition leader killed mid-run (--fault, --fault-target, --fault-at, --fault-for)',
+    stream: 'failover',
+    delivery: 'ack',
+    partitions: 1,
+    subscriptions: 1,
+    producers: 1,
+    consumers: 1,
+    keyed: false,
+    // a modest open-loop rate, and a window long enough to see the recovery after a 15 s fault
+    defaults: { rate: 1000, duration: '40s', 'drain-timeout': '30s', fault: 'kill', 'fault-target': 'leader', 'fault-at': '10s', 'fault-for': '15s' },
+    failover: true,
   },
 ];
 

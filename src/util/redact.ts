@@ -12,8 +12,20 @@ function withoutUserInfo(address: string): string {
   return at >= 0 ? address.slice(at + 1) : address;
 }
 
+/**
+ * A list of scheme URLs (a cluster's nodes: `scheme://u:p@h1:5701,scheme://u:p@h2:5702`): each item is
+ * a URL of its own. Told apart from one URL whose password holds a comma by the scheme after the comma.
+ */
+function schemeUrlItems(url: string): string[] | undefined {
+  if (!schemeOf(url)) return undefined;
+  const items = url.split(/,(?=\s*[a-z][a-z0-9+.-]*:\/\/)/i);
+  return items.length > 1 ? items : undefined;
+}
+
 /** Removes credentials from a URL or an address list so it can be stored in results, reports and logs. */
 export function redactUrl(url: string): string {
+  const items = schemeUrlItems(url);
+  if (items) return items.map((item) => redactUrl(item.trim())).join(',');
   const scheme = schemeOf(url);
   const rest = url.slice(scheme.length);
   // with a scheme there is one user part (before the host); without, each listed address may carry one
@@ -23,6 +35,8 @@ export function redactUrl(url: string): string {
 
 /** The passwords (and user:password pairs) a URL or an address list carries. */
 function secretsOf(url: string): string[] {
+  const items = schemeUrlItems(url);
+  if (items) return [...new Set(items.flatMap((item) => secretsOf(item.trim())))].sort((a, b) => b.length - a.length);
   const scheme = schemeOf(url);
   const rest = url.slice(scheme.length);
   const parts = scheme ? [rest] : rest.split(',');

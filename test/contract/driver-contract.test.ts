@@ -15,7 +15,18 @@ import { kafkaTopicName, parseKafkaBrokers } from '../../src/drivers/kafka/share
 import { MemoryDriver } from '../../src/drivers/memory/driver.js';
 import { assignPartitions } from '../../src/drivers/partition.js';
 import { RabbitDriver, rabbitLayout } from '../../src/drivers/rabbit/driver.js';
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { connect as connectNats, type NatsConnection } from '@nats-io/transport-node';
+import { createClient as createRedisClient } from 'redis';
+import { NatsDriver } from '../../src/drivers/nats/driver.js';
+import { RedisDriver, redisLayout } from '../../src/drivers/redis/driver.js';
 import type { Driver, DriverOptions, DriverSettings, Topology } from '../../src/drivers/types.js';
+import mqtt, { type MqttClient } from 'mqtt';
+import { connect as connectStream, Offset, type Client as StreamClient } from 'rabbitmq-stream-js-client';
+import { MqttDriver } from '../../src/drivers/mqtt/driver.js';
+import { adaptStreamClient } from '../../src/drivers/rabbit-stream/compat.js';
+import { RabbitStreamDriver, streamNames } from '../../src/drivers/rabbit-stream/driver.js';
+import { defaultStreamUrl, streamNode } from '../../src/drivers/rabbit-stream/local.js';
 import { fetchedKafkaVersion, knownLocalKafkaVersion } from '../../src/drivers/kafka/local.js';
 import { sleepMs } from '../../src/util/clock.js';
 import { kafkaUrl, rabbitUrl } from '../helpers.js';
@@ -43,6 +54,8 @@ interface BrokerProbe {
   expectedBrokerVersion(): Promise<string>;
   expectedClient: { name: string; version: string };
   close(): Promise<void>;
+  /** called right after setup in the confirm test: brokers that hold nothing without a subscriber (MQTT) watch from here */
+  watch?(topology: Topology): Promise<void>;
 }
 
 function rabbitProbe(): BrokerProbe {
@@ -139,6 +152,155 @@ function memoryProbe(): BrokerProbe {
   };
 }
 
+const natsUrl = process.env.MQBENCH_NATS_URL ?? 'nats://127.0.0.1:4222';
+const redisUrl = process.env.MQBENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** NATS seen through a JetStream manager of its own; core NATS (noack) keeps nothing on the server. */
+function natsProbe(): BrokerProbe {
+  let connection: NatsConnection | undefined;
+  const manager = async (): Promise<JetStreamManager> => jetstreamManager((connection ??= await connectNats({ servers: natsUrl.replace(/^nats:\/\//, '') })));
+  return {
+    async exists(topology, driver) {
+      const stream = (driver as NatsDriver).streamOf(topology);
+      if (stream === undefined) return (driver as NatsDriver).holds(topology);
+      return (await manager()).streams.info(stream).then(() => true, () => false);
+    },
+    async held(topology, driver) {
+      return (await (await manager()).streams.info((driver as NatsDriver).streamOf(topology) ?? '')).state.messages;
+    },
+    async expectedBrokerVersion() {
+      return execFileSync('nats-server', ['--version']).toString().trim().replace(/^nats-server: v/, '');
+    },
+    expectedClient: { name: '@nats-io/transport-node', version: installedVersion('@nats-io/transport-node') },
+    async close() {
+      await connection?.close();
+    },
+  };
+}
+
+/** Redis seen through a node-redis connection of its own: stream keys and their lengths. */
+function redisProbe(): BrokerProbe {
+  const client = createRedisClient({ url: redisUrl, RESP: 2 });
+  const ready = async () => (client.isOpen ? client : client.connect());
+  return {
+    async exists(topology) {
+      const { streams } = redisLayout(topology);
+      return Number(await (await ready()).sendCommand(['EXISTS', ...streams])) === streams.length;
+    },
+    async held(topology) {
+      let total = 0;
+      for (const stream of redisLayout(topology).streams) total += Number(await (await ready()).sendCommand(['XLEN', stream]));
+      return total;
+    },
+    async expectedBrokerVersion() {
+      return /v=(\S+)/.exec(execFileSync('redis-server', ['--version']).toString())?.[1] ?? '';
+    },
+    expectedClient: { name: 'redis', version: installedVersion('redis') },
+    async close() {
+      if (client.isOpen) await client.close();
+    },
+  };
+}
+
+const mqttUrl = process.env.MQBENCH_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
+const streamUrl = process.env.MQBENCH_RABBIT_STREAM_URL ?? defaultStreamUrl;
+
+/** Messages a client receives until none has come for `quietMs`. */
+async function countUntilQuiet(count: () => number, quietMs: number): Promise<number> {
+  let last = -1;
+  while (last !== count()) {
+    last = count();
+    await sleepMs(quietMs);
+  }
+  return last;
+}
+
+/**
+ * MQTT keeps no objects: a topology "exists" while the driver holds it or a retained message sits
+ * under its prefix (none must after teardown). Without a subscriber the broker holds nothing, so
+ * "held" is what a QoS 1 watcher subscribed right after setup received: Mosquitto routes a publish to
+ * its subscribers before it sends the PUBACK.
+ */
+function mqttProbe(): BrokerProbe {
+  let watcher: MqttClient | undefined;
+  let watched = 0;
+  const open = () => mqtt.connectAsync(mqttUrl, { clean: true, reconnectPeriod: 0 });
+  return {
+    async watch(topology) {
+      watcher ??= await open();
+      watched = 0;
+      watcher.removeAllListeners('message');
+      watcher.on('message', (topic) => {
+        if (topic.startsWith(`${topology.prefix}/`)) watched++;
+      });
+      await watcher.subscribeAsync(`${topology.prefix}/#`, { qos: 1 });
+    },
+    async exists(topology, driver) {
+      if ((driver as MqttDriver).holds(topology.prefix)) return true;
+      const client = await open();
+      let retained = 0;
+      client.on('message', (_topic, payload, packet) => {
+        if (packet.retain && payload.length > 0) retained++;
+      });
+      await client.subscribeAsync(`${topology.prefix}/#`, { qos: 0 });
+      await sleepMs(300);
+      await client.endAsync();
+      return retained > 0;
+    },
+    async held() {
+      return countUntilQuiet(() => watched, 200);
+    },
+    async expectedBrokerVersion() {
+      // `mosquitto -h` prints its version first and exits non-zero
+      const help = (() => {
+        try {
+          return execFileSync('mosquitto', ['-h'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+        } catch (error) {
+          return String((error as { stdout?: string }).stdout ?? '');
+        }
+      })();
+      return help.trim().split('\n')[0]?.replace(/^mosquitto version /i, 'Mosquitto ') ?? '';
+    },
+    expectedClient: { name: 'mqtt', version: installedVersion('mqtt') },
+    async close() {
+      await watcher?.endAsync();
+    },
+  };
+}
+
+/** RabbitMQ streams seen through a stream client of its own: metadata for existence, a reader from offset first for what is held. */
+function streamProbe(): BrokerProbe {
+  let client: StreamClient | undefined;
+  const open = async (): Promise<StreamClient> => {
+    adaptStreamClient();
+    return (client ??= await connectStream({ hostname: '127.0.0.1', port: 5552, username: 'guest', password: 'guest', vhost: '/' }));
+  };
+  return {
+    async exists(topology) {
+      const metadata = await (await open()).queryMetadata({ streams: streamNames(topology) });
+      return metadata.every((m) => m.responseCode === 1);
+    },
+    async held(topology) {
+      const reader = await open();
+      let count = 0;
+      const consumers = [];
+      for (const stream of streamNames(topology)) consumers.push(await reader.declareConsumer({ stream, offset: Offset.first() }, () => {
+        count++;
+      }));
+      const held = await countUntilQuiet(() => count, 200);
+      for (const consumer of consumers) await consumer.close();
+      return held;
+    },
+    async expectedBrokerVersion() {
+      return execFileSync('/usr/lib/rabbitmq/bin/rabbitmqctl', ['-n', `${streamNode.name}@localhost`, 'version']).toString().trim();
+    },
+    expectedClient: { name: 'rabbitmq-stream-js-client', version: installedVersion('rabbitmq-stream-js-client') },
+    async close() {
+      await client?.close();
+    },
+  };
+}
+
 async function kafkaDriverOptions(settings: DriverSettings): Promise<DriverOptions> {
   const brokerVersion = await knownLocalKafkaVersion(kafkaUrl);
   return { url: kafkaUrl, settings, connectTimeoutMs: 10_000, ...(brokerVersion ? { brokerVersion } : {}) };
@@ -163,6 +325,11 @@ const cases: DriverCase[] = [
     create: async (settings) => new PlatformaticKafkaDriver(await kafkaDriverOptions(settings)),
     probe: kafkaProbe({ name: '@platformatic/kafka', version: installedVersion('@platformatic/kafka') }),
   },
+  { name: 'nats', create: async (settings) => new NatsDriver({ url: natsUrl, settings, connectTimeoutMs: 5000 }), probe: natsProbe() },
+  { name: 'redis', create: async (settings) => new RedisDriver({ url: redisUrl, settings, connectTimeoutMs: 5000 }), probe: redisProbe() },
+  { name: 'mqtt (5.0)', create: async (settings) => new MqttDriver({ url: mqttUrl, settings, connectTimeoutMs: 5000 }), probe: mqttProbe() },
+  { name: 'mqtt (3.1.1)', create: async (settings) => new MqttDriver({ url: mqttUrl, settings: { ...settings, protocolVersion: 4 }, connectTimeoutMs: 5000 }), probe: mqttProbe() },
+  { name: 'rabbit-stream', create: async (settings) => new RabbitStreamDriver({ url: streamUrl, settings, connectTimeoutMs: 5000 }), probe: streamProbe() },
 ];
 
 function topologyFor(partitions: number, subscriptions: number): Topology {
@@ -232,6 +399,7 @@ describe.each(cases)('driver contract: $name', ({ create, probe }) => {
     const topology = topologyFor(1, 1);
     try {
       await driver.setup(topology);
+      await probe.watch?.(topology);
       const producer = await driver.createProducer(0);
       for (let i = 1; i <= 5; i++) {
         await producer.send(Buffer.from(`confirmed-${i}`));

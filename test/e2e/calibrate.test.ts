@@ -72,7 +72,7 @@ describe('bench calibrate: bad input, one line and exit 2 before anything runs',
   const cases: [string[], string][] = [
     [['--broker', 'memory'], 'bench: memory has no native benchmark tool; calibrate supports: rabbit, kafka'],
     [['--broker', 'faulty'], 'bench: faulty has no native benchmark tool; calibrate supports: rabbit, kafka'],
-    [['--broker', 'nats'], 'bench: unknown broker "nats"; valid brokers:'],
+    [['--broker', 'nosuch'], 'bench: unknown broker "nosuch"; valid brokers:'],
     [['--broker', 'rabbit', '--rounds', '0'], 'bench: --rounds: must be a whole number from 1 to 100, got "0"'],
     [['--broker', 'kafka', '--rounds', 'two'], 'bench: --rounds: must be a whole number from 1 to 100, got "two"'],
     [['--broker', 'kafka', '--size', '10'], 'bench: --size: must be at least 32 bytes'],

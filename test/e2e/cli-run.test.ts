@@ -55,7 +55,7 @@ test('hello-world prints what it received, as the tutorial does', async () => {
 
 describe('bad input: one line naming the valid choices, non-zero exit', () => {
   test.each([
-    [['run', '--broker', 'nosuch', '--scenario', 'noack'], /unknown broker "nosuch"; valid brokers: rabbit, kafka, memory/],
+    [['run', '--broker', 'nosuch', '--scenario', 'noack'], /unknown broker "nosuch"; valid brokers: rabbit, kafka, nats, redis, rabbit-stream, mqtt, memory, faulty$/],
     [['run', '--broker', 'rabbit', '--scenario', 'nosuch'], /unknown scenario "nosuch"; valid scenarios: hello-world, noack, ack, fanout, partitioned/],
     [['run', '--broker', 'rabbit', '--scenario', 'noack', '--duration', 'soon'], /--duration: cannot parse duration "soon"/],
     [['run', '--broker', 'rabbit', '--scenario', 'noack', '--rate', '0'], /--rate/],

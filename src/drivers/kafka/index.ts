@@ -5,6 +5,7 @@ import type { BrokerPlugin } from '../plugin.js';
 import { calibration } from './calibrate.js';
 import type { Driver, DriverOptions } from '../types.js';
 import { kafkaCleaner } from './clean.js';
+import { kafkaCluster } from './cluster.js';
 import { knownLocalKafkaVersion, localKafkaStatus, localKafkaUrl, startLocalKafka, stopLocalKafka } from './local.js';
 import { kafkaMapping, kafkaOptions, kafkaSettings, kafkaSettingsOf } from './settings.js';
 
@@ -87,5 +88,13 @@ export const kafkaPlugin: BrokerPlugin = {
   local: localBrokersOf(network, localKafkaUrl),
   clean: kafkaCleaner,
   calibration,
+  // broker cost: only the local broker mqbench started (its state file has the java pid)
+  async localProcesses(url) {
+    const clusterPids = await kafkaCluster.localProcesses(url);
+    if (clusterPids) return clusterPids;
+    const { ours } = await localKafkaStatus();
+    return ours && url.replace(/^kafka:\/\//i, '') === ours.url ? [ours.pid] : undefined;
+  },
+  cluster: kafkaCluster,
   create: createKafkaDriver,
 };

@@ -20,6 +20,10 @@ export interface KafkaInstance {
   name: string;
   port: number;
   controllerPort: number;
+  /** a cluster node: its node.id, every voter (id@host:port,...), the cluster id formatted into its data folder */
+  clusterNode?: { nodeId: number; quorumVoters: string; clusterId: string; replicas: number };
+  /** the JVM's -Xmx (default 1g) */
+  maxHeap?: string;
 }
 
 export const defaultKafkaInstance: KafkaInstance = { name: 'kafka', port: localKafkaPort, controllerPort: 9093 };
@@ -61,6 +65,11 @@ export async function fetchedKafkaVersion(): Promise<string | undefined> {
   return undefined;
 }
 
+/** A KRaft cluster id: 22 characters (a base64 UUID's length). */
+export function newClusterId(): string {
+  return randomUUID().replace(/-/g, '').slice(0, 22);
+}
+
 /** Fetches Kafka's jars from Maven Central through the pom in brokers/kafka (a no-op when present). */
 export async function fetchKafkaJars(log: (line: string) => void): Promise<string> {
   const existing = await fetchedKafkaVersion();
@@ -93,13 +102,25 @@ export async function localKafkaStatus(instance: KafkaInstance = defaultKafkaIns
   return { reachable: await portAnswers(localKafkaHost, instance.port), ours: await readState(instance) };
 }
 
-function serverProperties(instance: KafkaInstance, dataDir: string): string {
-  const { port, controllerPort } = instance;
+/** A cluster node's replication: every internal topic on all nodes, and a write needs two in-sync copies. */
+function replicationProperties(replicas: number): string[] {
+  const minInSync = Math.min(2, replicas);
   return [
-    '# written by mqbench: a single-node KRaft broker for benchmarks on this host',
+    `offsets.topic.replication.factor=${replicas}`,
+    `transaction.state.log.replication.factor=${replicas}`,
+    `transaction.state.log.min.isr=${minInSync}`,
+    `default.replication.factor=${replicas}`,
+    `min.insync.replicas=${minInSync}`,
+  ];
+}
+
+function serverProperties(instance: KafkaInstance, dataDir: string): string {
+  const { port, controllerPort, clusterNode } = instance;
+  return [
+    `# written by mqbench: a ${clusterNode ? 'cluster node' : 'single-node KRaft broker'} for benchmarks on this host`,
     'process.roles=broker,controller',
-    'node.id=1',
-    `controller.quorum.voters=1@${localKafkaHost}:${controllerPort}`,
+    `node.id=${clusterNode?.nodeId ?? 1}`,
+    `controller.quorum.voters=${clusterNode?.quorumVoters ?? `1@${localKafkaHost}:${controllerPort}`}`,
     `listeners=PLAINTEXT://${localKafkaHost}:${port},CONTROLLER://${localKafkaHost}:${controllerPort}`,
     `advertised.listeners=PLAINTEXT://${localKafkaHost}:${port}`,
     'controller.listener.names=CONTROLLER',
@@ -107,10 +128,8 @@ function serverProperties(instance: KafkaInstance, dataDir: string): string {
     'inter.broker.listener.name=PLAINTEXT',
     `log.dirs=${dataDir}`,
     'num.partitions=1',
-    'offsets.topic.replication.factor=1',
     'offsets.topic.num.partitions=8',
-    'transaction.state.log.replication.factor=1',
-    'transaction.state.log.min.isr=1',
+    ...replicationProperties(clusterNode?.replicas ?? 1),
     'group.initial.rebalance.delay.ms=0',
     'auto.create.topics.enable=false',
     'delete.topic.enable=true',
@@ -118,10 +137,10 @@ function serverProperties(instance: KafkaInstance, dataDir: string): string {
   ].join('\n');
 }
 
-function javaArgs(mainClass: string, args: string[]): string[] {
+function javaArgs(mainClass: string, args: string[], maxHeap = '1g'): string[] {
   return [
     '-Xms256m',
-    '-Xmx1g',
+    `-Xmx${maxHeap}`,
     '-XX:+UseG1GC',
     `-Dlog4j2.configurationFile=${log4jConfig}`,
     '-cp',
@@ -149,7 +168,7 @@ export async function startLocalKafka(
   if (!existsSync(join(dataDir, 'meta.properties'))) {
     await rm(dataDir, { recursive: true, force: true });
     try {
-      await execFileAsync('java', javaArgs('kafka.tools.StorageTool', ['format', '-t', randomUUID().replace(/-/g, '').slice(0, 22), '-c', configPath]), {
+      await execFileAsync('java', javaArgs('kafka.tools.StorageTool', ['format', '-t', instance.clusterNode?.clusterId ?? newClusterId(), '-c', configPath]), {
         cwd: kafkaHome,
       });
     } catch (error) {
@@ -157,9 +176,9 @@ export async function startLocalKafka(
       throw new BrokerUnreachableError(`cannot format the local Kafka data folder: ${reason}`);
     }
   }
-  log(`starting Apache Kafka ${version} (KRaft, single node) on ${url}; logs in ${logPath}`);
+  log(`starting Apache Kafka ${version} (KRaft, ${instance.clusterNode ? `cluster node ${instance.clusterNode.nodeId}` : 'single node'}) on ${url}; logs in ${logPath}`);
   const logFd = openSync(logPath, 'a');
-  const child = spawn('java', javaArgs('kafka.Kafka', [configPath]), {
+  const child = spawn('java', javaArgs('kafka.Kafka', [configPath], instance.maxHeap), {
     cwd: kafkaHome,
     detached: true,
     stdio: ['ignore', logFd, logFd],

@@ -20,7 +20,7 @@ import {
 import { BrokerUnreachableError } from '../../errors.js';
 import { sleepMs, withTimeout } from '../../util/clock.js';
 import { FatalSignal } from '../fatal.js';
-import type { Consumer, ConsumerSpec, Driver, DriverInfo, DriverOptions, DriverSettings, MessageHandler, Producer, Topology } from '../types.js';
+import type { Consumer, ConsumerSpec, Driver, DriverEvent, DriverInfo, DriverOptions, DriverSettings, MessageHandler, Producer, Topology } from '../types.js';
 import {
   assignedBySubscription,
   asError,
@@ -74,6 +74,19 @@ function forceClose(consumer: PlatformaticConsumer): Promise<void> {
   return new Promise<void>((resolve, reject) => consumer.close(true, (error) => (error ? reject(error) : resolve())));
 }
 
+/** Failover: a replicated topic when the cluster has the brokers for it (Kafka's usual durable setting). */
+const failoverReplicas = 3;
+const failoverMinInsync = '2';
+/**
+ * Failover: the client retries this long (tries x delay) before a send fails (the engine resends it)
+ * or a consumer gives up (a new group member replaces it): short, so a dead leader is left quickly.
+ */
+const failoverRetries = { tries: 5, delayMs: 250 } as const;
+/** Failover: the consumer group's session and rebalance timeouts (Kafka's default floor). */
+const failoverSessionMs = 6_000;
+/** Failover: at most one event of a kind per this many ms (every failed batch would be one). */
+const eventSpacingMs = 1000;
+
 interface ConsumerEntry {
   subscription: number;
   consumer: PlatformaticConsumer;
@@ -94,19 +107,36 @@ export class PlatformaticKafkaDriver implements Driver {
   private attachedOnly = false;
   private readonly consumers: ConsumerEntry[] = [];
   private readonly fatal = new FatalSignal();
+  private readonly eventListeners: ((event: DriverEvent) => void)[] = [];
+  private readonly lastEventAt = new Map<string, number>();
+  private replicas = 1;
+  private readonly reconnect: boolean;
 
-  constructor(private readonly options: DriverOptions) {}
+  constructor(private readonly options: DriverOptions) {
+    this.reconnect = kafkaSettings(options.settings).reconnect;
+  }
+
+  onEvent(listener: (event: DriverEvent) => void): void {
+    this.eventListeners.push(listener);
+  }
+
+  private emit(kind: string, detail: string): void {
+    const now = Date.now();
+    if (now - (this.lastEventAt.get(kind) ?? 0) < eventSpacingMs) return;
+    this.lastEventAt.set(kind, now);
+    for (const listener of this.eventListeners) listener({ kind, detail });
+  }
 
   /** Options every client of this driver shares. The client sets TCP_NODELAY on its sockets itself. */
   private baseOptions(role: string): BaseOptions {
+    const retries = this.reconnect ? { retries: failoverRetries.tries, retryDelay: failoverRetries.delayMs } : { retries: 3, retryDelay: 500 };
     return {
       clientId: `mqbench-${role}`,
       bootstrapBrokers: parseKafkaBrokers(this.options.url),
       connectTimeout: Math.min(this.options.connectTimeoutMs, 3000),
       requestTimeout: 30_000,
       timeout: 30_000,
-      retries: 3,
-      retryDelay: 500,
+      ...retries,
       autocreateTopics: false,
     };
   }
@@ -127,6 +157,8 @@ export class PlatformaticKafkaDriver implements Driver {
   }
 
   private raiseFatal(error: Error): void {
+    // failover: a lost broker is what the run is about; the client retries, the engine resends
+    if (this.reconnect) return this.emit('connection-error', rootCauseLine(error));
     // "Producing messages failed." alone does not say why; the cause a few levels down does
     const cause = rootCauseLine(error);
     this.fatal.raise(cause && cause !== firstLine(error) ? new Error(`${firstLine(error)} (${cause})`, { cause: error }) : error);
@@ -150,12 +182,21 @@ export class PlatformaticKafkaDriver implements Driver {
     this.topology = topology;
     const topic = kafkaTopicName(topology);
     try {
-      await this.requireAdmin().createTopics({ topics: [topic], partitions: topology.partitions, replicas: 1 });
+      await this.requireAdmin().createTopics({ topics: [topic], partitions: topology.partitions, ...(await this.replication()) });
     } catch (error) {
       throw new Error(`could not create topic ${topic}: ${firstLine(error)}`, { cause: error });
     }
     this.topicCreated = true;
     await this.waitForLeaders(topic, topology.partitions, 30_000);
+  }
+
+  /** RF=1, or in failover on a cluster of 3+ brokers RF=3 with min.insync.replicas=2 (acks=all then survives one broker). */
+  private async replication(): Promise<{ replicas: number; configs?: { name: string; value: string }[] }> {
+    if (!this.reconnect) return { replicas: 1 };
+    const metadata = await this.requireAdmin().metadata({ topics: [] });
+    if (metadata.brokers.size < failoverReplicas) return { replicas: 1 };
+    this.replicas = failoverReplicas;
+    return { replicas: failoverReplicas, configs: [{ name: 'min.insync.replicas', value: failoverMinInsync }] };
   }
 
   /** Like kafkajs' waitForLeaders: producers must not race the controller electing partition leaders. */
@@ -205,20 +246,69 @@ export class PlatformaticKafkaDriver implements Driver {
   }
 
   async createConsumer(spec: ConsumerSpec, onMessage: MessageHandler): Promise<Consumer> {
+    if (this.reconnect) return this.createReplacingConsumer(spec, onMessage);
+    const entry = await this.startMember(spec, onMessage, () => undefined);
+    return { close: () => this.closeConsumer(entry) };
+  }
+
+  /**
+   * Failover: a group member that gives up (its stream or group rejoin failed after the client's
+   * retries, e.g. the coordinator or the leader died) is replaced by a new member of the same group,
+   * which reads on from the committed offsets: what was read and not committed comes again
+   * (duplicates, counted by the engine), nothing is skipped.
+   */
+  private async createReplacingConsumer(spec: ConsumerSpec, onMessage: MessageHandler): Promise<Consumer> {
+    let closed = false;
+    let replacing = false;
+    let current: ConsumerEntry;
+    const replace = async (why: string): Promise<void> => {
+      if (closed || replacing || this.fatal.closing) return;
+      replacing = true;
+      this.emit('consumer-replaced', `consumer of subscription ${spec.subscription} gave up (${why}); a new group member takes over`);
+      // the member that gave up is closed alongside, not first: its close waits on the dead node
+      const old = current;
+      void withTimeout(this.closeConsumer(old), 15_000, () => new Error('close timed out')).catch(() => undefined);
+      let delayMs = 250;
+      while (!closed && !this.fatal.closing) {
+        try {
+          current = await this.startMember(spec, onMessage, (error) => void replace(rootCauseLine(error)));
+          this.emit('consumer-rejoined', `consumer of subscription ${spec.subscription} rejoined its group`);
+          break;
+        } catch {
+          await sleepMs(delayMs);
+          delayMs = Math.min(2000, delayMs * 2);
+        }
+      }
+      replacing = false;
+    };
+    current = await this.startMember(spec, onMessage, (error) => void replace(rootCauseLine(error)));
+    return {
+      close: async () => {
+        closed = true;
+        await this.closeConsumer(current);
+      },
+    };
+  }
+
+  /** One group member: joined, consuming, tracked; `onGiveUp` when its stream or rejoin fails for good. */
+  private async startMember(spec: ConsumerSpec, onMessage: MessageHandler, onGiveUp: (error: Error) => void): Promise<ConsumerEntry> {
     const topology = this.requireTopology();
     const topic = kafkaTopicName(topology);
     const consumer = new PlatformaticConsumer({
       ...this.baseOptions(`consumer-${spec.subscription}`),
       groupId: kafkaGroupId(topology, spec.subscription),
       // small groups on a fresh topic: no reason to wait for more members before assigning
-      sessionTimeout: 10_000,
-      rebalanceTimeout: 10_000,
+      // failover: a member replaced after its node died could not leave the group; the broker's floor
+      // (group.min.session.timeout.ms, 6 s) bounds how long the group waits for it
+      sessionTimeout: this.reconnect ? failoverSessionMs : 10_000,
+      rebalanceTimeout: this.reconnect ? failoverSessionMs : 10_000,
       heartbeatInterval: 1_000,
       // the Java consumer's fetch.max.wait.ms; a fetch returns as soon as there is a byte anyway
       maxWaitTime: 500,
       autocommit: false,
     });
-    consumer.on('error', (error: Error) => this.raiseFatal(error)); // a failed rejoin: this member is out for good
+    // a failed rejoin: this member is out for good
+    consumer.on('error', (error: Error) => (this.reconnect ? onGiveUp(error) : this.raiseFatal(error)));
     const stream = await consumer
       .consume({
         topics: [topic],
@@ -231,7 +321,7 @@ export class PlatformaticKafkaDriver implements Driver {
         await forceClose(consumer).catch(() => undefined);
         throw error;
       });
-    const entry = this.trackConsumer(spec.subscription, topic, consumer, stream);
+    const entry = this.trackConsumer(spec.subscription, topic, consumer, stream, onGiveUp);
     stream.on('data', (message) => {
       // a fetch sent before a rebalance can still bring records of a partition this member lost;
       // its new owner reads them too, so they would count twice
@@ -239,11 +329,11 @@ export class PlatformaticKafkaDriver implements Driver {
       if (message.value) onMessage(message.value);
       entry.committer.processed(message.partition, message.offset + 1n);
     });
-    return { close: () => this.closeConsumer(entry) };
+    return entry;
   }
 
   /** Registers a member with its committer, and keeps its assignment and health known. */
-  private trackConsumer(subscription: number, topic: string, consumer: PlatformaticConsumer, stream: ConsumerEntry['stream']): ConsumerEntry {
+  private trackConsumer(subscription: number, topic: string, consumer: PlatformaticConsumer, stream: ConsumerEntry['stream'], onGiveUp: (error: Error) => void): ConsumerEntry {
     const commit = (offsets: OffsetsToCommit) =>
       consumer.commit({ offsets: [...offsets].map(([partition, offset]) => ({ topic, partition, offset, leaderEpoch: -1 })) });
     const committer = new PeriodicCommitter(commit, commitIntervalMs(kafkaSettings(this.options.settings).delivery), (error) => {
@@ -259,7 +349,7 @@ export class PlatformaticKafkaDriver implements Driver {
     onJoin(); // consume() resolved after the first join
     consumer.on('consumer:group:join', onJoin);
     // the stream gives up only after the client's retries: this member no longer consumes
-    stream.on('error', (error: Error) => this.raiseFatal(error));
+    stream.on('error', (error: Error) => (this.reconnect ? onGiveUp(error) : this.raiseFatal(error)));
     this.consumers.push(entry);
     return entry;
   }
@@ -332,7 +422,9 @@ export class PlatformaticKafkaDriver implements Driver {
         maxInflightsPerConnection: 5,
         idempotent: false,
         consumerCommit: describeCommit(commitIntervalMs(settings.delivery)),
-        replicationFactor: 1,
+        replicationFactor: this.replicas,
+        ...(this.replicas > 1 ? { minInsyncReplicas: Number(failoverMinInsync) } : {}),
+        ...(this.reconnect ? { retries: `client retries ${failoverRetries.tries} x ${failoverRetries.delayMs} ms, then the engine resends` } : {}),
       },
       mapping: topology
         ? `topic ${kafkaTopicName(topology)} (${topology.partitions} partition(s)), ${topology.subscriptions} consumer group(s)`

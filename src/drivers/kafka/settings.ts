@@ -25,6 +25,8 @@ export interface KafkaSettings {
   kafkaAcks: KafkaAcks;
   lingerMs: number;
   batchSize: number;
+  /** failover: ride out a lost broker (retry, re-find leaders); topic RF=3, min.insync.replicas=2 on a 3+ broker cluster */
+  reconnect: boolean;
 }
 
 function acksOf(value: string | number | boolean | undefined, delivery: DeliveryMode): KafkaAcks {
@@ -39,8 +41,13 @@ const defaultOf = (name: string): string | number | boolean | undefined => kafka
 export function kafkaSettings(values: OptionValues, delivery: DeliveryMode): BrokerSettings {
   const kafkaAcks = acksOf(values['kafka-acks'], delivery);
   if (delivery === 'ack' && kafkaAcks === 0) throw new UsageError('--kafka-acks 0 contradicts the ack (at-least-once) delivery mode');
+  const client = String(values['kafka-client'] ?? defaultOf('kafka-client'));
+  // a failover run has its fault options set (from the scenario's defaults or the user)
+  if (client === 'kafkajs' && (values.fault !== undefined || values['fault-cmd'] !== undefined)) {
+    throw new UsageError('--kafka-client kafkajs: the failover scenario runs with @platformatic/kafka only (leave --kafka-client at platformatic)');
+  }
   return {
-    client: String(values['kafka-client'] ?? defaultOf('kafka-client')),
+    client,
     kafkaAcks,
     lingerMs: Number(values.linger ?? defaultOf('linger')),
     batchSize: Number(values['batch-size'] ?? defaultOf('batch-size')),
@@ -56,6 +63,7 @@ export function kafkaSettingsOf(settings: DriverSettings): KafkaSettings {
     kafkaAcks: acksOf(settings.kafkaAcks, settings.delivery),
     lingerMs: Number(settings.lingerMs ?? defaultOf('linger')),
     batchSize: Number(settings.batchSize ?? defaultOf('batch-size')),
+    reconnect: settings.reconnect === true,
   };
 }
 
@@ -66,4 +74,6 @@ export const kafkaMapping: Readonly<Record<string, string>> = {
   ack: 'topic with 1 partition; acks=all; the consumer commits processed offsets periodically (not per batch: Kafka 4.1 lingers 5 ms on each commit)',
   fanout: 'one topic, K consumer groups',
   partitioned: 'topic with P partitions (key hash by the client), one consumer group of P consumers',
+  failover:
+    'topic with 1 partition on the 3-node kafka-cluster, replication factor 3, min.insync.replicas=2, acks=all (--kafka-acks 1); clients retry across the leader change, unacknowledged sends are resent',
 };

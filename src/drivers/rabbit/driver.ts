@@ -1,16 +1,18 @@
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
 import { createRequire } from 'node:module';
 import { BrokerUnreachableError } from '../../errors.js';
-import { withTimeout } from '../../util/clock.js';
+import { sleepMs, withTimeout } from '../../util/clock.js';
 import { redactSecretsIn, redactUrl } from '../../util/redact.js';
 import { FatalSignal } from '../fatal.js';
-import { partitionForKey } from '../partition.js';
+import { partitionForKey, partitionsBySubscription } from '../partition.js';
 import { deleteRabbitObjects, type RabbitObject } from './clean.js';
-import { rabbitSettingsOf, type RabbitSettings } from './settings.js';
+import { rabbitSettingsOf, type QueueType, type RabbitSettings } from './settings.js';
+import { nodeAddressOf, rabbitUrlList } from './urls.js';
 import type {
   Consumer,
   ConsumerSpec,
   Driver,
+  DriverEvent,
   DriverInfo,
   DriverOptions,
   MessageHandler,
@@ -29,8 +31,11 @@ interface RabbitLayout {
   queues: string[][];
 }
 
-export function rabbitLayout(topology: Topology): RabbitLayout {
-  const base = `${topology.prefix}.${topology.stream}`;
+/** Classic queues mirrored by an ha policy: their names end so, the policy's pattern is ^mqbench-.*\.ha$ */
+export const mirroredSuffix = '.ha';
+
+export function rabbitLayout(topology: Topology, queueType: QueueType = 'classic'): RabbitLayout {
+  const base = `${topology.prefix}.${topology.stream}${queueType === 'classic-mirrored' ? mirroredSuffix : ''}`;
   if (topology.subscriptions === 1 && topology.partitions === 1) {
     return { exchange: '', exchangeType: undefined, queues: [[base]] };
   }
@@ -49,6 +54,31 @@ function routingKeyFor(partition: number): string {
   return `p${partition}`;
 }
 
+/** The declaration of a queue of this type: replicated queues are durable, their type an argument. */
+function queueOptions(queueType: QueueType, durable: boolean): amqp.Options.AssertQueue {
+  const base = { durable: durable || queueType !== 'classic', autoDelete: false, exclusive: false };
+  if (queueType === 'quorum' || queueType === 'stream') return { ...base, arguments: { 'x-queue-type': queueType } };
+  return base;
+}
+
+type Role = 'publisher' | 'consumer';
+
+/**
+ * Failover: a frozen node (SIGSTOP) keeps its sockets open, so only missed heartbeats tell; at 5 s
+ * amqplib gives up on the connection after two missed ones (~10 s) and the driver moves on. A URL
+ * that names its own heartbeat keeps it.
+ */
+const failoverHeartbeatSeconds = 5;
+
+function withHeartbeat(url: string): string {
+  if (/[?&]heartbeat=/i.test(url)) return url;
+  return `${url}${url.includes('?') ? '&' : '?'}heartbeat=${failoverHeartbeatSeconds}`;
+}
+
+/** After a lost connection: wait this long before trying the next node, doubling up to the ceiling. */
+const firstRetryMs = 100;
+const maxRetryMs = 2000;
+
 export class RabbitDriver implements Driver {
   readonly name = 'rabbit';
   private connection: ChannelModel | undefined;
@@ -60,13 +90,31 @@ export class RabbitDriver implements Driver {
   private readonly fatal = new FatalSignal();
 
   private readonly settings: RabbitSettings;
+  /** the cluster's nodes, in the order given: the first reachable one is used */
+  private readonly urls: string[];
+  /** which node each connection is on (index into urls) */
+  private readonly nodeOf: Record<Role, number> = { publisher: 0, consumer: 0 };
+  private readonly reconnecting: Record<Role, boolean> = { publisher: false, consumer: false };
+  /** what to re-open on a connection once it has been re-established on another node */
+  private readonly reopeners: Record<Role, Set<(connection: ChannelModel) => void>> = { publisher: new Set(), consumer: new Set() };
+  private liveConsumerConnection: ChannelModel | undefined;
+  private readonly eventListeners: ((event: DriverEvent) => void)[] = [];
 
   constructor(private readonly options: DriverOptions) {
     this.settings = rabbitSettingsOf(options.settings);
+    this.urls = rabbitUrlList(options.url);
   }
 
   async connect(): Promise<void> {
-    this.connection = await this.openConnection();
+    this.connection = await this.openAny('publisher');
+  }
+
+  onEvent(listener: (event: DriverEvent) => void): void {
+    this.eventListeners.push(listener);
+  }
+
+  private emit(kind: string, detail: string): void {
+    for (const listener of this.eventListeners) listener({ kind, detail });
   }
 
   /**
@@ -75,18 +123,34 @@ export class RabbitDriver implements Driver {
    * same socket would stall deliveries, so an overloaded publisher would starve its own consumers.
    */
   private async consumerConnectionOf(): Promise<ChannelModel> {
-    this.consumerConnection ??= this.openConnection();
+    this.consumerConnection ??= this.openAny('consumer').then((connection) => (this.liveConsumerConnection = connection));
     return this.consumerConnection;
   }
 
-  private async openConnection(): Promise<ChannelModel> {
-    const { url, connectTimeoutMs } = this.options;
+  /** The first node that answers, from the one after `fromIndex` round the list (a cluster's URL list). */
+  private async openAny(role: Role, fromIndex = 0): Promise<ChannelModel> {
+    let lastError: unknown;
+    for (let i = 0; i < this.urls.length; i++) {
+      const index = (fromIndex + i) % this.urls.length;
+      try {
+        const connection = await this.openConnection(this.urls[index] ?? this.options.url, role);
+        this.nodeOf[role] = index;
+        return connection;
+      } catch (error) {
+        lastError = error;
+      }
+    }
+    throw lastError;
+  }
+
+  private async openConnection(url: string, role: Role): Promise<ChannelModel> {
+    const { connectTimeoutMs } = this.options;
     let connection: ChannelModel;
     try {
       connection = await withTimeout(
         // Nagle's algorithm would hold small publishes behind unacknowledged consumer acks on the same
         // socket for up to the peer's delayed-ACK time (~40 ms); the Java client sets TCP_NODELAY too.
-        amqp.connect(url, { timeout: connectTimeoutMs, noDelay: true }),
+        amqp.connect(this.settings.reconnect ? withHeartbeat(url) : url, { timeout: connectTimeoutMs, noDelay: true }),
         connectTimeoutMs,
         () => new Error(`no answer within ${connectTimeoutMs} ms`),
       );
@@ -95,6 +159,12 @@ export class RabbitDriver implements Driver {
       const hint = /access refused/.test(reason) ? '' : ` (${this.options.startHint ?? 'is a RabbitMQ broker running at that URL?'})`;
       throw new BrokerUnreachableError(`cannot connect to RabbitMQ at ${redactUrl(url)}: ${reason}${hint}`);
     }
+    if (this.settings.reconnect) {
+      // failover: a lost node is not the end of the run; the next one takes over
+      connection.on('error', () => undefined);
+      connection.on('close', () => void this.reconnect(role, connection, url));
+      return connection;
+    }
     connection.on('error', (error: Error) => this.raiseFatal(error));
     connection.on('close', () => {
       if (!this.fatal.closing) this.raiseFatal(new Error('connection to RabbitMQ closed by the broker'));
@@ -102,11 +172,48 @@ export class RabbitDriver implements Driver {
     return connection;
   }
 
+  /**
+   * A connection was lost (its node died or was stopped): reconnect to the next node that answers,
+   * with a bounded backoff, until one does or the driver is closed; then re-open its channels and
+   * consumers. The engine's stall watch ends a run whose cluster never comes back.
+   */
+  private async reconnect(role: Role, lost: ChannelModel, url: string): Promise<void> {
+    if (this.fatal.closing || this.reconnecting[role] || !this.isCurrent(role, lost)) return;
+    this.reconnecting[role] = true;
+    if (role === 'consumer') this.liveConsumerConnection = undefined;
+    this.emit('connection-lost', `${role} connection to ${nodeAddressOf(url)} lost`);
+    try {
+      let delayMs = firstRetryMs;
+      while (!this.fatal.closing) {
+        try {
+          const connection = await this.openAny(role, this.nodeOf[role] + 1);
+          if (role === 'publisher') this.connection = connection;
+          else {
+            this.consumerConnection = Promise.resolve(connection);
+            this.liveConsumerConnection = connection;
+          }
+          this.emit('reconnect', `${role} connection re-established on ${nodeAddressOf(this.urls[this.nodeOf[role]] ?? '')}`);
+          for (const reopen of this.reopeners[role]) reopen(connection);
+          return;
+        } catch {
+          await sleepMs(delayMs);
+          delayMs = Math.min(maxRetryMs, delayMs * 2);
+        }
+      }
+    } finally {
+      this.reconnecting[role] = false;
+    }
+  }
+
+  private isCurrent(role: Role, connection: ChannelModel): boolean {
+    return role === 'publisher' ? this.connection === connection : this.liveConsumerConnection === connection;
+  }
+
   private describe(error: unknown): string {
     const raw = error instanceof Error ? error.message : String(error);
     const oneLine = raw.split('\n')[0] ?? raw;
     if (/ACCESS_REFUSED|403/.test(oneLine)) return 'access refused (wrong user or password)';
-    return redactSecretsIn(oneLine, [this.options.url]);
+    return redactSecretsIn(oneLine, [this.options.url, ...this.urls]);
   }
 
   private raiseFatal(error: Error): void {
@@ -124,7 +231,7 @@ export class RabbitDriver implements Driver {
 
   async setup(topology: Topology): Promise<void> {
     const connection = this.requireConnection();
-    const layout = rabbitLayout(topology);
+    const layout = rabbitLayout(topology, this.settings.queueType);
     this.topology = topology;
     this.layout = layout;
     const declared: RabbitObject[] = [];
@@ -153,7 +260,7 @@ export class RabbitDriver implements Driver {
       for (const row of layout.queues) {
         for (const [partition, queue] of row.entries()) {
           declared.push({ kind: 'queue', name: queue });
-          await bounded(channel.assertQueue(queue, { durable, autoDelete: false, exclusive: false }));
+          await bounded(channel.assertQueue(queue, queueOptions(this.settings.queueType, durable)));
           if (layout.exchangeType === 'fanout') await bounded(channel.bindQueue(queue, layout.exchange, ''));
           if (layout.exchangeType === 'direct') await bounded(channel.bindQueue(queue, layout.exchange, routingKeyFor(partition)));
         }
@@ -185,19 +292,16 @@ export class RabbitDriver implements Driver {
 
   async attach(topology: Topology): Promise<void> {
     this.topology = topology;
-    this.layout = rabbitLayout(topology);
+    this.layout = rabbitLayout(topology, this.settings.queueType);
     this.attachedOnly = true;
   }
 
   assignedPartitions(): number[][] {
-    const topology = this.topology;
-    if (!topology) return [];
-    const out: number[][] = Array.from({ length: topology.subscriptions }, () => []);
-    for (const { subscription, partitions } of this.consumerSpecs) out[subscription]?.push(...partitions);
-    return out;
+    return this.topology ? partitionsBySubscription(this.topology.subscriptions, this.consumerSpecs) : [];
   }
 
   async createProducer(): Promise<Producer> {
+    if (this.settings.reconnect) return this.createReconnectingProducer();
     const connection = this.requireConnection();
     const layout = this.requireLayout();
     const topology = this.topology as Topology;
@@ -247,7 +351,73 @@ export class RabbitDriver implements Driver {
     };
   }
 
+  /** The routing key of each send (the default exchange, a fanout, or a partition by key hash). */
+  private router(): (key: string | undefined) => string {
+    const layout = this.requireLayout();
+    const topology = this.topology as Topology;
+    let nextPartition = 0;
+    return (key) => {
+      if (layout.exchange === '') return layout.queues[0]?.[0] ?? '';
+      if (layout.exchangeType === 'fanout') return '';
+      const partition = key === undefined ? nextPartition++ % topology.partitions : partitionForKey(key, topology.partitions);
+      return routingKeyFor(partition);
+    };
+  }
+
+  /**
+   * Failover: a confirming producer whose channel is re-opened on the node the connection moved
+   * to. A lost connection fails every unconfirmed send ("channel closed"), and a send while there is
+   * no channel fails at once: the engine resends them (at-least-once), so nothing waits in the driver.
+   */
+  private async createReconnectingProducer(): Promise<Producer> {
+    const layout = this.requireLayout();
+    const routingKey = this.router();
+    const { persistent } = this.settings;
+    const publishOptions = { persistent, deliveryMode: persistent ? 2 : 1 } as const;
+    let closed = false;
+    const open = async (connection: ChannelModel): Promise<ConfirmChannel> => {
+      const created = await connection.createConfirmChannel();
+      created.on('error', () => undefined);
+      // a channel the broker closed on a live connection (not a lost node): open another
+      created.on('close', () => {
+        if (channel !== created || closed) return;
+        channel = undefined;
+        setTimeout(() => {
+          if (!closed && this.connection && !this.reconnecting.publisher) reopen(this.connection);
+        }, firstRetryMs);
+      });
+      return created;
+    };
+    let channel: ConfirmChannel | undefined = await open(this.requireConnection());
+    const reopen = (connection: ChannelModel): void => {
+      channel = undefined;
+      open(connection).then(
+        (created) => (channel = created),
+        () => undefined, // the next loss of this connection tries again
+      );
+    };
+    this.reopeners.publisher.add(reopen);
+    return {
+      brokerAcks: true,
+      send: (payload: Buffer, key?: string): Promise<void> =>
+        new Promise<void>((resolve, reject) => {
+          if (!channel) throw new Error('no connection to the cluster (reconnecting)');
+          channel.publish(layout.exchange, routingKey(key), payload, publishOptions, (error) => {
+            if (error) reject(error instanceof Error ? error : new Error('message nacked by broker'));
+            else resolve();
+          });
+        }),
+      close: async () => {
+        closed = true;
+        this.reopeners.publisher.delete(reopen);
+        await channel?.waitForConfirms().catch(() => undefined);
+        await channel?.close().catch(() => undefined);
+      },
+    };
+  }
+
   async createConsumer(spec: ConsumerSpec, onMessage: MessageHandler): Promise<Consumer> {
+    if (this.settings.reconnect) return this.createReconnectingConsumer(spec, onMessage);
     this.requireConnection();
     const connection = await this.consumerConnectionOf();
     const layout = this.requireLayout();
@@ -296,6 +466,100 @@ export class RabbitDriver implements Driver {
           // channel already gone: nothing left to ack
         }
         await channel.close().catch(() => undefined);
+      },
+    };
+  }
+
+  /**
+   * Failover: a consumer that subscribes again when its channel or connection is lost (on the node
+   * the connection moved to) or the broker cancels it (its queue's node went down), retrying until
+   * the queue is back. Unacknowledged deliveries come again: duplicates, counted by the engine.
+   * A stream is read on from the offset after the last one seen, so nothing of the outage is skipped.
+   */
+  private async createReconnectingConsumer(spec: ConsumerSpec, onMessage: MessageHandler): Promise<Consumer> {
+    await this.consumerConnectionOf();
+    const layout = this.requireLayout();
+    const { prefetch, multiAck, queueType } = this.settings;
+    const queues = spec.partitions.map((partition) => {
+      const queue = layout.queues[spec.subscription]?.[partition];
+      if (queue === undefined) throw new Error(`no queue for subscription ${spec.subscription} partition ${partition}`);
+      return queue;
+    });
+    const state = { closed: false, channel: undefined as Channel | undefined, unacked: 0, last: undefined as ConsumeMessage | undefined, nextOffset: undefined as number | undefined };
+    const flushAcks = (): void => {
+      if (!state.last || !state.channel) return;
+      try {
+        state.channel.ack(state.last, true);
+      } catch {
+        // the channel is gone: its deliveries come again
+      }
+      state.last = undefined;
+      state.unacked = 0;
+    };
+    const ackTimer = setInterval(flushAcks, 50);
+    let resubscribing: Promise<void> | undefined;
+    const subscribe = async (connection: ChannelModel): Promise<void> => {
+      const channel = await connection.createChannel();
+      channel.on('error', () => undefined);
+      state.channel = channel;
+      state.last = undefined;
+      state.unacked = 0;
+      channel.on('close', () => {
+        if (state.channel === channel) resubscribe('channel closed');
+      });
+      await channel.prefetch(prefetch, false);
+      for (const queue of queues) {
+        const offset = queueType === 'stream' ? { arguments: { 'x-stream-offset': state.nextOffset ?? 'next' } } : {};
+        await channel.consume(
+          queue,
+          (message) => {
+            if (message === null) return resubscribe('consumer cancelled by the broker');
+            if (state.channel !== channel) return;
+            const streamOffset = message.properties.headers?.['x-stream-offset'];
+            if (typeof streamOffset === 'number') state.nextOffset = streamOffset + 1;
+            onMessage(message.content);
+            state.last = message;
+            if (++state.unacked >= multiAck) flushAcks();
+          },
+          { noAck: false, ...offset },
+        );
+      }
+    };
+    const resubscribe = (why: string): void => {
+      if (resubscribing || state.closed || this.fatal.closing) return;
+      state.channel = undefined;
+      resubscribing = (async () => {
+        let delayMs = firstRetryMs;
+        while (!state.closed && !this.fatal.closing) {
+          const connection = this.liveConsumerConnection;
+          if (connection) {
+            try {
+              await subscribe(connection);
+              this.emit('resubscribed', `consumer re-subscribed to ${queues.join(', ')} (${why})`);
+              return;
+            } catch {
+              state.channel = undefined;
+            }
+          }
+          await sleepMs(delayMs);
+          delayMs = Math.min(maxRetryMs, delayMs * 2);
+        }
+      })().finally(() => {
+        resubscribing = undefined;
+      });
+    };
+    const onReconnect = (): void => resubscribe('connection re-established');
+    this.reopeners.consumer.add(onReconnect);
+    this.consumerSpecs.push(spec);
+    await subscribe(this.liveConsumerConnection ?? (await this.consumerConnectionOf()));
+    return {
+      close: async () => {
+        state.closed = true;
+        this.reopeners.consumer.delete(onReconnect);
+        this.consumerSpecs = this.consumerSpecs.filter((s) => s !== spec);
+        clearInterval(ackTimer);
+        flushAcks();
+        await state.channel?.close().catch(() => undefined);
       },
     };
   }

@@ -4,8 +4,9 @@ import { redactUrl } from '../../util/redact.js';
 import type { BrokerPlugin } from '../plugin.js';
 import { calibration } from './calibrate.js';
 import { RabbitDriver } from './driver.js';
+import { rabbitCluster } from './cluster.js';
 import { rabbitCleaner } from './clean.js';
-import { privateRabbitStatus, startPrivateRabbit, stopPrivateRabbit } from './local.js';
+import { privateRabbitBeamPid, privateRabbitStatus, startPrivateRabbit, stopPrivateRabbit } from './local.js';
 import { rabbitMapping, rabbitOptions, rabbitSettings } from './settings.js';
 
 export const defaultRabbitUrl = 'amqp://guest:guest@127.0.0.1:5672';
@@ -43,11 +44,20 @@ const network: NetworkBroker = {
  * unencoded in a password would be read as the path (and the password's start as the host name).
  */
 function rabbitUrlProblem(url: string): string | undefined {
+  // a cluster's nodes, each a URL of its own (amqp://u:p@h1:5701,amqp://u:p@h2:5702): each checked
+  const items = url.split(/,(?=\s*amqps?:\/\/)/i);
+  if (items.length > 1) return items.map((item) => rabbitUrlProblem(item.trim())).find((problem) => problem !== undefined);
   if (!/^amqps?:\/\/\S+$/i.test(url)) return 'must be an amqp:// or amqps:// URL, e.g. amqp://user:password@host:5672/vhost';
   const rest = url.replace(/^amqps?:\/\//i, '');
   const at = rest.lastIndexOf('@');
   if (at >= 0 && /[/?#]/.test(rest.slice(0, at))) return "the user or password holds '/', '?' or '#': percent-encode them (%2F, %3F, %23)";
   return undefined;
+}
+
+/** The TCP port of an amqp(s) URL (5672 / 5671 when it names none). */
+function portOf(url: string): number {
+  const match = /^amqp(s?):\/\/(?:[^@/]*@)?[^:/]+(?::(\d+))?/i.exec(url);
+  return match?.[2] ? Number(match[2]) : match?.[1] ? 5671 : 5672;
 }
 
 /** RabbitMQ over AMQP 0-9-1 with amqplib. */
@@ -72,5 +82,14 @@ export const rabbitPlugin: BrokerPlugin = {
   local: localBrokersOf(network, defaultRabbitUrl),
   clean: rabbitCleaner,
   calibration,
+  // broker cost: only the private node mqbench started, measured as its Erlang VM (beam.smp)
+  async localProcesses(url) {
+    const clusterPids = await rabbitCluster.localProcesses(url);
+    if (clusterPids) return clusterPids;
+    const ours = await privateRabbitStatus(localRabbitNode.name);
+    if (!ours || portOf(url) !== ours.port || !/^amqps?:\/\/([^@/]*@)?(127\.0\.0\.1|localhost)([:/]|$)/i.test(url)) return undefined;
+    return [(await privateRabbitBeamPid(localRabbitNode.name)) ?? ours.pid];
+  },
+  cluster: rabbitCluster,
   create: (options) => new RabbitDriver(options),
 };

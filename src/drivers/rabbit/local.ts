@@ -20,6 +20,14 @@ export interface PrivateRabbitOptions {
   port: number;
   /** Erlang distribution port; must differ from every other node's */
   distPort: number;
+  /** plugins to enable on this node (e.g. rabbitmq_stream); none by default */
+  plugins?: readonly string[];
+  /** extra rabbitmq.conf lines (e.g. the stream listener's port) */
+  extraConfig?: readonly string[];
+  /** environment for the node and its rabbitmqctl calls (a cluster's HOME, holding its private Erlang cookie) */
+  environment?: Readonly<Record<string, string>>;
+  /** restart with the data folder as it is (a cluster node rejoining), instead of a fresh one */
+  keepData?: boolean;
 }
 
 export interface PrivateRabbitState extends PrivateRabbitOptions {
@@ -60,10 +68,10 @@ export async function startPrivateRabbit(options: PrivateRabbitOptions, log: (li
     throw new BrokerUnreachableError(`cannot start a private RabbitMQ node: ${serverScript} not found (install the rabbitmq-server package)`);
   }
   const home = homeOf(options.name);
-  await rm(home, { recursive: true, force: true });
+  if (!options.keepData) await rm(home, { recursive: true, force: true });
   await mkdir(join(home, 'log'), { recursive: true });
-  await writeFile(join(home, 'enabled_plugins'), '[].\n');
-  await writeFile(join(home, 'rabbitmq.conf'), ['# written by mqbench: a private node for benchmarks and fault tests', `listeners.tcp.default = 127.0.0.1:${options.port}`, ''].join('\n'));
+  await writeFile(join(home, 'enabled_plugins'), `[${(options.plugins ?? []).join(',')}].\n`);
+  await writeFile(join(home, 'rabbitmq.conf'), ['# written by mqbench: a private node for benchmarks and fault tests', `listeners.tcp.default = 127.0.0.1:${options.port}`, ...(options.extraConfig ?? []), ''].join('\n'));
   const node = `${options.name}@localhost`;
   const env = {
     ...process.env,
@@ -76,6 +84,7 @@ export async function startPrivateRabbit(options: PrivateRabbitOptions, log: (li
     RABBITMQ_ENABLED_PLUGINS_FILE: join(home, 'enabled_plugins'),
     RABBITMQ_CONFIG_FILE: join(home, 'rabbitmq.conf'),
     RABBITMQ_PID_FILE: join(home, 'pid'),
+    ...options.environment,
   };
   log(`starting a private RabbitMQ node ${node} on 127.0.0.1:${options.port}; data and logs in ${home}`);
   const logFd = openSync(join(home, 'server.log'), 'a');
@@ -111,7 +120,8 @@ export async function privateRabbitBeamPid(name: string): Promise<number | undef
 export async function stopPrivateRabbit(name: string): Promise<PrivateRabbitState | undefined> {
   const state = await readState(name);
   if (state) {
-    await execFileAsync(ctlScript, ['-n', state.node, 'stop'], { timeout: 30_000 }).catch(() => undefined);
+    const env = { ...process.env, ...state.environment };
+    await execFileAsync(ctlScript, ['-n', state.node, 'stop'], { timeout: 30_000, env }).catch(() => undefined);
     const beam = await privateRabbitBeamPid(name);
     for (const pid of [beam, state.pid]) {
       if (pid !== undefined && isPidAlive(pid)) {

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The failover runs behind reports/notes.md question 3 ("is RabbitMQ's exchange a single point that hurts
+# fault tolerance?"): on mqbench's local 3-node clusters, RabbitMQ classic vs classic-mirrored vs quorum
+# vs stream queues and Kafka RF=3 acks=all vs acks=1, each with its leader killed (SIGKILL, restarted)
+# and frozen (SIGSTOP, continued), REPEAT times each. Raw results go under results/baselines/q3/<case>/,
+# a table of medians and spreads (min..max) into results/baselines/q3/summary.md.
+#
+#   scripts/notes-q3.sh                     # about 50 min with the defaults (REPEAT=3, 40 s windows)
+#   REPEAT=1 DURATION=20s FAULT_AT=5s FAULT_FOR=8s RATE=500 scripts/notes-q3.sh   # one short round
+#
+# BENCH="npx bench", OUT, REPEAT, DURATION, RATE, FAULT_AT, FAULT_FOR, CASES (a space-separated subset of
+# the case names below) and FAULTS ("kill stop") can be overridden; DRY_RUN=1 prints the commands instead.
+# The clusters are started when they are not up (bench run does it) and left running; stop them with
+# `npx bench brokers down rabbit-cluster` / `kafka-cluster`. Run it on a quiet machine.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bench=${BENCH:-npx bench}
+out=${OUT:-results/baselines/q3}
+repeat=${REPEAT:-3}
+duration=${DURATION:-40s}
+rate=${RATE:-1000}
+fault_at=${FAULT_AT:-10s}
+fault_for=${FAULT_FOR:-15s}
+faults=${FAULTS:-kill stop}
+cases=${CASES:-rabbit-classic rabbit-classic-mirrored rabbit-quorum rabbit-stream kafka-acks-all kafka-acks-1}
+run() {
+  echo "+ $*" >&2
+  if [[ -z "${DRY_RUN:-}" ]]; then "$@"; fi
+}
+
+# classic mirrored queues need an ha policy on the run's queue (named mqbench-<id>.failover.ha)
+mirror_policy() {
+  local home=${MQBENCH_HOME:-.mqbench}
+  run env HOME="$home/rabbit-cluster" /usr/lib/rabbitmq/bin/rabbitmqctl -n mqbench-c1@localhost set_policy mqbench-ha '^mqbench-.*\.ha$' \
+    '{"ha-mode":"all","ha-sync-mode":"automatic"}' --apply-to queues
+}
+
+flags_of() { # case name -> broker flags
+  case $1 in
+    rabbit-classic) echo "--broker rabbit --queue-type classic" ;;
+    rabbit-classic-mirrored) echo "--broker rabbit --queue-type classic-mirrored" ;;
+    rabbit-quorum) echo "--broker rabbit --queue-type quorum" ;;
+    rabbit-stream) echo "--broker rabbit --queue-type stream" ;;
+    kafka-acks-all) echo "--broker kafka --kafka-acks all" ;;
+    kafka-acks-1) echo "--broker kafka --kafka-acks 1" ;;
+    *) echo "unknown case $1" >&2; exit 2 ;;
+  esac
+}
+
+for fault in $faults; do
+  for case in $cases; do
+    if [[ $case == rabbit-classic-mirrored ]]; then
+      # the cluster must be up for the policy: a no-op run-free start when it already is
+      run $bench brokers up rabbit-cluster >/dev/null
+      mirror_policy
+    fi
+    for ((r = 1; r <= repeat; r++)); do
+      # shellcheck disable=SC2046
+      run $bench run --scenario failover $(flags_of "$case") --fault "$fault" --fault-target leader \
+        --rate "$rate" --duration "$duration" --fault-at "$fault_at" --fault-for "$fault_for" --no-progress \
+        --out "$out/$case-$fault" || echo "(exit $? for $case-$fault repeat $r: kept, see its result)" >&2
+    done
+  done
+done
+
+[[ -n "${DRY_RUN:-}" ]] && exit 0
+# medians and spreads per case, from the raw results
+node --import tsx scripts/notes-q3-summary.ts "$out" >"$out/summary.md"
+echo "wrote $out/summary.md" >&2

@@ -1,0 +1,111 @@
+/**
+ * `bench find-rate --broker <one> --scenario ack --slo "p99<20ms"`: the highest open-loop rate the
+ * broker sustains within the objective (search/rate-search.ts states the stopping rule). Every step
+ * is a normal run with its own result file; a search file and a report tie them together.
+ */
+import { relative } from 'node:path';
+import { ExitCode, UsageError } from '../errors.js';
+import { rateSearchProblem, type RateSearchDocument, type RateSearchStep } from '../results/sweep.js';
+import { searchRate, type SearchRules } from '../search/rate-search.js';
+import { parseSlo } from '../search/slo.js';
+import { detailOf, judgeStep, marginOf, rateTolerance, type StepDetail } from '../search/step.js';
+import { checkRun, interrupted, newRunId, runOne, stampOf, targetOf, writeDocument, writeReport, type GivenOptions } from '../sweep/runs.js';
+import { requireWritableFolder } from '../util/output-dir.js';
+
+export interface FindRateCommandOptions {
+  slo: string | undefined;
+  startRate: string | undefined;
+  maxSteps: string | undefined;
+  /** percent */
+  resolution: string | undefined;
+  out: string;
+  report: string | undefined;
+  json: boolean;
+  progress: boolean;
+}
+
+export interface FindRateOutcome {
+  exitCode: number;
+  document: RateSearchDocument;
+  searchFile: string;
+  reportFiles: string[];
+}
+
+export const searchDefaults = { startRate: 1000, maxSteps: 12, resolutionPct: 5, minRate: 10 } as const;
+
+function numberOption(name: string, raw: string | undefined, fallback: number, check: (n: number) => boolean, range: string): number {
+  if (raw === undefined) return fallback;
+  const n = Number(String(raw).trim());
+  if (String(raw).trim() === '' || !Number.isFinite(n) || !check(n)) throw new UsageError(`--${name}: must be ${range}, got "${String(raw).slice(0, 40)}"`);
+  return n;
+}
+
+/** The search's rules from the flags: one line on bad input. */
+export function searchRulesOf(output: Pick<FindRateCommandOptions, 'startRate' | 'maxSteps' | 'resolution'>): SearchRules {
+  return {
+    startRate: numberOption('start-rate', output.startRate, searchDefaults.startRate, (n) => n >= searchDefaults.minRate && n <= 10_000_000, `a rate from ${searchDefaults.minRate} to 10,000,000 msg/s`),
+    maxSteps: numberOption('max-steps', output.maxSteps, searchDefaults.maxSteps, (n) => Number.isInteger(n) && n >= 2 && n <= 50, 'a whole number from 2 to 50'),
+    resolution: numberOption('resolution', output.resolution, searchDefaults.resolutionPct, (n) => n >= 0.1 && n <= 50, 'a percentage from 0.1 to 50') / 100,
+    minRate: searchDefaults.minRate,
+  };
+}
+
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+
+export async function findRateCommand(given: GivenOptions, output: FindRateCommandOptions): Promise<FindRateOutcome> {
+  const target = targetOf(given);
+  if (target.brokers.length !== 1) throw new UsageError('--broker: find-rate searches one broker at a time');
+  const broker = target.brokers[0] as string;
+  if (output.slo === undefined) throw new UsageError('--slo is required, e.g. --slo "p99<20ms"');
+  const slo = parseSlo(output.slo);
+  for (const refused of ['rate', 'repeat', 'messages']) {
+    if (target.options[refused] !== undefined) throw new UsageError(`--${refused}: find-rate chooses the rate and runs each step once${refused === 'rate' ? ' (--start-rate sets the first step)' : ''}`);
+  }
+  const rules = searchRulesOf(output);
+  checkRun(broker, target.scenario, { ...target.options, rate: rules.startRate });
+  await requireWritableFolder(output.out);
+
+  const id = newRunId();
+  const createdAt = new Date();
+  let stopReason: string | undefined;
+  let worst: number = ExitCode.ok;
+  const outcome = await searchRate<StepDetail>(
+    rules,
+    async (rate) => {
+      log(`== find-rate step: ${broker} / ${target.scenario} at ${rate} msg/s (${slo.text})`);
+      const run = await runOne(broker, target.scenario, { ...target.options, rate }, output.out, output.progress);
+      if (interrupted(run)) stopReason = 'interrupted';
+      if (run.result.status === 'errored') worst = Math.max(worst, run.exitCode);
+      const detail = detailOf(run.result, relative(output.out, run.path) || run.path, slo);
+      const verdict = judgeStep(rate, detail, slo);
+      log(`   ${verdict.pass ? 'PASS' : 'FAIL'}${verdict.pass ? '' : `: ${verdict.reasons.join('; ')}`}`);
+      return { verdict, detail };
+    },
+    () => stopReason,
+  );
+  const found = outcome.steps.find((s) => s.verdict.pass && s.rate === outcome.foundRate);
+  const steps: RateSearchStep[] = outcome.steps.map((s) => ({ rate: s.rate, phase: s.phase, pass: s.verdict.pass, reasons: s.verdict.reasons, ...s.detail }));
+  const document: RateSearchDocument = {
+    kind: 'mqbench-rate-search',
+    version: 1,
+    id,
+    createdAt: createdAt.toISOString(),
+    broker,
+    scenario: target.scenario,
+    slo: slo.text,
+    sloThresholdUs: slo.thresholdUs,
+    rules: { startRate: rules.startRate, resolution: rules.resolution, maxSteps: rules.maxSteps, rateTolerance },
+    options: target.options,
+    foundRate: outcome.foundRate ?? null,
+    failedRate: outcome.failedRate ?? null,
+    stoppedBecause: outcome.stoppedBecause,
+    margin: found ? marginOf(slo, found.detail.sloValueUs) : null,
+    steps,
+  };
+  const searchFile = await writeDocument(output.out, 'searches', `${stampOf(createdAt)}_find-rate_${broker}_${target.scenario}_${id}`, document, rateSearchProblem(document));
+  const { renderSearchHtml, renderSearchMarkdown } = await import('../report/sweep.js');
+  const title = `mqbench find-rate: ${broker} / ${target.scenario}, ${slo.text}`;
+  const reportFiles = await writeReport(output.report ?? `reports/find-rate-${id}`, renderSearchMarkdown(document, title), renderSearchHtml(document, title));
+  const exitCode = stopReason === 'interrupted' ? ExitCode.aborted : document.foundRate === null ? ExitCode.checkFailed : worst;
+  return { exitCode, document, searchFile, reportFiles };
+}

@@ -1,0 +1,81 @@
+/** The yargs modules of `bench sweep` and `bench find-rate` (flags generated from the options table, as `bench run`'s). */
+import type { Argv, CommandModule } from 'yargs';
+import { allOptionRows, driverNames } from '../drivers/index.js';
+import { helpOf } from '../options.js';
+import { scenarioNames } from '../scenarios/index.js';
+import { readWorkloadFile, workloadFileFields, type WorkloadFile } from './workload-file.js';
+
+type Args = Record<string, unknown> & { out: string; json: boolean; progress: boolean; report?: string; workload?: string };
+
+function runFlags(y: Argv<object>, brokerHelp: string): Argv<object> {
+  let out = y
+    .option('broker', { type: 'string', describe: brokerHelp })
+    .option('scenario', { type: 'string', describe: `scenario: ${scenarioNames.join(', ')}` })
+    .option('workload', { type: 'string', describe: 'YAML file with the run options (flags win)' });
+  for (const row of allOptionRows()) out = out.option(row.name, { type: row.kind === 'boolean' ? 'boolean' : 'string', describe: helpOf(row) });
+  return out
+    .option('out', { type: 'string', default: 'results', describe: 'directory for the result JSON of every run' })
+    .option('report', { type: 'string', describe: 'report path without extension (writes .md and .html)' })
+    .option('json', { type: 'boolean', default: false, describe: 'print the tying document (JSON) on stdout instead of the summary' })
+    .option('progress', { type: 'boolean', default: true, describe: 'live progress on stderr (--no-progress to silence)' });
+}
+
+/** The run options as `bench run` takes them: a workload file's fields, overridden by flags. */
+async function givenOf(argv: Args): Promise<WorkloadFile> {
+  const fromFile = argv.workload !== undefined ? await readWorkloadFile(argv.workload) : {};
+  const given: WorkloadFile = { ...fromFile };
+  for (const field of workloadFileFields) {
+    const value = argv[field];
+    if (value !== undefined) given[field] = value as string | number | boolean;
+  }
+  return given;
+}
+
+async function print(text: string): Promise<void> {
+  await new Promise((resolve) => process.stdout.write(text, resolve));
+}
+
+export const sweepModule: CommandModule<object, Args> = {
+  command: 'sweep',
+  describe: 'run a workload over the values of one option (--vary partitions=1,2,4,8) on each broker: one result per run, a sweep file, a report with curves',
+  builder: (y) =>
+    runFlags(y, `broker(s), comma-separated: ${driverNames.join(', ')}`).option('vary', {
+      type: 'string',
+      describe: 'option=value,value,...: any numeric run option (size, rate, producers, consumers, partitions, ...)',
+    }) as unknown as Argv<Args>,
+  handler: async (argv) => {
+    const { sweepCommand } = await import('./sweep.js');
+    const { renderSweepText } = await import('../report/sweep-text.js');
+    const outcome = await sweepCommand(await givenOf(argv), { vary: argv.vary as string | undefined, out: argv.out, report: argv.report, json: argv.json, progress: argv.progress });
+    await print(argv.json ? `${JSON.stringify(outcome.document, null, 2)}\n` : renderSweepText(outcome.document, outcome.sweepFile, outcome.reportFiles));
+    process.exit(outcome.exitCode);
+  },
+};
+
+export const findRateModule: CommandModule<object, Args> = {
+  command: 'find-rate',
+  describe: 'find the highest open-loop rate a broker sustains within a latency objective (--slo "p99<20ms")',
+  builder: (y) =>
+    runFlags(y, `one broker: ${driverNames.join(', ')}`)
+      .option('slo', { type: 'string', describe: 'latency objective on the corrected end-to-end latency: p50|p90|p99|p99.9|max, < or <=, a time in us, ms or s' })
+      .option('start-rate', { type: 'string', describe: 'the first step (msg/s; default 1000)' })
+      .option('max-steps', { type: 'string', describe: 'most runs the search makes (default 12)' })
+      .option('resolution', { type: 'string', describe: 'stop bisecting when the bracket is within this percent of the found rate (default 5)' }) as unknown as Argv<Args>,
+  handler: async (argv) => {
+    const { findRateCommand } = await import('./find-rate.js');
+    const { renderSearchText } = await import('../report/sweep-text.js');
+    const outcome = await findRateCommand(await givenOf(argv), {
+      slo: argv.slo as string | undefined,
+      startRate: argv['start-rate'] as string | undefined,
+      maxSteps: argv['max-steps'] as string | undefined,
+      resolution: argv.resolution as string | undefined,
+      out: argv.out,
+      report: argv.report,
+      json: argv.json,
+      progress: argv.progress,
+    });
+    await print(argv.json ? `${JSON.stringify(outcome.document, null, 2)}\n` : renderSearchText(outcome.document, outcome.searchFile, outcome.reportFiles));
+    process.exit(outcome.exitCode);
+  },
+};
+

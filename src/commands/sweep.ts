@@ -1,0 +1,80 @@
+/**
+ * `bench sweep --broker a,b --scenario partitioned --vary partitions=1,2,4,8 [--repeat N]`:
+ * one result file per run (the `bench run` path), a sweep file tying them together, and a report
+ * with one curve per broker per metric against the varied value.
+ */
+import { relative } from 'node:path';
+import { allOptionRows } from '../drivers/index.js';
+import { ExitCode, UsageError } from '../errors.js';
+import { sweepProblem, type SweepDocument, type SweepRun } from '../results/sweep.js';
+import { orderDescription, parseVary, runOrder } from '../sweep/plan.js';
+import { pointOf, type SweepRunResult } from '../sweep/points.js';
+import { checkRun, interrupted, newRunId, runOne, stampOf, targetOf, writeDocument, writeReport, type GivenOptions } from '../sweep/runs.js';
+import { requireWritableFolder } from '../util/output-dir.js';
+
+export interface SweepCommandOptions {
+  vary: string | undefined;
+  out: string;
+  /** report path without extension; default reports/sweep-<id> */
+  report: string | undefined;
+  json: boolean;
+  progress: boolean;
+}
+
+export interface SweepOutcome {
+  exitCode: number;
+  document: SweepDocument;
+  sweepFile: string;
+  reportFiles: string[];
+}
+
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+
+export async function sweepCommand(given: GivenOptions, output: SweepCommandOptions): Promise<SweepOutcome> {
+  const target = targetOf(given);
+  if (output.vary === undefined) throw new UsageError('--vary is required, e.g. --vary partitions=1,2,4,8');
+  const vary = parseVary(output.vary, allOptionRows(), target.brokers);
+  if (target.options[vary.option] !== undefined) throw new UsageError(`--${vary.option} and --vary ${vary.option} both given: give the values in --vary only`);
+  const repeats = Number(target.values.repeat ?? 1);
+  const { repeat: _repeat, ...options } = target.options;
+  for (const value of vary.values) for (const broker of target.brokers) checkRun(broker, target.scenario, { ...options, [vary.option]: value.raw });
+  await requireWritableFolder(output.out);
+
+  const id = newRunId();
+  const createdAt = new Date();
+  const plan = runOrder(target.brokers, vary.values, repeats);
+  const done: SweepRunResult[] = [];
+  let worst: number = ExitCode.ok;
+  let complete = true;
+  for (const [index, planned] of plan.entries()) {
+    log(`== sweep ${index + 1}/${plan.length}: ${planned.broker} / ${target.scenario}, ${vary.option}=${planned.value.raw}${repeats > 1 ? ` (repeat ${planned.repeat} of ${repeats})` : ''}`);
+    const outcome = await runOne(planned.broker, target.scenario, { ...options, [vary.option]: planned.value.raw }, output.out, output.progress);
+    const run: SweepRun = { file: relative(output.out, outcome.path) || outcome.path, id: outcome.result.id, repeat: planned.repeat, status: outcome.result.status };
+    done.push({ broker: planned.broker, value: planned.value, run, result: outcome.result });
+    worst = Math.max(worst, outcome.exitCode);
+    if (interrupted(outcome)) {
+      complete = false;
+      break;
+    }
+  }
+  const document: SweepDocument = {
+    kind: 'mqbench-sweep',
+    version: 1,
+    id,
+    createdAt: createdAt.toISOString(),
+    scenario: target.scenario,
+    brokers: target.brokers,
+    vary: { option: vary.option, values: vary.values.map((v) => v.raw) },
+    repeats,
+    order: orderDescription,
+    options,
+    complete,
+    points: vary.values.flatMap((value) => target.brokers.map((broker) => pointOf(broker, value, done))),
+  };
+  const name = `${stampOf(createdAt)}_sweep_${target.scenario}_${vary.option}_${id}`;
+  const sweepFile = await writeDocument(output.out, 'sweeps', name, document, sweepProblem(document));
+  const { renderSweepHtml, renderSweepMarkdown } = await import('../report/sweep.js');
+  const title = `mqbench sweep: ${target.scenario}, ${vary.option} = ${vary.values.map((v) => v.raw).join(', ')} (${target.brokers.join(', ')})`;
+  const reportFiles = await writeReport(output.report ?? `reports/sweep-${id}`, renderSweepMarkdown(document, title), renderSweepHtml(document, title));
+  return { exitCode: worst, document, sweepFile, reportFiles };
+}

@@ -1,0 +1,43 @@
+import type { BrokerPlugin, EndpointChoice, ProvidedBroker } from '../drivers/plugin.js';
+import { UsageError } from '../errors.js';
+import type { FaultPlan } from '../faults/index.js';
+import type { FailoverPlan } from './failover-run.js';
+
+/**
+ * Refuses, before anything connects, a failover run mqbench cannot do honestly: killing nodes of a
+ * cluster it did not start (a URL the user gave needs --fault-cmd), or a broker without a local cluster.
+ */
+export function checkFailoverEndpoint(plugin: BrokerPlugin, endpoint: EndpointChoice, plan: FaultPlan): void {
+  const option = plugin.endpoint?.option ?? 'url';
+  if (endpoint.named && plan.kind !== 'command') {
+    throw new UsageError(`--fault ${plan.kind}: mqbench never kills what it did not start; on the cluster you named (--${option} or its environment variable) inject the fault with --fault-cmd (and --restore-cmd)`);
+  }
+  if (!endpoint.named && !plugin.cluster) {
+    throw new UsageError(`${plugin.name} has no local cluster for the failover scenario; name your cluster's nodes with --${option} and inject the fault with --fault-cmd`);
+  }
+}
+
+/**
+ * The failover run's endpoint: the nodes the user named as they are, else mqbench's local cluster,
+ * started when it is not up (and any node a previous run left stopped started again).
+ */
+export async function provideFailoverEndpoint(plugin: BrokerPlugin, endpoint: EndpointChoice, log: (line: string) => void): Promise<ProvidedBroker> {
+  const cluster = plugin.cluster;
+  if (endpoint.named || !cluster) return { url: endpoint.url };
+  const nodes = await cluster.nodes();
+  if (!nodes || nodes.every((node) => !node.running)) {
+    log(`starting the local ${cluster.name} (three nodes) for the failover scenario`);
+    log(await cluster.up(log));
+  } else {
+    for (const node of nodes.filter((n) => !n.running)) {
+      log(`starting node ${node.name} of ${cluster.name}, left stopped`);
+      await cluster.startNode(node.index, log);
+    }
+  }
+  return { url: cluster.url };
+}
+
+/** The fault plan as the engine takes it: the cluster only when mqbench started it. */
+export function failoverPlanOf(plugin: BrokerPlugin, endpoint: EndpointChoice, plan: FaultPlan): FailoverPlan {
+  return { plan, cluster: endpoint.named ? undefined : plugin.cluster };
+}

@@ -1,0 +1,98 @@
+import type { LocalCluster } from '../drivers/plugin.js';
+import type { Driver, Topology } from '../drivers/types.js';
+import { runFaultPlan, type FaultPlan } from '../faults/index.js';
+import { analyseFailover } from '../metrics/failover.js';
+import type { RunEvent, Workload } from '../results/types.js';
+import { nowUs, withTimeout } from '../util/clock.js';
+import type { Measurement } from './merge.js';
+import type { Coordinator } from './participant.js';
+import type { InProcessRun, RunHooks } from './run.js';
+
+/** A failover run's fault: the plan, and the cluster it acts on (undefined: a user command plan). */
+export interface FailoverPlan {
+  plan: FaultPlan;
+  cluster: LocalCluster | undefined;
+}
+
+/** Restoring a node (a restart, a rejoin) may take a while; the run waits for it before teardown. */
+const restorePatienceMs = 120_000;
+
+/**
+ * Runs the workload in this process with the fault plan started when the measured window starts;
+ * driver events and the plan's events are stamped on the run's clock, and the result gets its
+ * `events` and `failover` block. The plan is stopped (restoring what it did) when the run ends first.
+ */
+export async function withFailover(
+  driver: Driver,
+  workload: Workload,
+  failover: FailoverPlan,
+  topology: Topology,
+  hooks: RunHooks,
+  run: (coordinate: (coordinator: Coordinator) => Coordinator) => Promise<InProcessRun>,
+): Promise<Measurement> {
+  const stamped: RunEvent[] = [];
+  const record = (event: { kind: string; detail: string }): void => void stamped.push({ atUs: nowUs(), kind: event.kind, detail: event.detail });
+  driver.onEvent?.(record);
+  const stop = new AbortController();
+  const onInterrupt = (): void => stop.abort();
+  hooks.signal?.addEventListener('abort', onInterrupt, { once: true });
+  let windowStartUs: number | undefined;
+  let planRun: Promise<void> | undefined;
+  const startPlanAt = (startUs: number): void => {
+    windowStartUs = startUs;
+    const timer = setTimeout(() => {
+      if (stop.signal.aborted) return;
+      // the injector's own times are replaced by the run's clock, like every other event
+      planRun = runFaultPlan(failover.plan, failover.cluster, topology, record, stop.signal).catch((error: unknown) => {
+        record({ kind: 'fault-failed', detail: error instanceof Error ? error.message : String(error) });
+      });
+    }, Math.max(0, (startUs - nowUs()) / 1000));
+    stop.signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
+  };
+  try {
+    const { measurement, partial } = await run((coordinator) => ({
+      ...coordinator,
+      async start() {
+        const at = await coordinator.start();
+        startPlanAt(at + workload.warmupUs);
+        return at;
+      },
+    }));
+    stop.abort();
+    await settlePlan(planRun, hooks);
+    const start = windowStartUs ?? partial.warmupEndUs;
+    const events = stamped.map((e) => ({ ...e, atUs: e.atUs - start })).sort((a, b) => a.atUs - b.atUs);
+    return withAnalysis(measurement, workload, partial, events, start);
+  } finally {
+    stop.abort();
+    hooks.signal?.removeEventListener('abort', onInterrupt);
+    await settlePlan(planRun, hooks);
+  }
+}
+
+async function settlePlan(planRun: Promise<void> | undefined, hooks: RunHooks): Promise<void> {
+  if (!planRun) return;
+  await withTimeout(planRun, restorePatienceMs, () => new Error(`the fault was not restored within ${restorePatienceMs / 1000} s`)).catch((error: unknown) => {
+    hooks.onWarning?.(`warning: ${error instanceof Error ? error.message : String(error)}`);
+  });
+}
+
+function withAnalysis(measurement: Measurement, workload: Workload, partial: InProcessRun['partial'], events: RunEvent[], windowStartUs: number): Measurement {
+  const recording = partial.failover;
+  if (!workload.fault || !recording) return { ...measurement, events };
+  const lastSuccessUs = Math.max(recording.acks.length, recording.receipts.length) * recording.bucketUs;
+  const endUs = Math.max(partial.producersDoneUs - windowStartUs, lastSuccessUs);
+  const failover = analyseFailover({
+    recording,
+    fault: workload.fault,
+    events,
+    sendEndUs: endUs,
+    receiveEndUs: endUs,
+    counts: measurement.counts,
+    brokerAcks: workload.driver.delivery === 'ack',
+  });
+  if (failover.injected || measurement.status === 'aborted') return { ...measurement, events, failover };
+  // a failover run without its fault measured something else: never a plain success
+  const why = events.find((e) => e.kind === 'fault-failed')?.detail ?? 'no detail';
+  return { ...measurement, status: 'completed-with-errors', error: `the fault was not injected (${why}): this run measured no failover${measurement.error ? `; ${measurement.error}` : ''}`, events, failover };
+}

@@ -1,0 +1,71 @@
+import { UsageError } from '../errors.js';
+import type { FaultPlan } from '../faults/index.js';
+import { commonOptions, parseOption, type OptionValues } from '../options.js';
+import type { FaultRecord } from '../results/types.js';
+import type { Scenario } from '../scenarios/index.js';
+
+/** The options that mean something only in a scenario that injects a fault. */
+export const faultOptionNames = ['fault', 'fault-target', 'fault-at', 'fault-for', 'fault-cmd', 'restore-cmd'] as const;
+
+/** Extra time the stall watch allows beyond the fault (a node restart, an election, reconnects). */
+export const stallMarginUs = 30_000_000;
+
+/**
+ * The user's values with the scenario's defaults for what they did not give (parsed like the user's
+ * own). In a scenario without a fault, a fault option is refused with one line.
+ */
+export function withScenarioDefaults(scenario: Scenario, values: OptionValues): OptionValues {
+  if (!scenario.failover) {
+    const given = faultOptionNames.find((name) => values[name] !== undefined);
+    if (given) throw new UsageError(`--${given} is a failover option; it has no meaning in the ${scenario.name} scenario (use --scenario failover)`);
+  }
+  const out: Record<string, string | number | boolean> = { ...values };
+  // a user's fault command replaces the scenario's kill plan: its kill defaults do not apply
+  const commandPlan = values['fault-cmd'] !== undefined;
+  for (const [name, raw] of Object.entries(scenario.defaults ?? {})) {
+    if (out[name] !== undefined || (commandPlan && (name === 'fault' || name === 'fault-target'))) continue;
+    const row = commonOptions.find((r) => r.name === name);
+    if (row) out[name] = parseOption(row, raw);
+  }
+  return out;
+}
+
+type Target = 'leader' | 'connected' | { node: number };
+
+/** leader | connected | node:N (N counts from 1, as the nodes are numbered in `bench brokers status`). */
+export function parseFaultTarget(text: string): Target {
+  const value = text.trim().toLowerCase();
+  if (value === 'leader' || value === 'connected') return value;
+  const match = /^node:(\d{1,2})$/.exec(value);
+  if (match) return { node: Number(match[1]) };
+  const shownText = text.length > 40 ? `${text.slice(0, 40)}…` : text;
+  throw new UsageError(`--fault-target: must be leader, connected or node:N (N from 1), got "${shownText}"`);
+}
+
+function targetText(target: Target): string {
+  return typeof target === 'string' ? target : `node:${target.node}`;
+}
+
+/** The fault plan of a failover run and its record for the result; undefined for other scenarios. */
+export function faultPlanOf(scenario: Scenario, values: OptionValues, durationUs: number): { plan: FaultPlan; record: FaultRecord } | undefined {
+  if (!scenario.failover) return undefined;
+  const atUs = Number(values['fault-at'] ?? 0);
+  const forUs = Number(values['fault-for'] ?? 0);
+  if (atUs + forUs > durationUs) {
+    throw new UsageError(`--fault-at (${atUs / 1e6} s) + --fault-for (${forUs / 1e6} s) must end within --duration (${durationUs / 1e6} s): the recovery must be measured`);
+  }
+  const faultCmd = values['fault-cmd'];
+  const restoreCmd = values['restore-cmd'];
+  if (faultCmd === undefined) {
+    if (restoreCmd !== undefined) throw new UsageError('--restore-cmd needs --fault-cmd (the command that injects the fault)');
+    const kind = String(values.fault ?? 'kill') as 'kill' | 'stop' | 'restart';
+    const target = parseFaultTarget(String(values['fault-target'] ?? 'leader'));
+    return { plan: { kind, target, atUs, forUs }, record: { kind, target: targetText(target), atUs, forUs } };
+  }
+  for (const name of ['fault', 'fault-target'] as const) {
+    if (values[name] !== undefined) throw new UsageError(`--${name} cannot be combined with --fault-cmd: the command is the fault (mqbench kills only nodes it started)`);
+  }
+  const plan: FaultPlan = { kind: 'command', faultCmd: String(faultCmd), ...(restoreCmd === undefined ? {} : { restoreCmd: String(restoreCmd) }), atUs, forUs };
+  // the command's text is never stored: it may carry a credential
+  return { plan, record: { kind: 'command', target: 'command', atUs, forUs } };
+}

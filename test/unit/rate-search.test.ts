@@ -1,0 +1,82 @@
+import { describe, expect, test } from 'vitest';
+import { searchRate, type SearchRules } from '../../src/search/rate-search.js';
+
+const rules: SearchRules = { startRate: 1000, resolution: 0.05, maxSteps: 12, minRate: 10 };
+
+/** A broker that sustains up to `capacity` msg/s: a fake "run at rate R". */
+function brokerUpTo(capacity: number, tried: number[] = []) {
+  return async (rate: number) => {
+    tried.push(rate);
+    return { verdict: { pass: rate <= capacity, reasons: rate <= capacity ? [] : ['too fast'] }, detail: rate };
+  };
+}
+
+describe('maximum-rate search', () => {
+  test('doubles until a failure, then bisects to the resolution', async () => {
+    const tried: number[] = [];
+    const outcome = await searchRate(rules, brokerUpTo(5300, tried));
+    expect(tried.slice(0, 5)).toEqual([1000, 2000, 4000, 8000, 6000]);
+    expect(outcome.foundRate).toBeLessThanOrEqual(5300);
+    expect(outcome.failedRate as number).toBeGreaterThan(5300);
+    // stopped because the bracket is within 5% of the found rate
+    expect(((outcome.failedRate as number) - (outcome.foundRate as number)) / (outcome.foundRate as number)).toBeLessThanOrEqual(0.05);
+    expect(outcome.foundRate as number).toBeGreaterThanOrEqual(5300 / 1.05);
+    expect(outcome.stoppedBecause).toMatch(/within 5%/);
+  });
+
+  test('never tries a rate twice and the bracket only narrows (no oscillation)', async () => {
+    for (const capacity of [15, 999, 1000, 1001, 3333, 77_777, 1_234_567]) {
+      const tried: number[] = [];
+      const outcome = await searchRate({ ...rules, maxSteps: 40 }, brokerUpTo(capacity, tried));
+      expect(new Set(tried).size).toBe(tried.length);
+      let floor = 0;
+      let ceiling = Infinity;
+      for (const step of outcome.steps) {
+        if (step.phase === 'bisect') expect(step.rate > floor && step.rate < ceiling).toBe(true);
+        if (step.verdict.pass) floor = Math.max(floor, step.rate);
+        else ceiling = Math.min(ceiling, step.rate);
+      }
+      expect(outcome.foundRate).toBe(floor);
+    }
+  });
+
+  test('a failing start rate halves until a pass, then bisects', async () => {
+    const tried: number[] = [];
+    const outcome = await searchRate(rules, brokerUpTo(300, tried));
+    expect(tried.slice(0, 3)).toEqual([1000, 500, 250]);
+    expect(outcome.foundRate as number).toBeLessThanOrEqual(300);
+    expect(outcome.foundRate as number).toBeGreaterThanOrEqual(300 / 1.05);
+  });
+
+  test('the step budget is never exceeded', async () => {
+    const outcome = await searchRate({ ...rules, maxSteps: 5 }, brokerUpTo(5300));
+    expect(outcome.steps).toHaveLength(5);
+    expect(outcome.stoppedBecause).toMatch(/budget of 5 steps/);
+    expect(outcome.foundRate).toBe(4000);
+  });
+
+  test('every step passing: the budget runs out while doubling, the highest rate is reported as found', async () => {
+    const outcome = await searchRate({ ...rules, maxSteps: 3 }, brokerUpTo(Infinity));
+    expect(outcome.steps.map((s) => s.rate)).toEqual([1000, 2000, 4000]);
+    expect(outcome.foundRate).toBe(4000);
+    expect(outcome.failedRate).toBeUndefined();
+    expect(outcome.stoppedBecause).toMatch(/every step passed/);
+  });
+
+  test('nothing passes down to the lowest rate: no rate found', async () => {
+    const outcome = await searchRate({ ...rules, maxSteps: 20 }, brokerUpTo(0));
+    expect(outcome.foundRate).toBeUndefined();
+    expect(outcome.steps.at(-1)?.rate).toBe(10);
+    expect(outcome.stoppedBecause).toMatch(/no step passed/);
+  });
+
+  test('an interrupt stops the search between steps', async () => {
+    let stop: string | undefined;
+    const outcome = await searchRate(rules, async (rate) => {
+      stop = 'interrupted';
+      return { verdict: { pass: true, reasons: [] }, detail: rate };
+    }, () => stop);
+    expect(outcome.steps).toHaveLength(1);
+    expect(outcome.stoppedBecause).toBe('interrupted');
+  });
+});

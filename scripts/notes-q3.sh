@@ -10,6 +10,7 @@
 #
 # BENCH="npx bench", OUT, REPEAT, DURATION, RATE, FAULT_AT, FAULT_FOR, CASES (a space-separated subset of
 # the case names below) and FAULTS ("kill stop") can be overridden; DRY_RUN=1 prints the commands instead.
+# classic-mirrored queues are mirrored by the ha policy `bench brokers up rabbit-cluster` sets.
 # The clusters are started when they are not up (bench run does it) and left running; stop them with
 # `npx bench brokers down rabbit-cluster` / `kafka-cluster`. Run it on a quiet machine.
 set -uo pipefail
@@ -28,13 +29,6 @@ run() {
   if [[ -z "${DRY_RUN:-}" ]]; then "$@"; fi
 }
 
-# classic mirrored queues need an ha policy on the run's queue (named mqbench-<id>.failover.ha)
-mirror_policy() {
-  local home=${MQBENCH_HOME:-.mqbench}
-  run env HOME="$home/rabbit-cluster" /usr/lib/rabbitmq/bin/rabbitmqctl -n mqbench-c1@localhost set_policy mqbench-ha '^mqbench-.*\.ha$' \
-    '{"ha-mode":"all","ha-sync-mode":"automatic"}' --apply-to queues
-}
-
 flags_of() { # case name -> broker flags
   case $1 in
     rabbit-classic) echo "--broker rabbit --queue-type classic" ;;
@@ -49,11 +43,6 @@ flags_of() { # case name -> broker flags
 
 for fault in $faults; do
   for case in $cases; do
-    if [[ $case == rabbit-classic-mirrored ]]; then
-      # the cluster must be up for the policy: a no-op run-free start when it already is
-      run $bench brokers up rabbit-cluster >/dev/null
-      mirror_policy
-    fi
     for ((r = 1; r <= repeat; r++)); do
       # shellcheck disable=SC2046
       run $bench run --scenario failover $(flags_of "$case") --fault "$fault" --fault-target leader \

@@ -20,7 +20,7 @@ export function tableCells(row: CalibrationRow): string[] {
     row.label,
     value(row.native.median, row.unit),
     value(row.mqbench.median, row.unit),
-    row.ratio === null ? 'n/a' : `${row.ratio.toFixed(2)}x`,
+    row.ratio === null ? (row.native.median === 0 ? 'n/a (native 0: below its resolution)' : 'n/a') : `${row.ratio.toFixed(2)}x`,
     String(row.rounds),
     spread(row.native, row.unit),
     spread(row.mqbench, row.unit),

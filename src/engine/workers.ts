@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { DriverOptions, Topology } from '../drivers/types.js';
-import { MqbenchError } from '../errors.js';
+import { MqbenchError, RunAbortedError } from '../errors.js';
 import type { Workload } from '../results/types.js';
 import { nowUs } from '../util/clock.js';
 import type { Assignment, PartialMeasurement } from './participant.js';
@@ -93,6 +93,11 @@ class WorkerPool {
     if (this.abortReason) return;
     this.abortReason = reason;
     this.broadcast({ type: 'abort', reason });
+    // Before the start nothing was measured, and workers still wait for 'go': stop them, or the run hangs.
+    if (this.startUs === undefined) {
+      this.failure ??= new RunAbortedError(reason);
+      for (const w of this.workers) if (!w.done) w.child.kill('SIGKILL');
+    }
   }
 
   onMessage(worker: WorkerState, index: number, message: FromWorker): void {
@@ -134,8 +139,11 @@ class WorkerPool {
     if (privateBroker) return true;
     for (let s = 0; s < workload.subscriptions; s++) {
       const claims = this.workers.flatMap((w) => w.assigned?.[s] ?? []);
-      // while a consumer group rebalances, two members may both claim a partition
-      if (new Set(claims).size !== workload.partitions || claims.length !== workload.partitions) return false;
+      // every partition claimed; once each, except by competing consumers (more consumers than
+      // partitions, where the client chooses): while a consumer group rebalances, two members may
+      // both claim a partition, and that is not ready
+      const competing = workload.consumers > workload.partitions && claims.length === workload.consumers;
+      if (new Set(claims).size !== workload.partitions || (claims.length !== workload.partitions && !competing)) return false;
     }
     return true;
   }

@@ -47,6 +47,15 @@ describe.each(['rabbit', 'kafka'])('bench run --broker %s --scenario noack', (br
   });
 });
 
+test('--workers 2 with more consumers than queues (competing consumers) starts and accounts for every message, no hang', async () => {
+  const dir = join(out, 'workers-competing');
+  const run = await bench(['run', '--broker', 'rabbit', '--scenario', 'ack', '--workers', '2', '--consumers', '2', '--duration', '2s', '--warmup', '0s', '--out', dir], { timeoutMs: 60_000 });
+  expect(run.code, run.stderr).toBe(0);
+  const result = await onlyResultIn(dir);
+  expect(result.counts.received).toBe(result.counts.sent);
+  expect(result.consumers).toHaveLength(2);
+});
+
 test('hello-world prints what it received, as the tutorial does', async () => {
   const run = await bench(['run', '--broker', 'rabbit', '--scenario', 'hello-world', '--out', join(out, 'hello')]);
   expect(run.code, run.stderr).toBe(0);
@@ -55,7 +64,7 @@ test('hello-world prints what it received, as the tutorial does', async () => {
 
 describe('bad input: one line naming the valid choices, non-zero exit', () => {
   test.each([
-    [['run', '--broker', 'nosuch', '--scenario', 'noack'], /unknown broker "nosuch"; valid brokers: rabbit, kafka, nats, redis, rabbit-stream, mqtt, memory, faulty$/],
+    [['run', '--broker', 'nosuch', '--scenario', 'noack'], /unknown broker "nosuch"; valid brokers: rabbit, kafka, nats, redis, rabbit-stream, mqtt, memory, faulty/],
     [['run', '--broker', 'rabbit', '--scenario', 'nosuch'], /unknown scenario "nosuch"; valid scenarios: hello-world, noack, ack, fanout, partitioned/],
     [['run', '--broker', 'rabbit', '--scenario', 'noack', '--duration', 'soon'], /--duration: cannot parse duration "soon"/],
     [['run', '--broker', 'rabbit', '--scenario', 'noack', '--rate', '0'], /--rate/],

@@ -16,6 +16,7 @@ export interface FindRateCommandOptions {
   slo: string | undefined;
   startRate: string | undefined;
   maxSteps: string | undefined;
+  confirm: string | undefined;
   /** percent */
   resolution: string | undefined;
   out: string;
@@ -31,7 +32,7 @@ export interface FindRateOutcome {
   reportFiles: string[];
 }
 
-export const searchDefaults = { startRate: 1000, maxSteps: 12, resolutionPct: 5, minRate: 10 } as const;
+export const searchDefaults = { startRate: 1000, maxSteps: 16, resolutionPct: 5, minRate: 10, confirmations: 2 } as const;
 
 function numberOption(name: string, raw: string | undefined, fallback: number, check: (n: number) => boolean, range: string): number {
   if (raw === undefined) return fallback;
@@ -41,12 +42,13 @@ function numberOption(name: string, raw: string | undefined, fallback: number, c
 }
 
 /** The search's rules from the flags: one line on bad input. */
-export function searchRulesOf(output: Pick<FindRateCommandOptions, 'startRate' | 'maxSteps' | 'resolution'>): SearchRules {
+export function searchRulesOf(output: Pick<FindRateCommandOptions, 'startRate' | 'maxSteps' | 'resolution'> & Partial<Pick<FindRateCommandOptions, 'confirm'>>): SearchRules {
   return {
     startRate: numberOption('start-rate', output.startRate, searchDefaults.startRate, (n) => n >= searchDefaults.minRate && n <= 10_000_000, `a rate from ${searchDefaults.minRate} to 10,000,000 msg/s`),
     maxSteps: numberOption('max-steps', output.maxSteps, searchDefaults.maxSteps, (n) => Number.isInteger(n) && n >= 2 && n <= 50, 'a whole number from 2 to 50'),
     resolution: numberOption('resolution', output.resolution, searchDefaults.resolutionPct, (n) => n >= 0.1 && n <= 50, 'a percentage from 0.1 to 50') / 100,
     minRate: searchDefaults.minRate,
+    confirmations: numberOption('confirm', output.confirm, searchDefaults.confirmations, (n) => Number.isInteger(n) && n >= 0 && n <= 10, 'a whole number from 0 to 10'),
   };
 }
 
@@ -83,7 +85,9 @@ export async function findRateCommand(given: GivenOptions, output: FindRateComma
     },
     () => stopReason,
   );
-  const found = outcome.steps.find((s) => s.verdict.pass && s.rate === outcome.foundRate);
+  // the margin of the found rate is that of its worst run (confirmation runs included)
+  const atFound = outcome.steps.filter((s) => s.verdict.pass && s.rate === outcome.foundRate);
+  const found = atFound.sort((a, b) => b.detail.sloValueUs - a.detail.sloValueUs)[0];
   const steps: RateSearchStep[] = outcome.steps.map((s) => ({ rate: s.rate, phase: s.phase, pass: s.verdict.pass, reasons: s.verdict.reasons, ...s.detail }));
   const document: RateSearchDocument = {
     kind: 'mqbench-rate-search',
@@ -94,7 +98,7 @@ export async function findRateCommand(given: GivenOptions, output: FindRateComma
     scenario: target.scenario,
     slo: slo.text,
     sloThresholdUs: slo.thresholdUs,
-    rules: { startRate: rules.startRate, resolution: rules.resolution, maxSteps: rules.maxSteps, rateTolerance },
+    rules: { startRate: rules.startRate, resolution: rules.resolution, maxSteps: rules.maxSteps, confirmations: rules.confirmations, rateTolerance },
     options: target.options,
     foundRate: outcome.foundRate ?? null,
     failedRate: outcome.failedRate ?? null,

@@ -169,7 +169,8 @@ function searchIntro(document: RateSearchDocument): string {
   return (
     `${document.broker} / ${document.scenario}, objective ${document.slo} on the corrected end-to-end latency. A step passes when sent and received ` +
     `rates reach ${((1 - document.rules.rateTolerance) * 100).toFixed(0)}% of the asked rate, the objective holds, nothing is lost, no send fails and the run is not aborted. ` +
-    'Bracket by doubling from the start rate (halving if it fails), then bisect; never a rate twice, at most the step budget.'
+    'Bracket by doubling from the start rate (halving if it fails), then bisect; never a rate twice, at most the step budget; ' +
+    `then the found rate must pass ${document.rules.confirmations ?? 0} more run(s), else the next lower passing rate is confirmed instead.`
   );
 }
 

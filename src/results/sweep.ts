@@ -59,7 +59,7 @@ export interface SweepDocument {
 
 export interface RateSearchStep {
   rate: number;
-  phase: 'bracket' | 'bisect';
+  phase: 'bracket' | 'bisect' | 'confirm';
   pass: boolean;
   reasons: string[];
   runId: string;
@@ -82,7 +82,7 @@ export interface RateSearchDocument {
   slo: string;
   /** the objective's threshold (us) */
   sloThresholdUs: number;
-  rules: { startRate: number; resolution: number; maxSteps: number; rateTolerance: number };
+  rules: { startRate: number; resolution: number; maxSteps: number; rateTolerance: number; /** more runs the found rate had to pass (absent in files written before it existed) */ confirmations?: number };
   options: Record<string, string | number | boolean>;
   /** the highest rate that passed; null when none did */
   foundRate: number | null;
@@ -177,7 +177,7 @@ const searchSchema = {
       type: 'object',
       additionalProperties: false,
       required: ['startRate', 'resolution', 'maxSteps', 'rateTolerance'],
-      properties: { startRate: { type: 'number', exclusiveMinimum: 0 }, resolution: { type: 'number', exclusiveMinimum: 0 }, maxSteps: { type: 'integer', minimum: 1 }, rateTolerance: { type: 'number' } },
+      properties: { startRate: { type: 'number', exclusiveMinimum: 0 }, resolution: { type: 'number', exclusiveMinimum: 0 }, maxSteps: { type: 'integer', minimum: 1 }, rateTolerance: { type: 'number' }, confirmations: { type: 'integer', minimum: 0 } },
     },
     options,
     foundRate: { type: ['number', 'null'] },
@@ -197,7 +197,7 @@ const searchSchema = {
         required: ['rate', 'phase', 'pass', 'reasons', 'runId', 'file', 'status', 'achievedSendPerSec', 'achievedReceivePerSec', 'sloValueUs', 'lost', 'sendErrors'],
         properties: {
           rate: { type: 'number', exclusiveMinimum: 0 },
-          phase: { enum: ['bracket', 'bisect'] },
+          phase: { enum: ['bracket', 'bisect', 'confirm'] },
           pass: { type: 'boolean' },
           reasons: { type: 'array', items: text },
           runId: text,

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { searchRate, type SearchRules } from '../../src/search/rate-search.js';
 
-const rules: SearchRules = { startRate: 1000, resolution: 0.05, maxSteps: 12, minRate: 10 };
+const rules: SearchRules = { startRate: 1000, resolution: 0.05, maxSteps: 12, minRate: 10, confirmations: 0 };
 
 /** A broker that sustains up to `capacity` msg/s: a fake "run at rate R". */
 function brokerUpTo(capacity: number, tried: number[] = []) {
@@ -78,5 +78,39 @@ describe('maximum-rate search', () => {
     }, () => stop);
     expect(outcome.steps).toHaveLength(1);
     expect(outcome.stoppedBecause).toBe('interrupted');
+  });
+
+  test('confirmation: the found rate must pass again; a lucky pass at the edge moves the answer down, never up', async () => {
+    const tried: { rate: number; pass: boolean }[] = [];
+    // sustains 5,000 msg/s; 6,000 passes only the first time it is tried (a lucky run at the edge of a cliff)
+    const seen = new Set<number>();
+    const flaky = async (rate: number) => {
+      const pass = rate <= 5000 || (rate === 6000 && !seen.has(rate));
+      seen.add(rate);
+      tried.push({ rate, pass });
+      return { verdict: { pass, reasons: pass ? [] : ['p99 too high'] }, detail: rate };
+    };
+    const outcome = await searchRate({ ...rules, maxSteps: 20, confirmations: 2 }, flaky);
+    const confirms = outcome.steps.filter((s) => s.phase === 'confirm');
+    expect(confirms[0]).toMatchObject({ rate: 6000, verdict: { pass: false } });
+    expect(outcome.foundRate).toBeLessThanOrEqual(5000);
+    expect(outcome.steps.filter((s) => s.rate === outcome.foundRate).every((s) => s.verdict.pass)).toBe(true);
+    expect(outcome.steps.filter((s) => s.rate === outcome.foundRate && s.phase === 'confirm')).toHaveLength(2);
+    // confirmation only ever moves down
+    const confirmed = confirms.map((s) => s.rate);
+    expect([...confirmed].sort((a, b) => b - a)).toEqual(confirmed);
+    expect(outcome.stoppedBecause).toMatch(/passed 2 more run/);
+  });
+
+  test('confirmation: a steady broker passes its confirmation runs at the found rate', async () => {
+    const outcome = await searchRate({ ...rules, maxSteps: 20, confirmations: 2 }, brokerUpTo(5300));
+    expect(outcome.steps.slice(-2).map((s) => [s.phase, s.rate])).toEqual([['confirm', outcome.foundRate], ['confirm', outcome.foundRate]]);
+  });
+
+  test('confirmation runs count against the budget: out of budget while confirming, no rate is claimed', async () => {
+    const outcome = await searchRate({ ...rules, maxSteps: 9, confirmations: 5 }, brokerUpTo(5300));
+    expect(outcome.steps).toHaveLength(9);
+    expect(outcome.foundRate).toBeUndefined();
+    expect(outcome.stoppedBecause).toMatch(/ran out while confirming/);
   });
 });

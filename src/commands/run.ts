@@ -127,13 +127,29 @@ function interruptHandler(log: (line: string) => void): { signal: AbortSignal; r
     log(`\n${signal}: stopping producers, draining briefly, writing a partial result (again to quit at once)`);
     controller.abort();
   };
+  // A client library that throws from one of its own callbacks (seen: @platformatic/kafka's connection
+  // pool during a failover) would kill the process with a stack trace and no result: stop the run in
+  // order instead, with the error as its reason; a second one quits at once.
+  let libraryErrors = 0;
+  const onUncaught = (error: Error): void => {
+    libraryErrors++;
+    if (libraryErrors > 1) {
+      log('bench: a client library threw again: quitting (exit 4)');
+      process.exit(ExitCode.aborted);
+    }
+    log('\na client library threw an uncaught error: stopping the run and writing a partial result (the error is in it)');
+    // the reason reaches the result through benchmark.ts, which removes the URLs' secrets from it
+    controller.abort(`a client library failed: ${error.message.split('\n')[0] ?? String(error)}`);
+  };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.on('uncaughtException', onUncaught);
   return {
     signal: controller.signal,
     release: () => {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      process.off('uncaughtException', onUncaught);
     },
   };
 }

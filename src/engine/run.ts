@@ -9,6 +9,7 @@ import { planAssignments } from './plan.js';
 import { progressReporter, type Progress } from './progress.js';
 import { runWithWorkers } from './workers.js';
 import { withFailover, type FailoverPlan } from './failover-run.js';
+import { stopReasonOf } from './stall.js';
 
 export type { Measurement } from './merge.js';
 export type { Progress } from './progress.js';
@@ -45,7 +46,7 @@ export async function runWorkload(driver: Driver, workload: Workload, plan: RunP
     partitions: workload.partitions,
     subscriptions: workload.subscriptions,
   };
-  const interrupted = (): string | undefined => (hooks.signal?.aborted ? 'interrupted' : undefined);
+  const interrupted = (): string | undefined => (hooks.signal?.aborted ? stopReasonOf(hooks.signal) : undefined);
   let measurement: Measurement | undefined;
   try {
     await driver.setup(topology);

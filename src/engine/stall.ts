@@ -29,3 +29,8 @@ export function workOutstanding(
 ): boolean {
   return totals.outstanding > 0 || totals.sentAll - totals.errorsAll > Math.floor(totals.receivedAll / subscriptions);
 }
+
+/** Why an aborted run stopped: the reason given to the AbortController, or an interrupt (Ctrl-C, SIGTERM). */
+export function stopReasonOf(signal: AbortSignal): string {
+  return typeof signal.reason === 'string' ? signal.reason : 'interrupted';
+}

@@ -8,7 +8,7 @@ import type { Assignment, PartialMeasurement } from './participant.js';
 import { everythingArrived } from './plan.js';
 import { progressReporter, type Progress, type ProgressReporter } from './progress.js';
 import type { LiveCounters } from './recorder.js';
-import { StallWatch, workOutstanding } from './stall.js';
+import { StallWatch, workOutstanding, stopReasonOf } from './stall.js';
 import type { FromWorker, ToWorker } from './worker-protocol.js';
 
 const workerEntry = fileURLToPath(new URL('./worker-main.ts', import.meta.url));
@@ -199,7 +199,7 @@ class WorkerPool {
 export async function runWithWorkers(request: WorkersRequest): Promise<{ partials: PartialMeasurement[]; abortReason?: string }> {
   const progress = progressReporter(request.workload, request.onProgress);
   const pool = new WorkerPool(request, progress);
-  const onSignal = (): void => pool.abort('interrupted');
+  const onSignal = (): void => pool.abort(request.signal ? stopReasonOf(request.signal) : 'interrupted');
   request.signal?.addEventListener('abort', onSignal, { once: true });
   const ticker = setInterval(() => pool.tick(), 5);
   try {

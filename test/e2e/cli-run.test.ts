@@ -56,6 +56,17 @@ test('--workers 2 with more consumers than queues (competing consumers) starts a
   expect(result.consumers).toHaveLength(2);
 });
 
+test('a client library that throws from its own callback stops the run in order: a partial result, exit 4, no stack trace', async () => {
+  const dir = join(out, 'library-throws');
+  const run = await bench(['run', '--broker', 'faulty', '--faulty-url', 'faulty://?throwAfter=2000', '--scenario', 'noack', '--duration', '2s', '--warmup', '0s', '--no-progress', '--out', dir], { timeoutMs: 60_000 });
+  expect(run.code).toBe(4);
+  expect(run.stderr).toContain('a client library threw an uncaught error: stopping the run and writing a partial result');
+  expect(run.stderr).not.toMatch(/\n\s+at /);
+  const result = await onlyResultIn(dir);
+  expect(result.status).toBe('aborted');
+  expect((result as { error?: string }).error).toBe('a client library failed: Cannot read properties of undefined (faulty client library, after message 2000)');
+});
+
 test('hello-world prints what it received, as the tutorial does', async () => {
   const run = await bench(['run', '--broker', 'rabbit', '--scenario', 'hello-world', '--out', join(out, 'hello')]);
   expect(run.code, run.stderr).toBe(0);

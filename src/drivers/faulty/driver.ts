@@ -29,6 +29,8 @@ import type { DriverInfo, DriverOptions, Producer } from '../types.js';
  * | fatalAfter  | 1   | after message N, onFatal listeners are called once (a macrotask later) and     |
  * |             |     | every later send rejects with "connection lost (faulty broker)"                |
  * | brokerAcks  | 0-1 | 1: Producer.brokerAcks is true and sends settle a macrotask later, as a confirm |
+ * | throwAfter  | 1   | after message N, the "client library" throws from a timer callback of its own  |
+ * |             |     | (an uncaught exception, as a real client's bug would)                          |
  *
  * When several faults hit one message, the first that applies wins: connection lost, frozen
  * (parked), rejectAfter, rejectEvery, drop; duplicate and reorder combine (both copies are held).
@@ -45,6 +47,7 @@ const rules = {
   rejectAfter: { min: 0 },
   fatalAfter: { min: 1 },
   brokerAcks: { min: 0, max: 1 },
+  throwAfter: { min: 1 },
 } as const satisfies Record<string, { min: number; max?: number }>;
 
 export type FaultName = keyof typeof rules;
@@ -235,6 +238,11 @@ export class FaultyDriver extends MemoryDriver {
       this.succeed(message);
     }
     if (n === fatalAfter) this.loseConnection();
+    if (n === this.faults.throwAfter) {
+      setTimeout(() => {
+        throw new TypeError(`Cannot read properties of undefined (faulty client library, after message ${n})`);
+      }, 0);
+    }
   }
 
   /** Reorder: a held message goes out right after the next delivery, which is then never held itself. */

@@ -1,6 +1,7 @@
 import { UsageError } from '../../errors.js';
 import { formatCount } from '../../report/format.js';
-import { nowUs, sleepMs } from '../../util/clock.js';
+import { nowUs } from '../../util/clock.js';
+import { acquirePreciseTimer, releasePreciseTimer, type PreciseTimer } from '../precise-timer.js';
 import type { ProducerSlot } from '../producer-slot.js';
 import { intendedTimeUs, slotsBefore } from '../schedule.js';
 import { yieldToIo, type ExecutionContext, type Executor } from './types.js';
@@ -55,13 +56,23 @@ export class OpenLoop implements Executor {
   }
 
   async drive(slot: ProducerSlot, context: ExecutionContext): Promise<void> {
+    // one timer thread for all the producers of this process, stopped when the last one is done
+    const timer = acquirePreciseTimer();
+    try {
+      await this.sendOnSchedule(slot, context, timer);
+    } finally {
+      releasePreciseTimer();
+    }
+  }
+
+  private async sendOnSchedule(slot: ProducerSlot, context: ExecutionContext, timer: PreciseTimer): Promise<void> {
     const schedule = { startUs: context.startUs, ratePerSec: this.settings.ratePerSec, producers: this.settings.producers, producerIndex: slot.id };
     const firstMeasured = slotsBefore(schedule, context.warmupEndUs);
     let measuredSeq = 0;
     let warmupSeq = 0;
     for (let i = 0; ; i++) {
       const intended = intendedTimeUs(schedule, i);
-      if (intended >= context.endUs || !(await waitUntil(intended, context))) return;
+      if (intended >= context.endUs || !(await waitUntil(intended, context, timer))) return;
       const measured = intended >= context.warmupEndUs;
       // a warmup backlog is not carried into the measured window: measuring starts on schedule
       if (!measured && nowUs() >= context.warmupEndUs) {
@@ -89,15 +100,18 @@ export class OpenLoop implements Executor {
   }
 }
 
-/** Sleeps until `targetUs` (yielding for the last millisecond); false if the run stops meanwhile. */
-async function waitUntil(targetUs: number, context: ExecutionContext): Promise<boolean> {
-  let now = nowUs();
-  while (targetUs > now) {
-    const waitUs = targetUs - now;
-    if (waitUs >= 1000) await sleepMs(Math.floor(waitUs / 1000));
-    else await yieldToIo();
+/** A stop is noticed within this much of a long wait (low rates wait up to 1/rate between sends). */
+const maxWaitChunkUs = 100_000;
+
+/**
+ * Sleeps until `targetUs` on the precise timer (a worker thread: the event loop neither spins nor
+ * oversleeps by setTimeout's millisecond); false if the run stops meanwhile.
+ */
+async function waitUntil(targetUs: number, context: ExecutionContext, timer: PreciseTimer): Promise<boolean> {
+  for (;;) {
     if (context.shouldStop()) return false;
-    now = nowUs();
+    const now = nowUs();
+    if (now >= targetUs) return true;
+    await timer.wakeAt(Math.min(targetUs, now + maxWaitChunkUs));
   }
-  return !context.shouldStop();
 }

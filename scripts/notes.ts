@@ -9,11 +9,19 @@ import { renderHtmlReport } from '../src/report/document.js';
 import { formatCount, formatLatencyUs, formatMb } from '../src/report/format.js';
 import { groupResults, type RunGroup } from '../src/report/groups.js';
 import type { RunResult } from '../src/results/types.js';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
+import { clusterIntro, clusterReading } from './notes-q3-text.js';
 import { startLocalKafka, stopLocalKafka } from '../src/drivers/kafka/local.js';
 import { privateRabbitBeamPid, startPrivateRabbit, stopPrivateRabbit } from '../src/drivers/rabbit/local.js';
 import { writeFileAtomic } from '../src/util/atomic-write.js';
 import { repoRoot } from '../src/util/paths.js';
+
+/** Question 3 on 3-node clusters: the table scripts/notes-q3.sh wrote (its own raw results), with what it shows. */
+async function clusterSection(): Promise<string> {
+  const summary = await readFile(join(repoRoot, 'results', 'baselines', 'q3', 'summary.md'), 'utf8').catch(() => undefined);
+  if (!summary) return 'No failover runs found in results/baselines/q3: run `scripts/notes-q3.sh` (about 25 minutes with the settings below).';
+  return `${clusterIntro}\n\n${summary.replace(/^# .*\n\n/, '').trim()}\n\n${clusterReading}`;
+}
 
 const duration = process.env.NOTES_DURATION ?? '8s';
 const repeats = Number(process.env.NOTES_REPEATS ?? '2');
@@ -235,10 +243,9 @@ run ended (messages confirmed by the broker and then lost with it are among them
 harness gave up on (a nack or error, or still unconfirmed when the run ended); some of those reached the consumer
 anyway and are counted apart, so they cannot hide a lost message. In RabbitMQ the exchange's definition is replicated
 to every node of a cluster, but a classic queue lives on one node, so the queue, not the exchange, is the single
-point; quorum queues replicate it. What a multi-node failover scenario will measure next: the same run against a
-3-node RabbitMQ cluster with quorum queues and a 3-broker Kafka cluster with replication factor 3, killing the
-node that leads the queue / partition — messages lost and duplicated around the failure, and how long until
-traffic resumes.
+point; quorum queues replicate it. The 3-node clusters below measure it.
+
+${await clusterSection()}
 
 ## All runs
 

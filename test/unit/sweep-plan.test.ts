@@ -57,9 +57,10 @@ describe('--vary', () => {
 
 describe('find-rate rules', () => {
   test('defaults and bounds, one line each', () => {
-    expect(searchRulesOf({ startRate: undefined, maxSteps: undefined, resolution: undefined })).toEqual({ startRate: 1000, maxSteps: 12, resolution: 0.05, minRate: 10 });
+    expect(searchRulesOf({ startRate: undefined, maxSteps: undefined, resolution: undefined })).toEqual({ startRate: 1000, maxSteps: 16, resolution: 0.05, minRate: 10, confirmations: 2 });
     expect(refusal(() => searchRulesOf({ startRate: '0', maxSteps: undefined, resolution: undefined }))).toMatch(/^--start-rate: must be a rate from 10/);
     expect(refusal(() => searchRulesOf({ startRate: undefined, maxSteps: '1', resolution: undefined }))).toBe('--max-steps: must be a whole number from 2 to 50, got "1"');
     expect(refusal(() => searchRulesOf({ startRate: undefined, maxSteps: undefined, resolution: 'x' }))).toMatch(/^--resolution: must be a percentage/);
+    expect(refusal(() => searchRulesOf({ startRate: undefined, maxSteps: undefined, resolution: undefined, confirm: '-1' }))).toBe('--confirm: must be a whole number from 0 to 10, got "-1"');
   });
 });

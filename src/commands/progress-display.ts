@@ -1,6 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { Progress } from '../engine/progress.js';
-import { formatCount } from '../report/format.js';
+import { formatCount, formatLatencyUs } from '../report/format.js';
 
 /** Whole seconds as "1m05s" / "42s". */
 export function formatClock(us: number): string {
@@ -8,7 +8,7 @@ export function formatClock(us: number): string {
   return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
 }
 
-/** The text after the bar (or the whole line without one): phase, elapsed, ETA, live rates. Pure. */
+/** The text after the bar (or the whole line without one): phase, elapsed, ETA, live rates and p99. Pure. */
 export function progressText(p: Progress): string {
   const eta = p.etaUs !== null ? `ETA ${formatClock(p.etaUs)}` : p.phase === 'drain' ? 'waiting for in-flight messages' : p.phase === 'connect' ? 'attaching consumers' : '';
   return [
@@ -16,6 +16,7 @@ export function progressText(p: Progress): string {
     `${formatClock(p.elapsedUs)} elapsed`.padStart(13),
     eta,
     p.phase === 'connect' ? '' : `sent ${formatCount(p.sentPerSec)}/s  received ${formatCount(p.receivedPerSec)}/s`,
+    p.p99Us === null ? '' : `p99 ${formatLatencyUs(p.p99Us)}`,
   ]
     .filter(Boolean)
     .join('  ');

@@ -12,11 +12,13 @@ export interface Progress {
   plannedUs: number | null;
   /** what is left of warmup + measured window; null when unknown (connect, drain, a message count) */
   etaUs: number | null;
+  /** corrected end-to-end p99 of the last whole measured second; null before one, and with --workers (not mergeable live) */
+  p99Us: number | null;
 }
 
 export interface ProgressReporter {
   started(atUs: number): void;
-  update(sent: number, received: number): void;
+  update(sent: number, received: number, p99Us?: number): void;
   stop(): void;
 }
 
@@ -37,11 +39,12 @@ export function progressReporter(workload: Workload, onProgress: ((p: Progress) 
   let startUs: number | undefined;
   let last = { sent: 0, received: 0 };
   let current = { sent: 0, received: 0 };
+  let p99: number | null = null;
   const timer = onProgress
     ? setInterval(() => {
         const now = nowUs();
         if (startUs === undefined) {
-          onProgress({ phase: 'connect', elapsedUs: now - createdUs, sentPerSec: 0, receivedPerSec: 0, plannedUs: null, etaUs: null });
+          onProgress({ phase: 'connect', elapsedUs: now - createdUs, sentPerSec: 0, receivedPerSec: 0, plannedUs: null, etaUs: null, p99Us: null });
           return;
         }
         onProgress({
@@ -49,6 +52,7 @@ export function progressReporter(workload: Workload, onProgress: ((p: Progress) 
           elapsedUs: Math.max(0, now - startUs),
           sentPerSec: current.sent - last.sent,
           receivedPerSec: current.received - last.received,
+          p99Us: p99,
         });
         last = { ...current };
       }, 1000)
@@ -57,8 +61,9 @@ export function progressReporter(workload: Workload, onProgress: ((p: Progress) 
     started(at: number) {
       startUs = at;
     },
-    update(sent: number, received: number) {
+    update(sent: number, received: number, p99Us?: number) {
       current = { sent, received };
+      p99 = p99Us ?? null;
     },
     stop() {
       if (timer) clearInterval(timer);

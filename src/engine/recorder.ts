@@ -5,6 +5,7 @@ import type { ConsumerReceipts, Latencies } from '../results/types.js';
 import type { FailoverRecording } from '../metrics/failover.js';
 import { FailoverRecorder, type FaultWindow } from './failover-recorder.js';
 import { readHeader, type MessageHeader } from './header.js';
+import { nowUs } from '../util/clock.js';
 
 /** What one producer did, as the recorder saw it. */
 export interface ProducerTally {
@@ -35,6 +36,8 @@ export interface LiveCounters {
   outstanding: number;
   /** unique measured messages received, per subscription */
   uniqueBySubscription: number[];
+  /** corrected end-to-end p99 of the last whole measured second (live progress; this process only) */
+  lastSecondP99Us?: number;
 }
 
 /** Everything a participant recorded, mergeable with other participants' exactly. */
@@ -215,7 +218,14 @@ export class Recorder {
       expected,
       outstanding,
       uniqueBySubscription: [...this.uniqueBySubscription],
+      ...this.liveP99(),
     };
+  }
+
+  private liveP99(): { lastSecondP99Us?: number } {
+    if (this.closed) return {};
+    const p99 = this.timeline.lastSecondP99Us(nowUs());
+    return p99 === undefined ? {} : { lastSecondP99Us: p99 };
   }
 
   /** Per producer id, the measured sends that failed so far (shared with other participants). */

@@ -9,6 +9,9 @@ export class Timeline {
   private readonly points = new Map<number, TimelinePoint>();
   private readonly latency = new Map<number, Histogram>();
 
+  private liveSecond = Number.NaN;
+  private liveP99Us: number | undefined;
+
   constructor(private readonly originUs: number) {}
 
   private point(atUs: number): TimelinePoint | undefined {
@@ -30,6 +33,19 @@ export class Timeline {
   acked(atUs: number): void {
     const point = this.point(atUs);
     if (point) point.acked++;
+  }
+
+  /**
+   * Corrected p99 of the last whole measured second before `atUs`, for live progress; undefined until
+   * one has passed. Computed once per second (the value is cached until the next second begins).
+   */
+  lastSecondP99Us(atUs: number): number | undefined {
+    const second = Math.floor((atUs - this.originUs) / 1_000_000) - 1;
+    if (second !== this.liveSecond) {
+      this.liveSecond = second;
+      this.liveP99Us = second >= 0 ? this.latency.get(second)?.getValueAtPercentile(99) : undefined;
+    }
+    return this.liveP99Us;
   }
 
   received(atUs: number, bytes: number, latencyUs: number): void {

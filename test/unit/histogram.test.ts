@@ -51,3 +51,17 @@ describe('histograms', () => {
     expect([s.count, s.min, s.p99, s.max]).toEqual([0, 0, 0, 0]);
   });
 });
+
+describe('live p99 of the timeline', () => {
+  test('the last whole second, none before one has passed, and not the second still going', async () => {
+    const { Timeline } = await import('../../src/metrics/timeline.js');
+    const timeline = new Timeline(1_000_000);
+    expect(timeline.lastSecondP99Us(1_500_000)).toBeUndefined();
+    for (let v = 1; v <= 100; v++) timeline.received(1_000_000 + v * 1000, 100, v * 100);
+    timeline.received(2_100_000, 100, 999_000); // second 1, still going when asked at 2.2 s
+    // HDR histograms keep 3 significant digits
+    const near = (value: number | undefined, expected: number) => expect(Math.abs((value ?? 0) - expected) / expected).toBeLessThan(0.001);
+    near(timeline.lastSecondP99Us(2_200_000), 9900);
+    near(timeline.lastSecondP99Us(3_100_000), 999_000);
+  });
+});

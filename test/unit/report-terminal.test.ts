@@ -18,9 +18,10 @@ describe('progress phases', () => {
     expect(phaseAt({ ...timed, messages: 1 }, 10_000_000, 11_000_000)).toEqual({ phase: 'measure', plannedUs: null, etaUs: null });
   });
 
-  test('the line: phase, elapsed, ETA, live rates', () => {
-    const p: Progress = { phase: 'measure', elapsedUs: 65_000_000, sentPerSec: 12_345, receivedPerSec: 12_000, plannedUs: 90_000_000, etaUs: 25_000_000 };
+  test('the line: phase, elapsed, ETA, live rates and p99', () => {
+    const p: Progress = { phase: 'measure', elapsedUs: 65_000_000, sentPerSec: 12_345, receivedPerSec: 12_000, plannedUs: 90_000_000, etaUs: 25_000_000, p99Us: null };
     expect(progressText(p)).toBe('measure  1m05s elapsed  ETA 25s  sent 12,345/s  received 12,000/s');
+    expect(progressText({ ...p, p99Us: 4_250 })).toBe('measure  1m05s elapsed  ETA 25s  sent 12,345/s  received 12,000/s  p99 4.25 ms');
     expect(progressText({ ...p, phase: 'drain', etaUs: null })).toMatch(/drain .* waiting for in-flight messages/);
     expect(formatClock(0)).toBe('0s');
   });
@@ -29,7 +30,7 @@ describe('progress phases', () => {
     const written: string[] = [];
     const stream = { isTTY: false, write: (line: string) => written.push(line) } as unknown as NodeJS.WriteStream;
     const display = progressDisplay('[x]', stream);
-    const at = (phase: Progress['phase'], s: number) => display.update({ phase, elapsedUs: s * 1_000_000, sentPerSec: 1, receivedPerSec: 1, plannedUs: 30_000_000, etaUs: null });
+    const at = (phase: Progress['phase'], s: number) => display.update({ phase, elapsedUs: s * 1_000_000, sentPerSec: 1, receivedPerSec: 1, plannedUs: 30_000_000, etaUs: null, p99Us: null });
     at('warmup', 1);
     at('warmup', 2);
     at('measure', 3);

@@ -45,5 +45,12 @@ export const clusterReading = `What the runs show (medians of 3, ranges in brack
   the Kafka acks=all freezes crashed inside @platformatic/kafka (a TypeError in its connection pool): that run
   left no result, and since then such a crash ends the run as \`aborted\` with a result.
 
+- **A leader frozen longer than failure detection: Kafka acks=1 loses acknowledged messages.** With the scenario's
+  defaults (1,000 msg/s, 40 s, the leader frozen 10 s in for 15 s; one run each, raw results in
+  \`results/baselines/q3-freeze15/\`): Kafka acks=1 lost 300 messages the broker had acknowledged (REAL DATA LOSS:
+  the frozen leader's unreplicated tail, discarded when it came back as a follower) and its consumer redelivered
+  23,837 duplicates; Kafka acks=all lost nothing; the RabbitMQ quorum queue lost nothing. All three were
+  unavailable for the whole 15 s (15.0 to 15.6 s).
+
 What this host cannot show: three nodes on two cores share CPU and disk, so recovery times include the restart of a
 JVM or an Erlang VM on a busy machine; network partitions (rather than dead or frozen processes) are not simulated.`;

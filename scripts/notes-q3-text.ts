@@ -47,8 +47,8 @@ export const clusterReading = `What the runs show (medians of 3, ranges in brack
 
 - **A leader frozen longer than failure detection: Kafka acks=1 loses acknowledged messages.** With the scenario's
   defaults (1,000 msg/s, 40 s, the leader frozen 10 s in for 15 s; one run each, raw results in
-  \`results/baselines/q3-freeze15/\`): Kafka acks=1 lost 300 messages the broker had acknowledged (REAL DATA LOSS:
-  the frozen leader's unreplicated tail, discarded when it came back as a follower) and its consumer redelivered
+  \`results/baselines/q3-freeze15/\`): Kafka acks=1 lost 300 messages the broker had acknowledged (REAL DATA LOSS,
+  as acks=1 allows: most likely the frozen leader's unreplicated tail, truncated when it rejoined as a follower) and its consumer redelivered
   23,837 duplicates; Kafka acks=all lost nothing; the RabbitMQ quorum queue lost nothing. All three were
   unavailable for the whole 15 s (15.0 to 15.6 s).
 

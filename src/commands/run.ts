@@ -127,8 +127,8 @@ function interruptHandler(log: (line: string) => void): { signal: AbortSignal; r
     log(`\n${signal}: stopping producers, draining briefly, writing a partial result (again to quit at once)`);
     controller.abort();
   };
-  // A client library that throws from one of its own callbacks (seen: @platformatic/kafka's connection
-  // pool during a failover) would kill the process with a stack trace and no result: stop the run in
+  // A client library that throws from one of its own callbacks (seen: a client's connection pool
+  // during a failover) would kill the process with a stack trace and no result: stop the run in
   // order instead, with the error as its reason; a second one quits at once.
   let libraryErrors = 0;
   const onUncaught = (error: Error): void => {

@@ -95,7 +95,7 @@ async function resolveTarget(plan: NodePlan, cluster: LocalCluster, topology: To
 }
 
 async function runNodePlan(plan: NodePlan, cluster: LocalCluster, topology: Topology, context: PlanContext): Promise<void> {
-  // The target is looked up as the window starts: asking RabbitMQ for a leader (rabbitmqctl) took 1 to
+  // The target is looked up as the window starts: asking a broker's admin tool for a leader took 1 to
   // 6 s on a loaded 2-core machine, and a lookup 3 s ahead still made a fault 3.6 s late. Nothing else
   // moves the leader before the fault, and the event names the node that was hit.
   const node = await resolveTarget(plan, cluster, topology, context);

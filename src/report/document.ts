@@ -1,6 +1,7 @@
 import type { RunResult } from '../results/types.js';
 import { brokerComparisonChart, groupStyles, latencyPercentileChart, p99TimelineChart, throughputTimelineChart } from './charts.js';
 import { groupResults, type RunGroup } from './groups.js';
+import { htmlPage } from './page.js';
 import { accountingTable, brokerTable, comparisonTable, environmentTable, escapeHtml, htmlTable, markdownTable, percentileTable, timelineTable } from './tables.js';
 
 const intro = [
@@ -43,17 +44,6 @@ export function renderMarkdownReport(results: readonly RunResult[], title: strin
   ].join('\n');
 }
 
-const style = `
-body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 1100px; color: #222; padding: 0 1rem; }
-h1 { font-size: 1.6rem; } h2 { margin-top: 2rem; border-bottom: 1px solid #ddd; padding-bottom: .2rem; }
-table { border-collapse: collapse; width: 100%; font-size: 12.5px; margin: .5rem 0 1rem; }
-th, td { border: 1px solid #ddd; padding: 3px 6px; text-align: left; vertical-align: top; }
-th { background: #f4f4f4; } td { font-variant-numeric: tabular-nums; }
-figure { margin: 1rem 0 0; } figure svg { max-width: 100%; height: auto; }
-.swatch { display: inline-block; width: .8em; height: .8em; margin-right: .4em; border-radius: 2px; vertical-align: baseline; }
-.note { color: #555; }
-`;
-
 function section(heading: string, id: string, svg: string, table: string): string {
   return `<h2>${escapeHtml(heading)}</h2>\n<figure id="${id}" class="chart">${svg}</figure>\n${table}`;
 }
@@ -63,17 +53,9 @@ export function renderHtmlReport(results: readonly RunResult[], title: string): 
   const groups = groupResults(results);
   const styles = groupStyles(groups);
   const colourOf = (g: RunGroup) => styles.get(g)?.colour;
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title>
-<style>${style}</style>
-</head>
-<body>
-<h1>${escapeHtml(title)}</h1>
-<p class="note">${results.length} run(s). ${intro.map(escapeHtml).join('\n')}
+  return htmlPage(
+    title,
+    `<p class="note">${results.length} run(s). ${intro.map(escapeHtml).join('\n')}
 One colour per broker and client in every chart and table; several workloads of one broker differ by line style.</p>
 ${section('Latency by percentile', 'latency-percentiles', latencyPercentileChart(groups, styles), htmlTable(percentileTable(groups, colourOf), 'percentiles'))}
 ${section('Side by side', 'broker-comparison', brokerComparisonChart(groups, styles), htmlTable(comparisonTable(groups, colourOf), 'comparison'))}
@@ -84,8 +66,6 @@ ${htmlTable(accountingTable(results), 'accounting')}
 <h2>Brokers and clients</h2>
 ${htmlTable(brokerTable(results), 'brokers')}
 <h2>Environment</h2>
-${htmlTable(environmentTable(results), 'environment')}
-</body>
-</html>
-`;
+${htmlTable(environmentTable(results), 'environment')}`,
+  );
 }

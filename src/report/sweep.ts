@@ -5,17 +5,9 @@
 import * as echarts from 'echarts';
 import type { RateSearchDocument, SweepDocument } from '../results/sweep.js';
 import { searchStepsTable, searchVerdict, sweepMetrics, sweepMetricTable, type SweepMetric } from './sweep-tables.js';
+import { renderSvg } from './charts.js';
+import { htmlPage } from './page.js';
 import { escapeHtml, htmlTable, markdownTable } from './tables.js';
-
-function renderSvg(option: echarts.EChartsOption, width = 900, height = 380): string {
-  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
-  try {
-    chart.setOption({ animation: false, ...option });
-    return chart.renderToSVGString();
-  } finally {
-    chart.dispose();
-  }
-}
 
 /**
  * One curve per broker (the median across repeats) against the varied value, and a vertical bar
@@ -125,36 +117,12 @@ export function renderSweepMarkdown(document: SweepDocument, title: string): str
   ].join('\n');
 }
 
-const style = `
-body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 1100px; color: #222; padding: 0 1rem; }
-table { border-collapse: collapse; width: 100%; font-size: 12.5px; margin: .5rem 0 1rem; }
-th, td { border: 1px solid #ddd; padding: 3px 6px; text-align: left; } th { background: #f4f4f4; }
-figure svg { max-width: 100%; height: auto; } .note { color: #555; }
-`;
-
-function page(title: string, body: string): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title>
-<style>${style}</style>
-</head>
-<body>
-<h1>${escapeHtml(title)}</h1>
-${body}
-</body>
-</html>
-`;
-}
-
 export function renderSweepHtml(document: SweepDocument, title: string): string {
   const sections = sweepMetrics.map(
     (m) => `<h2>${escapeHtml(m.title)}</h2>\n<figure id="sweep-${m.key}">${sweepChart(document, m)}</figure>\n${htmlTable(sweepMetricTable(document, m), `sweep-${m.key}`)}`,
   );
   const runs = document.points.flatMap((p) => p.runs.map((r) => [p.broker, p.value, String(r.repeat), r.status, r.file]));
-  return page(
+  return htmlPage(
     title,
     [
       `<p class="note">${escapeHtml(sweepIntro(document))} ${escapeHtml(notMeasuredNote(document))}</p>`,
@@ -179,7 +147,7 @@ export function renderSearchMarkdown(document: RateSearchDocument, title: string
 }
 
 export function renderSearchHtml(document: RateSearchDocument, title: string): string {
-  return page(
+  return htmlPage(
     title,
     [
       `<p><strong>${escapeHtml(searchVerdict(document))}</strong></p>`,

@@ -1,5 +1,6 @@
 import { renderSvg } from './charts.js';
 import { formatCount, formatLatencyUs } from './format.js';
+import { htmlPage } from './page.js';
 import { assignColours, colourKey } from './palette.js';
 import { htmlTable, escapeHtml, type TableData } from './tables.js';
 import { pointName, type TrendPoint, type TrendSeries } from './trend.js';
@@ -79,18 +80,9 @@ export function renderTrendHtml(series: readonly TrendSeries[], title: string): 
 <figure id="trend-${i}-p99" class="chart">${trendChart(s, p99, colour)}</figure>
 ${htmlTable(trendTable(s), 'trend')}`;
   });
-  return `<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
-<style>body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 1100px; color: #222; padding: 0 1rem; }
-table { border-collapse: collapse; width: 100%; font-size: 12.5px; } th, td { border: 1px solid #ddd; padding: 3px 6px; text-align: left; }
-th { background: #f4f4f4; } figure { margin: 1rem 0 0; } figure svg { max-width: 100%; height: auto; }</style>
-</head>
-<body>
-<h1>${escapeHtml(title)}</h1>
-<p>Points in the order the runs started, one per commit; the dashed line is what <code>bench check</code> accepts against the previous point (its thresholds); a red point is one the check would fail (significant and beyond the threshold, same rules as <code>bench compare</code>).</p>
-${sections.join('\n')}
-</body>
-</html>
-`;
+  return htmlPage(
+    title,
+    `<p>Points in the order the runs started, one per commit; the dashed line is what <code>bench check</code> accepts against the previous point (its thresholds); a red point is one the check would fail (significant and beyond the threshold, same rules as <code>bench compare</code>).</p>
+${sections.join('\n')}`,
+  );
 }

@@ -1,20 +1,11 @@
 import { describe, expect, test } from 'vitest';
 import { planBenchmark } from '../../src/benchmark.js';
-import { UsageError } from '../../src/errors.js';
+import { refusal } from '../refusal.js';
 import { redactSecretsIn, redactUrl } from '../../src/util/redact.js';
 import { rabbitUrlList } from '../../src/drivers/rabbit/urls.js';
 
 const plan = (broker: string, scenario: string, options: Record<string, string | number | boolean> = {}) => planBenchmark({ broker, scenario, options });
 
-function refusal(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(UsageError);
-    return (error as Error).message;
-  }
-  throw new Error('not refused');
-}
 
 describe('failover scenario: defaults', () => {
   test('1,000 msg/s open loop, 40 s, kill the leader at 10 s for 15 s, stall watch waits fault-for + 30 s', () => {

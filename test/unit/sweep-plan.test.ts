@@ -1,18 +1,9 @@
 import { describe, expect, test } from 'vitest';
 import { searchRulesOf } from '../../src/commands/find-rate.js';
 import { allOptionRows } from '../../src/drivers/index.js';
-import { UsageError } from '../../src/errors.js';
+import { refusal } from '../refusal.js';
 import { parseVary, runOrder } from '../../src/sweep/plan.js';
 
-function refusal(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(UsageError);
-    return (error as Error).message;
-  }
-  throw new Error('not refused');
-}
 
 describe('--vary', () => {
   const rows = allOptionRows();

@@ -8,10 +8,14 @@ import { repoRoot } from '../util/paths.js';
 export const toolsDir = join(repoRoot, 'brokers', 'tools');
 const libDir = join(toolsDir, 'lib');
 
-/** Exit 2: the set-up step was skipped; the fix is one command. */
-export function checkJar(prefix: string): void {
-  const present = existsSync(libDir) && readdirSync(libDir).some((name) => name.startsWith(prefix) && name.endsWith('.jar'));
-  if (!present) throw new UsageError(`the native benchmark tools are not fetched (no ${prefix}*.jar in brokers/tools/lib): run \`npm run fetch:tools\` (needs Maven)`);
+function jarNamed(prefix: string): string | undefined {
+  return existsSync(libDir) ? readdirSync(libDir).find((name) => name.startsWith(prefix) && name.endsWith('.jar')) : undefined;
+}
+
+/** Exit 2: the set-up step was skipped; the fix is one command (or the tool's own hint). */
+export function checkJar(prefix: string, obtainHint?: string): void {
+  if (jarNamed(prefix) !== undefined) return;
+  throw new UsageError(`no ${prefix}*.jar in brokers/tools/lib: ${obtainHint ?? 'the native benchmark tools are not fetched; run `npm run fetch:tools` (needs Maven)'}`);
 }
 
 /** Exit 3: something the machine needs is not there. */
@@ -22,6 +26,13 @@ export async function checkJava(): Promise<void> {
     child.on('close', (code) => resolve(code === 0));
   });
   if (!ok) throw new MqbenchError('java not found: calibrate runs the brokers\' own Java tools; install a JDK 17+ (e.g. apt-get install openjdk-17-jre-headless)', ExitCode.brokerUnreachable);
+}
+
+/** Runs `java -jar` on the executable jar in brokers/tools/lib whose name starts with `prefix`. */
+export function runJavaJar(prefix: string, args: readonly string[], timeoutMs: number): Promise<JavaOutput> {
+  const jar = jarNamed(prefix);
+  if (jar === undefined) return Promise.reject(new Error(`no ${prefix}*.jar in brokers/tools/lib`));
+  return runJvm(['-jar', join(libDir, jar), ...args], `java -jar brokers/tools/lib/${jar} ${args.join(' ')}`, jar, timeoutMs);
 }
 
 export interface JavaOutput {
@@ -36,6 +47,10 @@ export function runJava(mainClass: string, args: readonly string[], timeoutMs: n
   // logback.xml: without it the Kafka clients log every DEBUG line to stdout, slowing the tool measured
   const jvm = [`-Dlogback.configurationFile=${join(toolsDir, 'logback.xml')}`, '-cp', `${join(libDir, '*')}`, mainClass, ...args];
   const command = `java -cp 'brokers/tools/lib/*' ${mainClass} ${args.join(' ')}`;
+  return runJvm(jvm, command, mainClass.split('.').pop() ?? mainClass, timeoutMs);
+}
+
+function runJvm(jvm: readonly string[], command: string, toolName: string, timeoutMs: number): Promise<JavaOutput> {
   return new Promise((resolve, reject) => {
     const child = spawn('java', jvm, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -51,7 +66,7 @@ export function runJava(mainClass: string, args: readonly string[], timeoutMs: n
       clearTimeout(timer);
       if (code === 0) return resolve({ stdout, stderr, command });
       const why = signal === 'SIGKILL' ? `did not finish within ${Math.round(timeoutMs / 1000)} s` : `exited with ${code ?? signal}`;
-      reject(new Error(`${mainClass.split('.').pop() ?? mainClass} ${why}: ${lastLine(stderr) || lastLine(stdout)}`));
+      reject(new Error(`${toolName} ${why}: ${lastLine(stderr) || lastLine(stdout)}`));
     });
   });
 }

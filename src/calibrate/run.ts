@@ -85,7 +85,7 @@ export function planCalibration(request: CalibrationRequest): CalibrationPlan {
 
 /** What the machine and the broker must offer before anything runs. */
 async function checkReady(plan: CalibrationPlan): Promise<void> {
-  checkJar(plan.tool.jar);
+  checkJar(plan.tool.jar, plan.tool.obtainHint);
   await checkJava();
   const defaultUrl = findPlugin(plan.tool.broker).endpoint?.defaultUrl ?? '';
   const { host, port } = hostPortOf(plan.url, hostPortOf(defaultUrl, 0).port);

@@ -49,6 +49,8 @@ export interface NativeTool {
   broker: string;
   /** file-name prefix of the jar in brokers/tools/lib the tool needs, e.g. "perf-test-" */
   jar: string;
+  /** what to do when the jar is missing, for a tool `npm run fetch:tools` cannot fetch (not on Maven Central) */
+  obtainHint?: string;
   describe(): string;
   /** the cases for this workload; throws UsageError when the tool cannot reproduce it */
   cases(workload: CalibrationWorkload): CalibrationCase[];

@@ -1,9 +1,11 @@
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkJar } from '../../src/calibrate/java.js';
+import { checkJar, toolsDir } from '../../src/calibrate/java.js';
+import { calibration as streamCalibration } from '../../src/drivers/rabbit-stream/calibrate.js';
 import type { CalibrationReport } from '../../src/calibrate/run.js';
 import { bench, kafkaUrl, leftoverRabbitObjects } from '../helpers.js';
 
@@ -72,17 +74,31 @@ describe('bench calibrate against the real brokers', () => {
     expect(report.cases.flatMap((c) => c.native).join('\n')).toMatch(/ProducerPerformance[\s\S]*ConsumerPerformance[\s\S]*EndToEndLatency/);
     expect(await kafkaLeftovers()).toEqual([]);
   }, 300_000);
+
+  // stream-perf-test is not on Maven Central: it runs where a user put its jar in brokers/tools/lib
+  const streamToolThere = existsSync(join(toolsDir, 'lib')) && readdirSync(join(toolsDir, 'lib')).some((n) => n.startsWith('stream-perf-test') && n.endsWith('.jar'));
+  it.runIf(streamToolThere)('rabbit-stream: stream-perf-test and mqbench, ack throughput and latency at 2,000 msg/s; nothing left on the node', async () => {
+    const report = await calibrate('rabbit-stream');
+    expectTable(report, ['ack-max:sent', 'ack-max:received', 'ack-2000:p50', 'ack-2000:p99']);
+    expect(report.client.name).toBe('rabbitmq-stream-js-client');
+    expect(report.cases.flatMap((c) => c.native).join('\n')).toMatch(/^java -jar brokers\/tools\/lib\/stream-perf-test\S*\.jar --uris <url> /m);
+    expect(JSON.stringify(report)).not.toContain('guest:guest');
+    const left = await bench(['clean', '--dry-run', '--broker', 'rabbit-stream'], { timeoutMs: 60_000 });
+    expect(left.stdout + left.stderr).not.toContain('mqbench-calibrate-');
+  }, 300_000);
 });
 
 describe('bench calibrate: bad input, one line and exit 2 before anything runs', () => {
   const cases: [string[], string][] = [
-    [['--broker', 'memory'], 'bench: memory has no native benchmark tool; calibrate supports: rabbit, kafka'],
-    [['--broker', 'faulty'], 'bench: faulty has no native benchmark tool; calibrate supports: rabbit, kafka'],
+    [['--broker', 'memory'], 'bench: memory has no native benchmark tool; calibrate supports: rabbit, kafka, rabbit-stream'],
+    [['--broker', 'faulty'], 'bench: faulty has no native benchmark tool; calibrate supports: rabbit, kafka, rabbit-stream'],
     [['--broker', 'nosuch'], 'bench: unknown broker "nosuch"; valid brokers:'],
     [['--broker', 'rabbit', '--rounds', '0'], 'bench: --rounds: must be a whole number from 1 to 100, got "0"'],
     [['--broker', 'kafka', '--rounds', 'two'], 'bench: --rounds: must be a whole number from 1 to 100, got "two"'],
     [['--broker', 'kafka', '--size', '10'], 'bench: --size: must be at least 32 bytes'],
     [['--broker', 'rabbit', '--partitions', '4'], 'bench: rabbit calibration runs with --partitions 1 only'],
+    [['--broker', 'rabbit-stream', '--partitions', '2'], 'bench: rabbit-stream calibration runs with --partitions 1 only'],
+    [['--broker', 'nats'], 'bench: nats has no native benchmark tool; calibrate supports: rabbit, kafka, rabbit-stream'],
   ];
   for (const [args, message] of cases) {
     it(args.join(' '), async () => {
@@ -94,7 +110,13 @@ describe('bench calibrate: bad input, one line and exit 2 before anything runs',
     });
   }
 
+  it('stream-perf-test missing: says it is not on Maven Central and where to get it', () => {
+    expect(() => checkJar('no-such-stream-perf-test', streamCalibration.obtainHint)).toThrow(
+      'no no-such-stream-perf-test*.jar in brokers/tools/lib: stream-perf-test is not on Maven Central, so `npm run fetch:tools` cannot fetch it: download stream-perf-test-<version>.jar from https://github.com/rabbitmq/rabbitmq-stream-perf-test/releases',
+    );
+  });
+
   it('tools not fetched: names the command that fetches them', () => {
-    expect(() => checkJar('no-such-tool-')).toThrow('the native benchmark tools are not fetched (no no-such-tool-*.jar in brokers/tools/lib): run `npm run fetch:tools` (needs Maven)');
+    expect(() => checkJar('no-such-tool-')).toThrow('no no-such-tool-*.jar in brokers/tools/lib: the native benchmark tools are not fetched; run `npm run fetch:tools` (needs Maven)');
   });
 });

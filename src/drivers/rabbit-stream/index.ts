@@ -4,6 +4,7 @@ import { redactUrl } from '../../util/redact.js';
 import { LazyDriver } from '../lazy.js';
 import type { BrokerPlugin, EndpointChoice, LocalBrokers, ProvidedBroker, ProvisionMode } from '../plugin.js';
 import { privateRabbitBeamPid } from '../rabbit/local.js';
+import { calibration } from './calibrate.js';
 import { streamCleaner } from './clean.js';
 import { defaultStreamUrl, startStreamNode, stopStreamNode, streamNode, streamNodeStatus, streamPort } from './local.js';
 import { streamMapping, streamOptions, streamSettings } from './settings.js';
@@ -66,6 +67,7 @@ export const rabbitStreamPlugin: BrokerPlugin = {
       : 'start one with `npx bench brokers up rabbit-stream` (a private node with the stream plugin), or pass --rabbit-stream-url',
   local,
   clean: streamCleaner,
+  calibration,
   // broker cost: only the private node mqbench started, measured as its Erlang VM (beam.smp)
   async localProcesses(url) {
     const ours = await streamNodeStatus();

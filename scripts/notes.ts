@@ -10,6 +10,7 @@ import { formatCount, formatLatencyUs, formatMb } from '../src/report/format.js'
 import { groupResults, type RunGroup } from '../src/report/groups.js';
 import type { RunResult } from '../src/results/types.js';
 import { readFile, rm } from 'node:fs/promises';
+import { q2Section } from './notes-q2.js';
 import { clusterIntro, clusterReading } from './notes-q3-text.js';
 import { startLocalKafka, stopLocalKafka } from '../src/drivers/kafka/local.js';
 import { privateRabbitBeamPid, startPrivateRabbit, stopPrivateRabbit } from '../src/drivers/rabbit/local.js';
@@ -150,13 +151,8 @@ async function main(): Promise<void> {
     [`ack + persistent at ${rate} msg/s`, { broker: 'rabbit', scenario: 'ack', persistent: true, rate: String(rate) }],
   ]);
 
-  // Q2: do Kafka's partitions make it faster? P partitions, P consumers, 2 producers; RabbitMQ with P queues.
-  const partitionRows: [string, Spec][] = [];
-  for (const p of [1, 2, 4, 8]) {
-    partitionRows.push([`kafka, ${p} partition(s)`, { broker: 'kafka', scenario: 'partitioned', partitions: p, producers: 2 }]);
-    partitionRows.push([`rabbit, ${p} queue(s)`, { broker: 'rabbit', scenario: 'partitioned', partitions: p, producers: 2 }]);
-  }
-  const q2 = await section(partitionRows);
+  // Q2 comes from the sweeps scripts/notes-q2.sh made (about 35 minutes): not re-measured here.
+  const q2 = await q2Section();
 
   // Q3: is the exchange a single point? Route the same load through no exchange (default), a direct
   // exchange to 4 queues, and a fanout exchange to 1 and 3 queues.
@@ -173,21 +169,14 @@ async function main(): Promise<void> {
   const env = first?.environment;
   const rabbitVersion = all.find((r) => r.workload.broker === 'rabbit')?.broker.version ?? '?';
   const kafkaVersion = all.find((r) => r.workload.broker === 'kafka')?.broker.version ?? '?';
-  const by = (groups: RunGroup[], broker: string, partitions: number) =>
-    groups.find((g) => g.broker === broker && g.runs[0]?.workload.partitions === partitions);
-  const kafka1 = by(q2.groups, 'kafka', 1)?.throughput.receivedPerSec ?? 0;
-  const kafka8 = by(q2.groups, 'kafka', 8)?.throughput.receivedPerSec ?? 0;
-  const rabbit1 = by(q2.groups, 'rabbit', 1)?.throughput.receivedPerSec ?? 0;
-  const rabbit8 = by(q2.groups, 'rabbit', 8)?.throughput.receivedPerSec ?? 0;
   const clientOf = (broker: string) => {
     const client = all.find((r) => r.workload.broker === broker)?.broker.client;
     return client ? `${client.name} ${client.version}` : '?';
   };
-  const ratio = (a: number, b: number) => (b === 0 ? 'n/a' : `${(a / b).toFixed(2)}x`);
 
   const md = `# Notes: the blog post's questions, measured
 
-Regenerate with \`npm run notes\` (about ${Math.ceil(((q1max.groups.length + q1rate.groups.length + q2.groups.length + q3.groups.length) * repeats * (Number.parseInt(duration, 10) + 5) + 90) / 60)} minutes;
+Regenerate with \`npm run notes\` (about ${Math.ceil(((q1max.groups.length + q1rate.groups.length + q3.groups.length) * repeats * (Number.parseInt(duration, 10) + 5) + 90) / 60)} minutes;
 \`NOTES_DURATION\` and \`NOTES_REPEATS\` change the window (now ${duration}) and the repeats per configuration (now ${repeats}, merged:
 histograms added, median throughput). Raw results: \`${outDir}\`; every number below comes from those files.
 
@@ -207,18 +196,7 @@ At a fixed ${rate} msg/s (open loop, latency from the intended send time):
 
 ${q1rate.table}
 
-## 2. Do Kafka's partitions make it faster?
-
-P partitions read by P consumers in one group (${clientOf('kafka')}), 2 producers, closed loop; against RabbitMQ with P queues behind
-a direct exchange and one consumer per queue:
-
-${q2.table}
-
-Kafka 8 partitions vs 1: ${ratio(kafka8, kafka1)} the throughput; RabbitMQ 8 queues vs 1: ${ratio(rabbit8, rabbit1)}.
-On one host with two cores, partitions can only help as far as spare CPU lets them: broker, clients and load generator
-share the same two cores, so the partitioned runs show how each broker's per-message cost changes with more
-partitions/queues, not how a multi-broker cluster scales. The scaling question needs brokers on separate machines
-(DESIGN.md's provisioning supports an external endpoint for that: \`--kafka-url\`).
+${q2}
 
 ## 3. Is RabbitMQ's exchange a single point that limits scale and fault tolerance?
 

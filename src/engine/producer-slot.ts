@@ -2,6 +2,7 @@ import type { Producer } from '../drivers/types.js';
 import { nowUs } from '../util/clock.js';
 import { headerSize, stampSentTime, writeHeader } from './header.js';
 import type { Recorder } from './recorder.js';
+import { keyOf } from './keys.js';
 
 /** How payloads look: size, body text, whether they carry a partitioning key. */
 export interface PayloadShape {
@@ -49,7 +50,7 @@ export class ProducerSlot {
     const payload = Buffer.allocUnsafe(shape.messageSize);
     writeHeader(payload, { producerId: id, seq, measured, intendedUs });
     shape.body.copy(payload, headerSize);
-    const key = shape.keyed ? `k${(seq * shape.producers + id) % 4096}` : undefined;
+    const key = shape.keyed ? keyOf(seq, shape.producers, id) : undefined;
     const sentUs = nowUs();
     stampSentTime(payload, sentUs);
     recorder.sent(id, seq, measured, intendedUs, sentUs);

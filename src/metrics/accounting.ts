@@ -25,12 +25,19 @@ export interface AccountingTotals {
   receivedDespiteSendError: number;
 }
 
+/**
+ * Which messages must keep their order among themselves: unkeyed streams are one group; keyed ones
+ * one group per key, since a broker orders per key (partition, queue), not across keys.
+ */
+export type OrderGroupOf = (seq: number) => number;
+
 /** Tracks one (subscription, producer) stream of sequence numbers starting at `firstSeq`. */
 export class SequenceTracker {
   /** every seq below this one has been seen */
   private floor: number;
   private readonly above = new Set<number>();
-  private maxSeen = -1;
+  /** highest seq seen, per order group */
+  private readonly maxSeen = new Map<number, number>();
   received = 0;
   duplicated = 0;
   reordered = 0;
@@ -39,6 +46,7 @@ export class SequenceTracker {
     firstSeq: number,
     /** Past this many out-of-order entries the oldest gap is given up (counted lost unless it arrives). */
     private readonly maxPending = 1_000_000,
+    private readonly groupOf: OrderGroupOf = () => 0,
   ) {
     this.floor = firstSeq;
   }
@@ -50,8 +58,9 @@ export class SequenceTracker {
       return false;
     }
     this.received++;
-    if (seq < this.maxSeen) this.reordered++;
-    else this.maxSeen = seq;
+    const group = this.groupOf(seq);
+    if (seq < (this.maxSeen.get(group) ?? -1)) this.reordered++;
+    else this.maxSeen.set(group, seq);
     if (seq === this.floor) {
       this.floor++;
       while (this.above.delete(this.floor)) this.floor++;
@@ -86,14 +95,18 @@ export class Accounting {
   /** keyed by subscription * 2^32 + producer: no string built per message */
   private readonly streams = new Map<number, { subscription: number; producer: number; tracker: SequenceTracker }>();
 
-  constructor(private readonly firstSeqOf: (producer: number) => number = () => 0) {}
+  constructor(
+    private readonly firstSeqOf: (producer: number) => number = () => 0,
+    /** a producer's order groups (keyed workloads: one per key) */
+    private readonly orderGroupsOf: (producer: number) => OrderGroupOf = () => () => 0,
+  ) {}
 
   /** Returns false for a duplicate. */
   record(subscription: number, producer: number, seq: number): boolean {
     const key = subscription * 0x1_0000_0000 + producer;
     let stream = this.streams.get(key);
     if (!stream) {
-      stream = { subscription, producer, tracker: new SequenceTracker(this.firstSeqOf(producer)) };
+      stream = { subscription, producer, tracker: new SequenceTracker(this.firstSeqOf(producer), undefined, this.orderGroupsOf(producer)) };
       this.streams.set(key, stream);
     }
     return stream.tracker.record(seq);

@@ -20,6 +20,21 @@ describe('SequenceTracker', () => {
     expect(t.counts()).toEqual({ received: 6, duplicated: 0, reordered: 2, receivedDespiteSendError: 0 });
   });
 
+  test('keyed: order is judged per key, so keys interleaving is not reordering, a key out of order is', () => {
+    const byParity = (seq: number): number => seq % 2;
+    const interleaved = new SequenceTracker(0, undefined, byParity);
+    // even and odd keys arrive through different partitions: 1 overtakes 0, 3 overtakes 2
+    [1, 0, 3, 2, 5, 4].forEach((s) => interleaved.record(s));
+    expect(interleaved.counts().reordered).toBe(0);
+    const broken = new SequenceTracker(0, undefined, byParity);
+    [0, 4, 2, 1].forEach((s) => broken.record(s));
+    expect(broken.counts()).toEqual({ received: 4, duplicated: 0, reordered: 1, receivedDespiteSendError: 0 });
+    // the same arrivals in one group: every overtaken message counts
+    const unkeyed = new SequenceTracker(0);
+    [1, 0, 3, 2, 5, 4].forEach((s) => unkeyed.record(s));
+    expect(unkeyed.counts().reordered).toBe(3);
+  });
+
   test('a duplicate of an out-of-order message is still a duplicate', () => {
     const t = new SequenceTracker(0);
     [0, 3, 3, 1, 2, 3].forEach((s) => t.record(s));

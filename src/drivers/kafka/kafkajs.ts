@@ -47,7 +47,7 @@ export { isConnectionLoss, kafkaGroupId, kafkaTopicName, parseKafkaBrokers } fro
 
 const kafkajsVersion = (createRequire(import.meta.url)('kafkajs/package.json') as { version: string }).version;
 
-/** The settings this driver reads (delivery, kafkaAcks, lingerMs, batchSize), all through this one function. */
+/** The settings this driver reads (delivery, kafkaAcks, lingerMs, batchSize, batchBytes), all through this one function. */
 function kafkaSettings(settings: DriverSettings): KafkaSettings {
   return kafkaSettingsOf(settings);
 }
@@ -169,7 +169,7 @@ export class KafkaDriver implements Driver {
 
   async createProducer(): Promise<Producer> {
     const topic = kafkaTopicName(this.requireTopology());
-    const { kafkaAcks, lingerMs, batchSize } = kafkaSettings(this.options.settings);
+    const { kafkaAcks, lingerMs, batchSize, batchBytes } = kafkaSettings(this.options.settings);
     // the Java-compatible murmur2 partitioner, named so kafkajs does not warn about its v2 default change
     const producer = this.kafka.producer({ allowAutoTopicCreation: false, idempotent: false, createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
@@ -177,7 +177,7 @@ export class KafkaDriver implements Driver {
       async (items) => {
         await producer.send({ topic, acks: kafkaAcks, messages: items.map((item) => ({ value: item.payload, key: item.key ?? null })) });
       },
-      { kafkaAcks, lingerMs, batchSize },
+      { kafkaAcks, lingerMs, batchSize, batchBytes },
       (error) => this.raiseFatal(error),
       () => producer.disconnect(),
     );
@@ -278,6 +278,7 @@ export class KafkaDriver implements Driver {
         acks: settings.kafkaAcks === -1 ? 'all' : settings.kafkaAcks,
         lingerMs: settings.lingerMs,
         batchSize: settings.batchSize,
+        batchBytes: settings.batchBytes,
         batching: 'mqbench batcher (kafkajs sends one request per send())',
         idempotent: false,
         consumerCommit: describeCommit(commitIntervalMs(settings.delivery)),

@@ -52,7 +52,7 @@ function readClientVersion(): string {
 
 export const platformaticClientVersion = readClientVersion();
 
-/** The settings this driver reads (delivery, kafkaAcks, lingerMs, batchSize), all through this one function. */
+/** The settings this driver reads (delivery, kafkaAcks, lingerMs, batchSize, batchBytes), all through this one function. */
 function kafkaSettings(settings: DriverSettings): KafkaSettings {
   return kafkaSettingsOf(settings);
 }
@@ -225,7 +225,7 @@ export class PlatformaticKafkaDriver implements Driver {
 
   async createProducer(producerId: number): Promise<Producer> {
     const topic = kafkaTopicName(this.requireTopology());
-    const { kafkaAcks, lingerMs, batchSize } = kafkaSettings(this.options.settings);
+    const { kafkaAcks, lingerMs, batchSize, batchBytes } = kafkaSettings(this.options.settings);
     const acks = acksByValue[kafkaAcks];
     const producer = new PlatformaticProducer({
       ...this.baseOptions(`producer-${producerId}`),
@@ -239,7 +239,7 @@ export class PlatformaticKafkaDriver implements Driver {
         const messages = items.map((item) => ({ topic, value: item.payload, ...(item.key === undefined ? {} : { key: Buffer.from(item.key) }) }));
         await producer.send({ messages, acks });
       },
-      { kafkaAcks, lingerMs, batchSize },
+      { kafkaAcks, lingerMs, batchSize, batchBytes },
       (error) => this.raiseFatal(error),
       () => producer.close(),
     );
@@ -418,6 +418,7 @@ export class PlatformaticKafkaDriver implements Driver {
         acks: settings.kafkaAcks === -1 ? 'all' : settings.kafkaAcks,
         lingerMs: settings.lingerMs,
         batchSize: settings.batchSize,
+        batchBytes: settings.batchBytes,
         batching: 'mqbench batcher (the client sends one request per leader per send())',
         maxInflightsPerConnection: 5,
         idempotent: false,

@@ -14,6 +14,8 @@ export const kafkaOptions: readonly OptionRow[] = [
   // the Java producer's default since Kafka 4.0 (KIP-1030); with 0, batches split over many partitions get tiny
   { name: 'linger', kind: 'whole', default: 5, min: 0, max: 60_000, broker: 'kafka', describe: 'ms to gather a batch before a produce request' },
   { name: 'batch-size', kind: 'whole', default: 1000, min: 1, max: 1_000_000, broker: 'kafka', describe: 'most messages per produce request' },
+  // the broker refuses a record batch over message.max.bytes (1 MiB + 12 by default): 1000 messages of 4 KiB would be 4 MiB
+  { name: 'batch-bytes', kind: 'size', default: 512 * 1024, min: 1024, max: 64 * 1024 * 1024, broker: 'kafka', describe: 'most payload bytes per produce request (the broker refuses a record batch over message.max.bytes, 1 MiB by default)' },
 ];
 
 export type KafkaAcks = 0 | 1 | -1;
@@ -25,6 +27,7 @@ export interface KafkaSettings {
   kafkaAcks: KafkaAcks;
   lingerMs: number;
   batchSize: number;
+  batchBytes: number;
   /** failover: ride out a lost broker (retry, re-find leaders); topic RF=3, min.insync.replicas=2 on a 3+ broker cluster */
   reconnect: boolean;
 }
@@ -51,6 +54,7 @@ export function kafkaSettings(values: OptionValues, delivery: DeliveryMode): Bro
     kafkaAcks,
     lingerMs: Number(values.linger ?? defaultOf('linger')),
     batchSize: Number(values['batch-size'] ?? defaultOf('batch-size')),
+    batchBytes: Number(values['batch-bytes'] ?? defaultOf('batch-bytes')),
   };
 }
 
@@ -63,6 +67,7 @@ export function kafkaSettingsOf(settings: DriverSettings): KafkaSettings {
     kafkaAcks: acksOf(settings.kafkaAcks, settings.delivery),
     lingerMs: Number(settings.lingerMs ?? defaultOf('linger')),
     batchSize: Number(settings.batchSize ?? defaultOf('batch-size')),
+    batchBytes: Number(settings.batchBytes ?? defaultOf('batch-bytes')),
     reconnect: settings.reconnect === true,
   };
 }

@@ -94,13 +94,15 @@ interface PendingSend extends BatchItem {
  * Like the Java producer's linger.ms/batch.size, gather the messages handed to us into one call,
  * so throughput is not capped by round trips.
  */
-export function createBatcher(sendBatch: SendBatch, lingerMs: number, batchSize: number): Batcher {
+export function createBatcher(sendBatch: SendBatch, lingerMs: number, batchSize: number, batchBytes: number): Batcher {
   let pending: PendingSend[] = [];
+  let pendingBytes = 0;
   let flushScheduled = false;
   const flush = (): void => {
     flushScheduled = false;
     const batch = pending;
     pending = [];
+    pendingBytes = 0;
     if (batch.length === 0) return;
     sendBatch(batch).then(
       () => batch.forEach((item) => item.resolve()),
@@ -116,8 +118,11 @@ export function createBatcher(sendBatch: SendBatch, lingerMs: number, batchSize:
   return {
     send: (payload, key) =>
       new Promise<void>((resolve, reject) => {
+        // a message that would take the batch past the byte cap starts the next one
+        if (pending.length > 0 && pendingBytes + payload.length > batchBytes) flush();
         pending.push({ payload, key, resolve, reject });
-        if (pending.length >= batchSize) flush();
+        pendingBytes += payload.length;
+        if (pending.length >= batchSize || pendingBytes >= batchBytes) flush();
         else scheduleFlush();
       }),
     flush,
@@ -235,7 +240,7 @@ export const unknownBrokerVersion = 'unknown (not started by mqbench; Kafka does
  */
 export function batchedProducer(
   sendBatch: SendBatch,
-  settings: { kafkaAcks: number; lingerMs: number; batchSize: number },
+  settings: { kafkaAcks: number; lingerMs: number; batchSize: number; batchBytes: number },
   onLoss: (error: Error) => void,
   close: () => Promise<void>,
 ): Producer {
@@ -250,6 +255,7 @@ export function batchedProducer(
     },
     settings.lingerMs,
     settings.batchSize,
+    settings.batchBytes,
   );
   return {
     brokerAcks: settings.kafkaAcks !== 0,

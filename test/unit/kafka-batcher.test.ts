@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { createBatcher } from '../../src/drivers/kafka/shared.js';
+
+/** The batches a batcher hands to its sender, as payload sizes. */
+function recorder(): { batches: number[][]; send: (items: readonly { payload: Buffer }[]) => Promise<void> } {
+  const batches: number[][] = [];
+  return { batches, send: async (items) => void batches.push(items.map((i) => i.payload.length)) };
+}
+
+describe('Kafka batcher', () => {
+  it('flushes at the message count', async () => {
+    const { batches, send } = recorder();
+    const batcher = createBatcher(send, 1000, 3, 1 << 20);
+    await Promise.all([1, 2, 3, 4, 5, 6].map(() => batcher.send(Buffer.alloc(10), undefined)));
+    expect(batches).toEqual([
+      [10, 10, 10],
+      [10, 10, 10],
+    ]);
+  });
+
+  it('never lets a batch pass the byte cap (the broker refuses a record batch over message.max.bytes)', async () => {
+    const { batches, send } = recorder();
+    const batcher = createBatcher(send, 1000, 1000, 10_000);
+    const sends = Array.from({ length: 7 }, () => batcher.send(Buffer.alloc(4096), undefined));
+    batcher.flush();
+    await Promise.all(sends);
+    expect(batches).toEqual([[4096, 4096], [4096, 4096], [4096, 4096], [4096]]);
+    expect(Math.max(...batches.map((b) => b.reduce((a, n) => a + n, 0)))).toBeLessThanOrEqual(10_000);
+  });
+
+  it('sends a message larger than the cap alone', async () => {
+    const { batches, send } = recorder();
+    const batcher = createBatcher(send, 1000, 1000, 1000);
+    const sends = [batcher.send(Buffer.alloc(100), undefined), batcher.send(Buffer.alloc(5000), undefined), batcher.send(Buffer.alloc(100), undefined)];
+    batcher.flush();
+    await Promise.all(sends);
+    expect(batches).toEqual([[100], [5000], [100]]);
+  });
+});

@@ -29,4 +29,47 @@ stream node started by \`bench brokers up\`. Cells give the median of the runs a
 "broker disk written/msg" is the broker processes' /proc/<pid>/io write_bytes over the window divided by the
 messages sent in it; "client CPU/msg" is the load generator's own CPU time per message.`;
 
-export const q2Reading = `(reading to be written from the figures above)`;
+export const q2Reading = `What the sweeps show (medians of 3; "max" = closed loop, "5,000/s" = the fixed rate):
+
+- **On this host, partitions do not make Kafka more efficient: they make each message cost more.** From 1 to 8
+  partitions Kafka's broker CPU per message goes from 1.8 to 4.2 µs at max rate and from 23 to 48 µs at 5,000/s,
+  and its disk writes from 120 to 135 B per 100 B message (at 5,000/s): the same load in more partitions means
+  more, smaller batches, fetches and log appends. Throughput falls with them, 86,854 to 66,484 msg/s (0.77x),
+  because the bottleneck is not the broker: Kafka used about a sixth of a core at 87 k msg/s, while the one Node
+  process producing and consuming spent 12-15 µs per message and ran at a full core. RabbitMQ with P queues stays
+  flat (52,575 to 50,596 msg/s; broker 16 to 19 µs per message). RabbitMQ streams get much dearer per stream with
+  this client (broker 9.8 to 83 µs per message, 57,119 to 12,723 msg/s): the 1,000 messages in flight are spread
+  over P publishers, so each publish frame and chunk carries fewer messages; the sweeps do not separate the
+  client's part from the broker's.
+- **Per message, Kafka's broker is the cheapest of the three at 100 B, and it pays in disk.** Broker CPU per
+  message at max rate: Kafka 1.8-4.2 µs, RabbitMQ 16-19 µs, streams 9.8-83 µs; at 5,000/s: Kafka 23-48 µs,
+  RabbitMQ 80-90 µs, streams 133-209 µs (at a low rate fixed costs dominate: timers, heartbeats, small
+  batches). Kafka and streams write every message to disk (about 115-165 B per 100 B message, log overhead
+  included, about the message size from 4 KiB up); RabbitMQ's transient classic queues wrote nothing (0 B in every
+  run: non-persistent messages stay in memory unless memory runs short). Kafka's broker also held 0.5-1.3 GiB
+  resident (its heap and mapped log segments) against RabbitMQ's 120-320 MiB.
+- **Latency is where RabbitMQ wins at a fixed rate.** At 5,000/s the corrected p50 is 346-355 µs for RabbitMQ
+  against 3.4-3.9 ms for Kafka (the producer's 5 ms linger, the Java producer's default since Kafka 4.0, plus a fetch)
+  and 2.5-5.9 ms for streams; p99 1.8-2.3 ms against 7.1-9.8 ms and 6.6-15 ms.
+- **Bigger messages: the bytes, not the messages, set the pace, and RabbitMQ keeps up.** At 4 partitions Kafka
+  goes from 8.2 MB/s (100 B) to 264 MB/s (16 KiB) and 252 MB/s (64 KiB); RabbitMQ from 4.7 to 269 and 285 MB/s;
+  streams reach 84 MB/s at 64 KiB, limited by this client (814 µs of client CPU per 64 KiB message). From 16 KiB up
+  both brokers move about the same bytes here, with broker CPU per 64 KiB message of 174 µs (Kafka, which also
+  writes it to disk) and 103 µs (RabbitMQ). The closed loop keeps 1,000 messages in flight, so at 64 KiB that is
+  64 MiB queued end to end: latency there (p99 of 0.3-0.4 s) is queueing, not broker speed.
+
+What a 2-core host cannot show: Kafka's partitions are a unit of parallelism across brokers, disks and consumer
+machines. Here the brokers, the load generator and the consumers share two cores, so more partitions can only
+add per-message cost, never spread load onto hardware that was idle. The question "do partitions scale Kafka
+out?" needs brokers and clients on separate machines; this sweep answers it there (3-node clusters, the load
+generator on its own host, several producer and consumer processes):
+
+\`\`\`bash
+npx bench sweep --broker kafka,rabbit,rabbit-stream --scenario partitioned --vary partitions=1,2,4,8,16,32 \\
+  --producers 4 --workers 4 --repeat 3 --duration 30s --warmup 10s \\
+  --kafka-url broker1:9092,broker2:9092,broker3:9092 --rabbit-url amqp://user:pass@rabbit1:5672 \\
+  --rabbit-stream-url rabbitmq-stream://user:pass@rabbit1:5552/%2f --out results/q2-cluster
+\`\`\`
+
+with \`--broker-pid\` (or mqbench's own local brokers) where the broker runs on the load generator's host, so
+that broker CPU and disk per message are measured; for remote brokers the result says they were not.`;

@@ -8,6 +8,7 @@ import { partitionForKey, partitionsBySubscription } from '../partition.js';
 import { deleteRabbitObjects, type RabbitObject } from './clean.js';
 import { rabbitSettingsOf, type QueueType, type RabbitSettings } from './settings.js';
 import { nodeAddressOf, rabbitUrlList } from './urls.js';
+import { coalesceWrites } from './coalesce.js';
 import type {
   Consumer,
   ConsumerSpec,
@@ -94,6 +95,7 @@ export class RabbitDriver implements Driver {
   private readonly urls: string[];
   /** which node each connection is on (index into urls) */
   private readonly nodeOf: Record<Role, number> = { publisher: 0, consumer: 0 };
+  private writesCoalesced = false;
   private readonly reconnecting: Record<Role, boolean> = { publisher: false, consumer: false };
   /** what to re-open on a connection once it has been re-established on another node */
   private readonly reopeners: Record<Role, Set<(connection: ChannelModel) => void>> = { publisher: new Set(), consumer: new Set() };
@@ -159,6 +161,7 @@ export class RabbitDriver implements Driver {
       const hint = /access refused/.test(reason) ? '' : ` (${this.options.startHint ?? 'is a RabbitMQ broker running at that URL?'})`;
       throw new BrokerUnreachableError(`cannot connect to RabbitMQ at ${redactUrl(url)}: ${reason}${hint}`);
     }
+    this.writesCoalesced = coalesceWrites(connection);
     if (this.settings.reconnect) {
       // failover: a lost node is not the end of the run; the next one takes over
       connection.on('error', () => undefined);
@@ -592,6 +595,8 @@ export class RabbitDriver implements Driver {
       settings: {
         protocol: 'AMQP 0-9-1',
         tcpNoDelay: true,
+        // frames queued in one event-loop turn go to the socket in one writev (coalesce.ts)
+        writesCoalesced: this.writesCoalesced,
         noAck: settings.delivery === 'noack',
         publisherConfirms: settings.confirm,
         persistent: settings.persistent,

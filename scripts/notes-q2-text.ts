@@ -16,7 +16,9 @@ The scenario is \`partitioned\`, at-most-once, one producer, one consumer per pa
 - **RabbitMQ**: P classic transient queues bound to a direct exchange, the producer routing by key, one consumer
   per queue, no publisher confirms, automatic acks (amqplib 0.10.9); the machine's shared RabbitMQ 3.10.8 node,
   measured through its Erlang VM's pid (\`--broker-pid\`), so swept apart from the others: \`--broker-pid\`
-  applies to every broker of a sweep.
+  applies to every broker of a sweep. These RabbitMQ runs predate the plug-in's write coalescing (the same
+  day, reports/calibration.md), which cut its client CPU from about 13 to 10 µs per message and raised its
+  100 B noack rate by 10-30% in side-by-side runs: its max-rate rows are the client of that morning.
 - **RabbitMQ streams**, for comparison: P streams (3.10 has no super streams), the producer routing by key, one
   consumer per stream, publish confirms not awaited, no offset tracking (rabbitmq-stream-js-client 1.0.0), on the
   private node with the stream plugin that mqbench starts.
@@ -44,9 +46,9 @@ export const q2Reading = `What the sweeps show (medians of 3; "max" = closed loo
 - **Per message, Kafka's broker is the cheapest of the three at 100 B, and it pays in disk.** Broker CPU per
   message at max rate: Kafka 1.8-4.2 µs, RabbitMQ 16-19 µs, streams 9.8-83 µs; at 5,000/s: Kafka 23-48 µs,
   RabbitMQ 80-90 µs, streams 133-209 µs (at a low rate fixed costs dominate: timers, heartbeats, small
-  batches). Kafka and streams write every message to disk (about 115-165 B per 100 B message, log overhead
+  batches). Kafka and streams write every message to disk (about 111-165 B per 100 B message, log overhead
   included, about the message size from 4 KiB up); RabbitMQ's transient classic queues wrote nothing (0 B in every
-  run: non-persistent messages stay in memory unless memory runs short). Kafka's broker also held 0.5-1.3 GiB
+  run: non-persistent messages stay in memory unless memory runs short). Kafka's broker also held 0.45-1.3 GiB
   resident (its heap and mapped log segments) against RabbitMQ's 120-320 MiB.
 - **Latency is where RabbitMQ wins at a fixed rate.** At 5,000/s the corrected p50 is 346-355 µs for RabbitMQ
   against 3.4-3.9 ms for Kafka (the producer's 5 ms linger, the Java producer's default since Kafka 4.0, plus a fetch)

@@ -32,7 +32,8 @@ async function readJson<T>(file: string): Promise<T> {
 async function sweepDocuments(name: string): Promise<SweepDocument[]> {
   const dir = join(baseDir, name, 'sweeps');
   if (!existsSync(dir)) return [];
-  const files = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort();
+  // newest first: a sweep re-run for some brokers (notes-q2.sh GROUP=...) replaces the older points
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort().reverse();
   return Promise.all(files.map((f) => readJson<SweepDocument>(join(dir, f))));
 }
 
@@ -48,7 +49,7 @@ function cell(values: readonly number[], format: (v: number) => string): string 
   return values.length === 1 || min === max ? format(median) : `${format(median)} (${format(min)}-${format(max)})`;
 }
 
-const us = (v: number): string => `${v < 10 ? v.toFixed(1) : formatCount(v)} µs`;
+const us = (v: number): string => `${v < 10 ? v.toFixed(1) : formatCount(v)} us`;
 const bytes = (v: number): string => (v >= 1024 * 1024 ? `${(v / 2 ** 20).toFixed(1)} MiB` : v >= 1024 ? `${(v / 1024).toFixed(1)} KiB` : `${Math.round(v)} B`);
 const mib = (v: number): string => `${Math.round(v / 2 ** 20)} MiB`;
 

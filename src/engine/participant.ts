@@ -8,7 +8,6 @@ import { headerSize } from './header.js';
 import { ProducerSlot, type ResendPolicy } from './producer-slot.js';
 import { Recorder, type LiveCounters, type Recording } from './recorder.js';
 import { helloText } from './workload.js';
-import { keyIndexOf } from './keys.js';
 
 /** Which producers and consumers one participant (the process itself, or one worker) runs. */
 export interface Assignment {
@@ -178,8 +177,7 @@ export async function runParticipant(
   coordinator: Coordinator,
   hooks: ParticipantHooks = {},
 ): Promise<PartialMeasurement> {
-  const orderGroups = workload.keyed ? (producer: number) => (seq: number) => keyIndexOf(seq, workload.producers, producer) : undefined;
-  const recorder = new Recorder(workload.subscriptions, lateThresholdUs, orderGroups);
+  const recorder = new Recorder(workload.subscriptions, lateThresholdUs);
   let fatal: string | undefined;
   // the first reason to stop is the one reported: a stall aborts the run, and closing the clients of a
   // frozen broker then fails their connections, which is a consequence, not the cause

@@ -1,4 +1,4 @@
-import { Accounting, type OrderGroupOf, type StreamCounts } from '../metrics/accounting.js';
+import { Accounting, type StreamCounts } from '../metrics/accounting.js';
 import { createHistogram, encodeHistogram, latenciesOf, type Histogram } from '../metrics/histogram.js';
 import { Timeline, type TimelinePartial } from '../metrics/timeline.js';
 import type { ConsumerReceipts, Latencies } from '../results/types.js';
@@ -70,7 +70,7 @@ interface ProducerState {
  */
 export class Recorder {
   private readonly histograms: Latencies<Histogram> = latenciesOf(() => createHistogram());
-  private readonly accounting: Accounting;
+  private readonly accounting = new Accounting();
   private readonly producers = new Map<number, ProducerState>();
   private readonly consumers: ConsumerReceipts[] = [];
   private readonly uniqueBySubscription: number[];
@@ -93,10 +93,7 @@ export class Recorder {
     subscriptions: number,
     /** a measured send this much after its intended time counts as late */
     private readonly lateThresholdUs: number,
-    /** keyed workloads: a producer's messages keep order per key, not across keys */
-    orderGroupsOf?: (producer: number) => OrderGroupOf,
   ) {
-    this.accounting = new Accounting(undefined, orderGroupsOf);
     this.uniqueBySubscription = Array.from({ length: subscriptions }, () => 0);
   }
 
@@ -188,7 +185,7 @@ export class Recorder {
     receipts.received++;
     this.failover?.received(receivedUs);
     // a duplicate is counted by the accounting, not timed again
-    if (!this.accounting.record(receipts.subscription, header.producerId, header.seq)) return undefined;
+    if (!this.accounting.record(receipts.subscription, header.producerId, header.seq, receipts.consumer)) return undefined;
     this.recordFirstReceipt(receipts.subscription, header, payload.length, receivedUs);
     return header;
   }

@@ -25,18 +25,12 @@ export interface AccountingTotals {
   receivedDespiteSendError: number;
 }
 
-/**
- * Which messages must keep their order among themselves: unkeyed streams are one group; keyed ones
- * one group per key, since a broker orders per key (partition, queue), not across keys.
- */
-export type OrderGroupOf = (seq: number) => number;
-
 /** Tracks one (subscription, producer) stream of sequence numbers starting at `firstSeq`. */
 export class SequenceTracker {
   /** every seq below this one has been seen */
   private floor: number;
   private readonly above = new Set<number>();
-  /** highest seq seen, per order group */
+  /** highest seq seen, per order group (the consumer that received it: see Accounting.record) */
   private readonly maxSeen = new Map<number, number>();
   received = 0;
   duplicated = 0;
@@ -46,21 +40,19 @@ export class SequenceTracker {
     firstSeq: number,
     /** Past this many out-of-order entries the oldest gap is given up (counted lost unless it arrives). */
     private readonly maxPending = 1_000_000,
-    private readonly groupOf: OrderGroupOf = () => 0,
   ) {
     this.floor = firstSeq;
   }
 
-  /** Returns false for a duplicate. */
-  record(seq: number): boolean {
+  /** Returns false for a duplicate. Order is judged among the messages of one `orderGroup`. */
+  record(seq: number, orderGroup = 0): boolean {
     if (seq < this.floor || this.above.has(seq)) {
       this.duplicated++;
       return false;
     }
     this.received++;
-    const group = this.groupOf(seq);
-    if (seq < (this.maxSeen.get(group) ?? -1)) this.reordered++;
-    else this.maxSeen.set(group, seq);
+    if (seq < (this.maxSeen.get(orderGroup) ?? -1)) this.reordered++;
+    else this.maxSeen.set(orderGroup, seq);
     if (seq === this.floor) {
       this.floor++;
       while (this.above.delete(this.floor)) this.floor++;
@@ -95,21 +87,21 @@ export class Accounting {
   /** keyed by subscription * 2^32 + producer: no string built per message */
   private readonly streams = new Map<number, { subscription: number; producer: number; tracker: SequenceTracker }>();
 
-  constructor(
-    private readonly firstSeqOf: (producer: number) => number = () => 0,
-    /** a producer's order groups (keyed workloads: one per key) */
-    private readonly orderGroupsOf: (producer: number) => OrderGroupOf = () => () => 0,
-  ) {}
+  constructor(private readonly firstSeqOf: (producer: number) => number = () => 0) {}
 
-  /** Returns false for a duplicate. */
-  record(subscription: number, producer: number, seq: number): boolean {
+  /**
+   * Returns false for a duplicate. Reordering is judged per `consumer`: a broker keeps order within
+   * a partition or queue, which one consumer reads, not across them, so messages of different
+   * partitions overtaking each other on their way to different consumers is not reordering.
+   */
+  record(subscription: number, producer: number, seq: number, consumer = 0): boolean {
     const key = subscription * 0x1_0000_0000 + producer;
     let stream = this.streams.get(key);
     if (!stream) {
-      stream = { subscription, producer, tracker: new SequenceTracker(this.firstSeqOf(producer), undefined, this.orderGroupsOf(producer)) };
+      stream = { subscription, producer, tracker: new SequenceTracker(this.firstSeqOf(producer)) };
       this.streams.set(key, stream);
     }
-    return stream.tracker.record(seq);
+    return stream.tracker.record(seq, consumer);
   }
 
   /** `failedSeqs`: per producer, the sequence numbers whose send failed (see StreamCounts). */

@@ -20,19 +20,27 @@ describe('SequenceTracker', () => {
     expect(t.counts()).toEqual({ received: 6, duplicated: 0, reordered: 2, receivedDespiteSendError: 0 });
   });
 
-  test('keyed: order is judged per key, so keys interleaving is not reordering, a key out of order is', () => {
-    const byParity = (seq: number): number => seq % 2;
-    const interleaved = new SequenceTracker(0, undefined, byParity);
-    // even and odd keys arrive through different partitions: 1 overtakes 0, 3 overtakes 2
-    [1, 0, 3, 2, 5, 4].forEach((s) => interleaved.record(s));
+  test('order is judged per order group (consumer): groups interleaving is not reordering, one group out of order is', () => {
+    // even and odd messages go to two consumers (two partitions): 1 overtakes 0, 3 overtakes 2
+    const interleaved = new SequenceTracker(0);
+    [1, 0, 3, 2, 5, 4].forEach((s) => interleaved.record(s, s % 2));
     expect(interleaved.counts().reordered).toBe(0);
-    const broken = new SequenceTracker(0, undefined, byParity);
-    [0, 4, 2, 1].forEach((s) => broken.record(s));
+    const broken = new SequenceTracker(0);
+    [0, 4, 2, 1].forEach((s) => broken.record(s, s % 2));
     expect(broken.counts()).toEqual({ received: 4, duplicated: 0, reordered: 1, receivedDespiteSendError: 0 });
-    // the same arrivals in one group: every overtaken message counts
-    const unkeyed = new SequenceTracker(0);
-    [1, 0, 3, 2, 5, 4].forEach((s) => unkeyed.record(s));
-    expect(unkeyed.counts().reordered).toBe(3);
+    // the same arrivals at one consumer: every overtaken message counts
+    const oneConsumer = new SequenceTracker(0);
+    [1, 0, 3, 2, 5, 4].forEach((s) => oneConsumer.record(s));
+    expect(oneConsumer.counts().reordered).toBe(3);
+  });
+
+  test('Accounting: per consumer order within one (subscription, producer) stream; duplicates across consumers still caught', () => {
+    const a = new Accounting();
+    a.record(0, 0, 1, 0);
+    a.record(0, 0, 0, 1);
+    a.record(0, 0, 2, 0);
+    expect(a.record(0, 0, 2, 1)).toBe(false);
+    expect(a.snapshot()[0]?.counts).toEqual({ received: 3, duplicated: 1, reordered: 0, receivedDespiteSendError: 0 });
   });
 
   test('a duplicate of an out-of-order message is still a duplicate', () => {

@@ -41,7 +41,7 @@ describe('workload resolution', () => {
     expect(ack.driver).toEqual({ delivery: 'ack', confirm: true, persistent: false, prefetch: 1000, multiAck: 100 });
     const noack = planBenchmark({ broker: 'rabbit', scenario: 'noack', options: {} }).workload;
     expect(noack.driver).toMatchObject({ delivery: 'noack', confirm: false });
-    expect(planBenchmark({ broker: 'kafka', scenario: 'ack', options: {} }).workload.driver).toEqual({ delivery: 'ack', client: 'platformatic', kafkaAcks: -1, lingerMs: 5, batchSize: 1000 });
+    expect(planBenchmark({ broker: 'kafka', scenario: 'ack', options: {} }).workload.driver).toEqual({ delivery: 'ack', client: 'platformatic', kafkaAcks: -1, lingerMs: 5, batchSize: 1000, batchBytes: 524288 });
     expect(planBenchmark({ broker: 'kafka', scenario: 'noack', options: {} }).workload.driver).toMatchObject({ kafkaAcks: 1 });
     expect(noack.rate).toBe('max');
   });

@@ -98,8 +98,12 @@ export function createBatcher(sendBatch: SendBatch, lingerMs: number, batchSize:
   let pending: PendingSend[] = [];
   let pendingBytes = 0;
   let flushScheduled = false;
+  let lingerTimer: NodeJS.Timeout | undefined;
   const flush = (): void => {
     flushScheduled = false;
+    // a batch sent early (full) must not leave its linger timer to cut the next one short
+    if (lingerTimer !== undefined) clearTimeout(lingerTimer);
+    lingerTimer = undefined;
     const batch = pending;
     pending = [];
     pendingBytes = 0;
@@ -112,7 +116,7 @@ export function createBatcher(sendBatch: SendBatch, lingerMs: number, batchSize:
   const scheduleFlush = (): void => {
     if (flushScheduled) return;
     flushScheduled = true;
-    if (lingerMs > 0) setTimeout(flush, lingerMs);
+    if (lingerMs > 0) lingerTimer = setTimeout(flush, lingerMs);
     else setImmediate(flush);
   };
   return {

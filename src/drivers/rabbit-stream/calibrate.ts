@@ -9,6 +9,7 @@ import { runJavaJar } from '../../calibrate/java.js';
 import { median } from '../../calibrate/stats.js';
 import type { CalibrationCase, CalibrationWorkload, CaseMetric, NativeFigures, NativeTool } from '../../calibrate/types.js';
 import { UsageError } from '../../errors.js';
+import { redactSecretsIn } from '../../util/redact.js';
 import { streamCleaner } from './clean.js';
 import { parseStreamUrl } from './url.js';
 
@@ -75,9 +76,12 @@ function perSecond(stdout: string): ToolSecond[] {
 export function parseStreamPerfTest(stdout: string, warmupSec: number): Record<string, number> {
   const summary = /Summary: published \d+ msg\/s, confirmed (\d+) msg\/s, consumed (\d+) msg\/s/.exec(stdout);
   if (!summary) throw new Error(`stream-perf-test printed no summary: ${stdout.trim().split('\n').pop() ?? ''}`);
-  const steady = perSecond(stdout).filter((s) => s.second > warmupSec);
+  const seconds = perSecond(stdout);
+  // another release's line format would otherwise leave only the whole-run figures, JVM warm-up included
+  if (seconds.length === 0) throw new Error('stream-perf-test printed no per-second line mqbench can read (tested with 1.8.0): is it another version?');
+  const steady = seconds.filter((s) => s.second > warmupSec);
   const values: Record<string, number> = { sentRun: Number(summary[1]), receivedRun: Number(summary[2]) };
-  if (steady.length === 0) return { ...values, sent: values.sentRun ?? 0, received: values.receivedRun ?? 0 };
+  if (steady.length === 0) throw new Error(`stream-perf-test ran no second past the ${warmupSec} s warm-up`);
   const mean = (pick: (s: ToolSecond) => number): number => steady.reduce((sum, s) => sum + pick(s), 0) / steady.length;
   return {
     ...values,
@@ -105,6 +109,9 @@ async function run(which: CalibrationCase, workload: CalibrationWorkload, url: s
   try {
     const output = await runJavaJar('stream-perf-test', args, (seconds + 60) * 1000);
     return { values: parseStreamPerfTest(output.stdout, workload.warmupSec), commands: [output.command.replace(uri, '<url>')] };
+  } catch (error) {
+    // the tool's last output line may echo its URI, credentials included
+    throw new Error(redactSecretsIn(error instanceof Error ? error.message : String(error), [uri, url]));
   } finally {
     // the tool deletes its stream when it ends normally (-ds): this is for when it did not
     await streamCleaner.remove(url, [{ kind: 'stream', name: stream, inUse: false }], 5000).catch(() => undefined);

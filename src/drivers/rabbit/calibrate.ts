@@ -8,6 +8,7 @@ import { runJava } from '../../calibrate/java.js';
 import { median } from '../../calibrate/stats.js';
 import type { CalibrationCase, CalibrationWorkload, CaseMetric, NativeFigures, NativeTool } from '../../calibrate/types.js';
 import { UsageError } from '../../errors.js';
+import { redactSecretsIn } from '../../util/redact.js';
 
 const received: CaseMetric = { id: 'received', label: 'throughput received (msg/s)', unit: 'msg/s', fromMqbench: (r) => r.throughput.receivedPerSec };
 const sent: CaseMetric = { id: 'sent', label: 'throughput sent (msg/s)', unit: 'msg/s', fromMqbench: (r) => r.throughput.sentPerSec };
@@ -106,6 +107,9 @@ async function run(which: CalibrationCase, workload: CalibrationWorkload, url: s
   try {
     const output = await runJava('com.rabbitmq.perf.PerfTest', args, (seconds + 60) * 1000);
     return { values: parsePerfTest(output.stdout, workload.warmupSec), commands: [output.command.replace(url, '<url>')] };
+  } catch (error) {
+    // the tool's last output line may echo its URI, credentials included
+    throw new Error(redactSecretsIn(error instanceof Error ? error.message : String(error), [url]));
   } finally {
     await deleteObjects(url, name);
   }

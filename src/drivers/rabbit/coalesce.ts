@@ -2,8 +2,9 @@
  * One socket write per batch of frames instead of one per frame. amqplib's Mux moves each channel's
  * queued frames to the socket one `write()` at a time, and each write of a net.Socket is its own
  * system call: with 100 B messages those calls took about 30% of the client's CPU (a --cpu-prof of
- * the noack scenario). Corking the socket around the Mux's drain loop hands every frame queued in
- * that event-loop turn to the kernel in one writev; nothing waits for a timer, so latency is unchanged.
+ * the noack scenario). Corking the socket around the Mux's drain loop hands the frames it moves in one
+ * pass to the kernel in one writev (a pass stops when the socket's buffer reaches its high-water mark,
+ * 16 KiB, and resumes on 'drain'); nothing waits for a timer, so latency is unchanged.
  *
  * This reaches into amqplib's internals (ChannelModel.connection.muxer, amqplib 0.10.x): when they
  * are not shaped as expected the connection is left as it is.

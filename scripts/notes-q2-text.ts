@@ -16,9 +16,8 @@ The scenario is \`partitioned\`, at-most-once, one producer, one consumer per pa
 - **RabbitMQ**: P classic transient queues bound to a direct exchange, the producer routing by key, one consumer
   per queue, no publisher confirms, automatic acks (amqplib 0.10.9); the machine's shared RabbitMQ 3.10.8 node,
   measured through its Erlang VM's pid (\`--broker-pid\`), so swept apart from the others: \`--broker-pid\`
-  applies to every broker of a sweep. These RabbitMQ runs predate the plug-in's write coalescing (the same
-  day, reports/calibration.md), which cut its client CPU from about 13 to 10 µs per message and raised its
-  100 B noack rate by 10-30% in side-by-side runs: its max-rate rows are the client of that morning.
+  applies to every broker of a sweep. Its rows were re-measured after the plug-in's write coalescing landed
+  (reports/calibration.md); the older RabbitMQ sweep files beside them are the earlier client, not used.
 - **RabbitMQ streams**, for comparison: P streams (3.10 has no super streams), the producer routing by key, one
   consumer per stream, publish confirms not awaited, no offset tracking (rabbitmq-stream-js-client 1.0.0), on the
   private node with the stream plugin that mqbench starts.
@@ -38,27 +37,27 @@ export const q2Reading = `What the sweeps show (medians of 3; "max" = closed loo
   and its disk writes from 120 to 135 B per 100 B message (at 5,000/s): the same load in more partitions means
   more, smaller batches, fetches and log appends. Throughput falls with them, 86,854 to 66,484 msg/s (0.77x),
   because the bottleneck is not the broker: Kafka used about a sixth of a core at 87 k msg/s, while the one Node
-  process producing and consuming spent 12-15 µs per message and ran at a full core. RabbitMQ with P queues stays
-  flat (52,575 to 50,596 msg/s; broker 16 to 19 µs per message). RabbitMQ streams get much dearer per stream with
+  process producing and consuming spent 12-15 µs per message and ran at a full core. RabbitMQ with P queues loses
+  less (74,762 to 63,280 msg/s, 0.85x; broker 13 to 17 µs per message, client 9.3 to 11 µs). RabbitMQ streams get much dearer per stream with
   this client (broker 9.8 to 83 µs per message, 57,119 to 12,723 msg/s): the 1,000 messages in flight are spread
   over P publishers, so each publish frame and chunk carries fewer messages; the sweeps do not separate the
   client's part from the broker's.
 - **Per message, Kafka's broker is the cheapest of the three at 100 B, and it pays in disk.** Broker CPU per
-  message at max rate: Kafka 1.8-4.2 µs, RabbitMQ 16-19 µs, streams 9.8-83 µs; at 5,000/s: Kafka 23-48 µs,
-  RabbitMQ 80-90 µs, streams 133-209 µs (at a low rate fixed costs dominate: timers, heartbeats, small
+  message at max rate: Kafka 1.8-4.2 µs, RabbitMQ 13-17 µs, streams 9.8-83 µs; at 5,000/s: Kafka 23-48 µs,
+  RabbitMQ 81-92 µs, streams 133-209 µs (at a low rate fixed costs dominate: timers, heartbeats, small
   batches). Kafka and streams write every message to disk (about 111-165 B per 100 B message, log overhead
   included, about the message size from 4 KiB up); RabbitMQ's transient classic queues wrote nothing (0 B in every
   run: non-persistent messages stay in memory unless memory runs short). Kafka's broker also held 0.45-1.3 GiB
   resident (its heap and mapped log segments) against RabbitMQ's 120-320 MiB.
-- **Latency is where RabbitMQ wins at a fixed rate.** At 5,000/s the corrected p50 is 346-355 µs for RabbitMQ
+- **Latency is where RabbitMQ wins at a fixed rate.** At 5,000/s the corrected p50 is 356-383 µs for RabbitMQ
   against 3.4-3.9 ms for Kafka (the producer's 5 ms linger, the Java producer's default since Kafka 4.0, plus a fetch)
-  and 2.5-5.9 ms for streams; p99 1.8-2.3 ms against 7.1-9.8 ms and 6.6-15 ms.
-- **Bigger messages: the bytes, not the messages, set the pace, and RabbitMQ keeps up.** At 4 partitions Kafka
-  goes from 8.2 MB/s (100 B) to 264 MB/s (16 KiB) and 252 MB/s (64 KiB); RabbitMQ from 4.7 to 269 and 285 MB/s;
-  streams reach 84 MB/s at 64 KiB, limited by this client (814 µs of client CPU per 64 KiB message). From 16 KiB up
-  both brokers move about the same bytes here, with broker CPU per 64 KiB message of 174 µs (Kafka, which also
-  writes it to disk) and 103 µs (RabbitMQ). The closed loop keeps 1,000 messages in flight, so at 64 KiB that is
-  64 MiB queued end to end: latency there (p99 of 0.3-0.4 s) is queueing, not broker speed.
+  and 2.5-5.9 ms for streams; p99 1.7-2.1 ms against 7.1-9.8 ms and 6.6-15 ms.
+- **Bigger messages: the bytes, not the messages, set the pace, and RabbitMQ moves more of them here.** At 4
+  partitions Kafka goes from 8.2 MB/s (100 B) to 264 MB/s (16 KiB) and 252 MB/s (64 KiB); RabbitMQ from 6.6 to 313
+  and 393 MB/s;
+  streams reach 84 MB/s at 64 KiB, limited by this client (814 µs of client CPU per 64 KiB message). Broker CPU per 64 KiB
+  message: 174 µs for Kafka, which also writes it to disk, and 95 µs for RabbitMQ, which keeps it in memory. The closed loop keeps 1,000 messages in flight, so at 64 KiB that is
+  64 MiB queued end to end: latency there (p99 of 0.13-0.42 s) is queueing, not broker speed.
 
 What a 2-core host cannot show: Kafka's partitions are a unit of parallelism across brokers, disks and consumer
 machines. Here the brokers, the load generator and the consumers share two cores, so more partitions can only

@@ -83,23 +83,27 @@ async function row(point: SweepPoint, dir: string): Promise<string> {
 const head = (option: string): string =>
   `| broker | ${option} | runs | received msg/s | MB/s | p50 | p99 | client CPU/msg | broker CPU/msg | broker disk written/msg | broker peak RSS | lost |\n|---|---|---|---|---|---|---|---|---|---|---|---|`;
 
-/** One sweep's table: rows by value in the sweep's order, then by broker. */
+/** One sweep's table: rows by value in the sweep's order, then by broker; each point from the newest sweep that has it. */
 async function table(name: string): Promise<string | undefined> {
   const docs = await sweepDocuments(name);
-  if (docs.length === 0) return undefined;
-  const values = docs[0]?.vary.values ?? [];
-  const points = docs.flatMap((d) => d.points);
+  const first = docs[0];
+  if (!first) return undefined;
+  const values = first.vary.values;
   const brokers = [...new Set(docs.flatMap((d) => d.brokers))];
   const rows: string[] = [];
+  const used = new Set<SweepDocument>();
   for (const value of values) {
     for (const broker of brokers) {
-      const point = points.find((p) => p.broker === broker && p.value === value);
-      if (point) rows.push(`| ${await row(point, join(baseDir, name))} |`);
+      const doc = docs.find((d) => d.points.some((p) => p.broker === broker && p.value === value));
+      const point = doc?.points.find((p) => p.broker === broker && p.value === value);
+      if (!doc || !point) continue;
+      used.add(doc);
+      rows.push(`| ${await row(point, join(baseDir, name))} |`);
     }
   }
-  const first = docs[0];
-  const command = `bench sweep --broker ${docs.map((d) => d.brokers.join(',')).join(' / ')} --scenario ${first?.scenario} --vary ${first?.vary.option}=${values.join(',')} --repeat ${first?.repeats}`;
-  return `${head(first?.vary.option ?? 'value')}\n${rows.join('\n')}\n\n(${docs.length} sweep file${docs.length === 1 ? '' : 's'}: \`${command}\`; raw results in \`results/baselines/q2/${name}/\`)`;
+  const commands = [...used].map((d) => `\`bench sweep --broker ${d.brokers.join(',')} --scenario ${d.scenario} --vary ${d.vary.option}=${d.vary.values.join(',')} --repeat ${d.repeats}\` (${d.createdAt.slice(0, 16).replace('T', ' ')} UTC)`);
+  const older = docs.length - used.size;
+  return `${head(first.vary.option)}\n${rows.join('\n')}\n\n(from ${commands.join(' and ')}; raw results in \`results/baselines/q2/${name}/\`${older > 0 ? `, with ${older} older sweep file${older === 1 ? '' : 's'} these replace` : ''})`;
 }
 
 /** The whole of question 2 as it stands in notes.md, header included. */

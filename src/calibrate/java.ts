@@ -4,11 +4,13 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ExitCode, MqbenchError, UsageError } from '../errors.js';
 import { repoRoot } from '../util/paths.js';
+import { redactSecretsIn } from '../util/redact.js';
 
 export const toolsDir = join(repoRoot, 'brokers', 'tools');
 const libDir = join(toolsDir, 'lib');
 
-function jarNamed(prefix: string): string | undefined {
+/** The file name of the jar in brokers/tools/lib whose name starts with `prefix`, if there is one. */
+export function jarNamed(prefix: string): string | undefined {
   return existsSync(libDir) ? readdirSync(libDir).find((name) => name.startsWith(prefix) && name.endsWith('.jar')) : undefined;
 }
 
@@ -29,28 +31,32 @@ export async function checkJava(): Promise<void> {
 }
 
 /** Runs `java -jar` on the executable jar in brokers/tools/lib whose name starts with `prefix`. */
-export function runJavaJar(prefix: string, args: readonly string[], timeoutMs: number): Promise<JavaOutput> {
+export function runJavaJar(prefix: string, args: readonly string[], timeoutMs: number, urls: readonly string[] = []): Promise<JavaOutput> {
   const jar = jarNamed(prefix);
   if (jar === undefined) return Promise.reject(new Error(`no ${prefix}*.jar in brokers/tools/lib`));
-  return runJvm(['-jar', join(libDir, jar), ...args], `java -jar brokers/tools/lib/${jar} ${args.join(' ')}`, jar, timeoutMs);
+  return runJvm(['-jar', join(libDir, jar), ...args], `java -jar brokers/tools/lib/${jar} ${args.join(' ')}`, jar, timeoutMs, urls);
 }
 
 export interface JavaOutput {
   stdout: string;
   stderr: string;
-  /** the command line as a user would type it */
+  /** the command line as a user would type it, each of the tool's URLs shown as <url> */
   command: string;
 }
 
-/** Runs a tool's main class; rejects with its last stderr line on failure or when it overruns. */
-export function runJava(mainClass: string, args: readonly string[], timeoutMs: number): Promise<JavaOutput> {
+/**
+ * Runs a tool's main class; rejects with its last stderr line on failure or when it overruns.
+ * `urls`: the broker URLs among the arguments, never shown: <url> in the command, secrets masked in errors.
+ */
+export function runJava(mainClass: string, args: readonly string[], timeoutMs: number, urls: readonly string[] = []): Promise<JavaOutput> {
   // logback.xml: without it the Kafka clients log every DEBUG line to stdout, slowing the tool measured
   const jvm = [`-Dlogback.configurationFile=${join(toolsDir, 'logback.xml')}`, '-cp', `${join(libDir, '*')}`, mainClass, ...args];
   const command = `java -cp 'brokers/tools/lib/*' ${mainClass} ${args.join(' ')}`;
-  return runJvm(jvm, command, mainClass.split('.').pop() ?? mainClass, timeoutMs);
+  return runJvm(jvm, command, mainClass.split('.').pop() ?? mainClass, timeoutMs, urls);
 }
 
-function runJvm(jvm: readonly string[], command: string, toolName: string, timeoutMs: number): Promise<JavaOutput> {
+function runJvm(jvm: readonly string[], typed: string, toolName: string, timeoutMs: number, urls: readonly string[]): Promise<JavaOutput> {
+  const command = urls.reduce((text, url) => text.split(url).join('<url>'), typed);
   return new Promise((resolve, reject) => {
     const child = spawn('java', jvm, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -66,7 +72,8 @@ function runJvm(jvm: readonly string[], command: string, toolName: string, timeo
       clearTimeout(timer);
       if (code === 0) return resolve({ stdout, stderr, command });
       const why = signal === 'SIGKILL' ? `did not finish within ${Math.round(timeoutMs / 1000)} s` : `exited with ${code ?? signal}`;
-      reject(new Error(`${toolName} ${why}: ${lastLine(stderr) || lastLine(stdout)}`));
+      // the tool's last output line may echo its URL, credentials included
+      reject(new Error(redactSecretsIn(`${toolName} ${why}: ${lastLine(stderr) || lastLine(stdout)}`, urls)));
     });
   });
 }

@@ -30,8 +30,8 @@ export class SequenceTracker {
   /** every seq below this one has been seen */
   private floor: number;
   private readonly above = new Set<number>();
-  /** highest seq seen, per order group (the consumer that received it: see Accounting.record) */
-  private readonly maxSeen = new Map<number, number>();
+  /** highest seq seen, by order group (the index of the consumer that received it: see Accounting.record) */
+  private readonly maxSeen: number[] = [];
   received = 0;
   duplicated = 0;
   reordered = 0;
@@ -51,8 +51,8 @@ export class SequenceTracker {
       return false;
     }
     this.received++;
-    if (seq < (this.maxSeen.get(orderGroup) ?? -1)) this.reordered++;
-    else this.maxSeen.set(orderGroup, seq);
+    if (seq < (this.maxSeen[orderGroup] ?? -1)) this.reordered++;
+    else this.maxSeen[orderGroup] = seq;
     if (seq === this.floor) {
       this.floor++;
       while (this.above.delete(this.floor)) this.floor++;

@@ -1,10 +1,9 @@
-import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkJar, toolsDir } from '../../src/calibrate/java.js';
+import { checkJar, jarNamed } from '../../src/calibrate/java.js';
 import { calibration as streamCalibration } from '../../src/drivers/rabbit-stream/calibrate.js';
 import type { CalibrationReport } from '../../src/calibrate/run.js';
 import { bench, kafkaUrl, leftoverRabbitObjects } from '../helpers.js';
@@ -76,7 +75,7 @@ describe('bench calibrate against the real brokers', () => {
   }, 300_000);
 
   // stream-perf-test is not on Maven Central: it runs where a user put its jar in brokers/tools/lib
-  const streamToolThere = existsSync(join(toolsDir, 'lib')) && readdirSync(join(toolsDir, 'lib')).some((n) => n.startsWith('stream-perf-test') && n.endsWith('.jar'));
+  const streamToolThere = jarNamed('stream-perf-test') !== undefined;
   it.runIf(streamToolThere)('rabbit-stream: stream-perf-test and mqbench, ack throughput and latency at 2,000 msg/s; nothing left on the node', async () => {
     const report = await calibrate('rabbit-stream');
     expectTable(report, ['ack-max:sent', 'ack-max:received', 'ack-2000:p50', 'ack-2000:p99']);

@@ -9,7 +9,6 @@ import { runJavaJar } from '../../calibrate/java.js';
 import { median } from '../../calibrate/stats.js';
 import type { CalibrationCase, CalibrationWorkload, CaseMetric, NativeFigures, NativeTool } from '../../calibrate/types.js';
 import { UsageError } from '../../errors.js';
-import { redactSecretsIn } from '../../util/redact.js';
 import { streamCleaner } from './clean.js';
 import { parseStreamUrl } from './url.js';
 
@@ -107,11 +106,8 @@ async function run(which: CalibrationCase, workload: CalibrationWorkload, url: s
   const uri = toolUri(url);
   const args = ['--uris', uri, '-x', '1', '-y', '1', '-s', String(workload.size), '-z', String(seconds), '-st', stream, '-ds', 'true', '-bs', '100', ...flags];
   try {
-    const output = await runJavaJar('stream-perf-test', args, (seconds + 60) * 1000);
-    return { values: parseStreamPerfTest(output.stdout, workload.warmupSec), commands: [output.command.replace(uri, '<url>')] };
-  } catch (error) {
-    // the tool's last output line may echo its URI, credentials included
-    throw new Error(redactSecretsIn(error instanceof Error ? error.message : String(error), [uri, url]));
+    const output = await runJavaJar('stream-perf-test', args, (seconds + 60) * 1000, [uri, url]);
+    return { values: parseStreamPerfTest(output.stdout, workload.warmupSec), commands: [output.command] };
   } finally {
     // the tool deletes its stream when it ends normally (-ds): this is for when it did not
     await streamCleaner.remove(url, [{ kind: 'stream', name: stream, inUse: false }], 5000).catch(() => undefined);

@@ -5,7 +5,10 @@ export type { Latencies, LatencySummary } from '../results/types.js';
 
 /**
  * The one place histograms are configured (as autocannon's histUtil): WebAssembly, auto-resize,
- * 3 significant digits, values in integer microseconds.
+ * 3 significant digits, values in integer microseconds, 32-bit counts. Every message is recorded
+ * four or five times, and 32-bit counts cost 24 ns per record here against 231 ns for 'packed'
+ * ones (2,000,000 records each, WebAssembly both): packed counts alone were ~1 µs per message.
+ * A bucket overflows past 2^32 values, far beyond any run's count of one latency value.
  */
 const significantDigits = 3;
 
@@ -20,7 +23,7 @@ export function createHistogram(): Histogram {
     autoResize: true,
     numberOfSignificantValueDigits: significantDigits,
     lowestDiscernibleValue: 1,
-    bitBucketSize: 'packed',
+    bitBucketSize: 32,
   });
 }
 
@@ -29,7 +32,7 @@ export function encodeHistogram(histogram: Histogram): string {
 }
 
 export function decodeHistogram(encoded: string): Histogram {
-  return hdr.decodeFromCompressedBase64(encoded, 'packed', true);
+  return hdr.decodeFromCompressedBase64(encoded, 32, true);
 }
 
 /** Exact merge of encoded histograms (from workers or repeats) into a new one; inputs untouched. */

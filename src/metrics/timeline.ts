@@ -1,5 +1,5 @@
 import type { TimelinePoint } from '../results/types.js';
-import { createHistogram, encodeHistogram, mergeEncoded, type Histogram } from './histogram.js';
+import { createHistogram, decodeHistogram, encodeHistogram, mergeEncoded, type Histogram } from './histogram.js';
 
 export type { TimelinePoint } from '../results/types.js';
 
@@ -7,7 +7,11 @@ export type { TimelinePoint } from '../results/types.js';
 /** Per-second counters for the measured window and the drain after it. */
 export class Timeline {
   private readonly points = new Map<number, TimelinePoint>();
+  /** the seconds still being received into (at most two: see `seal`) */
   private readonly latency = new Map<number, Histogram>();
+  /** seconds that are over, encoded: a long run keeps a short string per second, not a histogram */
+  private readonly sealed = new Map<number, { encoded: string; p99Us: number }>();
+  private newestSecond = Number.NEGATIVE_INFINITY;
 
   private liveSecond = Number.NaN;
   private liveP99Us: number | undefined;
@@ -43,7 +47,7 @@ export class Timeline {
     const second = Math.floor((atUs - this.originUs) / 1_000_000) - 1;
     if (second !== this.liveSecond) {
       this.liveSecond = second;
-      this.liveP99Us = second >= 0 ? this.latency.get(second)?.getValueAtPercentile(99) : undefined;
+      this.liveP99Us = second >= 0 ? (this.latency.get(second)?.getValueAtPercentile(99) ?? this.sealed.get(second)?.p99Us) : undefined;
     }
     return this.liveP99Us;
   }
@@ -53,22 +57,45 @@ export class Timeline {
     if (!point) return;
     point.received++;
     point.bytes += bytes;
-    let histogram = this.latency.get(point.second);
-    if (!histogram) {
-      histogram = createHistogram();
-      this.latency.set(point.second, histogram);
+    this.histogramFor(point.second).recordValue(latencyUs);
+  }
+
+  private histogramFor(second: number): Histogram {
+    let histogram = this.latency.get(second);
+    if (histogram) return histogram;
+    histogram = createHistogram();
+    const late = this.sealed.get(second);
+    if (late) {
+      // a decoded histogram does not resize: add it into one that does
+      const earlier = decodeHistogram(late.encoded);
+      histogram.add(earlier);
+      earlier.destroy();
+      this.sealed.delete(second);
     }
-    histogram.recordValue(latencyUs);
+    this.latency.set(second, histogram);
+    if (second > this.newestSecond) {
+      this.newestSecond = second;
+      this.seal(second - 1);
+    }
+    return histogram;
+  }
+
+  /** Encodes the seconds before `keepFrom` (receipts come in time order: those seconds are over). */
+  private seal(keepFrom: number): void {
+    for (const [second, histogram] of this.latency) {
+      if (second >= keepFrom) continue;
+      this.sealed.set(second, { encoded: encodeHistogram(histogram), p99Us: histogram.getValueAtPercentile(99) });
+      histogram.destroy();
+      this.latency.delete(second);
+    }
   }
 
   /** Counters plus each second's encoded latency histogram, so workers' timelines merge exactly. Frees memory. */
   toPartial(): TimelinePartial {
+    this.seal(Number.POSITIVE_INFINITY);
     const latency: Record<number, string> = {};
-    for (const [second, histogram] of this.latency) {
-      latency[second] = encodeHistogram(histogram);
-      histogram.destroy();
-    }
-    this.latency.clear();
+    for (const [second, { encoded }] of this.sealed) latency[second] = encoded;
+    this.sealed.clear();
     return { points: [...this.points.values()].map((p) => ({ ...p })), latency };
   }
 }

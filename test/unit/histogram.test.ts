@@ -65,3 +65,33 @@ describe('live p99 of the timeline', () => {
     near(timeline.lastSecondP99Us(3_100_000), 999_000);
   });
 });
+
+describe('timeline seconds sealed as they end', () => {
+  test('a long run keeps every second exact, late receipts included, and the live p99 of a sealed second', async () => {
+    const { Timeline, mergeTimelines } = await import('../../src/metrics/timeline.js');
+    const origin = 1_000_000;
+    const timeline = new Timeline(origin);
+    // second s gets latencies (s+1)*1000 .. (s+1)*1000+99
+    for (let s = 0; s < 6; s++) for (let i = 0; i < 100; i++) timeline.received(origin + s * 1_000_000 + i * 1000, 10, (s + 1) * 1000 + i);
+    // second 0 is sealed by now (seconds 4 and 5 are open): its p99 still answers
+    timeline.received(origin + 5_500_000, 10, 6000);
+    const near = (value: number | undefined, expected: number) => expect(Math.abs((value ?? 0) - expected) / expected).toBeLessThan(0.001);
+    // receipts stamped in an old, sealed second reopen it instead of being lost (2 of 102: the p99)
+    timeline.received(origin + 500_000, 10, 900_000);
+    timeline.received(origin + 600_000, 10, 900_000);
+    const points = mergeTimelines([timeline.toPartial()], 6_000_000);
+    expect(points.map((p) => p.received)).toEqual([102, 100, 100, 100, 100, 101]);
+    near(points[0]?.p99Us, 900_000);
+    near(points[3]?.p99Us, 4098);
+    near(points[5]?.p99Us, 6098);
+  });
+
+  test('the live p99 of a second already encoded', async () => {
+    const { Timeline } = await import('../../src/metrics/timeline.js');
+    const timeline = new Timeline(0);
+    for (let i = 0; i < 100; i++) timeline.received(i * 1000, 10, 1000 + i);
+    timeline.received(1_000_000, 10, 5);
+    timeline.received(2_000_000, 10, 5); // seals second 0
+    expect(Math.abs((timeline.lastSecondP99Us(1_500_000) ?? 0) - 1098)).toBeLessThan(2);
+  });
+});

@@ -9,12 +9,9 @@ import {
   Admin,
   compatibilityPartitioner,
   Consumer as PlatformaticConsumer,
-  MessagesStreamFallbackModes,
-  MessagesStreamModes,
   Producer as PlatformaticProducer,
   ProduceAcks,
   type BaseOptions,
-  type MessagesStream,
   type Partitioner,
 } from '@platformatic/kafka';
 import { BrokerUnreachableError } from '../../errors.js';
@@ -39,6 +36,7 @@ import {
   waitForGroups,
   type OffsetsToCommit,
 } from './shared.js';
+import { GroupFetcher } from './fetcher.js';
 import { kafkaSettingsOf, type KafkaSettings } from './settings.js';
 
 export const platformaticClientName = '@platformatic/kafka';
@@ -69,7 +67,7 @@ function javaCompatiblePartitioner(): Partitioner<Buffer, Buffer, Buffer, Buffer
   return (message, key) => (key ? compatibilityPartitioner(message, key) : next++ & 0x7fffffff);
 }
 
-/** Leaves the group, closing any stream still open first (a plain close refuses while one is). */
+/** Leaves the group and closes the client. */
 function forceClose(consumer: PlatformaticConsumer): Promise<void> {
   return new Promise<void>((resolve, reject) => consumer.close(true, (error) => (error ? reject(error) : resolve())));
 }
@@ -90,11 +88,10 @@ const eventSpacingMs = 1000;
 interface ConsumerEntry {
   subscription: number;
   consumer: PlatformaticConsumer;
-  stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>;
+  fetcher: GroupFetcher;
   committer: PeriodicCommitter;
   /** the partitions of the topic this member holds now (the group assignment) */
   partitions: number[];
-  owned: Set<number>;
   /** the group generation of that assignment */
   generation: number;
 }
@@ -252,7 +249,7 @@ export class PlatformaticKafkaDriver implements Driver {
   }
 
   /**
-   * Failover: a group member that gives up (its stream or group rejoin failed after the client's
+   * Failover: a group member that gives up (its fetch or group rejoin failed after the client's
    * retries, e.g. the coordinator or the leader died) is replaced by a new member of the same group,
    * which reads on from the committed offsets: what was read and not committed comes again
    * (duplicates, counted by the engine), nothing is skipped.
@@ -290,7 +287,7 @@ export class PlatformaticKafkaDriver implements Driver {
     };
   }
 
-  /** One group member: joined, consuming, tracked; `onGiveUp` when its stream or rejoin fails for good. */
+  /** One group member: joined, consuming, tracked; `onGiveUp` when its fetch or rejoin fails for good. */
   private async startMember(spec: ConsumerSpec, onMessage: MessageHandler, onGiveUp: (error: Error) => void): Promise<ConsumerEntry> {
     const topology = this.requireTopology();
     const topic = kafkaTopicName(topology);
@@ -309,47 +306,40 @@ export class PlatformaticKafkaDriver implements Driver {
     });
     // a failed rejoin: this member is out for good
     consumer.on('error', (error: Error) => (this.reconnect ? onGiveUp(error) : this.raiseFatal(error)));
-    const stream = await consumer
-      .consume({
-        topics: [topic],
-        // like kafkajs fromBeginning / Java auto.offset.reset=earliest for a group with no commits yet
-        mode: MessagesStreamModes.COMMITTED,
-        fallbackMode: MessagesStreamFallbackModes.EARLIEST,
-        autocommit: false,
-      })
-      .catch(async (error: unknown) => {
-        await forceClose(consumer).catch(() => undefined);
-        throw error;
-      });
-    const entry = this.trackConsumer(spec.subscription, topic, consumer, stream, onGiveUp);
-    stream.on('data', (message) => {
-      // a fetch sent before a rebalance can still bring records of a partition this member lost;
-      // its new owner reads them too, so they would count twice
-      if (!entry.owned.has(message.partition)) return;
-      if (message.value) onMessage(message.value);
-      entry.committer.processed(message.partition, message.offset + 1n);
+    consumer.topics.track(topic);
+    // resolves once joined and synced: the first assignment is known
+    await consumer.joinGroup({}).catch(async (error: unknown) => {
+      await forceClose(consumer).catch(() => undefined);
+      throw error;
     });
-    return entry;
+    return this.trackConsumer(spec.subscription, topic, consumer, onMessage, onGiveUp);
   }
 
-  /** Registers a member with its committer, and keeps its assignment and health known. */
-  private trackConsumer(subscription: number, topic: string, consumer: PlatformaticConsumer, stream: ConsumerEntry['stream'], onGiveUp: (error: Error) => void): ConsumerEntry {
+  /**
+   * Registers a member with its committer and fetcher, and keeps its assignment known. Where a new
+   * partition starts: the group's committed offset, else the earliest (Java auto.offset.reset=earliest).
+   */
+  private trackConsumer(subscription: number, topic: string, consumer: PlatformaticConsumer, onMessage: MessageHandler, onGiveUp: (error: Error) => void): ConsumerEntry {
     const commit = (offsets: OffsetsToCommit) =>
       consumer.commit({ offsets: [...offsets].map(([partition, offset]) => ({ topic, partition, offset, leaderEpoch: -1 })) });
     const committer = new PeriodicCommitter(commit, commitIntervalMs(kafkaSettings(this.options.settings).delivery), (error) => {
       if (isConnectionLoss(error)) this.raiseFatal(asError(error));
     });
-    const entry: ConsumerEntry = { subscription, consumer, stream, committer, partitions: [], owned: new Set(), generation: -1 };
+    const fetcher = new GroupFetcher(consumer, topic, `mqbench-consumer-${subscription}-fetch`, Math.min(this.options.connectTimeoutMs, 3000), {
+      onRecord: (value) => onMessage(value),
+      onPosition: (partition, next) => committer.processed(partition, next),
+      // the fetch gives up only after the client's retries: this member no longer consumes
+      onError: (error) => (this.reconnect ? onGiveUp(error) : this.raiseFatal(error)),
+    });
+    const entry: ConsumerEntry = { subscription, consumer, fetcher, committer, partitions: [], generation: -1 };
     const onJoin = (): void => {
       entry.partitions = [...(consumer.assignments?.find((a) => a.topic === topic)?.partitions ?? [])];
-      entry.owned = new Set(entry.partitions);
       entry.generation = consumer.generationId;
       committer.retain(entry.partitions);
+      void fetcher.assign(entry.partitions);
     };
-    onJoin(); // consume() resolved after the first join
+    onJoin(); // joinGroup() resolved after the first join
     consumer.on('consumer:group:join', onJoin);
-    // the stream gives up only after the client's retries: this member no longer consumes
-    stream.on('error', (error: Error) => (this.reconnect ? onGiveUp(error) : this.raiseFatal(error)));
     this.consumers.push(entry);
     return entry;
   }
@@ -359,7 +349,7 @@ export class PlatformaticKafkaDriver implements Driver {
     const index = this.consumers.indexOf(entry);
     if (index < 0) return;
     this.consumers.splice(index, 1);
-    await withTimeout(entry.stream.close(), 5_000, () => new Error('stream close timed out')).catch(() => undefined);
+    await withTimeout(entry.fetcher.close(), 5_000, () => new Error('fetcher close timed out')).catch(() => undefined);
     // after a lost connection there is no one to commit to
     if (!this.fatal.raised) await withTimeout(entry.committer.stop(), 5_000, () => new Error('final commit timed out')).catch(() => undefined);
     await withTimeout(forceClose(entry.consumer), 5_000, () => new Error('consumer close timed out')).catch(() => undefined);

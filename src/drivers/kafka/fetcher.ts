@@ -1,0 +1,159 @@
+/**
+ * The fetch loop of one @platformatic/kafka group member, in place of the client's MessagesStream.
+ *
+ * Why: the stream builds, for every record, a message object, a Map of headers, a BigInt offset, a
+ * bound commit function and a diagnostics context, and pushes each through an object-mode Readable.
+ * Reading a backlog of 1,000,000 records of 100 B here, that cost 6.1 µs of CPU per record through
+ * the stream and 1.0 µs through the client's own `consumer.fetch()`: the stream alone held an
+ * end-to-end run to ~100k msg/s on one core. Group membership (join, sync, heartbeats, rejoin after
+ * a rebalance), offsets, commits and the fetch request itself all stay the client's; this module
+ * only decides which offsets to ask for and hands each record's value to the engine.
+ */
+import { ConnectionPool, ListOffsetTimestamps, type Consumer, type RecordsBatch } from '@platformatic/kafka';
+
+/** What `consumer.fetch()` resolves to (the package does not export the type by name). */
+type FetchResponse = Awaited<ReturnType<Consumer<Buffer, Buffer, Buffer, Buffer>['fetch']>>;
+
+/** Called once per record; values are slices of the fetch response, valid until the call returns. */
+export type RecordHandler = (value: Buffer, partition: number) => void;
+/** Called after a partition's records of one fetch were handed over: the next offset to read. */
+export type PositionHandler = (partition: number, nextOffset: bigint) => void;
+
+/** Kafka marks transaction markers with bit 5 of a batch's attributes; they carry no records of ours. */
+const controlBatch = 1 << 5;
+/** The Java consumer's max.partition.fetch.bytes default. */
+const partitionMaxBytes = 1_048_576;
+
+interface FetcherHooks {
+  onRecord: RecordHandler;
+  onPosition: PositionHandler;
+  /** a fetch or an offset lookup failed after the client's retries: this member cannot go on */
+  onError: (error: Error) => void;
+}
+
+export class GroupFetcher {
+  /** partition -> next offset to fetch, for the partitions this member owns now */
+  private readonly positions = new Map<number, bigint>();
+  /** leader node id -> its fetch in flight (one at a time per leader, like the Java consumer) */
+  private readonly inFlight = new Map<number, Promise<void>>();
+  /** fetches get their own connections: a long-polling fetch must not hold up heartbeats or commits */
+  private readonly pool: ConnectionPool;
+  private assigning: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  constructor(
+    private readonly consumer: Consumer<Buffer, Buffer, Buffer, Buffer>,
+    private readonly topic: string,
+    clientId: string,
+    connectTimeoutMs: number,
+    private readonly hooks: FetcherHooks,
+  ) {
+    this.pool = new ConnectionPool(clientId, { connectTimeout: connectTimeoutMs });
+  }
+
+  /** The partitions this member reads now; kept ones go on from where they are, new ones start from the group's commit (else the earliest). */
+  assign(partitions: readonly number[]): Promise<void> {
+    // assignments are applied in the order the group made them
+    this.assigning = this.assigning.then(() => this.applyAssignment(partitions));
+    return this.assigning;
+  }
+
+  private async applyAssignment(partitions: readonly number[]): Promise<void> {
+    for (const owned of [...this.positions.keys()]) if (!partitions.includes(owned)) this.positions.delete(owned);
+    const added = partitions.filter((p) => !this.positions.has(p));
+    if (added.length > 0 && !this.closed) {
+      try {
+        const starts = await this.startOffsets(added);
+        added.forEach((partition, i) => this.positions.set(partition, starts[i] as bigint));
+      } catch (error) {
+        if (!this.closed) this.hooks.onError(error instanceof Error ? error : new Error(String(error)));
+        return;
+      }
+    }
+    this.kick();
+  }
+
+  /** Where a newly owned partition starts: the group's committed offset, or the log start when none (auto.offset.reset=earliest). */
+  private async startOffsets(partitions: number[]): Promise<bigint[]> {
+    const committed = await this.consumer.listCommittedOffsets({ topics: [{ topic: this.topic, partitions }] });
+    const earliest = await this.consumer.listOffsets({ topics: [this.topic], partitions: { [this.topic]: partitions }, timestamp: ListOffsetTimestamps.EARLIEST });
+    const committedOf = committed.get(this.topic) ?? [];
+    const earliestOf = earliest.get(this.topic) ?? [];
+    return partitions.map((partition) => {
+      const commit = committedOf[partition] ?? -1n;
+      return commit >= 0n ? commit : (earliestOf[partition] ?? 0n);
+    });
+  }
+
+  /** Starts a fetch at every leader of an owned partition that has none in flight. */
+  private kick(): void {
+    if (this.closed || this.positions.size === 0) return;
+    this.consumer.metadata({ topics: [this.topic] }).then(
+      (metadata) => {
+        const leaders = new Set<number>();
+        const partitions = metadata.topics.get(this.topic)?.partitions ?? [];
+        for (const partition of this.positions.keys()) {
+          const leader = partitions[partition]?.leader ?? -1;
+          if (leader >= 0) leaders.add(leader);
+        }
+        for (const leader of leaders) if (!this.inFlight.has(leader)) this.fetchFrom(leader, metadata.topics.get(this.topic)?.id ?? '', partitions);
+      },
+      (error: unknown) => {
+        if (!this.closed) this.hooks.onError(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  }
+
+  private fetchFrom(leader: number, topicId: string, partitions: readonly { leader: number }[]): void {
+    const requested = new Map<number, bigint>();
+    for (const [partition, offset] of this.positions) if (partitions[partition]?.leader === leader) requested.set(partition, offset);
+    if (requested.size === 0) return;
+    const request = [...requested].map(([partition, fetchOffset]) => ({ partition, fetchOffset, partitionMaxBytes, currentLeaderEpoch: -1, lastFetchedEpoch: -1 }));
+    const fetching = this.consumer.fetch({ node: leader, topics: [{ topicId, partitions: request }], connectionPool: this.pool }).then(
+      (response) => {
+        this.inFlight.delete(leader);
+        if (this.closed) return;
+        this.deliver(response, requested);
+        this.kick();
+      },
+      (error: unknown) => {
+        this.inFlight.delete(leader);
+        if (!this.closed) this.hooks.onError(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+    this.inFlight.set(leader, fetching);
+  }
+
+  private deliver(response: FetchResponse, requested: Map<number, bigint>): void {
+    for (const topic of response.responses) {
+      for (const { partitionIndex: partition, records } of topic.partitions) {
+        const from = requested.get(partition);
+        // lost in a rebalance, or re-seeked, while this fetch was out: its records are not ours to count
+        if (from === undefined || this.positions.get(partition) !== from || !records || records.length === 0) continue;
+        for (const batch of records) this.deliverBatch(batch, partition, from);
+        const last = records[records.length - 1] as RecordsBatch;
+        const next = last.firstOffset + BigInt(last.lastOffsetDelta) + 1n;
+        this.positions.set(partition, next);
+        this.hooks.onPosition(partition, next);
+      }
+    }
+  }
+
+  /** A batch may start before the offset asked for (Kafka returns whole batches): skip what came before. */
+  private deliverBatch(batch: RecordsBatch, partition: number, from: bigint): void {
+    if ((batch.attributes & controlBatch) !== 0) return;
+    const skipBelow = batch.firstOffset >= from ? 0 : Number(from - batch.firstOffset);
+    const { onRecord } = this.hooks;
+    for (const record of batch.records) {
+      if (record.offsetDelta >= skipBelow && record.value) onRecord(record.value, partition);
+    }
+  }
+
+  /** Stops asking; waits for the fetches in flight (each bounded by the consumer's maxWaitTime), then closes their connections. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.allSettled([...this.inFlight.values(), this.assigning]);
+    await new Promise<void>((resolve) => this.pool.close(() => resolve()));
+  }
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { median, ratio, relativeSpread, summarize } from '../../src/calibrate/stats.js';
-import { parseConsumerPerformance, parseEndToEndLatency, parseProducerPerformance } from '../../src/drivers/kafka/calibrate.js';
+import { parseConsumerPerformance, parseConsumerProgress, parseEndToEndLatency, parseProducerPerformance, steadyConsumedRate } from '../../src/drivers/kafka/calibrate.js';
 import { parsePerfTest } from '../../src/drivers/rabbit/calibrate.js';
 
 describe('calibration statistics', () => {
@@ -58,5 +58,27 @@ describe('native tool output', () => {
     expect(parseConsumerPerformance(consumer)).toBeCloseTo(160565.1895);
     expect(parseEndToEndLatency('0\t139.48\nAvg latency: 2.9177 ms\nPercentiles: 50th = 1, 99th = 24, 99.9th = 96')).toEqual({ mean: 2917.7, p50: 1000, p99: 24000 });
     expect(() => parseConsumerPerformance('WARNING: Exiting before consuming the expected number of messages')).toThrow('ConsumerPerformance printed no summary');
+  });
+
+  it('Kafka tools at once: the consumer\'s progress after the warm-up and before the producer ended', () => {
+    const lines = [
+      'time, threadId, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec',
+      'WARN  o.apache.kafka.clients.NetworkClient - a log line in between',
+      '2026-12-01 11:18:39:888, 0, 0.0000, 0.0000, 0, 0.0000, 546, 497, 0.0000, 0.0000',
+      '2026-12-01 11:18:40:890, 0, 6.7933, 6.6293, 71233, 69512.9741, 0, 1002, 6.6293, 69512.9741',
+      '2026-12-01 11:18:41:899, 0, 21.1087, 14.1877, 221341, 148769.0783, 0, 1009, 14.1877, 148769.0783',
+      '2026-12-01 11:18:42:899, 0, 47.6720, 26.5633, 499877, 278536.0000, 0, 1000, 26.5633, 278536.0000',
+      '2026-12-01 11:18:43:899, 0, 75.9995, 28.3276, 796913, 297036.0000, 0, 1000, 28.3276, 297036.0000',
+      '2026-12-01 11:18:44:899, 0, 103.8330, 27.8335, 1088768, 291855.0000, 0, 1000, 27.8335, 291855.0000',
+      // after the producer ended: a consumer catching up on a backlog is not the sustained rate
+      '2026-12-01 11:18:45:899, 0, 133.4732, 29.6402, 1999568, 910800.0000, 0, 1000, 29.6402, 910800.0000',
+    ].join('\n');
+    const progress = parseConsumerProgress(lines);
+    expect(progress.map((p) => p.messages)).toEqual([0, 71233, 221341, 499877, 796913, 1088768, 1999568]);
+    // first records at 40.890; warm-up 2 s -> from 42.899 to the last line before the producer's end (45.5)
+    const producerEnd = new Date(2026, 11, 1, 11, 18, 45, 500).getTime();
+    expect(steadyConsumedRate(progress, 2, producerEnd)).toBeCloseTo((1088768 - 499877) / 2, 3);
+    expect(() => steadyConsumedRate(progress, 4, producerEnd)).toThrow('ConsumerPerformance reported under a second of progress after the warm-up while the producer ran (7 progress lines)');
+    expect(() => steadyConsumedRate(parseConsumerProgress('no progress'), 2, producerEnd)).toThrow('(0 progress lines)');
   });
 });

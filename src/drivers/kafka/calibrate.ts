@@ -8,8 +8,12 @@ import { runJava } from '../../calibrate/java.js';
 import type { CalibrationCase, CalibrationWorkload, CaseMetric, NativeFigures, NativeTool } from '../../calibrate/types.js';
 import { parseKafkaBrokers } from './shared.js';
 
-const produced: CaseMetric = { id: 'produced', label: 'throughput produced (msg/s)', unit: 'msg/s', fromMqbench: (r) => r.throughput.sentPerSec };
-const consumed: CaseMetric = { id: 'consumed', label: 'throughput consumed (msg/s)', unit: 'msg/s', fromMqbench: (r) => r.throughput.receivedPerSec };
+// mqbench produces and consumes at once: the like-for-like native run is both tools at once
+const consumedAtOnce: CaseMetric = { id: 'consumed-at-once', label: 'throughput consumed, both tools at once (msg/s)', unit: 'msg/s', fromMqbench: (r) => r.throughput.receivedPerSec };
+const producedAtOnce: CaseMetric = { id: 'produced-at-once', label: 'throughput produced, both tools at once (msg/s)', unit: 'msg/s', fromMqbench: (r) => r.throughput.sentPerSec };
+// each tool alone: the producer's ceiling, and a consumer reading a standing backlog
+const produced: CaseMetric = { id: 'produced', label: 'throughput produced, producer alone (msg/s)', unit: 'msg/s', fromMqbench: (r) => r.throughput.sentPerSec };
+const consumed: CaseMetric = { id: 'consumed', label: 'throughput consumed, backlog alone (msg/s)', unit: 'msg/s', fromMqbench: (r) => r.throughput.receivedPerSec };
 // EndToEndLatency times from its actual send: compare with mqbench's uncorrected latency
 const mean: CaseMetric = { id: 'mean', label: 'latency mean', unit: 'us', fromMqbench: (r) => r.latencyUs.endToEndUncorrected.mean };
 const p50: CaseMetric = { id: 'p50', label: 'latency p50 (native: whole ms, rounded down)', unit: 'us', fromMqbench: (r) => r.latencyUs.endToEndUncorrected.p50 };
@@ -23,8 +27,10 @@ function cases(workload: CalibrationWorkload): CalibrationCase[] {
       title: `acks=1, max rate, ${p} partition${p === 1 ? '' : 's'}`,
       scenario: 'noack',
       mqbench: { rate: 'max', 'kafka-acks': '1', linger: 5 },
-      metrics: [produced, consumed],
-      note: 'native: ProducerPerformance (unbounded, linger.ms=5, unkeyed) then ConsumerPerformance on the backlog (fetch rate, join time excluded); mqbench: both at once, closed loop 1000 in flight, keyed when partitions > 1',
+      metrics: [consumedAtOnce, producedAtOnce, produced, consumed],
+      note:
+        'native "at once": ProducerPerformance (unbounded, linger.ms=5, unkeyed) with ConsumerPerformance reading the same topic meanwhile; consumed = its per-second progress after the warm-up, while the producer ran; produced = the producer\'s own figure; ' +
+        'native "alone": the producer alone, then ConsumerPerformance on the backlog (fetch rate, join time excluded); mqbench: both at once, closed loop 1000 in flight, keyed when partitions > 1',
     },
     {
       id: 'one-in-flight',
@@ -64,6 +70,39 @@ export function parseConsumerPerformance(stdout: string): number {
   const rate = Number(values[columns.indexOf('fetch.nMsg.sec')]);
   if (header < 0 || !Number.isFinite(rate)) throw new Error(`ConsumerPerformance printed no summary: ${lines.pop() ?? ''}`);
   return rate;
+}
+
+export interface ConsumerProgress {
+  /** wall clock of the line (ms since the epoch, the tool's local time) */
+  atMs: number;
+  /** messages consumed so far */
+  messages: number;
+}
+
+/** The --show-detailed-stats lines: "2026-12-01 11:18:42:899, 0, 47.6720, 26.5633, 499877, 278536.0000, ..." */
+export function parseConsumerProgress(stdout: string): ConsumerProgress[] {
+  const progress: ConsumerProgress[] = [];
+  for (const line of stdout.split('\n')) {
+    const match = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d):(\d{3}), \d+, [\d.]+, [\d.]+, (\d+),/.exec(line.trim());
+    if (!match) continue;
+    const [y, mo, d, h, mi, sec, ms] = match.slice(1, 8).map(Number) as [number, number, number, number, number, number, number];
+    progress.push({ atMs: new Date(y, mo - 1, d, h, mi, sec, ms).getTime(), messages: Number(match[8]) });
+  }
+  return progress;
+}
+
+/**
+ * The consumer's rate while the producer ran, as mqbench measures its own: from `warmupSec` after
+ * the first records arrived to the last progress line before the producer finished.
+ */
+export function steadyConsumedRate(progress: readonly ConsumerProgress[], warmupSec: number, producerEndMs: number): number {
+  const first = progress.find((p) => p.messages > 0);
+  const start = first && progress.find((p) => p.atMs >= first.atMs + warmupSec * 1000);
+  const end = [...progress].reverse().find((p) => p.atMs <= producerEndMs);
+  if (!start || !end || end.atMs - start.atMs < 1000) {
+    throw new Error(`ConsumerPerformance reported under a second of progress after the warm-up while the producer ran (${progress.length} progress lines)`);
+  }
+  return (end.messages - start.messages) / ((end.atMs - start.atMs) / 1000);
 }
 
 /** "Avg latency: 2.9177 ms" and "Percentiles: 50th = 1, 99th = 24, 99.9th = 96" (ms) -> µs */
@@ -107,18 +146,54 @@ async function withTopic<T>(url: string, partitions: number, use: (topic: string
   }
 }
 
+function producerArgs(topic: string, records: number, workload: CalibrationWorkload, bootstrap: string): string[] {
+  return ['--topic', topic, '--num-records', String(records), '--record-size', String(workload.size), '--throughput', '-1', '--producer-props', `bootstrap.servers=${bootstrap}`, 'acks=1', 'linger.ms=5'];
+}
+
+function consumerArgs(topic: string, records: number, bootstrap: string, progress: boolean): string[] {
+  const args = ['--bootstrap-server', bootstrap, '--topic', topic, '--messages', String(records), '--group', `${topic}-g`, '--timeout', '30000'];
+  return progress ? [...args, '--show-detailed-stats', '--reporting-interval', '1000'] : args;
+}
+
+/** Both tools at once on one topic, as mqbench runs: the sustained end-to-end rate. */
+async function runAtOnce(workload: CalibrationWorkload, url: string, records: number, timeoutMs: number): Promise<NativeFigures> {
+  const bootstrap = parseKafkaBrokers(url).join(',');
+  return withTopic(url, workload.partitions, async (topic) => {
+    const consumer = runJava('org.apache.kafka.tools.ConsumerPerformance', consumerArgs(topic, records, bootstrap, true), timeoutMs);
+    let producerEndMs = Number.POSITIVE_INFINITY;
+    const producer = runJava('org.apache.kafka.tools.ProducerPerformance', producerArgs(topic, records, workload, bootstrap), timeoutMs).then((output) => {
+      producerEndMs = Date.now();
+      return output;
+    });
+    const [producerOut, consumerOut] = await Promise.all([producer, consumer]);
+    const values = {
+      'consumed-at-once': steadyConsumedRate(parseConsumerProgress(consumerOut.stdout), workload.warmupSec, producerEndMs),
+      'produced-at-once': parseProducerPerformance(producerOut.stdout),
+    };
+    return { values, commands: [`${consumerOut.command} &`, producerOut.command] };
+  });
+}
+
+/** The producer alone, then a consumer on the backlog it left: each tool's ceiling on this machine. */
+async function runAlone(workload: CalibrationWorkload, url: string, records: number, timeoutMs: number): Promise<NativeFigures> {
+  const bootstrap = parseKafkaBrokers(url).join(',');
+  return withTopic(url, workload.partitions, async (topic) => {
+    const producer = await runJava('org.apache.kafka.tools.ProducerPerformance', producerArgs(topic, records, workload, bootstrap), timeoutMs);
+    const consumer = await runJava('org.apache.kafka.tools.ConsumerPerformance', consumerArgs(topic, records, bootstrap, false), timeoutMs);
+    return { values: { produced: parseProducerPerformance(producer.stdout), consumed: parseConsumerPerformance(consumer.stdout) }, commands: [producer.command, consumer.command] };
+  });
+}
+
 async function runThroughput(workload: CalibrationWorkload, url: string): Promise<NativeFigures> {
   const key = `throughput:${workload.size}:${workload.partitions}`;
-  const records = recordsFor(key, workload.warmupSec + workload.durationSec, Math.min(60_000, 20_000_000 / workload.size));
-  const bootstrap = parseKafkaBrokers(url).join(',');
+  // a first guess too low would leave no steady second after the warm-up; too high only runs longer
+  const records = recordsFor(key, workload.warmupSec + workload.durationSec, Math.min(400_000, 100_000_000 / workload.size));
   const timeoutMs = (workload.durationSec * 10 + 120) * 1000;
-  return withTopic(url, workload.partitions, async (topic) => {
-    const producer = await runJava('org.apache.kafka.tools.ProducerPerformance', ['--topic', topic, '--num-records', String(records), '--record-size', String(workload.size), '--throughput', '-1', '--producer-props', `bootstrap.servers=${bootstrap}`, 'acks=1', 'linger.ms=5'], timeoutMs);
-    const consumer = await runJava('org.apache.kafka.tools.ConsumerPerformance', ['--bootstrap-server', bootstrap, '--topic', topic, '--messages', String(records), '--group', `${topic}-g`, '--timeout', '30000'], timeoutMs);
-    const producedPerSec = parseProducerPerformance(producer.stdout);
-    lastRate.set(key, producedPerSec);
-    return { values: { produced: producedPerSec, consumed: parseConsumerPerformance(consumer.stdout) }, commands: [producer.command, consumer.command] };
-  });
+  const atOnce = await runAtOnce(workload, url, records, timeoutMs);
+  const alone = await runAlone(workload, url, records, timeoutMs);
+  // sized from the at-once producer: both runs then last about --duration (the alone one less)
+  lastRate.set(key, atOnce.values['produced-at-once'] ?? 0);
+  return { values: { ...atOnce.values, ...alone.values }, commands: [...atOnce.commands, ...alone.commands] };
 }
 
 async function runOneInFlight(workload: CalibrationWorkload, url: string): Promise<NativeFigures> {

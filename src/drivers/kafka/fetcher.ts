@@ -9,7 +9,7 @@
  * a rebalance), offsets, commits and the fetch request itself all stay the client's; this module
  * only decides which offsets to ask for and hands each record's value to the engine.
  */
-import { ConnectionPool, ListOffsetTimestamps, type Consumer, type RecordsBatch } from '@platformatic/kafka';
+import { ConnectionPool, ListOffsetTimestamps, type ConnectionOptions, type Consumer, type RecordsBatch } from '@platformatic/kafka';
 
 /** What `consumer.fetch()` resolves to (the package does not export the type by name). */
 type FetchResponse = Awaited<ReturnType<Consumer<Buffer, Buffer, Buffer, Buffer>['fetch']>>;
@@ -45,10 +45,11 @@ export class GroupFetcher {
     private readonly consumer: Consumer<Buffer, Buffer, Buffer, Buffer>,
     private readonly topic: string,
     clientId: string,
-    connectTimeoutMs: number,
+    /** the consumer's own timeouts, for the fetch connections */
+    connection: Pick<ConnectionOptions, 'connectTimeout' | 'requestTimeout'>,
     private readonly hooks: FetcherHooks,
   ) {
-    this.pool = new ConnectionPool(clientId, { connectTimeout: connectTimeoutMs });
+    this.pool = new ConnectionPool(clientId, connection);
   }
 
   /** The partitions this member reads now; kept ones go on from where they are, new ones start from the group's commit (else the earliest). */

@@ -325,7 +325,8 @@ export class PlatformaticKafkaDriver implements Driver {
     const committer = new PeriodicCommitter(commit, commitIntervalMs(kafkaSettings(this.options.settings).delivery), (error) => {
       if (isConnectionLoss(error)) this.raiseFatal(asError(error));
     });
-    const fetcher = new GroupFetcher(consumer, topic, `mqbench-consumer-${subscription}-fetch`, Math.min(this.options.connectTimeoutMs, 3000), {
+    const { connectTimeout, requestTimeout } = this.baseOptions(`consumer-${subscription}`);
+    const fetcher = new GroupFetcher(consumer, topic, `mqbench-consumer-${subscription}-fetch`, { connectTimeout, requestTimeout }, {
       onRecord: (value) => onMessage(value),
       onPosition: (partition, next) => committer.processed(partition, next),
       // the fetch gives up only after the client's retries: this member no longer consumes

@@ -7,7 +7,7 @@ export type { TimelinePoint } from '../results/types.js';
 /** Per-second counters for the measured window and the drain after it. */
 export class Timeline {
   private readonly points = new Map<number, TimelinePoint>();
-  /** the seconds still being received into (at most two: see `seal`) */
+  /** the seconds still being received into: the newest two, and an older one a late receipt reopened until the next second seals it */
   private readonly latency = new Map<number, Histogram>();
   /** seconds that are over, encoded: a long run keeps a short string per second, not a histogram */
   private readonly sealed = new Map<number, { encoded: string; p99Us: number }>();

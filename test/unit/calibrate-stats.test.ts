@@ -64,19 +64,20 @@ describe('native tool output', () => {
     const lines = [
       'time, threadId, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec',
       'WARN  o.apache.kafka.clients.NetworkClient - a log line in between',
-      '2026-12-01 11:18:39:888, 0, 0.0000, 0.0000, 0, 0.0000, 546, 497, 0.0000, 0.0000',
-      '2026-12-01 11:18:40:890, 0, 6.7933, 6.6293, 71233, 69512.9741, 0, 1002, 6.6293, 69512.9741',
-      '2026-12-01 11:18:41:899, 0, 21.1087, 14.1877, 221341, 148769.0783, 0, 1009, 14.1877, 148769.0783',
-      '2026-12-01 11:18:42:899, 0, 47.6720, 26.5633, 499877, 278536.0000, 0, 1000, 26.5633, 278536.0000',
-      '2026-12-01 11:18:43:899, 0, 75.9995, 28.3276, 796913, 297036.0000, 0, 1000, 28.3276, 297036.0000',
-      '2026-12-01 11:18:44:899, 0, 103.8330, 27.8335, 1088768, 291855.0000, 0, 1000, 27.8335, 291855.0000',
-      // after the producer ended: a consumer catching up on a backlog is not the sustained rate
-      '2026-12-01 11:18:45:899, 0, 133.4732, 29.6402, 1999568, 910800.0000, 0, 1000, 29.6402, 910800.0000',
+      '2026-12-01T11:18:39.888Z, 0, 0.0000, 0.0000, 0, 0.0000, 546, 497, 0.0000, 0.0000',
+      '2026-12-01T11:18:40.890Z, 0, 6.7933, 6.6293, 71233, 69512.9741, 0, 1002, 6.6293, 69512.9741',
+      '2026-12-01T11:18:41.899Z, 0, 21.1087, 14.1877, 221341, 148769.0783, 0, 1009, 14.1877, 148769.0783',
+      '2026-12-01T11:18:42.899Z, 0, 47.6720, 26.5633, 499877, 278536.0000, 0, 1000, 26.5633, 278536.0000',
+      '2026-12-01T11:18:43.899Z, 0, 75.9995, 28.3276, 796913, 297036.0000, 0, 1000, 28.3276, 297036.0000',
+      '2026-12-01T11:18:44.899Z, 0, 103.8330, 27.8335, 1088768, 291855.0000, 0, 1000, 27.8335, 291855.0000',
+      // the producer's last second and after: a consumer catching up on a backlog is not the sustained rate
+      '2026-12-01T11:18:45.899Z, 0, 133.4732, 29.6402, 1999568, 910800.0000, 0, 1000, 29.6402, 910800.0000',
     ].join('\n');
     const progress = parseConsumerProgress(lines);
     expect(progress.map((p) => p.messages)).toEqual([0, 71233, 221341, 499877, 796913, 1088768, 1999568]);
-    // first records at 40.890; warm-up 2 s -> from 42.899 to the last line before the producer's end (45.5)
-    const producerEnd = new Date(2026, 11, 1, 11, 18, 45, 500).getTime();
+    expect(parseConsumerProgress('2026-12-01T12:18:42.899+01:00, 0, 47.6720, 26.5633, 499877, 278536.0000, 0, 1000, 26.5633, 278536.0000')).toEqual([{ atMs: Date.parse('2026-12-01T11:18:42.899Z'), messages: 499877 }]);
+    // first records at 40.890; warm-up 2 s -> from 42.899 to the last line a whole second before the producer's end (46.0)
+    const producerEnd = Date.parse('2026-12-01T11:18:46.000Z');
     expect(steadyConsumedRate(progress, 2, producerEnd)).toBeCloseTo((1088768 - 499877) / 2, 3);
     expect(() => steadyConsumedRate(progress, 4, producerEnd)).toThrow('ConsumerPerformance reported under a second of progress after the warm-up while the producer ran (7 progress lines)');
     expect(() => steadyConsumedRate(parseConsumerProgress('no progress'), 2, producerEnd)).toThrow('(0 progress lines)');

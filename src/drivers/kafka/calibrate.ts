@@ -79,26 +79,30 @@ export interface ConsumerProgress {
   messages: number;
 }
 
-/** The --show-detailed-stats lines: "2026-12-01 11:18:42:899, 0, 47.6720, 26.5633, 499877, 278536.0000, ..." */
+/** The tool's --date-format for its progress lines: ISO 8601 with the zone offset, so no time zone is assumed. */
+const progressDateFormat = "yyyy-MM-dd'T'HH:mm:ss.SSSXXX";
+/** --reporting-interval (ms) of the progress lines */
+const progressIntervalMs = 1000;
+
+/** The --show-detailed-stats lines: "2026-12-01T11:18:42.899Z, 0, 47.6720, 26.5633, 499877, 278536.0000, ..." */
 export function parseConsumerProgress(stdout: string): ConsumerProgress[] {
   const progress: ConsumerProgress[] = [];
   for (const line of stdout.split('\n')) {
-    const match = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d):(\d{3}), \d+, [\d.]+, [\d.]+, (\d+),/.exec(line.trim());
-    if (!match) continue;
-    const [y, mo, d, h, mi, sec, ms] = match.slice(1, 8).map(Number) as [number, number, number, number, number, number, number];
-    progress.push({ atMs: new Date(y, mo - 1, d, h, mi, sec, ms).getTime(), messages: Number(match[8]) });
+    const match = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}(?:Z|[+-]\d\d:\d\d)), \d+, [\d.]+, [\d.]+, (\d+),/.exec(line.trim());
+    if (match) progress.push({ atMs: Date.parse(match[1] as string), messages: Number(match[2]) });
   }
   return progress;
 }
 
 /**
  * The consumer's rate while the producer ran, as mqbench measures its own: from `warmupSec` after
- * the first records arrived to the last progress line before the producer finished.
+ * the first records arrived to the last progress line a whole interval before the producer's process
+ * ended (its exit comes after its last send: a line in between may hold the consumer's catch-up).
  */
 export function steadyConsumedRate(progress: readonly ConsumerProgress[], warmupSec: number, producerEndMs: number): number {
   const first = progress.find((p) => p.messages > 0);
   const start = first && progress.find((p) => p.atMs >= first.atMs + warmupSec * 1000);
-  const end = [...progress].reverse().find((p) => p.atMs <= producerEndMs);
+  const end = [...progress].reverse().find((p) => p.atMs <= producerEndMs - progressIntervalMs);
   if (!start || !end || end.atMs - start.atMs < 1000) {
     throw new Error(`ConsumerPerformance reported under a second of progress after the warm-up while the producer ran (${progress.length} progress lines)`);
   }
@@ -152,7 +156,7 @@ function producerArgs(topic: string, records: number, workload: CalibrationWorkl
 
 function consumerArgs(topic: string, records: number, bootstrap: string, progress: boolean): string[] {
   const args = ['--bootstrap-server', bootstrap, '--topic', topic, '--messages', String(records), '--group', `${topic}-g`, '--timeout', '30000'];
-  return progress ? [...args, '--show-detailed-stats', '--reporting-interval', '1000'] : args;
+  return progress ? [...args, '--show-detailed-stats', '--reporting-interval', String(progressIntervalMs), '--date-format', progressDateFormat] : args;
 }
 
 /** Both tools at once on one topic, as mqbench runs: the sustained end-to-end rate. */

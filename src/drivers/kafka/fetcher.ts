@@ -23,6 +23,10 @@ export type PositionHandler = (partition: number, nextOffset: bigint) => void;
 const controlBatch = 1 << 5;
 /** The Java consumer's max.partition.fetch.bytes default. */
 const partitionMaxBytes = 1_048_576;
+/** An owned partition with no leader (an election, a dead node): ask the cluster again this often... */
+const leaderlessRetryMs = 250;
+/** ...and give up after this long, so a failover replaces the member instead of it waiting silently. */
+const leaderlessGiveUpMs = 10_000;
 
 interface FetcherHooks {
   onRecord: RecordHandler;
@@ -40,6 +44,9 @@ export class GroupFetcher {
   private readonly pool: ConnectionPool;
   private assigning: Promise<void> = Promise.resolve();
   private closed = false;
+  /** when an owned partition was first seen without a leader, while it still has none */
+  private leaderlessSinceMs: number | undefined;
+  private leaderlessRetry: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly consumer: Consumer<Buffer, Buffer, Buffer, Buffer>,
@@ -67,7 +74,7 @@ export class GroupFetcher {
         const starts = await this.startOffsets(added);
         added.forEach((partition, i) => this.positions.set(partition, starts[i] as bigint));
       } catch (error) {
-        if (!this.closed) this.hooks.onError(error instanceof Error ? error : new Error(String(error)));
+        this.fail(error);
         return;
       }
     }
@@ -87,22 +94,46 @@ export class GroupFetcher {
   }
 
   /** Starts a fetch at every leader of an owned partition that has none in flight. */
-  private kick(): void {
+  private kick(forceMetadata = false): void {
     if (this.closed || this.positions.size === 0) return;
-    this.consumer.metadata({ topics: [this.topic] }).then(
+    this.consumer.metadata({ topics: [this.topic], forceUpdate: forceMetadata }).then(
       (metadata) => {
+        if (this.closed) return;
+        const topic = metadata.topics.get(this.topic);
+        const partitions = topic?.partitions ?? [];
         const leaders = new Set<number>();
-        const partitions = metadata.topics.get(this.topic)?.partitions ?? [];
+        let leaderless = false;
         for (const partition of this.positions.keys()) {
           const leader = partitions[partition]?.leader ?? -1;
           if (leader >= 0) leaders.add(leader);
+          else leaderless = true;
         }
-        for (const leader of leaders) if (!this.inFlight.has(leader)) this.fetchFrom(leader, metadata.topics.get(this.topic)?.id ?? '', partitions);
+        for (const leader of leaders) if (!this.inFlight.has(leader)) this.fetchFrom(leader, topic?.id ?? '', partitions);
+        this.watchLeaderless(leaderless);
       },
-      (error: unknown) => {
-        if (!this.closed) this.hooks.onError(error instanceof Error ? error : new Error(String(error)));
-      },
+      (error: unknown) => this.fail(error),
     );
+  }
+
+  /** A partition without a leader gets no fetch, and nothing else would ask again: retry, then give up. */
+  private watchLeaderless(leaderless: boolean): void {
+    if (!leaderless) {
+      this.leaderlessSinceMs = undefined;
+      return;
+    }
+    this.leaderlessSinceMs ??= Date.now();
+    if (Date.now() - this.leaderlessSinceMs > leaderlessGiveUpMs) {
+      return this.fail(new Error(`a partition of topic ${this.topic} has had no leader for ${leaderlessGiveUpMs / 1000} s`));
+    }
+    if (this.leaderlessRetry !== undefined) return;
+    this.leaderlessRetry = setTimeout(() => {
+      this.leaderlessRetry = undefined;
+      this.kick(true);
+    }, leaderlessRetryMs);
+  }
+
+  private fail(error: unknown): void {
+    if (!this.closed) this.hooks.onError(error instanceof Error ? error : new Error(String(error)));
   }
 
   private fetchFrom(leader: number, topicId: string, partitions: readonly { leader: number }[]): void {
@@ -110,18 +141,22 @@ export class GroupFetcher {
     for (const [partition, offset] of this.positions) if (partitions[partition]?.leader === leader) requested.set(partition, offset);
     if (requested.size === 0) return;
     const request = [...requested].map(([partition, fetchOffset]) => ({ partition, fetchOffset, partitionMaxBytes, currentLeaderEpoch: -1, lastFetchedEpoch: -1 }));
-    const fetching = this.consumer.fetch({ node: leader, topics: [{ topicId, partitions: request }], connectionPool: this.pool }).then(
-      (response) => {
-        this.inFlight.delete(leader);
-        if (this.closed) return;
-        this.deliver(response, requested);
-        this.kick();
-      },
-      (error: unknown) => {
-        this.inFlight.delete(leader);
-        if (!this.closed) this.hooks.onError(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
+    const fetching = this.consumer
+      .fetch({ node: leader, topics: [{ topicId, partitions: request }], connectionPool: this.pool })
+      .then(
+        (response) => {
+          this.inFlight.delete(leader);
+          if (this.closed) return;
+          this.deliver(response, requested);
+          this.kick();
+        },
+        (error: unknown) => {
+          this.inFlight.delete(leader);
+          this.fail(error);
+        },
+      )
+      // a throw while delivering would otherwise end this leader's loop unheard
+      .catch((error: unknown) => this.fail(error));
     this.inFlight.set(leader, fetching);
   }
 
@@ -150,10 +185,16 @@ export class GroupFetcher {
     }
   }
 
-  /** Stops asking; waits for the fetches in flight (each bounded by the consumer's maxWaitTime), then closes their connections. */
+  /**
+   * Stops asking; waits for the fetches in flight, then closes their connections. A fetch to a live
+   * broker returns within the consumer's maxWaitTime; one to a dead node only after the client's
+   * retries, so the caller bounds this wait (closing the connections first would make the client
+   * retry every fetch in flight against a closed pool). Nothing is delivered after close.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.leaderlessRetry);
     await Promise.allSettled([...this.inFlight.values(), this.assigning]);
     await new Promise<void>((resolve) => this.pool.close(() => resolve()));
   }

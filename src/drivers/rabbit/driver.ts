@@ -431,11 +431,15 @@ export class RabbitDriver implements Driver {
     let unacked = 0;
     let lastUnacked: ConsumeMessage | undefined;
     const flushAcks = (): void => {
-      if (lastUnacked) {
+      if (!lastUnacked) return;
+      try {
         channel.ack(lastUnacked, true);
-        lastUnacked = undefined;
-        unacked = 0;
+      } catch {
+        // the channel is gone (amqplib throws "Channel closed"): the connection's loss is reported by its
+        // own close handler; thrown from the ack timer it would abort the run as a client failure instead
       }
+      lastUnacked = undefined;
+      unacked = 0;
     };
     // A partial multi-ack batch must not sit unacked forever when traffic stops.
     const ackTimer = noAck ? undefined : setInterval(flushAcks, 50);
@@ -463,11 +467,7 @@ export class RabbitDriver implements Driver {
         this.consumerSpecs = this.consumerSpecs.filter((s) => s !== spec);
         if (ackTimer) clearInterval(ackTimer);
         for (const tag of consumerTags) await channel.cancel(tag).catch(() => undefined);
-        try {
-          flushAcks();
-        } catch {
-          // channel already gone: nothing left to ack
-        }
+        flushAcks();
         await channel.close().catch(() => undefined);
       },
     };

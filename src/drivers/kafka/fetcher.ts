@@ -43,6 +43,8 @@ export class GroupFetcher {
   /** fetches get their own connections: a long-polling fetch must not hold up heartbeats or commits */
   private readonly pool: ConnectionPool;
   private assigning: Promise<void> = Promise.resolve();
+  /** the group's latest assignment for this member */
+  private assigned: readonly number[] = [];
   private closed = false;
   /** when an owned partition was first seen without a leader, while it still has none */
   private leaderlessSinceMs: number | undefined;
@@ -61,18 +63,23 @@ export class GroupFetcher {
 
   /** The partitions this member reads now; kept ones go on from where they are, new ones start from the group's commit (else the earliest). */
   assign(partitions: readonly number[]): Promise<void> {
-    // assignments are applied in the order the group made them
+    this.assigned = partitions;
+    // lost at once: a fetch answered while an earlier assignment still looks up offsets must not deliver them
+    for (const owned of [...this.positions.keys()]) if (!partitions.includes(owned)) this.positions.delete(owned);
+    // new ones in the order the group assigned them
     this.assigning = this.assigning.then(() => this.applyAssignment(partitions));
     return this.assigning;
   }
 
   private async applyAssignment(partitions: readonly number[]): Promise<void> {
-    for (const owned of [...this.positions.keys()]) if (!partitions.includes(owned)) this.positions.delete(owned);
     const added = partitions.filter((p) => !this.positions.has(p));
     if (added.length > 0 && !this.closed) {
       try {
         const starts = await this.startOffsets(added);
-        added.forEach((partition, i) => this.positions.set(partition, starts[i] as bigint));
+        // a later assignment may have taken some away while their offsets were looked up
+        added.forEach((partition, i) => {
+          if (this.assigned.includes(partition) && !this.positions.has(partition)) this.positions.set(partition, starts[i] as bigint);
+        });
       } catch (error) {
         this.fail(error);
         return;

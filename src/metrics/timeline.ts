@@ -1,5 +1,5 @@
 import type { TimelinePoint } from '../results/types.js';
-import { createHistogram, decodeHistogram, encodeHistogram, mergeEncoded, type Histogram } from './histogram.js';
+import { createHistogram, encodeHistogram, mergeEncoded, type Histogram } from './histogram.js';
 
 export type { TimelinePoint } from '../results/types.js';
 
@@ -63,15 +63,10 @@ export class Timeline {
   private histogramFor(second: number): Histogram {
     let histogram = this.latency.get(second);
     if (histogram) return histogram;
-    histogram = createHistogram();
+    // a late receipt for a sealed second reopens it (merged into a histogram that resizes)
     const late = this.sealed.get(second);
-    if (late) {
-      // a decoded histogram does not resize: add it into one that does
-      const earlier = decodeHistogram(late.encoded);
-      histogram.add(earlier);
-      earlier.destroy();
-      this.sealed.delete(second);
-    }
+    histogram = late ? mergeEncoded([late.encoded]) : createHistogram();
+    this.sealed.delete(second);
     this.latency.set(second, histogram);
     if (second > this.newestSecond) {
       this.newestSecond = second;

@@ -73,7 +73,7 @@ export function parseConsumerPerformance(stdout: string): number {
 }
 
 export interface ConsumerProgress {
-  /** wall clock of the line (ms since the epoch, the tool's local time) */
+  /** wall clock of the line, ms since the epoch (the line carries its zone offset) */
   atMs: number;
   /** messages consumed so far */
   messages: number;

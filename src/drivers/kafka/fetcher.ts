@@ -10,12 +10,13 @@
  * only decides which offsets to ask for and hands each record's value to the engine.
  */
 import { ConnectionPool, ListOffsetTimestamps, type ConnectionOptions, type Consumer, type RecordsBatch } from '@platformatic/kafka';
+import { asError } from './shared.js';
 
 /** What `consumer.fetch()` resolves to (the package does not export the type by name). */
 type FetchResponse = Awaited<ReturnType<Consumer<Buffer, Buffer, Buffer, Buffer>['fetch']>>;
 
-/** Called once per record; values are slices of the fetch response, valid until the call returns. */
-export type RecordHandler = (value: Buffer, partition: number) => void;
+/** Called once per record with its value, a slice of the fetch response. */
+export type RecordHandler = (value: Buffer) => void;
 /** Called after a partition's records of one fetch were handed over: the next offset to read. */
 export type PositionHandler = (partition: number, nextOffset: bigint) => void;
 
@@ -140,7 +141,7 @@ export class GroupFetcher {
   }
 
   private fail(error: unknown): void {
-    if (!this.closed) this.hooks.onError(error instanceof Error ? error : new Error(String(error)));
+    if (!this.closed) this.hooks.onError(asError(error));
   }
 
   private fetchFrom(leader: number, topicId: string, partitions: readonly { leader: number }[]): void {
@@ -173,7 +174,7 @@ export class GroupFetcher {
         const from = requested.get(partition);
         // lost in a rebalance, or re-seeked, while this fetch was out: its records are not ours to count
         if (from === undefined || this.positions.get(partition) !== from || !records || records.length === 0) continue;
-        for (const batch of records) this.deliverBatch(batch, partition, from);
+        for (const batch of records) this.deliverBatch(batch, from);
         const last = records[records.length - 1] as RecordsBatch;
         const next = last.firstOffset + BigInt(last.lastOffsetDelta) + 1n;
         this.positions.set(partition, next);
@@ -183,12 +184,12 @@ export class GroupFetcher {
   }
 
   /** A batch may start before the offset asked for (Kafka returns whole batches): skip what came before. */
-  private deliverBatch(batch: RecordsBatch, partition: number, from: bigint): void {
+  private deliverBatch(batch: RecordsBatch, from: bigint): void {
     if ((batch.attributes & controlBatch) !== 0) return;
     const skipBelow = batch.firstOffset >= from ? 0 : Number(from - batch.firstOffset);
     const { onRecord } = this.hooks;
     for (const record of batch.records) {
-      if (record.offsetDelta >= skipBelow && record.value) onRecord(record.value, partition);
+      if (record.offsetDelta >= skipBelow && record.value) onRecord(record.value);
     }
   }
 

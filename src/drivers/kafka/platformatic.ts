@@ -327,7 +327,7 @@ export class PlatformaticKafkaDriver implements Driver {
     });
     const { connectTimeout, requestTimeout } = this.baseOptions(`consumer-${subscription}`);
     const fetcher = new GroupFetcher(consumer, topic, `mqbench-consumer-${subscription}-fetch`, { connectTimeout, requestTimeout }, {
-      onRecord: (value) => onMessage(value),
+      onRecord: onMessage,
       onPosition: (partition, next) => committer.processed(partition, next),
       // the fetch gives up only after the client's retries: this member no longer consumes
       onError: (error) => (this.reconnect ? onGiveUp(error) : this.raiseFatal(error)),

@@ -32,6 +32,12 @@ function required<T extends number | string | boolean>(values: OptionValues, nam
  * A failover run: the fault on record, clients that reconnect, and a stall watch that waits out the
  * planned unavailability (fault-for + 30 s unless --stall-timeout is given) before calling the run stalled.
  */
+/** --keys on|off, else keyed when the scenario is, or when there are partitions to spread the load over. */
+function keyedLoad(keys: string | undefined, scenarioKeyed: boolean, partitions: number): boolean {
+  if (keys !== undefined) return keys === 'on';
+  return scenarioKeyed || partitions > 1;
+}
+
 function withFault(workload: Workload, scenario: Scenario, values: OptionValues): void {
   const fault = faultPlanOf(scenario, values, workload.durationUs);
   if (!fault) return;
@@ -73,7 +79,7 @@ export function resolveWorkload(plugin: BrokerPlugin, scenario: Scenario, given:
     partitions,
     subscriptions: valueOf<number>(values, 'subscriptions') ?? scenario.subscriptions,
     messages: fixedCount,
-    keyed: scenario.keyed || partitions > 1,
+    keyed: keyedLoad(valueOf<string>(values, 'keys'), scenario.keyed, partitions),
     driver: { delivery, ...plugin.settings(values, delivery) },
   };
   if (scenario.failover) withFault(workload, scenario, values);

@@ -51,6 +51,16 @@ describe('workload resolution', () => {
     expect(planBenchmark({ broker: 'kafka', scenario: 'partitioned', options: { partitions: 8, consumers: 2 } }).workload.consumers).toBe(2);
   });
 
+  test('keys: on for a keyed scenario or several partitions, unless --keys says otherwise', () => {
+    const keyed = (scenario: string, options: Record<string, string | number>) => planBenchmark({ broker: 'kafka', scenario, options }).workload.keyed;
+    expect(keyed('noack', {})).toBe(false);
+    expect(keyed('noack', { partitions: 4 })).toBe(true);
+    expect(keyed('noack', { partitions: 4, keys: 'off' })).toBe(false);
+    expect(keyed('partitioned', { keys: 'off' })).toBe(false);
+    expect(keyed('noack', { keys: 'on' })).toBe(true);
+    expect(() => keyed('noack', { keys: 'sometimes' })).toThrow('--keys: must be on or off, got "sometimes"');
+  });
+
   test('hello-world sends one message carrying the tutorial text', () => {
     const w = planBenchmark({ broker: 'rabbit', scenario: 'hello-world', options: {} }).workload;
     expect(w.messages).toBe(1);

@@ -26,18 +26,19 @@ function cases(workload: CalibrationWorkload): CalibrationCase[] {
       id: 'throughput',
       title: `acks=1, max rate, ${p} partition${p === 1 ? '' : 's'}`,
       scenario: 'noack',
-      mqbench: { rate: 'max', 'kafka-acks': '1', linger: 5 },
+      // unkeyed as the tools are: the client spreads whole batches over the partitions (sticky)
+      mqbench: { rate: 'max', 'kafka-acks': '1', linger: 5, keys: 'off' },
       metrics: [consumedAtOnce, producedAtOnce, produced, consumed],
       note:
         'native "at once": ProducerPerformance (unbounded, linger.ms=5, unkeyed) with ConsumerPerformance reading the same topic meanwhile; consumed = its per-second progress after the warm-up, while the producer ran; produced = the producer\'s own figure; ' +
-        'native "alone": the producer alone, then ConsumerPerformance on the backlog (fetch rate, join time excluded); mqbench: both at once, closed loop 1000 in flight, keyed when partitions > 1',
+        'native "alone": the producer alone, then ConsumerPerformance on the backlog (fetch rate, join time excluded); mqbench: both at once, closed loop 1000 in flight, unkeyed (--keys off: one partition per batch, the next one each batch)',
     },
     {
       id: 'one-in-flight',
       title: `one in flight, acks=1, ${p} partition${p === 1 ? '' : 's'}`,
       scenario: 'noack',
       // EndToEndLatency sends with linger.ms=0 and waits for each record before the next
-      mqbench: { rate: 'max', inflight: 1, 'kafka-acks': '1', linger: 0 },
+      mqbench: { rate: 'max', inflight: 1, 'kafka-acks': '1', linger: 0, keys: 'off' },
       metrics: [mean, p50, p99],
       note: 'EndToEndLatency: send, wait for the ack, poll until the record arrives; its percentiles are whole milliseconds, rounded down',
     },

@@ -37,6 +37,7 @@ import {
   type OffsetsToCommit,
 } from './shared.js';
 import { GroupFetcher } from './fetcher.js';
+import { RecordBatchSender } from './record-sender.js';
 import { kafkaSettingsOf, type KafkaSettings } from './settings.js';
 
 export const platformaticClientName = '@platformatic/kafka';
@@ -107,6 +108,8 @@ export class PlatformaticKafkaDriver implements Driver {
   private readonly eventListeners: ((event: DriverEvent) => void)[] = [];
   private readonly lastEventAt = new Map<string, number>();
   private replicas = 1;
+  /** how produce requests are encoded (the result says so) */
+  private produceEncoding = 'not started';
   private readonly reconnect: boolean;
 
   constructor(private readonly options: DriverOptions) {
@@ -231,14 +234,18 @@ export class PlatformaticKafkaDriver implements Driver {
     });
     // connects now, so the first send does not pay for it; acks is given per send (the client ignores the producer-level one)
     await producer.metadata({ topics: [topic] });
+    const { connectTimeout, requestTimeout, timeout } = this.baseOptions(`producer-${producerId}`);
+    const sender = new RecordBatchSender(producer, { topic, acks, timeoutMs: timeout ?? 30_000, clientId: `mqbench-producer-${producerId}-produce`, connection: { connectTimeout, requestTimeout } });
+    await sender.start();
+    this.produceEncoding = sender.describe();
     return batchedProducer(
-      async (items) => {
-        const messages = items.map((item) => ({ topic, value: item.payload, ...(item.key === undefined ? {} : { key: Buffer.from(item.key) }) }));
-        await producer.send({ messages, acks });
-      },
+      (items) => sender.send(items),
       { kafkaAcks, lingerMs, batchSize, batchBytes },
       (error) => this.raiseFatal(error),
-      () => producer.close(),
+      async () => {
+        await sender.close();
+        await producer.close();
+      },
     );
   }
 
@@ -410,7 +417,8 @@ export class PlatformaticKafkaDriver implements Driver {
         lingerMs: settings.lingerMs,
         batchSize: settings.batchSize,
         batchBytes: settings.batchBytes,
-        batching: 'mqbench batcher (the client sends one request per leader per send())',
+        batching: 'mqbench batcher: one produce request per leader per batch',
+        produceEncoding: this.produceEncoding,
         maxInflightsPerConnection: 5,
         idempotent: false,
         consumerCommit: describeCommit(commitIntervalMs(settings.delivery)),

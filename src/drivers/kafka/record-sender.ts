@@ -1,0 +1,174 @@
+/**
+ * Sends the batcher's batches to their partition leaders as Produce requests encoded by
+ * produce-request.ts, on connections from the client's own ConnectionPool, where the client's
+ * metadata says the leaders are. Group membership, metadata, connections and response parsing stay
+ * the client's; only the encoding of the records is ours (why: produce-request.ts).
+ *
+ * A request that fails is not retried here: the partitions it failed for go once through the
+ * client's own `producer.send()`, with its retries and its refresh of stale metadata (a moved leader),
+ * so a failure is handled exactly as the client handles it.
+ */
+import {
+  ConnectionPool,
+  murmur2,
+  produceV10,
+  produceV11,
+  produceV9,
+  Writer,
+  type ConnectionOptions,
+  type Producer,
+  type ProduceAcks,
+} from '@platformatic/kafka';
+import type { BatchItem } from './shared.js';
+import { encodeProduceRequest, type PartitionRecords } from './produce-request.js';
+
+/** Produce versions whose request this encoder writes (one layout), newest first. */
+const encoders = { 11: produceV11, 10: produceV10, 9: produceV9 } as const;
+type EncodedVersion = keyof typeof encoders;
+const produceApiKey = 0;
+/** keys seen, with their bytes and murmur2 hash; a workload cycles through a few thousand */
+const maxCachedKeys = 65_536;
+
+type PlatformaticProducer = Producer<Buffer, Buffer, Buffer, Buffer>;
+
+interface KeyEntry {
+  bytes: Buffer;
+  hash: number;
+}
+
+/** A partition's records as encoded, with the batch items they came from (for a resend). */
+interface PartitionBatch extends PartitionRecords {
+  items: BatchItem[];
+}
+
+export interface RecordSenderOptions {
+  topic: string;
+  acks: (typeof ProduceAcks)[keyof typeof ProduceAcks];
+  /** the broker's wait for replicas under acks=all (the client's `timeout` option) */
+  timeoutMs: number;
+  clientId: string;
+  connection: Pick<ConnectionOptions, 'connectTimeout' | 'requestTimeout'>;
+}
+
+/** The partitions a failed Produce response names; every partition of the request when it names none. */
+function failedPartitions(error: unknown, sent: readonly PartitionBatch[]): PartitionBatch[] {
+  const response = (error as { response?: { responses?: { partitionResponses?: { index: number; errorCode: number }[] }[] } }).response;
+  const failed = new Set<number>();
+  for (const topic of response?.responses ?? []) for (const p of topic.partitionResponses ?? []) if (p.errorCode !== 0) failed.add(p.index);
+  return failed.size === 0 ? [...sent] : sent.filter((batch) => failed.has(batch.partition));
+}
+
+export class RecordBatchSender {
+  private readonly pool: ConnectionPool;
+  private readonly keys = new Map<string, KeyEntry>();
+  /** unkeyed records: one partition per batch, the next one each batch (the Java client's sticky partitioner, per batch) */
+  private nextUnkeyed = 0;
+  private version: EncodedVersion | undefined;
+
+  constructor(
+    private readonly producer: PlatformaticProducer,
+    private readonly options: RecordSenderOptions,
+  ) {
+    this.pool = new ConnectionPool(options.clientId, options.connection);
+  }
+
+  /** Asks which Produce versions the broker speaks; without one this encoder writes, every batch goes through the client. */
+  async start(): Promise<void> {
+    const apis = await this.producer.listApis();
+    const produce = apis.find((api) => api.apiKey === produceApiKey);
+    const usable = ([11, 10, 9] as const).filter((v) => produce && v >= produce.minVersion && v <= produce.maxVersion);
+    this.version = usable[0];
+  }
+
+  /** One encoding in use, for the result: which Produce version, or the client's own path. */
+  describe(): string {
+    return this.version === undefined
+      ? "the client's producer.send() (the broker speaks no Produce v9-v11)"
+      : `Produce v${this.version} requests encoded by mqbench (record batches, magic 2) on the client's connections; failures resent through the client's producer.send()`;
+  }
+
+  async send(items: readonly BatchItem[]): Promise<void> {
+    if (this.version === undefined) return this.sendThroughClient(items.map((item) => ({ item, partition: undefined })));
+    const metadata = await this.producer.metadata({ topics: [this.options.topic] });
+    const topic = metadata.topics.get(this.options.topic);
+    if (!topic) throw new Error(`no metadata for topic ${this.options.topic}`);
+    const byLeader = new Map<number, PartitionBatch[]>();
+    for (const batch of this.partitionBatches(items, topic.partitionsCount)) {
+      const leader = topic.partitions[batch.partition]?.leader ?? -1;
+      const batches = byLeader.get(leader) ?? [];
+      batches.push(batch);
+      byLeader.set(leader, batches);
+    }
+    const version = this.version;
+    await Promise.all(
+      [...byLeader].map(([leader, batches]) => {
+        const broker = metadata.brokers.get(leader);
+        const sending = broker ? this.sendTo(broker, batches, version) : Promise.reject(new Error(`no leader for a partition of ${this.options.topic}`));
+        return sending.catch((error: unknown) => this.resend(failedPartitions(error, batches)));
+      }),
+    );
+  }
+
+  /** Groups a batch by partition: keyed records by the key's murmur2 hash (as the Java client), the rest together. */
+  private partitionBatches(items: readonly BatchItem[], partitionsCount: number): PartitionBatch[] {
+    const byPartition = new Map<number, PartitionBatch>();
+    const unkeyedPartition = this.nextUnkeyed++ % partitionsCount;
+    for (const item of items) {
+      const key = item.key === undefined ? undefined : this.keyEntry(item.key);
+      const partition = key ? key.hash % partitionsCount : unkeyedPartition;
+      let batch = byPartition.get(partition);
+      if (!batch) {
+        batch = { partition, values: [], keys: [], items: [] };
+        byPartition.set(partition, batch);
+      }
+      (batch.values as Buffer[]).push(item.payload);
+      (batch.keys as (Buffer | undefined)[]).push(key?.bytes);
+      batch.items.push(item);
+    }
+    return [...byPartition.values()];
+  }
+
+  private keyEntry(key: string): KeyEntry {
+    let entry = this.keys.get(key);
+    if (!entry) {
+      if (this.keys.size >= maxCachedKeys) this.keys.clear();
+      const bytes = Buffer.from(key);
+      // the Java client's partitioner (and the client's compatibilityPartitioner): murmur2 of the key, made positive
+      entry = { bytes, hash: murmur2(bytes) & 0x7fffffff };
+      this.keys.set(key, entry);
+    }
+    return entry;
+  }
+
+  private async sendTo(broker: { host: string; port: number }, batches: readonly PartitionBatch[], version: EncodedVersion): Promise<void> {
+    const { topic, acks, timeoutMs } = this.options;
+    const body = encodeProduceRequest({ topic, acks, timeoutMs, timestampMs: Date.now(), partitions: batches });
+    const connection = await this.pool.get(broker);
+    const payload = Writer.create().append(body);
+    // acks=0: the broker sends no response; the client then completes the request once it is written
+    if (acks === 0) payload.context.noResponse = true;
+    await new Promise<void>((resolve, reject) => {
+      connection.send(produceApiKey, version, () => payload, encoders[version].parseResponse, true, true, (error) => (error ? reject(error) : resolve()));
+    });
+  }
+
+  /** The client's own send, to the same partitions: its retries, its metadata refresh. */
+  private resend(batches: readonly PartitionBatch[]): Promise<void> {
+    return this.sendThroughClient(batches.flatMap((batch) => batch.items.map((item) => ({ item, partition: batch.partition }))));
+  }
+
+  private async sendThroughClient(records: readonly { item: BatchItem; partition: number | undefined }[]): Promise<void> {
+    const { topic, acks } = this.options;
+    const messages = records.map(({ item, partition }) => ({
+      topic,
+      value: item.payload,
+      ...(partition === undefined ? {} : { partition }),
+      ...(item.key === undefined ? {} : { key: Buffer.from(item.key) }),
+    }));
+    await this.producer.send({ messages, acks });
+  }
+
+  close(): Promise<void> {
+    return new Promise<void>((resolve) => this.pool.close(() => resolve()));
+  }
+}

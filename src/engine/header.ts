@@ -21,22 +21,44 @@ export interface MessageHeader {
   sentUs: number;
 }
 
-/** Writes everything but the actual send time, which is stamped at the last moment by `stampSentTime`. */
-export function writeHeader(target: Buffer, header: Omit<MessageHeader, 'sentUs'>): void {
-  target.writeUInt8(headerVersion, 0);
-  target.writeUInt8(header.measured ? measuredFlag : 0, 1);
-  target.writeUInt16LE(headerSize, 2);
-  target.writeUInt32LE(header.producerId, 4);
-  target.writeUIntLE(header.seq, 8, 6);
-  target.writeUInt16LE(0, 14);
-  target.writeUIntLE(header.intendedUs, 16, 6);
-  target.writeUInt16LE(0, 22);
-  target.writeUIntLE(0, 24, 6);
-  target.writeUInt16LE(0, 30);
+/**
+ * A 48-bit value, little endian, byte by byte: Buffer's writeUIntLE(…, 6) validates and splits on
+ * every call, and this runs three times per message. ToUint32 (>>> 0) keeps the low 32 bits exactly.
+ */
+function writeU48(target: Buffer, value: number, offset: number): void {
+  const low = value >>> 0;
+  const high = (value - low) / 0x1_0000_0000;
+  target[offset] = low;
+  target[offset + 1] = low >>> 8;
+  target[offset + 2] = low >>> 16;
+  target[offset + 3] = low >>> 24;
+  target[offset + 4] = high;
+  target[offset + 5] = high >>> 8;
+}
+
+/**
+ * Writes everything but the actual send time, which is stamped at the last moment by `stampSentTime`.
+ * Positional arguments and plain byte stores: this runs once per message.
+ */
+export function writeHeader(target: Buffer, producerId: number, seq: number, measured: boolean, intendedUs: number): void {
+  target[0] = headerVersion;
+  target[1] = measured ? measuredFlag : 0;
+  target[2] = headerSize; // u16 header length: fits the low byte
+  target[3] = 0;
+  target.writeUInt32LE(producerId, 4);
+  writeU48(target, seq, 8);
+  target[14] = 0;
+  target[15] = 0;
+  writeU48(target, intendedUs, 16);
+  target.fill(0, 22, headerSize);
 }
 
 export function stampSentTime(target: Buffer, sentUs: number): void {
-  target.writeUIntLE(sentUs, 24, 6);
+  writeU48(target, sentUs, 24);
+}
+
+function readU48(payload: Buffer, offset: number): number {
+  return payload.readUInt32LE(offset) + payload.readUInt16LE(offset + 4) * 0x1_0000_0000;
 }
 
 /** Returns undefined for payloads that are not ours (too short or another format). */
@@ -45,8 +67,8 @@ export function readHeader(payload: Buffer): MessageHeader | undefined {
   return {
     measured: (payload.readUInt8(1) & measuredFlag) !== 0,
     producerId: payload.readUInt32LE(4),
-    seq: payload.readUIntLE(8, 6),
-    intendedUs: payload.readUIntLE(16, 6),
-    sentUs: payload.readUIntLE(24, 6),
+    seq: readU48(payload, 8),
+    intendedUs: readU48(payload, 16),
+    sentUs: readU48(payload, 24),
   };
 }

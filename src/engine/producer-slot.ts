@@ -57,7 +57,7 @@ export class ProducerSlot {
   send(intendedUs: number, seq: number, measured: boolean): void {
     const { shape, recorder, id } = this;
     const payload = Buffer.allocUnsafe(shape.messageSize);
-    writeHeader(payload, { producerId: id, seq, measured, intendedUs });
+    writeHeader(payload, id, seq, measured, intendedUs);
     shape.body.copy(payload, headerSize);
     const key = shape.keyed ? keyOf(seq, shape.producers, id) : undefined;
     const sentUs = nowUs();

@@ -140,7 +140,7 @@ describe('the recorder after close', () => {
     const receipts = recorder.addConsumer(0, 0);
     recorder.startMeasuring(0);
     const payload = Buffer.alloc(64);
-    writeHeader(payload, { producerId: 0, seq: 0, measured: true, intendedUs: 1 });
+    writeHeader(payload, 0, 0, true, 1);
     recorder.sent(0, 0, true, 1, 2);
     const recording = recorder.close({});
     expect(recording.producers[0]?.errors).toBe(1); // unsettled at close: given up on

@@ -8,7 +8,7 @@ import { redactSecretsIn, redactUrl } from '../../src/util/redact.js';
 describe('message header', () => {
   test('round-trips every field, including 48-bit times', () => {
     const buf = Buffer.alloc(100);
-    writeHeader(buf, { producerId: 7, seq: 123_456_789_012, measured: true, intendedUs: 2 ** 47 + 5 });
+    writeHeader(buf, 7, 123_456_789_012, true, 2 ** 47 + 5);
     stampSentTime(buf, 2 ** 47 + 9);
     expect(readHeader(buf)).toEqual({ producerId: 7, seq: 123_456_789_012, measured: true, intendedUs: 2 ** 47 + 5, sentUs: 2 ** 47 + 9 });
   });

@@ -15,7 +15,9 @@ export function planAssignments(workload: Workload, participants: number, privat
     const quota = quotas?.[id];
     plans[id % participants]?.producers.push(quota === undefined ? { id } : { id, quota });
   }
-  let k = 0;
+  // consumers are dealt on from where the producers stopped: one producer and one consumer over two
+  // workers run in two processes, not both in the first while the second idles
+  let k = workload.producers;
   for (let subscription = 0; subscription < workload.subscriptions; subscription++) {
     for (let consumer = 0; consumer < workload.consumers; consumer++) {
       const spec = { subscription, consumer, partitions: assignPartitions(workload.partitions, workload.consumers, consumer) };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { median, ratio, relativeSpread, summarize } from '../../src/calibrate/stats.js';
-import { parseConsumerPerformance, parseConsumerProgress, parseEndToEndLatency, parseProducerPerformance, steadyConsumedRate } from '../../src/drivers/kafka/calibrate.js';
+import { inflightLikeJavaProducer, parseConsumerPerformance, parseConsumerProgress, parseEndToEndLatency, parseProducerPerformance, steadyConsumedRate } from '../../src/drivers/kafka/calibrate.js';
 import { parsePerfTest } from '../../src/drivers/rabbit/calibrate.js';
 
 describe('calibration statistics', () => {
@@ -81,5 +81,13 @@ describe('native tool output', () => {
     expect(steadyConsumedRate(progress, 2, producerEnd)).toBeCloseTo((1088768 - 499877) / 2, 3);
     expect(() => steadyConsumedRate(progress, 4, producerEnd)).toThrow('ConsumerPerformance reported under a second of progress after the warm-up while the producer ran (7 progress lines)');
     expect(() => steadyConsumedRate(parseConsumerProgress('no progress'), 2, producerEnd)).toThrow('(0 progress lines)');
+  });
+});
+
+describe('Kafka throughput case: in flight like the Java producer', () => {
+  it('as many messages as 32 MiB (buffer.memory) holds, within --inflight\'s limit', () => {
+    expect(inflightLikeJavaProducer(100)).toBe(335_544);
+    expect(inflightLikeJavaProducer(1024)).toBe(32_768);
+    expect(inflightLikeJavaProducer(32)).toBe(1_000_000);
   });
 });

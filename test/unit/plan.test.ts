@@ -7,7 +7,14 @@ describe('planAssignments', () => {
     const w = planBenchmark({ broker: 'rabbit', scenario: 'partitioned', options: { partitions: 4, producers: 3 } }).workload;
     const plans = planAssignments(w, 2, false);
     expect(plans.map((p) => p.producers.map((x) => x.id))).toEqual([[0, 2], [1]]);
-    expect(plans.map((p) => p.consumers.map((c) => c.partitions))).toEqual([[[0], [2]], [[1], [3]]]);
+    // dealt on after the three producers: the fourth deal goes to worker 1
+    expect(plans.map((p) => p.consumers.map((c) => c.partitions))).toEqual([[[1], [3]], [[0], [2]]]);
+  });
+
+  test('one producer and one consumer over two workers: one each', () => {
+    const w = planBenchmark({ broker: 'rabbit', scenario: 'noack', options: {} }).workload;
+    const plans = planAssignments(w, 2, false);
+    expect(plans.map((p) => [p.producers.length, p.consumers.length])).toEqual([[1, 0], [0, 1]]);
   });
 
   test('a private (memory) broker per worker: every worker runs every consumer', () => {

@@ -19,19 +19,37 @@ const mean: CaseMetric = { id: 'mean', label: 'latency mean', unit: 'us', fromMq
 const p50: CaseMetric = { id: 'p50', label: 'latency p50 (native: whole ms, rounded down)', unit: 'us', fromMqbench: (r) => r.latencyUs.endToEndUncorrected.p50 };
 const p99: CaseMetric = { id: 'p99', label: 'latency p99 (native: whole ms, rounded down)', unit: 'us', fromMqbench: (r) => r.latencyUs.endToEndUncorrected.p99 };
 
+/** The Java producer's buffer.memory default: what ProducerPerformance holds unsent or unacknowledged at most. */
+const javaProducerBufferBytes = 32 * 1024 * 1024;
+/** --inflight's upper limit (src/options.ts) */
+const maxInflight = 1_000_000;
+
+/**
+ * The native pair has no end-to-end window: ProducerPerformance sends until its buffer.memory is
+ * full, whatever the consumer has read. mqbench's closed loop bounds messages in flight end to end;
+ * at 1,000 (its default, a latency-minded load) a 100 B produce batch holds a few hundred records and
+ * the per-request costs set the rate. Like for like, mqbench may have as many messages in flight as
+ * the Java producer's buffer holds.
+ */
+export function inflightLikeJavaProducer(messageSize: number): number {
+  return Math.min(maxInflight, Math.floor(javaProducerBufferBytes / messageSize));
+}
+
 function cases(workload: CalibrationWorkload): CalibrationCase[] {
   const p = workload.partitions;
+  const inflight = inflightLikeJavaProducer(workload.size);
   return [
     {
       id: 'throughput',
       title: `acks=1, max rate, ${p} partition${p === 1 ? '' : 's'}`,
       scenario: 'noack',
       // unkeyed as the tools are: the client spreads whole batches over the partitions (sticky)
-      mqbench: { rate: 'max', 'kafka-acks': '1', linger: 5, keys: 'off' },
+      mqbench: { rate: 'max', inflight, 'kafka-acks': '1', linger: 5, keys: 'off' },
       metrics: [consumedAtOnce, producedAtOnce, produced, consumed],
       note:
         'native "at once": ProducerPerformance (unbounded, linger.ms=5, unkeyed) with ConsumerPerformance reading the same topic meanwhile; consumed = its per-second progress after the warm-up, while the producer ran; produced = the producer\'s own figure; ' +
-        'native "alone": the producer alone, then ConsumerPerformance on the backlog (fetch rate, join time excluded); mqbench: both at once, closed loop 1000 in flight, unkeyed (--keys off: one partition per batch, the next one each batch)',
+        'native "alone": the producer alone, then ConsumerPerformance on the backlog (fetch rate, join time excluded); ' +
+        `mqbench: both at once, closed loop with ${inflight.toLocaleString('en-US')} in flight (32 MiB of messages, as the Java producer's buffer.memory), unkeyed (--keys off: one partition per batch, the next one each batch)`,
     },
     {
       id: 'one-in-flight',

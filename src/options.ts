@@ -40,7 +40,7 @@ export const commonOptions: readonly OptionRow[] = [
   { name: 'producers', kind: 'whole', min: 1, max: 1000, describe: 'producer count (default from the scenario)' },
   { name: 'consumers', kind: 'whole', min: 1, max: 1000, describe: 'consumers per subscription (default from the scenario)' },
   { name: 'partitions', kind: 'whole', min: 1, max: 10_000, describe: 'partitions (Kafka) / queues (RabbitMQ) per subscription (default from the scenario)' },
-  { name: 'keys', kind: 'choice', choices: ['on', 'off'], describe: 'on: every message carries a key that picks its partition / queue (order per key); off: unkeyed, spread by the driver (round-robin; Kafka: one partition per batch, as its sticky partitioner); default on when the scenario is keyed or partitions > 1' },
+  { name: 'keys', kind: 'choice', choices: ['on', 'off'], describe: 'on: every message carries a key that picks its partition / queue (order per key); off: unkeyed, spread by the driver (round-robin, or a batch at a time where the client batches); default on when the scenario is keyed or partitions > 1' },
   { name: 'subscriptions', kind: 'whole', min: 1, max: 100, describe: 'independent subscribers that each get every message (default from the scenario)' },
   { name: 'delivery', kind: 'choice', choices: ['noack', 'ack'], describe: 'noack (at-most-once) or ack (at-least-once); default from the scenario' },
   { name: 'workers', kind: 'whole', default: 1, min: 1, max: 16, describe: 'spread producers and consumers over N processes' },

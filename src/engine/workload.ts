@@ -28,16 +28,16 @@ function required<T extends number | string | boolean>(values: OptionValues, nam
   return value;
 }
 
-/**
- * A failover run: the fault on record, clients that reconnect, and a stall watch that waits out the
- * planned unavailability (fault-for + 30 s unless --stall-timeout is given) before calling the run stalled.
- */
 /** --keys on|off, else keyed when the scenario is, or when there are partitions to spread the load over. */
 function keyedLoad(keys: string | undefined, scenarioKeyed: boolean, partitions: number): boolean {
   if (keys !== undefined) return keys === 'on';
   return scenarioKeyed || partitions > 1;
 }
 
+/**
+ * A failover run: the fault on record, clients that reconnect, and a stall watch that waits out the
+ * planned unavailability (fault-for + 30 s unless --stall-timeout is given) before calling the run stalled.
+ */
 function withFault(workload: Workload, scenario: Scenario, values: OptionValues): void {
   const fault = faultPlanOf(scenario, values, workload.durationUs);
   if (!fault) return;

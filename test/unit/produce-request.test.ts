@@ -1,6 +1,7 @@
-import { produceV11, readRecordsBatches, Reader } from '@platformatic/kafka';
+import { NetworkError, produceV11, readRecordsBatches, Reader, ResponseError, TimeoutError } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
 import { encodeProduceRequest, type PartitionRecords } from '../../src/drivers/kafka/produce-request.js';
+import { partitionsToResend } from '../../src/drivers/kafka/record-sender.js';
 
 const timestampMs = 1_764_590_000_123;
 
@@ -41,5 +42,25 @@ describe('Produce request encoder', () => {
     expect(batch?.firstTimestamp).toBe(BigInt(timestampMs));
     expect(batch?.records.map((r) => r.value)).toEqual(partition.values);
     expect(batch?.records.map((r) => r.key)).toEqual(partition.keys);
+  });
+});
+
+describe('what a failed produce request resends through the client', () => {
+  const sent = [{ partition: 0 }, { partition: 1 }, { partition: 2 }];
+  const response = (codes: number[]) => ({ responses: [{ name: 't', partitionResponses: codes.map((errorCode, index) => ({ index, errorCode })) }] });
+  const refused = (codes: number[]) =>
+    new ResponseError(0, 11, Object.fromEntries(codes.flatMap((code, i) => (code === 0 ? [] : [[`/responses/0/partition_responses/${i}`, [code, null]]]))), response(codes));
+
+  it('a moved leader (NOT_LEADER_OR_FOLLOWER, retriable): only the partitions the broker refused', () => {
+    expect(partitionsToResend(refused([0, 6, 0]), sent)).toEqual([{ partition: 1 }]);
+  });
+
+  it('a lost connection: every partition of the request (the client retries a network error)', () => {
+    expect(partitionsToResend(new NetworkError('Connection closed'), sent)).toEqual(sent);
+  });
+
+  it('what the client would not retry fails the batch: a timeout (the broker may have written it), a non-retriable code', () => {
+    expect(partitionsToResend(new TimeoutError('Request timed out'), sent)).toBeUndefined();
+    expect(partitionsToResend(refused([21, 0, 0]), sent)).toBeUndefined(); // INVALID_REQUIRED_ACKS
   });
 });

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { runJava } from '../../calibrate/java.js';
 import type { CalibrationCase, CalibrationWorkload, CaseMetric, NativeFigures, NativeTool } from '../../calibrate/types.js';
+import { commonOptions } from '../../options.js';
 import { parseKafkaBrokers } from './shared.js';
 
 // mqbench produces and consumes at once: the like-for-like native run is both tools at once
@@ -21,15 +22,16 @@ const p99: CaseMetric = { id: 'p99', label: 'latency p99 (native: whole ms, roun
 
 /** The Java producer's buffer.memory default: what ProducerPerformance holds unsent or unacknowledged at most. */
 const javaProducerBufferBytes = 32 * 1024 * 1024;
-/** --inflight's upper limit (src/options.ts) */
-const maxInflight = 1_000_000;
+/** --inflight's upper limit, from the options table */
+const maxInflight = commonOptions.find((row) => row.name === 'inflight')?.max ?? 1_000_000;
 
 /**
  * The native pair has no end-to-end window: ProducerPerformance sends until its buffer.memory is
  * full, whatever the consumer has read. mqbench's closed loop bounds messages in flight end to end;
  * at 1,000 (its default, a latency-minded load) a 100 B produce batch holds a few hundred records and
  * the per-request costs set the rate. Like for like, mqbench may have as many messages in flight as
- * the Java producer's buffer holds.
+ * the Java producer's buffer holds. That bound is end to end (sent, not yet received), so mqbench's
+ * producer is still held to its consumer's pace, which ProducerPerformance is not.
  */
 export function inflightLikeJavaProducer(messageSize: number): number {
   return Math.min(maxInflight, Math.floor(javaProducerBufferBytes / messageSize));
@@ -49,7 +51,7 @@ function cases(workload: CalibrationWorkload): CalibrationCase[] {
       note:
         'native "at once": ProducerPerformance (unbounded, linger.ms=5, unkeyed) with ConsumerPerformance reading the same topic meanwhile; consumed = its per-second progress after the warm-up, while the producer ran; produced = the producer\'s own figure; ' +
         'native "alone": the producer alone, then ConsumerPerformance on the backlog (fetch rate, join time excluded); ' +
-        `mqbench: both at once, closed loop with ${inflight.toLocaleString('en-US')} in flight (32 MiB of messages, as the Java producer's buffer.memory), unkeyed (--keys off: one partition per batch, the next one each batch)`,
+        `mqbench: both at once, closed loop with ${inflight.toLocaleString('en-US')} in flight end to end (32 MiB of messages, what the Java producer's buffer.memory holds unacknowledged), unkeyed (--keys off: one partition per batch, the next one each batch)`,
     },
     {
       id: 'one-in-flight',

@@ -235,16 +235,28 @@ export class PlatformaticKafkaDriver implements Driver {
     // connects now, so the first send does not pay for it; acks is given per send (the client ignores the producer-level one)
     await producer.metadata({ topics: [topic] });
     const { connectTimeout, requestTimeout, timeout } = this.baseOptions(`producer-${producerId}`);
-    const sender = new RecordBatchSender(producer, { topic, acks, timeoutMs: timeout ?? 30_000, clientId: `mqbench-producer-${producerId}-produce`, connection: { connectTimeout, requestTimeout } });
-    await sender.start();
+    const sender = new RecordBatchSender(producer, {
+      topic,
+      acks,
+      timeoutMs: timeout ?? 30_000,
+      firstPartition: producerId,
+      clientId: `mqbench-producer-${producerId}-produce`,
+      connection: { connectTimeout, requestTimeout },
+      onResend: (error, partitions) => this.emit('produce-resent', `a produce request failed (${rootCauseLine(error)}); ${partitions} partition batch(es) resent through the client`),
+    });
+    try {
+      await sender.start();
+    } catch (error) {
+      await Promise.allSettled([sender.close(), producer.close()]);
+      throw error;
+    }
     this.produceEncoding = sender.describe();
     return batchedProducer(
       (items) => sender.send(items),
       { kafkaAcks, lingerMs, batchSize, batchBytes },
       (error) => this.raiseFatal(error),
       async () => {
-        await sender.close();
-        await producer.close();
+        await Promise.allSettled([sender.close(), producer.close()]);
       },
     );
   }

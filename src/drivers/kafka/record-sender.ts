@@ -1,12 +1,15 @@
 /**
  * Sends the batcher's batches to their partition leaders as Produce requests encoded by
- * produce-request.ts, on connections from the client's own ConnectionPool, where the client's
- * metadata says the leaders are. Group membership, metadata, connections and response parsing stay
- * the client's; only the encoding of the records is ours (why: produce-request.ts).
+ * produce-request.ts, where the client's metadata says the leaders are, on a ConnectionPool of the
+ * client's own making (its Connection: request queue, in-flight limit, timeouts, response parsing).
+ * Only the encoding of the records is ours (why: produce-request.ts).
  *
- * A request that fails is not retried here: the partitions it failed for go once through the
- * client's own `producer.send()`, with its retries and its refresh of stale metadata (a moved leader),
- * so a failure is handled exactly as the client handles it.
+ * A failure is handled as the client would handle it, not retried here: partitions the broker
+ * refused with a retriable error, or a request lost with its connection, go once through the
+ * client's own `producer.send()` (its retries, its refresh of stale metadata after a moved leader);
+ * what the client would not retry (a timeout: the broker may have written it; a non-retriable
+ * error code) fails the batch. Every resend is reported, so a fault of this encoder cannot hide
+ * behind the client's path.
  */
 import {
   ConnectionPool,
@@ -42,6 +45,10 @@ interface PartitionBatch extends PartitionRecords {
 }
 
 export interface RecordSenderOptions {
+  /** unkeyed batches start their rotation here (the producer's id), so producers do not move in lockstep */
+  firstPartition: number;
+  /** a request failed and its partitions went through the client's producer.send() */
+  onResend: (error: Error, partitions: number) => void;
   topic: string;
   acks: (typeof ProduceAcks)[keyof typeof ProduceAcks];
   /** the broker's wait for replicas under acks=all (the client's `timeout` option) */
@@ -50,11 +57,22 @@ export interface RecordSenderOptions {
   connection: Pick<ConnectionOptions, 'connectTimeout' | 'requestTimeout'>;
 }
 
-/** The partitions a failed Produce response names; every partition of the request when it names none. */
-function failedPartitions(error: unknown, sent: readonly PartitionBatch[]): PartitionBatch[] {
-  const response = (error as { response?: { responses?: { partitionResponses?: { index: number; errorCode: number }[] }[] } }).response;
+interface RetriableError {
+  canRetry?: boolean;
+  errors?: RetriableError[];
+  response?: { responses?: { partitionResponses?: { index: number; errorCode: number }[] }[] };
+}
+
+/**
+ * The partitions to resend through the client after `error`, or undefined when the client would not
+ * retry it (the batch then fails). A response names its failed partitions; a lost connection, all.
+ */
+export function partitionsToResend<T extends { partition: number }>(error: unknown, sent: readonly T[]): T[] | undefined {
+  const failure = error as RetriableError;
+  if (failure.canRetry === false) return undefined;
+  if (failure.errors?.some((e) => e.canRetry === false)) return undefined;
   const failed = new Set<number>();
-  for (const topic of response?.responses ?? []) for (const p of topic.partitionResponses ?? []) if (p.errorCode !== 0) failed.add(p.index);
+  for (const topic of failure.response?.responses ?? []) for (const p of topic.partitionResponses ?? []) if (p.errorCode !== 0) failed.add(p.index);
   return failed.size === 0 ? [...sent] : sent.filter((batch) => failed.has(batch.partition));
 }
 
@@ -62,7 +80,7 @@ export class RecordBatchSender {
   private readonly pool: ConnectionPool;
   private readonly keys = new Map<string, KeyEntry>();
   /** unkeyed records: one partition per batch, the next one each batch (the Java client's sticky partitioner, per batch) */
-  private nextUnkeyed = 0;
+  private nextUnkeyed: number;
   private version: EncodedVersion | undefined;
 
   constructor(
@@ -70,6 +88,7 @@ export class RecordBatchSender {
     private readonly options: RecordSenderOptions,
   ) {
     this.pool = new ConnectionPool(options.clientId, options.connection);
+    this.nextUnkeyed = options.firstPartition;
   }
 
   /** Asks which Produce versions the broker speaks; without one this encoder writes, every batch goes through the client. */
@@ -84,7 +103,7 @@ export class RecordBatchSender {
   describe(): string {
     return this.version === undefined
       ? "the client's producer.send() (the broker speaks no Produce v9-v11)"
-      : `Produce v${this.version} requests encoded by mqbench (record batches, magic 2) on the client's connections; failures resent through the client's producer.send()`;
+      : `Produce v${this.version} requests encoded by mqbench (record batches, magic 2) on connections of the client's ConnectionPool; failures resent through the client's producer.send()`;
   }
 
   async send(items: readonly BatchItem[]): Promise<void> {
@@ -103,8 +122,12 @@ export class RecordBatchSender {
     await Promise.all(
       [...byLeader].map(([leader, batches]) => {
         const broker = metadata.brokers.get(leader);
-        const sending = broker ? this.sendTo(broker, batches, version) : Promise.reject(new Error(`no leader for a partition of ${this.options.topic}`));
-        return sending.catch((error: unknown) => this.resend(failedPartitions(error, batches)));
+        if (!broker) {
+          // an election under way: neither path can send there now; the next batch asks again
+          this.producer.clearMetadata();
+          return Promise.reject(new Error(`no leader for partition ${batches.map((b) => b.partition).join(', ')} of ${this.options.topic}`));
+        }
+        return this.sendTo(broker, batches, version).catch((error: unknown) => this.resend(error, batches));
       }),
     );
   }
@@ -152,8 +175,11 @@ export class RecordBatchSender {
     });
   }
 
-  /** The client's own send, to the same partitions: its retries, its metadata refresh. */
-  private resend(batches: readonly PartitionBatch[]): Promise<void> {
+  /** The client's own send, to the same partitions: its retries, its metadata refresh; or the failure, where it would not retry. */
+  private resend(error: unknown, sent: readonly PartitionBatch[]): Promise<void> {
+    const batches = partitionsToResend(error, sent);
+    if (!batches) throw error;
+    this.options.onResend(error instanceof Error ? error : new Error(String(error)), batches.length);
     return this.sendThroughClient(batches.flatMap((batch) => batch.items.map((item) => ({ item, partition: batch.partition }))));
   }
 

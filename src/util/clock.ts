@@ -24,7 +24,7 @@ function monotonicOffsetUs(): number {
     const widthNs = Number(after - before);
     if (widthNs < narrowest) {
       narrowest = widthNs;
-      // nanoseconds since boot fit a double exactly for ~104 days, and to 1 ns for years beyond
+      // nanoseconds since boot fit a double exactly for ~104 days, and within a few ns for years beyond
       offset = (Number(before) + widthNs / 2) / 1000 - ms * 1000;
     }
   }

@@ -73,6 +73,9 @@ function forceClose(consumer: PlatformaticConsumer): Promise<void> {
   return new Promise<void>((resolve, reject) => consumer.close(true, (error) => (error ? reject(error) : resolve())));
 }
 
+/** The client's request timeout, and the broker's wait for replicas under acks=all. */
+const clientTimeoutMs = 30_000;
+
 /** Failover: a replicated topic when the cluster has the brokers for it (Kafka's usual durable setting). */
 const failoverReplicas = 3;
 const failoverMinInsync = '2';
@@ -134,8 +137,8 @@ export class PlatformaticKafkaDriver implements Driver {
       clientId: `mqbench-${role}`,
       bootstrapBrokers: parseKafkaBrokers(this.options.url),
       connectTimeout: Math.min(this.options.connectTimeoutMs, 3000),
-      requestTimeout: 30_000,
-      timeout: 30_000,
+      requestTimeout: clientTimeoutMs,
+      timeout: clientTimeoutMs,
       ...retries,
       autocreateTopics: false,
     };
@@ -234,11 +237,11 @@ export class PlatformaticKafkaDriver implements Driver {
     });
     // connects now, so the first send does not pay for it; acks is given per send (the client ignores the producer-level one)
     await producer.metadata({ topics: [topic] });
-    const { connectTimeout, requestTimeout, timeout } = this.baseOptions(`producer-${producerId}`);
+    const { connectTimeout, requestTimeout } = this.baseOptions(`producer-${producerId}`);
     const sender = new RecordBatchSender(producer, {
       topic,
       acks,
-      timeoutMs: timeout ?? 30_000,
+      timeoutMs: clientTimeoutMs,
       firstPartition: producerId,
       clientId: `mqbench-producer-${producerId}-produce`,
       connection: { connectTimeout, requestTimeout },

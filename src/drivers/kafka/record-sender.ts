@@ -23,7 +23,7 @@ import {
   type ProduceAcks,
 } from '@platformatic/kafka';
 import type { BatchItem } from './shared.js';
-import { encodeProduceRequest, type PartitionRecords } from './produce-request.js';
+import { encodeProduceRequest } from './produce-request.js';
 
 /** Produce versions whose request this encoder writes (one layout), newest first. */
 const encoders = { 11: produceV11, 10: produceV10, 9: produceV9 } as const;
@@ -39,8 +39,11 @@ interface KeyEntry {
   hash: number;
 }
 
-/** A partition's records as encoded, with the batch items they came from (for a resend). */
-interface PartitionBatch extends PartitionRecords {
+/** A partition's records as encoded (a PartitionRecords), with the batch items they came from (for a resend). */
+interface PartitionBatch {
+  partition: number;
+  values: Buffer[];
+  keys: (Buffer | undefined)[];
   items: BatchItem[];
 }
 
@@ -144,8 +147,8 @@ export class RecordBatchSender {
         batch = { partition, values: [], keys: [], items: [] };
         byPartition.set(partition, batch);
       }
-      (batch.values as Buffer[]).push(item.payload);
-      (batch.keys as (Buffer | undefined)[]).push(key?.bytes);
+      batch.values.push(item.payload);
+      batch.keys.push(key?.bytes);
       batch.items.push(item);
     }
     return [...byPartition.values()];

@@ -7,6 +7,7 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { runJava } from '../../calibrate/java.js';
 import type { CalibrationCase, CalibrationWorkload, CaseMetric, NativeFigures, NativeTool } from '../../calibrate/types.js';
 import { commonOptions } from '../../options.js';
+import { waitForLeaders } from './kafkajs.js';
 import { parseKafkaBrokers } from './shared.js';
 
 // mqbench produces and consumes at once: the like-for-like native run is both tools at once
@@ -156,10 +157,11 @@ async function groupIds(admin: Admin): Promise<Set<string>> {
 async function withTopic<T>(url: string, partitions: number, use: (topic: string) => Promise<T>): Promise<T> {
   const topic = `mqbench-calibrate-${randomBytes(4).toString('hex')}`;
   const before = await withAdmin(url, async (admin) => {
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: false });
     return groupIds(admin);
   });
   try {
+    await withAdmin(url, (admin) => waitForLeaders(admin, topic, partitions, 30_000));
     return await use(topic);
   } finally {
     await withAdmin(url, async (admin) => {

@@ -11,7 +11,7 @@ import {
   type LogEntry,
 } from 'kafkajs';
 import { BrokerUnreachableError } from '../../errors.js';
-import { withTimeout } from '../../util/clock.js';
+import { sleepMs, withTimeout } from '../../util/clock.js';
 import type {
   Consumer,
   ConsumerSpec,
@@ -46,6 +46,24 @@ import { kafkaSettingsOf, type KafkaSettings } from './settings.js';
 export { isConnectionLoss, kafkaGroupId, kafkaTopicName, parseKafkaBrokers } from './shared.js';
 
 const kafkajsVersion = (createRequire(import.meta.url)('kafkajs/package.json') as { version: string }).version;
+
+/**
+ * Waits until every partition of a new topic has a leader (create it with waitForLeaders: false). Not kafkajs' own
+ * waitForLeaders: that retries only LEADER_NOT_AVAILABLE, and a KRaft broker that has not applied
+ * the new topic yet answers UNKNOWN_TOPIC_OR_PARTITION, which it throws (seen in a calibration).
+ */
+export async function waitForLeaders(admin: Admin, topic: string, partitions: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = await admin
+      .fetchTopicMetadata({ topics: [topic] })
+      .then((metadata) => metadata.topics.find((t) => t.name === topic))
+      .catch(() => undefined);
+    if (found && found.partitions.length === partitions && found.partitions.every((p) => p.leader >= 0)) return;
+    if (Date.now() > deadline) throw new Error(`topic ${topic} has no leader for every partition after ${timeoutMs} ms`);
+    await sleepMs(50);
+  }
+}
 
 /** The settings this driver reads (delivery, kafkaAcks, lingerMs, batchSize, batchBytes), all through this one function. */
 function kafkaSettings(settings: DriverSettings): KafkaSettings {
@@ -149,12 +167,11 @@ export class KafkaDriver implements Driver {
 
   async setup(topology: Topology): Promise<void> {
     this.topology = topology;
-    const created = await this.requireAdmin().createTopics({
-      topics: [{ topic: kafkaTopicName(topology), numPartitions: topology.partitions, replicationFactor: 1 }],
-      waitForLeaders: true,
-    });
-    if (!created) throw new Error(`topic ${kafkaTopicName(topology)} already exists`);
+    const topic = kafkaTopicName(topology);
+    const created = await this.requireAdmin().createTopics({ topics: [{ topic, numPartitions: topology.partitions, replicationFactor: 1 }], waitForLeaders: false });
+    if (!created) throw new Error(`topic ${topic} already exists`);
     this.topicCreated = true;
+    await waitForLeaders(this.requireAdmin(), topic, topology.partitions, 30_000);
   }
 
   async attach(topology: Topology): Promise<void> {

@@ -1,4 +1,4 @@
-import type { Producer } from '../drivers/types.js';
+import type { Producer, SendDone } from '../drivers/types.js';
 import { nowUs } from '../util/clock.js';
 import { headerSize, stampSentTime, writeHeader } from './header.js';
 import type { Recorder } from './recorder.js';
@@ -23,13 +23,26 @@ export interface ResendPolicy {
   givingUp(): boolean;
 }
 
-/** One message on its way: what a retry resends and what the recorder is told when it settles. */
-interface PendingSend {
-  payload: Buffer;
-  key: string | undefined;
-  seq: number;
-  measured: boolean;
-  sentUs: number;
+/**
+ * One message on its way: what a retry resends and what the recorder is told when it settles. It is
+ * also what a driver's `sendWith` calls back: one object per message, no closures.
+ */
+class PendingSend implements SendDone {
+  tries = 0;
+
+  constructor(
+    private readonly slot: ProducerSlot,
+    readonly payload: Buffer,
+    readonly key: string | undefined,
+    readonly seq: number,
+    readonly measured: boolean,
+    readonly sentUs: number,
+  ) {}
+
+  settled(error?: Error): void {
+    if (error === undefined) this.slot.acknowledged(this);
+    else this.slot.failed(this, error);
+  }
 }
 
 const firstBackoffMs = 50;
@@ -64,7 +77,7 @@ export class ProducerSlot {
     stampSentTime(payload, sentUs);
     recorder.sent(id, seq, measured, intendedUs, sentUs);
     this.outstanding++;
-    this.attempt({ payload, key, seq, measured, sentUs }, 0);
+    this.attempt(new PendingSend(this, payload, key, seq, measured, sentUs));
   }
 
   /**
@@ -72,29 +85,42 @@ export class ProducerSlot {
    * Per message: the callbacks are inline arrows, not named closures (under tsx each named closure
    * costs a __name() call, 6% of a Kafka run's CPU).
    */
-  private attempt(send: PendingSend, tries: number): void {
+  private attempt(send: PendingSend): void {
+    const { producer } = this;
+    if (producer.sendWith) {
+      try {
+        producer.sendWith(send.payload, send.key, send);
+      } catch (error) {
+        send.settled(error instanceof Error ? error : new Error(String(error)));
+      }
+      return;
+    }
     let sending: Promise<void>;
     try {
-      sending = this.producer.send(send.payload, send.key);
+      sending = producer.send(send.payload, send.key);
     } catch (error) {
       sending = Promise.reject(error);
     }
     sending.then(
       () => this.acknowledged(send),
-      (error: unknown) => this.failed(send, tries, error),
+      (error: unknown) => this.failed(send, error),
     );
   }
 
-  private acknowledged(send: PendingSend): void {
+  /** @internal PendingSend's: the broker took it */
+  acknowledged(send: PendingSend): void {
     // publish latency runs from the first try: the outage is part of it
     this.recorder.acked(this.id, send.seq, send.measured, send.sentUs, nowUs(), this.producer.brokerAcks);
     this.settled();
   }
 
-  private failed(send: PendingSend, tries: number, error: unknown): void {
+  /** @internal PendingSend's: this try failed */
+  failed(send: PendingSend, error: unknown): void {
     if (this.resend && !this.resend.givingUp()) {
       this.recorder.resent(error);
-      setTimeout(() => this.attempt(send, tries + 1), Math.min(maxBackoffMs, firstBackoffMs * 2 ** Math.min(tries, 5)));
+      const backoffMs = Math.min(maxBackoffMs, firstBackoffMs * 2 ** Math.min(send.tries, 5));
+      send.tries++;
+      setTimeout(() => this.attempt(send), backoffMs);
       return;
     }
     this.recorder.sendFailed(this.id, send.seq, send.measured, error);

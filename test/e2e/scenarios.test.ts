@@ -38,6 +38,12 @@ describe.each(['rabbit', 'kafka'])('%s', (broker) => {
     expect(result.counts.lost).toBe(0);
     expect(result.counts.duplicated).toBe(0);
     expect(result.counts.received).toBe(result.counts.sent);
+    // the default Kafka client's hot paths: mqbench's Produce encoder and Fetch reader, and the result says so
+    if (broker === 'kafka') {
+      expect(result.broker.settings.produceEncoding).toMatch(/^Produce v1[01] requests encoded by mqbench/);
+      expect(result.broker.settings.fetchDecoding).toMatch(/^Fetch v17 requests encoded by the client, their records read by mqbench/);
+      expect((result.events ?? []).filter((e) => e.kind === 'produce-resent' || e.kind === 'fetch-through-client')).toEqual([]);
+    }
   });
 
   test('fanout to 3 subscriptions receives 3x what it sent', async () => {

@@ -1,6 +1,6 @@
 /** At-least-once resend (pure engine logic, a scripted producer): same id and sequence until acknowledged or given up. */
 import { describe, expect, test } from 'vitest';
-import type { Producer } from '../../src/drivers/types.js';
+import type { Producer, SendDone } from '../../src/drivers/types.js';
 import { readHeader } from '../../src/engine/header.js';
 import { ProducerSlot } from '../../src/engine/producer-slot.js';
 import { Recorder } from '../../src/engine/recorder.js';
@@ -19,6 +19,26 @@ function scriptedProducer(failures: number): Producer & { payloads: Buffer[] } {
     },
     close: () => Promise.resolve(),
   };
+}
+
+/** The same, offering the contract's callback form (sendWith), settled a tick later as a batching driver would. */
+function scriptedCallbackProducer(failures: number): Producer & { payloads: Buffer[]; promiseSends: number } {
+  const scripted = scriptedProducer(failures);
+  const producer = {
+    ...scripted,
+    promiseSends: 0,
+    send(payload: Buffer) {
+      producer.promiseSends++;
+      return scripted.send(payload);
+    },
+    sendWith(payload: Buffer, key: string | undefined, done: SendDone) {
+      scripted.send(payload, key).then(
+        () => setImmediate(() => done.settled()),
+        (error: Error) => setImmediate(() => done.settled(error)),
+      );
+    },
+  };
+  return producer;
 }
 
 async function settled(slot: ProducerSlot): Promise<void> {
@@ -65,6 +85,21 @@ describe('resend under a failover plan', () => {
     await sleepMs(100);
     expect(producer.payloads.length).toBe(tries);
     expect(recorder.close({}).producers[0]).toMatchObject({ sent: 1, acked: 0, errors: 1, failedSeqs: [0] });
+  });
+
+  test('through a driver\'s sendWith: the same resends, the same accounting, no promise send', async () => {
+    const producer = scriptedCallbackProducer(2);
+    const recorder = recorderFor();
+    const slot = new ProducerSlot(0, producer, recorder, shape, undefined, { givingUp: () => false });
+    slot.send(nowUs(), 3, true);
+    slot.send(nowUs(), 4, true);
+    await settled(slot);
+    expect(slot.outstanding).toBe(0);
+    expect(producer.promiseSends).toBe(0);
+    expect(producer.payloads.map((p) => readHeader(p)?.seq)).toEqual([3, 4, 3, 4]);
+    const recording = recorder.close({});
+    expect(recording.producers[0]).toMatchObject({ sent: 2, acked: 2, errors: 0 });
+    expect(recording.failover?.resends).toBe(2);
   });
 
   test('without a policy (every other scenario) a failure settles at once', async () => {

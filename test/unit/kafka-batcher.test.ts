@@ -36,4 +36,20 @@ describe('Kafka batcher', () => {
     await Promise.all(sends);
     expect(batches).toEqual([[100], [5000], [100]]);
   });
+
+  it('settles every message of a batch once through sendWith: acknowledged, or with the batch\'s error', async () => {
+    let fail = false;
+    const batcher = createBatcher(async () => {
+      if (fail) throw new Error('broker gone');
+    }, 1000, 2, 1 << 20);
+    const outcomes: (string | undefined)[] = [];
+    const done = { settled: (error?: Error) => void outcomes.push(error?.message) };
+    batcher.sendWith(Buffer.alloc(10), undefined, done);
+    batcher.sendWith(Buffer.alloc(10), undefined, done);
+    fail = true;
+    batcher.sendWith(Buffer.alloc(10), 'k', done);
+    batcher.flush();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(outcomes).toEqual([undefined, undefined, 'broker gone']);
+  });
 });

@@ -6,10 +6,22 @@
  * Reading a backlog of 1,000,000 records of 100 B here, that cost 6.1 µs of CPU per record through
  * the stream and 1.0 µs through the client's own `consumer.fetch()`: the stream alone held an
  * end-to-end run to ~100k msg/s on one core. Group membership (join, sync, heartbeats, rejoin after
- * a rebalance), offsets, commits and the fetch request itself all stay the client's; this module
- * only decides which offsets to ask for and hands each record's value to the engine.
+ * a rebalance), offsets, commits and the fetch request's encoding all stay the client's; this
+ * module decides which offsets to ask for and hands each record's value to the engine. Where the
+ * broker speaks Fetch v17, the one the client would use, the response's records are read by
+ * fetch-response.ts (why: there); any failure of that request goes to the client's own
+ * `consumer.fetch()`, with its retries and metadata refresh, and is delivered from its answer.
  */
-import { ConnectionPool, ListOffsetTimestamps, type ConnectionOptions, type Consumer, type RecordsBatch } from '@platformatic/kafka';
+import {
+  ConnectionPool,
+  fetchV17,
+  ListOffsetTimestamps,
+  type ConnectionOptions,
+  type Consumer,
+  type FetchIsolationLevelValue,
+  type RecordsBatch,
+} from '@platformatic/kafka';
+import { fetchApiKey, fetchVersion, forEachValue, parseFetchResponse, type FetchedTopic } from './fetch-response.js';
 import { asError } from './shared.js';
 
 /** What `consumer.fetch()` resolves to (the package does not export the type by name). */
@@ -29,11 +41,36 @@ const leaderlessRetryMs = 250;
 /** ...and give up after this long, so a failover replaces the member instead of it waiting silently. */
 const leaderlessGiveUpMs = 10_000;
 
+/** What every fetch asks for: the consumer's own settings, so both paths ask alike. */
+export interface FetchSettings {
+  maxWaitTime: number;
+  minBytes: number;
+  maxBytes: number;
+  isolationLevel: FetchIsolationLevelValue;
+}
+
+type PartitionRequest = { partition: number; fetchOffset: bigint; partitionMaxBytes: number; currentLeaderEpoch: number; lastFetchedEpoch: number };
+
 interface FetcherHooks {
   onRecord: RecordHandler;
   onPosition: PositionHandler;
   /** a fetch or an offset lookup failed after the client's retries: this member cannot go on */
   onError: (error: Error) => void;
+  /** a Fetch v17 request of ours failed, and went through the client's own fetch */
+  onFallback: (error: Error) => void;
+}
+
+/** Whether the broker speaks the Fetch version whose responses fetch-response.ts reads. */
+export function speaksFetchV17(apis: readonly { apiKey: number; minVersion: number; maxVersion: number }[]): boolean {
+  const fetch = apis.find((api) => api.apiKey === fetchApiKey);
+  return fetch !== undefined && fetch.minVersion <= fetchVersion && fetch.maxVersion >= fetchVersion;
+}
+
+/** How the responses are read, for the result. */
+export function describeFetchDecoding(ownDecoding: boolean): string {
+  return ownDecoding
+    ? "Fetch v17 requests encoded by the client, their records read by mqbench (no object per record); a failed request goes through the client's consumer.fetch()"
+    : "the client's consumer.fetch() (the broker speaks no Fetch v17)";
 }
 
 export class GroupFetcher {
@@ -50,6 +87,8 @@ export class GroupFetcher {
   /** when an owned partition was first seen without a leader, while it still has none */
   private leaderlessSinceMs: number | undefined;
   private leaderlessRetry: NodeJS.Timeout | undefined;
+  /** the broker speaks Fetch v17: responses are read by fetch-response.ts (known once offsets were first looked up) */
+  private ownDecoding: boolean | undefined;
 
   constructor(
     private readonly consumer: Consumer<Buffer, Buffer, Buffer, Buffer>,
@@ -57,6 +96,7 @@ export class GroupFetcher {
     clientId: string,
     /** the consumer's own timeouts, for the fetch connections */
     connection: Pick<ConnectionOptions, 'connectTimeout' | 'requestTimeout'>,
+    private readonly settings: FetchSettings,
     private readonly hooks: FetcherHooks,
   ) {
     this.pool = new ConnectionPool(clientId, connection);
@@ -76,6 +116,7 @@ export class GroupFetcher {
     const added = partitions.filter((p) => !this.positions.has(p));
     if (added.length > 0 && !this.closed) {
       try {
+        this.ownDecoding ??= await this.brokerSpeaksFetchV17();
         const starts = await this.startOffsets(added);
         // a later assignment may have taken some away while their offsets were looked up
         added.forEach((partition, i) => {
@@ -87,6 +128,10 @@ export class GroupFetcher {
       }
     }
     this.kick();
+  }
+
+  private async brokerSpeaksFetchV17(): Promise<boolean> {
+    return speaksFetchV17(await this.consumer.listApis());
   }
 
   /** Where a newly owned partition starts: the group's committed offset, or the log start when none (auto.offset.reset=earliest). */
@@ -116,7 +161,7 @@ export class GroupFetcher {
           if (leader >= 0) leaders.add(leader);
           else leaderless = true;
         }
-        for (const leader of leaders) if (!this.inFlight.has(leader)) this.fetchFrom(leader, topic?.id ?? '', partitions);
+        for (const leader of leaders) if (!this.inFlight.has(leader)) this.fetchFrom(leader, metadata.brokers.get(leader), topic?.id ?? '', partitions);
         this.watchLeaderless(leaderless);
       },
       (error: unknown) => this.fail(error),
@@ -144,35 +189,83 @@ export class GroupFetcher {
     if (!this.closed) this.hooks.onError(asError(error));
   }
 
-  private fetchFrom(leader: number, topicId: string, partitions: readonly { leader: number }[]): void {
+  private fetchFrom(leader: number, broker: { host: string; port: number } | undefined, topicId: string, partitions: readonly { leader: number }[]): void {
     const requested = new Map<number, bigint>();
     for (const [partition, offset] of this.positions) if (partitions[partition]?.leader === leader) requested.set(partition, offset);
     if (requested.size === 0) return;
     const request = [...requested].map(([partition, fetchOffset]) => ({ partition, fetchOffset, partitionMaxBytes, currentLeaderEpoch: -1, lastFetchedEpoch: -1 }));
-    const fetching = this.consumer
-      .fetch({ node: leader, topics: [{ topicId, partitions: request }], connectionPool: this.pool })
-      .then(
-        (response) => {
-          this.inFlight.delete(leader);
-          if (this.closed) return;
-          this.deliver(response, requested);
-          this.kick();
-        },
-        (error: unknown) => {
-          this.inFlight.delete(leader);
-          this.fail(error);
-        },
-      )
+    const fetching = (
+      this.ownDecoding === true && broker
+        ? this.fetchOwn(broker, topicId, request).then(
+            (topics) => this.delivered(leader, () => this.deliverOwn(topics, requested)),
+            // the client's own fetch: its retries, its metadata refresh, its errors
+            (error: unknown) => {
+              if (!this.closed) this.hooks.onFallback(asError(error));
+              return this.fetchThroughClient(leader, topicId, request, requested);
+            },
+          )
+        : this.fetchThroughClient(leader, topicId, request, requested)
+    )
       // a throw while delivering would otherwise end this leader's loop unheard
       .catch((error: unknown) => this.fail(error));
     this.inFlight.set(leader, fetching);
+  }
+
+  /** The client's Fetch v17 request (its encoder), the response read by fetch-response.ts. */
+  private async fetchOwn(broker: { host: string; port: number }, topicId: string, partitions: PartitionRequest[]): Promise<FetchedTopic[]> {
+    const { maxWaitTime, minBytes, maxBytes, isolationLevel } = this.settings;
+    const connection = await this.pool.get(broker);
+    return new Promise<FetchedTopic[]>((resolve, reject) => {
+      connection.send(
+        fetchApiKey,
+        fetchVersion,
+        () => fetchV17.createRequest(maxWaitTime, minBytes, maxBytes, isolationLevel, 0, 0, [{ topicId, partitions }], [], ''),
+        parseFetchResponse,
+        true,
+        true,
+        (error, topics) => (error ? reject(error) : resolve(topics ?? [])),
+      );
+    });
+  }
+
+  private fetchThroughClient(leader: number, topicId: string, partitions: PartitionRequest[], requested: Map<number, bigint>): Promise<void> {
+    const { maxWaitTime, minBytes, maxBytes, isolationLevel } = this.settings;
+    return this.consumer.fetch({ node: leader, topics: [{ topicId, partitions }], connectionPool: this.pool, maxWaitTime, minBytes, maxBytes, isolationLevel }).then(
+      (response) => this.delivered(leader, () => this.deliver(response, requested)),
+      (error: unknown) => {
+        this.inFlight.delete(leader);
+        this.fail(error);
+      },
+    );
+  }
+
+  /** A leader's fetch came back: hand its records over (unless closed), then fetch again. */
+  private delivered(leader: number, deliver: () => void): void {
+    this.inFlight.delete(leader);
+    if (this.closed) return;
+    deliver();
+    this.kick();
+  }
+
+  private deliverOwn(topics: readonly FetchedTopic[], requested: Map<number, bigint>): void {
+    for (const topic of topics) {
+      for (const { partitionIndex: partition, records } of topic.partitions) {
+        const from = requested.get(partition);
+        // lost in a rebalance, or re-seeked, while this fetch was out: its records are not ours to count
+        if (from === undefined || this.positions.get(partition) !== from || !records) continue;
+        const next = forEachValue(records, from, this.hooks.onRecord);
+        if (next === undefined) continue;
+        this.positions.set(partition, next);
+        this.hooks.onPosition(partition, next);
+      }
+    }
   }
 
   private deliver(response: FetchResponse, requested: Map<number, bigint>): void {
     for (const topic of response.responses) {
       for (const { partitionIndex: partition, records } of topic.partitions) {
         const from = requested.get(partition);
-        // lost in a rebalance, or re-seeked, while this fetch was out: its records are not ours to count
+        // as in deliverOwn
         if (from === undefined || this.positions.get(partition) !== from || !records || records.length === 0) continue;
         for (const batch of records) this.deliverBatch(batch, from);
         const last = records[records.length - 1] as RecordsBatch;

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import {
   Admin,
   compatibilityPartitioner,
+  FetchIsolationLevels,
   Consumer as PlatformaticConsumer,
   Producer as PlatformaticProducer,
   ProduceAcks,
@@ -36,8 +37,8 @@ import {
   waitForGroups,
   type OffsetsToCommit,
 } from './shared.js';
-import { GroupFetcher } from './fetcher.js';
-import { RecordBatchSender } from './record-sender.js';
+import { describeFetchDecoding, GroupFetcher, speaksFetchV17, type FetchSettings } from './fetcher.js';
+import { describeProduceEncoding, RecordBatchSender, usableProduceVersion } from './record-sender.js';
 import { kafkaSettingsOf, type KafkaSettings } from './settings.js';
 
 export const platformaticClientName = '@platformatic/kafka';
@@ -100,6 +101,15 @@ interface ConsumerEntry {
   generation: number;
 }
 
+/** The group members' fetches, in both of the fetcher's paths: the client's defaults, but for the wait. */
+const fetchSettings: FetchSettings = {
+  // the Java consumer's fetch.max.wait.ms; a fetch returns as soon as there is a byte anyway
+  maxWaitTime: 500,
+  minBytes: 1,
+  maxBytes: 10 * 1_048_576,
+  isolationLevel: FetchIsolationLevels.READ_COMMITTED,
+};
+
 export class PlatformaticKafkaDriver implements Driver {
   readonly name = 'kafka';
   private admin: Admin | undefined;
@@ -112,7 +122,8 @@ export class PlatformaticKafkaDriver implements Driver {
   private readonly lastEventAt = new Map<string, number>();
   private replicas = 1;
   /** how produce requests are encoded (the result says so) */
-  private produceEncoding = 'not started';
+  private produceEncoding = 'not known before setup';
+  private fetchDecoding = 'not known before setup';
   private readonly reconnect: boolean;
 
   constructor(private readonly options: DriverOptions) {
@@ -191,6 +202,14 @@ export class PlatformaticKafkaDriver implements Driver {
     }
     this.topicCreated = true;
     await this.waitForLeaders(topic, topology.partitions, 30_000);
+    await this.learnEncodings();
+  }
+
+  /** Which Produce and Fetch versions the broker speaks, so the result says how messages went both ways (producers and consumers ask again for themselves). */
+  private async learnEncodings(): Promise<void> {
+    const apis = await this.requireAdmin().listApis();
+    this.produceEncoding = describeProduceEncoding(usableProduceVersion(apis));
+    this.fetchDecoding = describeFetchDecoding(speaksFetchV17(apis));
   }
 
   /** RF=1, or in failover on a cluster of 3+ brokers RF=3 with min.insync.replicas=2 (acks=all then survives one broker). */
@@ -253,7 +272,6 @@ export class PlatformaticKafkaDriver implements Driver {
       await Promise.allSettled([sender.close(), producer.close()]);
       throw error;
     }
-    this.produceEncoding = sender.describe();
     return batchedProducer(
       (items) => sender.send(items),
       { kafkaAcks, lingerMs, batchSize, batchBytes },
@@ -322,8 +340,7 @@ export class PlatformaticKafkaDriver implements Driver {
       sessionTimeout: this.reconnect ? failoverSessionMs : 10_000,
       rebalanceTimeout: this.reconnect ? failoverSessionMs : 10_000,
       heartbeatInterval: 1_000,
-      // the Java consumer's fetch.max.wait.ms; a fetch returns as soon as there is a byte anyway
-      maxWaitTime: 500,
+      ...fetchSettings,
       autocommit: false,
     });
     // a failed rejoin: this member is out for good
@@ -348,11 +365,12 @@ export class PlatformaticKafkaDriver implements Driver {
       if (isConnectionLoss(error)) this.raiseFatal(asError(error));
     });
     const { connectTimeout, requestTimeout } = this.baseOptions(`consumer-${subscription}`);
-    const fetcher = new GroupFetcher(consumer, topic, `mqbench-consumer-${subscription}-fetch`, { connectTimeout, requestTimeout }, {
+    const fetcher = new GroupFetcher(consumer, topic, `mqbench-consumer-${subscription}-fetch`, { connectTimeout, requestTimeout }, fetchSettings, {
       onRecord: onMessage,
       onPosition: (partition, next) => committer.processed(partition, next),
       // the fetch gives up only after the client's retries: this member no longer consumes
       onError: (error) => (this.reconnect ? onGiveUp(error) : this.raiseFatal(error)),
+      onFallback: (error) => this.emit('fetch-through-client', `a fetch request failed (${rootCauseLine(error)}); it went through the client's consumer.fetch()`),
     });
     const entry: ConsumerEntry = { subscription, consumer, fetcher, committer, partitions: [], generation: -1 };
     const onJoin = (): void => {
@@ -434,6 +452,7 @@ export class PlatformaticKafkaDriver implements Driver {
         batchBytes: settings.batchBytes,
         batching: 'mqbench batcher: one produce request per leader per batch',
         produceEncoding: this.produceEncoding,
+        fetchDecoding: this.fetchDecoding,
         maxInflightsPerConnection: 5,
         idempotent: false,
         consumerCommit: describeCommit(commitIntervalMs(settings.delivery)),

@@ -79,6 +79,26 @@ export function partitionsToResend<T extends { partition: number }>(error: unkno
   return failed.size === 0 ? [...sent] : sent.filter((batch) => failed.has(batch.partition));
 }
 
+/** One API the broker speaks (what listApis() answers). */
+export interface BrokerApi {
+  apiKey: number;
+  minVersion: number;
+  maxVersion: number;
+}
+
+/** The newest Produce version both the broker and this encoder speak, if any. */
+export function usableProduceVersion(apis: readonly BrokerApi[]): EncodedVersion | undefined {
+  const produce = apis.find((api) => api.apiKey === produceApiKey);
+  return ([11, 10, 9] as const).find((v) => produce && v >= produce.minVersion && v <= produce.maxVersion);
+}
+
+/** One encoding, for the result: which Produce version, or the client's own path. */
+export function describeProduceEncoding(version: number | undefined): string {
+  return version === undefined
+    ? "the client's producer.send() (the broker speaks no Produce v9-v11)"
+    : `Produce v${version} requests encoded by mqbench (record batches, magic 2) on connections of the client's ConnectionPool; failures resent through the client's producer.send()`;
+}
+
 export class RecordBatchSender {
   private readonly pool: ConnectionPool;
   private readonly keys = new Map<string, KeyEntry>();
@@ -96,17 +116,7 @@ export class RecordBatchSender {
 
   /** Asks which Produce versions the broker speaks; without one this encoder writes, every batch goes through the client. */
   async start(): Promise<void> {
-    const apis = await this.producer.listApis();
-    const produce = apis.find((api) => api.apiKey === produceApiKey);
-    const usable = ([11, 10, 9] as const).filter((v) => produce && v >= produce.minVersion && v <= produce.maxVersion);
-    this.version = usable[0];
-  }
-
-  /** One encoding in use, for the result: which Produce version, or the client's own path. */
-  describe(): string {
-    return this.version === undefined
-      ? "the client's producer.send() (the broker speaks no Produce v9-v11)"
-      : `Produce v${this.version} requests encoded by mqbench (record batches, magic 2) on connections of the client's ConnectionPool; failures resent through the client's producer.send()`;
+    this.version = usableProduceVersion(await this.producer.listApis());
   }
 
   async send(items: readonly BatchItem[]): Promise<void> {

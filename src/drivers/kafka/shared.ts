@@ -3,7 +3,7 @@
  * against the same topology names, the same producer batching and the same commit policy.
  */
 import { sleepMs } from '../../util/clock.js';
-import type { Producer, Topology } from '../types.js';
+import type { Producer, SendDone, Topology } from '../types.js';
 
 /** "kafka://host:port,host2:port" or "host:port" -> ["host:port", ...] */
 export function parseKafkaBrokers(url: string): string[] {
@@ -80,13 +80,14 @@ export type SendBatch = (items: BatchItem[]) => Promise<void>;
 
 export interface Batcher {
   send(payload: Buffer, key: string | undefined): Promise<void>;
+  /** The same, settled through `done` (the contract's Producer.sendWith): no promise per message. */
+  sendWith(payload: Buffer, key: string | undefined, done: SendDone): void;
   /** Sends whatever is gathered now, without waiting for linger. */
   flush(): void;
 }
 
 interface PendingSend extends BatchItem {
-  resolve: () => void;
-  reject: (error: Error) => void;
+  done: SendDone;
 }
 
 /**
@@ -109,8 +110,13 @@ export function createBatcher(sendBatch: SendBatch, lingerMs: number, batchSize:
     pendingBytes = 0;
     if (batch.length === 0) return;
     sendBatch(batch).then(
-      () => batch.forEach((item) => item.resolve()),
-      (error: unknown) => batch.forEach((item) => item.reject(asError(error))),
+      () => {
+        for (const item of batch) item.done.settled();
+      },
+      (error: unknown) => {
+        const failure = asError(error);
+        for (const item of batch) item.done.settled(failure);
+      },
     );
   };
   const scheduleFlush = (): void => {
@@ -119,16 +125,17 @@ export function createBatcher(sendBatch: SendBatch, lingerMs: number, batchSize:
     if (lingerMs > 0) lingerTimer = setTimeout(flush, lingerMs);
     else setImmediate(flush);
   };
+  const sendWith = (payload: Buffer, key: string | undefined, done: SendDone): void => {
+    // a message that would take the batch past the byte cap starts the next one
+    if (pending.length > 0 && pendingBytes + payload.length > batchBytes) flush();
+    pending.push({ payload, key, done });
+    pendingBytes += payload.length;
+    if (pending.length >= batchSize || pendingBytes >= batchBytes) flush();
+    else scheduleFlush();
+  };
   return {
-    send: (payload, key) =>
-      new Promise<void>((resolve, reject) => {
-        // a message that would take the batch past the byte cap starts the next one
-        if (pending.length > 0 && pendingBytes + payload.length > batchBytes) flush();
-        pending.push({ payload, key, resolve, reject });
-        pendingBytes += payload.length;
-        if (pending.length >= batchSize || pendingBytes >= batchBytes) flush();
-        else scheduleFlush();
-      }),
+    sendWith,
+    send: (payload, key) => new Promise<void>((resolve, reject) => sendWith(payload, key, { settled: (error) => (error ? reject(error) : resolve()) })),
     flush,
   };
 }
@@ -264,6 +271,7 @@ export function batchedProducer(
   return {
     brokerAcks: settings.kafkaAcks !== 0,
     send: (payload: Buffer, key?: string) => batcher.send(payload, key),
+    sendWith: (payload, key, done) => batcher.sendWith(payload, key, done),
     close: async () => {
       batcher.flush();
       await close().catch(() => undefined);

@@ -207,9 +207,14 @@ export class PlatformaticKafkaDriver implements Driver {
 
   /** Which Produce and Fetch versions the broker speaks, so the result says how messages went both ways (producers and consumers ask again for themselves). */
   private async learnEncodings(): Promise<void> {
-    const apis = await this.requireAdmin().listApis();
-    this.produceEncoding = describeProduceEncoding(usableProduceVersion(apis));
-    this.fetchDecoding = describeFetchDecoding(speaksFetchV17(apis));
+    try {
+      const apis = await this.requireAdmin().listApis();
+      this.produceEncoding = describeProduceEncoding(usableProduceVersion(apis));
+      this.fetchDecoding = describeFetchDecoding(speaksFetchV17(apis));
+    } catch (error) {
+      // only the result's description is at stake: each producer and consumer asks for itself
+      this.produceEncoding = this.fetchDecoding = `unknown (the broker's API versions could not be read: ${rootCauseLine(error)})`;
+    }
   }
 
   /** RF=1, or in failover on a cluster of 3+ brokers RF=3 with min.insync.replicas=2 (acks=all then survives one broker). */

@@ -32,6 +32,7 @@ export interface Producer {
    * Optional: the same send, settled by calling `done.settled()` once (with the error, if it failed)
    * instead of through a promise. A driver that gathers messages into batches offers it, so that a
    * message costs no promise, no closures and no microtasks of its own; the engine uses it when present.
+   * A synchronous throw counts as the send's failure, unless `done` was settled already.
    */
   sendWith?(payload: Buffer, key: string | undefined, done: SendDone): void;
   close(): Promise<void>;

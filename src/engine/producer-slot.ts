@@ -29,6 +29,8 @@ export interface ResendPolicy {
  */
 class PendingSend implements SendDone {
   tries = 0;
+  /** this try has settled: a driver that settles and then throws must not settle it twice */
+  trySettled = false;
 
   constructor(
     private readonly slot: ProducerSlot,
@@ -40,6 +42,8 @@ class PendingSend implements SendDone {
   ) {}
 
   settled(error?: Error): void {
+    if (this.trySettled) return;
+    this.trySettled = true;
     if (error === undefined) this.slot.acknowledged(this);
     else this.slot.failed(this, error);
   }
@@ -87,6 +91,7 @@ export class ProducerSlot {
    */
   private attempt(send: PendingSend): void {
     const { producer } = this;
+    send.trySettled = false;
     if (producer.sendWith) {
       try {
         producer.sendWith(send.payload, send.key, send);

@@ -102,6 +102,38 @@ describe('resend under a failover plan', () => {
     expect(recording.failover?.resends).toBe(2);
   });
 
+  test('through sendWith without a policy: a failure is a send error, settled once', async () => {
+    const producer = scriptedCallbackProducer(1);
+    const recorder = new Recorder(1, 1000);
+    recorder.addProducer(0);
+    recorder.startMeasuring(nowUs());
+    const slot = new ProducerSlot(0, producer, recorder, shape, undefined);
+    slot.send(nowUs(), 0, true);
+    slot.send(nowUs(), 1, true);
+    await settled(slot);
+    expect(slot.outstanding).toBe(0);
+    expect(recorder.close({}).producers[0]).toMatchObject({ sent: 2, acked: 1, errors: 1, failedSeqs: [0] });
+  });
+
+  test('a driver whose sendWith settles and then throws: the message is settled once, acknowledged', async () => {
+    const recorder = new Recorder(1, 1000);
+    recorder.addProducer(0);
+    recorder.startMeasuring(nowUs());
+    const producer: Producer = {
+      brokerAcks: true,
+      send: () => Promise.reject(new Error('not used')),
+      sendWith(_payload, _key, done) {
+        done.settled();
+        throw new Error('driver bug after settling');
+      },
+      close: () => Promise.resolve(),
+    };
+    const slot = new ProducerSlot(0, producer, recorder, shape, undefined);
+    slot.send(nowUs(), 0, true);
+    expect(slot.outstanding).toBe(0);
+    expect(recorder.close({}).producers[0]).toMatchObject({ sent: 1, acked: 1, errors: 0 });
+  });
+
   test('without a policy (every other scenario) a failure settles at once', async () => {
     const producer = scriptedProducer(1);
     const recorder = new Recorder(1, 1000);

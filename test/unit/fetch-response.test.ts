@@ -1,6 +1,6 @@
 import { createRecordsBatch, fetchV17, Reader, readRecordsBatches, Writer, type MessageRecord } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
-import { FetchErrorCodes, forEachValue, parseFetchResponse } from '../../src/drivers/kafka/fetch-response.js';
+import { FetchErrorCodes, forEachValue, parseFetchResponse, UnreadableBatch } from '../../src/drivers/kafka/fetch-response.js';
 
 /** One record batch as a broker stores it: the client's encoder, with the batch's base offset set. */
 function batchAt(baseOffset: bigint, messages: MessageRecord[], attributes?: number): Buffer {
@@ -75,8 +75,16 @@ describe('forEachValue (records of a fetch response)', () => {
     expect(ours.next).toBe(4n);
   });
 
-  it('refuses a compressed batch with a message that says so', () => {
-    expect(() => forEachValue(batchAt(0n, values(1, 10, false), 2), 0n, () => undefined)).toThrow(/is compressed: mqbench's consumer reads uncompressed batches/);
+  it('reads past timestamp deltas of one, two and three bytes, and skips null values as the client does', () => {
+    const base = 1_764_590_000_000n;
+    const messages: MessageRecord[] = [0n, 40n, 5_000n, 2_000_000n].map((delta, i) => ({ topic: 't', value: Buffer.from(`v${i}`), timestamp: base + delta }));
+    messages.push({ topic: 't', value: null as unknown as Buffer, key: Buffer.from('tombstone'), timestamp: base + 9n });
+    messages.push({ topic: 't', value: Buffer.alloc(0), timestamp: base + 70n });
+    const records = Buffer.concat([batchAt(0n, messages), batchAt(6n, values(2, 10, false))]);
+    const ours = ourValues(records, 0n);
+    expect(ours.values).toEqual([...['v0', 'v1', 'v2', 'v3'].map((v) => Buffer.from(v)), Buffer.alloc(0), Buffer.alloc(10, 0), Buffer.alloc(10, 7)]);
+    expect(ours).toEqual(clientValues(records, 0n));
+    expect(ours.next).toBe(8n);
   });
 });
 
@@ -116,6 +124,28 @@ describe('parseFetchResponse (Fetch v17)', () => {
     expect(ours[0]?.partitions.map((p) => p.records)).toEqual([records0, undefined, records2]);
     const clientRecords = client.responses[0]?.partitions[2]?.records ?? [];
     expect(ourValues(records2, 0n).values).toEqual(clientRecords.flatMap((b) => b.records.map((r) => r.value)));
+  });
+
+  it('refuses, while parsing (before anything is delivered), a compressed batch or one not of magic 2', () => {
+    const compressed = Buffer.from(createRecordsBatch(values(3, 100, false), { compression: 'gzip' }).buffer);
+    const body = fetchResponse([{ index: 0, errorCode: 0, records: batchAt(0n, values(2, 10, false)) }, { index: 1, errorCode: 0, records: compressed }]);
+    expect(() => parseFetchResponse(1, 1, 17, Reader.from(body))).toThrow(UnreadableBatch);
+    expect(() => parseFetchResponse(1, 1, 17, Reader.from(body))).toThrow(/record batch at offset 0 is compressed: mqbench reads uncompressed batches/);
+    const magic1 = batchAt(0n, values(1, 10, false));
+    magic1.writeInt8(1, 16);
+    expect(() => parseFetchResponse(1, 1, 17, Reader.from(fetchResponse([{ index: 0, errorCode: 0, records: magic1 }])))).toThrow(/has magic 1: only magic 2 is read here/);
+  });
+
+  it('reads a response that arrived in several socket chunks, records split across them', () => {
+    const records = Buffer.concat([batchAt(0n, values(50, 100, false)), batchAt(50n, values(50, 100, true))]);
+    const body = fetchResponse([{ index: 0, errorCode: 0, records }]);
+    const cut = Math.floor(body.length / 2);
+    // a Writer's appended buffers stay separate chunks, as the connection's socket chunks do
+    const chunked = Reader.from(Writer.create().append(body.subarray(0, 7)).append(body.subarray(7, cut)).append(body.subarray(cut)));
+    expect(chunked.buffer.buffers.length).toBe(3);
+    const [topic] = parseFetchResponse(1, 1, 17, chunked);
+    expect(topic?.partitions[0]?.records).toEqual(records);
+    expect(ourValues(records, 0n).values).toHaveLength(100);
   });
 
   it('throws the error codes of the response and of its partitions', () => {

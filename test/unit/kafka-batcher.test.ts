@@ -48,8 +48,23 @@ describe('Kafka batcher', () => {
     batcher.sendWith(Buffer.alloc(10), undefined, done);
     fail = true;
     batcher.sendWith(Buffer.alloc(10), 'k', done);
-    batcher.flush();
+    batcher.sendWith(Buffer.alloc(10), 'k', done);
     await new Promise((resolve) => setImmediate(resolve));
-    expect(outcomes).toEqual([undefined, undefined, 'broker gone']);
+    expect(outcomes).toEqual([undefined, undefined, 'broker gone', 'broker gone']);
+  });
+
+  it('settles the rest of a batch when one settled() throws, and the throw shows', async () => {
+    const batcher = createBatcher(async () => undefined, 1000, 1000, 1 << 20);
+    let settledCount = 0;
+    batcher.sendWith(Buffer.alloc(10), undefined, { settled: () => void settledCount++ });
+    batcher.sendWith(Buffer.alloc(10), undefined, {
+      settled: () => {
+        settledCount++;
+        throw new Error('recorder bug');
+      },
+    });
+    batcher.sendWith(Buffer.alloc(10), undefined, { settled: () => void settledCount++ });
+    await expect(batcher.flush()).rejects.toThrow('recorder bug');
+    expect(settledCount).toBe(3);
   });
 });

@@ -31,6 +31,13 @@ export class FetchErrorCodes extends Error {
 }
 
 /**
+ * A record batch this reader does not decode (compressed, or not magic 2; mqbench writes neither, a
+ * topic with compression.type set does): found while parsing, before anything is delivered, so the
+ * fetcher can hand the whole fetch to the client's own reader, which decompresses.
+ */
+export class UnreadableBatch extends Error {}
+
+/**
  * A connection's parser (the client's signature): the v17 layout, as the client's parseResponse
  * reads it, records left unread. Throws FetchErrorCodes when the response or a partition has one.
  */
@@ -58,6 +65,7 @@ function readPartition(r: Reader, codes: number[]): FetchedPartition {
   // one contiguous Buffer (the response may span socket chunks: then this is its one copy)
   const records = r.buffer.slice(r.position, r.position + size);
   r.skip(size);
+  checkBatches(records);
   return { partitionIndex, records };
 }
 
@@ -75,6 +83,27 @@ const batch = {
 const compressionBits = 0b111;
 /** control batches (transaction markers) carry no records of ours */
 const controlBit = 1 << 5;
+
+/** The whole batches of a records region, as [start, end) byte ranges (a cut-off last batch is left out). */
+function* wholeBatches(records: Buffer): Generator<[number, number]> {
+  let at = 0;
+  while (records.length - at >= batch.head && records.length - at - batch.head >= records.readInt32BE(at + batch.lengthAt)) {
+    const end = at + batch.head + records.readInt32BE(at + batch.lengthAt);
+    yield [at, end];
+    at = end;
+  }
+}
+
+/** Throws UnreadableBatch on the first batch forEachValue could not read. One header read per batch. */
+function checkBatches(records: Buffer): void {
+  for (const [at] of wholeBatches(records)) {
+    const magic = records.readInt8(at + batch.magicAt);
+    if (magic !== 2) throw new UnreadableBatch(`record batch at offset ${records.readBigInt64BE(at)} has magic ${magic}: only magic 2 is read here`);
+    if ((records.readInt16BE(at + batch.attributesAt) & compressionBits) !== 0) {
+      throw new UnreadableBatch(`record batch at offset ${records.readBigInt64BE(at)} is compressed: mqbench reads uncompressed batches (the ones it writes)`);
+    }
+  }
+}
 
 /** Reads the varints of one records region; one per partition region, not per record. */
 class VarintReader {
@@ -106,24 +135,17 @@ class VarintReader {
  * `from` (a fetch returns whole batches, which may start before the offset asked for), in order.
  * Returns the offset after the last whole batch, or undefined when `records` holds none (the broker
  * may cut the last batch off at the fetch's size limit: it comes again in the next fetch).
- * Throws on a batch this reader does not decode (compressed, or not magic 2): mqbench writes neither.
+ * `records` is a region parseFetchResponse accepted (checkBatches: magic 2, uncompressed).
  */
 export function forEachValue(records: Buffer, from: bigint, onValue: (value: Buffer) => void): bigint | undefined {
   let next: bigint | undefined;
-  let at = 0;
-  while (records.length - at >= batch.head && records.length - at - batch.head >= records.readInt32BE(at + batch.lengthAt)) {
-    const end = at + batch.head + records.readInt32BE(at + batch.lengthAt);
+  for (const [at, end] of wholeBatches(records)) {
     const baseOffset = records.readBigInt64BE(at);
-    const magic = records.readInt8(at + batch.magicAt);
-    const attributes = records.readInt16BE(at + batch.attributesAt);
-    if (magic !== 2) throw new Error(`record batch at offset ${baseOffset} has magic ${magic}: only magic 2 is read`);
-    if ((attributes & compressionBits) !== 0) throw new Error(`record batch at offset ${baseOffset} is compressed: mqbench's consumer reads uncompressed batches (the ones mqbench writes)`);
-    if ((attributes & controlBit) === 0) {
+    if ((records.readInt16BE(at + batch.attributesAt) & controlBit) === 0) {
       const skipBelow = baseOffset >= from ? 0 : Number(from - baseOffset);
       readValues(records, at, end, skipBelow, onValue);
     }
     next = baseOffset + BigInt(records.readInt32BE(at + batch.lastOffsetDeltaAt)) + 1n;
-    at = end;
   }
   return next;
 }

@@ -21,7 +21,7 @@ import {
   type FetchIsolationLevelValue,
   type RecordsBatch,
 } from '@platformatic/kafka';
-import { fetchApiKey, fetchVersion, forEachValue, parseFetchResponse, type FetchedTopic } from './fetch-response.js';
+import { fetchApiKey, fetchVersion, forEachValue, parseFetchResponse, UnreadableBatch, type FetchedTopic } from './fetch-response.js';
 import { asError } from './shared.js';
 
 /** What `consumer.fetch()` resolves to (the package does not export the type by name). */
@@ -40,6 +40,13 @@ const partitionMaxBytes = 1_048_576;
 const leaderlessRetryMs = 250;
 /** ...and give up after this long, so a failover replaces the member instead of it waiting silently. */
 const leaderlessGiveUpMs = 10_000;
+/**
+ * Fetch session id and epoch of our own requests: a sessionless full fetch (KIP-227's FINAL_EPOCH),
+ * as kafkajs sends. The client's consumer.fetch() sends epoch 0, which asks the broker to create a
+ * fetch session that is never used again: one per fetch, in a cache of 1,000, broker work a
+ * consumer of its sessions (the Java one) would not cause.
+ */
+const sessionless = { id: 0, epoch: -1 } as const;
 
 /** What every fetch asks for: the consumer's own settings, so both paths ask alike. */
 export interface FetchSettings {
@@ -130,8 +137,9 @@ export class GroupFetcher {
     this.kick();
   }
 
+  /** Without an answer, this member reads through the client's own path. */
   private async brokerSpeaksFetchV17(): Promise<boolean> {
-    return speaksFetchV17(await this.consumer.listApis());
+    return this.consumer.listApis().then(speaksFetchV17, () => false);
   }
 
   /** Where a newly owned partition starts: the group's committed offset, or the log start when none (auto.offset.reset=earliest). */
@@ -198,17 +206,25 @@ export class GroupFetcher {
       this.ownDecoding === true && broker
         ? this.fetchOwn(broker, topicId, request).then(
             (topics) => this.delivered(leader, () => this.deliverOwn(topics, requested)),
-            // the client's own fetch: its retries, its metadata refresh, its errors
-            (error: unknown) => {
-              if (!this.closed) this.hooks.onFallback(asError(error));
-              return this.fetchThroughClient(leader, topicId, request, requested);
-            },
+            (error: unknown) => this.fallBack(error, leader, topicId, request, requested),
           )
         : this.fetchThroughClient(leader, topicId, request, requested)
     )
       // a throw while delivering would otherwise end this leader's loop unheard
       .catch((error: unknown) => this.fail(error));
     this.inFlight.set(leader, fetching);
+  }
+
+  /** Our request failed (nothing of it was delivered): the client's own fetch, with its retries, its metadata refresh, its errors. */
+  private fallBack(error: unknown, leader: number, topicId: string, request: PartitionRequest[], requested: Map<number, bigint>): Promise<void> {
+    if (this.closed) {
+      this.inFlight.delete(leader);
+      return Promise.resolve();
+    }
+    // a batch only the client's reader reads (compressed): from now on its path, not both each time
+    if (error instanceof UnreadableBatch) this.ownDecoding = false;
+    this.hooks.onFallback(asError(error));
+    return this.fetchThroughClient(leader, topicId, request, requested);
   }
 
   /** The client's Fetch v17 request (its encoder), the response read by fetch-response.ts. */
@@ -219,7 +235,7 @@ export class GroupFetcher {
       connection.send(
         fetchApiKey,
         fetchVersion,
-        () => fetchV17.createRequest(maxWaitTime, minBytes, maxBytes, isolationLevel, 0, 0, [{ topicId, partitions }], [], ''),
+        () => fetchV17.createRequest(maxWaitTime, minBytes, maxBytes, isolationLevel, sessionless.id, sessionless.epoch, [{ topicId, partitions }], [], ''),
         parseFetchResponse,
         true,
         true,

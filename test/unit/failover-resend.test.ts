@@ -45,6 +45,14 @@ async function settled(slot: ProducerSlot): Promise<void> {
   for (let i = 0; i < 200 && slot.outstanding > 0; i++) await sleepMs(10);
 }
 
+/** A recorder measuring from now, with no failover plan (every other scenario). */
+function measuringRecorder(): Recorder {
+  const recorder = new Recorder(1, 1000);
+  recorder.addProducer(0);
+  recorder.startMeasuring(nowUs());
+  return recorder;
+}
+
 function recorderFor(): Recorder {
   const recorder = new Recorder(1, 1000);
   recorder.addProducer(0);
@@ -104,9 +112,7 @@ describe('resend under a failover plan', () => {
 
   test('through sendWith without a policy: a failure is a send error, settled once', async () => {
     const producer = scriptedCallbackProducer(1);
-    const recorder = new Recorder(1, 1000);
-    recorder.addProducer(0);
-    recorder.startMeasuring(nowUs());
+    const recorder = measuringRecorder();
     const slot = new ProducerSlot(0, producer, recorder, shape, undefined);
     slot.send(nowUs(), 0, true);
     slot.send(nowUs(), 1, true);
@@ -116,9 +122,7 @@ describe('resend under a failover plan', () => {
   });
 
   test('a driver whose sendWith settles and then throws: the message is settled once, acknowledged', async () => {
-    const recorder = new Recorder(1, 1000);
-    recorder.addProducer(0);
-    recorder.startMeasuring(nowUs());
+    const recorder = measuringRecorder();
     const producer: Producer = {
       brokerAcks: true,
       send: () => Promise.reject(new Error('not used')),
@@ -136,9 +140,7 @@ describe('resend under a failover plan', () => {
 
   test('without a policy (every other scenario) a failure settles at once', async () => {
     const producer = scriptedProducer(1);
-    const recorder = new Recorder(1, 1000);
-    recorder.addProducer(0);
-    recorder.startMeasuring(nowUs());
+    const recorder = measuringRecorder();
     const slot = new ProducerSlot(0, producer, recorder, shape, undefined);
     slot.send(nowUs(), 0, true);
     await settled(slot);

@@ -67,4 +67,15 @@ describe('Kafka batcher', () => {
     await expect(batcher.flush()).rejects.toThrow('recorder bug');
     expect(settledCount).toBe(3);
   });
+
+  it('a sender that throws at once fails every message of its batch', async () => {
+    const batcher = createBatcher(() => {
+      throw new Error('no connection');
+    }, 1000, 3, 1 << 20);
+    const outcomes: (string | undefined)[] = [];
+    const done = { settled: (error?: Error) => void outcomes.push(error?.message) };
+    for (let i = 0; i < 3; i++) batcher.sendWith(Buffer.alloc(10), undefined, done);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(outcomes).toEqual(['no connection', 'no connection', 'no connection']);
+  });
 });

@@ -122,8 +122,15 @@ export function createBatcher(sendBatch: SendBatch, lingerMs: number, batchSize:
     pending = [];
     pendingBytes = 0;
     if (batch.length === 0) return Promise.resolve();
+    let sending: Promise<void>;
+    try {
+      sending = sendBatch(batch);
+    } catch (error) {
+      // a sender that throws at once fails its whole batch, not only the message that filled it
+      sending = Promise.reject(error);
+    }
     // nobody awaits this but a test: a throw from settled() is then an unhandled rejection, and shows
-    return sendBatch(batch).then(
+    return sending.then(
       () => settleAll(batch, undefined),
       (error: unknown) => settleAll(batch, asError(error)),
     );

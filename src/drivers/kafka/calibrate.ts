@@ -7,8 +7,8 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { runJava } from '../../calibrate/java.js';
 import type { CalibrationCase, CalibrationWorkload, CaseMetric, NativeFigures, NativeTool } from '../../calibrate/types.js';
 import { commonOptions } from '../../options.js';
-import { waitForLeaders } from './kafkajs.js';
-import { parseKafkaBrokers } from './shared.js';
+import { topicLeaders } from './kafkajs.js';
+import { parseKafkaBrokers, waitForLeaders } from './shared.js';
 
 // mqbench produces and consumes at once: the like-for-like native run is both tools at once
 const consumedAtOnce: CaseMetric = { id: 'consumed-at-once', label: 'throughput consumed, both tools at once (msg/s)', unit: 'msg/s', fromMqbench: (r) => r.throughput.receivedPerSec };
@@ -161,7 +161,7 @@ async function withTopic<T>(url: string, partitions: number, use: (topic: string
     return groupIds(admin);
   });
   try {
-    await withAdmin(url, (admin) => waitForLeaders(admin, topic, partitions, 30_000));
+    await withAdmin(url, (admin) => waitForLeaders(topic, partitions, 30_000, topicLeaders(admin, topic)));
     return await use(topic);
   } finally {
     await withAdmin(url, async (admin) => {

@@ -22,7 +22,7 @@ import {
   type RecordsBatch,
 } from '@platformatic/kafka';
 import { fetchApiKey, fetchVersion, forEachValue, parseFetchResponse, UnreadableBatch, type FetchedTopic } from './fetch-response.js';
-import { asError } from './shared.js';
+import { asError, speaksVersion, type BrokerApi } from './shared.js';
 
 /** What `consumer.fetch()` resolves to (the package does not export the type by name). */
 type FetchResponse = Awaited<ReturnType<Consumer<Buffer, Buffer, Buffer, Buffer>['fetch']>>;
@@ -68,9 +68,8 @@ interface FetcherHooks {
 }
 
 /** Whether the broker speaks the Fetch version whose responses fetch-response.ts reads. */
-export function speaksFetchV17(apis: readonly { apiKey: number; minVersion: number; maxVersion: number }[]): boolean {
-  const fetch = apis.find((api) => api.apiKey === fetchApiKey);
-  return fetch !== undefined && fetch.minVersion <= fetchVersion && fetch.maxVersion >= fetchVersion;
+export function speaksFetchV17(apis: readonly BrokerApi[]): boolean {
+  return speaksVersion(apis, fetchApiKey, fetchVersion);
 }
 
 /** How the responses are read, for the result. */
@@ -263,13 +262,21 @@ export class GroupFetcher {
     this.kick();
   }
 
-  private deliverOwn(topics: readonly FetchedTopic[], requested: Map<number, bigint>): void {
+  /**
+   * Hands over each partition's records, unless the partition was lost in a rebalance, or re-seeked,
+   * while this fetch was out (its records are not ours to count); then moves its position on.
+   * `read` delivers one partition's records and returns the next offset, undefined when none was whole.
+   */
+  private deliverPartitions<R>(
+    topics: readonly { partitions: readonly { partitionIndex: number; records?: R | undefined }[] }[],
+    requested: Map<number, bigint>,
+    read: (records: R, from: bigint) => bigint | undefined,
+  ): void {
     for (const topic of topics) {
       for (const { partitionIndex: partition, records } of topic.partitions) {
         const from = requested.get(partition);
-        // lost in a rebalance, or re-seeked, while this fetch was out: its records are not ours to count
         if (from === undefined || this.positions.get(partition) !== from || !records) continue;
-        const next = forEachValue(records, from, this.hooks.onRecord);
+        const next = read(records, from);
         if (next === undefined) continue;
         this.positions.set(partition, next);
         this.hooks.onPosition(partition, next);
@@ -277,19 +284,16 @@ export class GroupFetcher {
     }
   }
 
+  private deliverOwn(topics: readonly FetchedTopic[], requested: Map<number, bigint>): void {
+    this.deliverPartitions(topics, requested, (records, from) => forEachValue(records, from, this.hooks.onRecord));
+  }
+
   private deliver(response: FetchResponse, requested: Map<number, bigint>): void {
-    for (const topic of response.responses) {
-      for (const { partitionIndex: partition, records } of topic.partitions) {
-        const from = requested.get(partition);
-        // as in deliverOwn
-        if (from === undefined || this.positions.get(partition) !== from || !records || records.length === 0) continue;
-        for (const batch of records) this.deliverBatch(batch, from);
-        const last = records[records.length - 1] as RecordsBatch;
-        const next = last.firstOffset + BigInt(last.lastOffsetDelta) + 1n;
-        this.positions.set(partition, next);
-        this.hooks.onPosition(partition, next);
-      }
-    }
+    this.deliverPartitions(response.responses, requested, (records: RecordsBatch[], from) => {
+      for (const batch of records) this.deliverBatch(batch, from);
+      const last = records[records.length - 1];
+      return last === undefined ? undefined : last.firstOffset + BigInt(last.lastOffsetDelta) + 1n;
+    });
   }
 
   /** A batch may start before the offset asked for (Kafka returns whole batches): skip what came before. */

@@ -11,7 +11,7 @@ import {
   type LogEntry,
 } from 'kafkajs';
 import { BrokerUnreachableError } from '../../errors.js';
-import { sleepMs, withTimeout } from '../../util/clock.js';
+import { withTimeout } from '../../util/clock.js';
 import type {
   Consumer,
   ConsumerSpec,
@@ -39,6 +39,7 @@ import {
   PeriodicCommitter,
   unknownBrokerVersion,
   waitForGroups,
+  waitForLeaders,
 } from './shared.js';
 import { kafkaSettingsOf, type KafkaSettings } from './settings.js';
 
@@ -48,21 +49,12 @@ export { isConnectionLoss, kafkaGroupId, kafkaTopicName, parseKafkaBrokers } fro
 const kafkajsVersion = (createRequire(import.meta.url)('kafkajs/package.json') as { version: string }).version;
 
 /**
- * Waits until every partition of a new topic has a leader (create it with waitForLeaders: false). Not kafkajs' own
- * waitForLeaders: that retries only LEADER_NOT_AVAILABLE, and a KRaft broker that has not applied
+ * A new topic's leaders, for waitForLeaders (create it with kafkajs' waitForLeaders: false). Not
+ * kafkajs' own wait: it retries only LEADER_NOT_AVAILABLE, and a KRaft broker that has not applied
  * the new topic yet answers UNKNOWN_TOPIC_OR_PARTITION, which it throws (seen in a calibration).
  */
-export async function waitForLeaders(admin: Admin, topic: string, partitions: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = await admin
-      .fetchTopicMetadata({ topics: [topic] })
-      .then((metadata) => metadata.topics.find((t) => t.name === topic))
-      .catch(() => undefined);
-    if (found && found.partitions.length === partitions && found.partitions.every((p) => p.leader >= 0)) return;
-    if (Date.now() > deadline) throw new Error(`topic ${topic} has no leader for every partition after ${timeoutMs} ms`);
-    await sleepMs(50);
-  }
+export function topicLeaders(admin: Admin, topic: string): () => Promise<number[] | undefined> {
+  return () => admin.fetchTopicMetadata({ topics: [topic] }).then((metadata) => metadata.topics.find((t) => t.name === topic)?.partitions.map((p) => p.leader));
 }
 
 /** The settings this driver reads (delivery, kafkaAcks, lingerMs, batchSize, batchBytes), all through this one function. */
@@ -171,7 +163,7 @@ export class KafkaDriver implements Driver {
     const created = await this.requireAdmin().createTopics({ topics: [{ topic, numPartitions: topology.partitions, replicationFactor: 1 }], waitForLeaders: false });
     if (!created) throw new Error(`topic ${topic} already exists`);
     this.topicCreated = true;
-    await waitForLeaders(this.requireAdmin(), topic, topology.partitions, 30_000);
+    await waitForLeaders(topic, topology.partitions, 30_000, topicLeaders(this.requireAdmin(), topic));
   }
 
   async attach(topology: Topology): Promise<void> {

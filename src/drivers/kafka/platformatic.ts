@@ -35,6 +35,7 @@ import {
   rootCauseLine,
   unknownBrokerVersion,
   waitForGroups,
+  waitForLeaders,
   type OffsetsToCommit,
 } from './shared.js';
 import { describeFetchDecoding, GroupFetcher, speaksFetchV17, type FetchSettings } from './fetcher.js';
@@ -201,7 +202,10 @@ export class PlatformaticKafkaDriver implements Driver {
       throw new Error(`could not create topic ${topic}: ${firstLine(error)}`, { cause: error });
     }
     this.topicCreated = true;
-    await this.waitForLeaders(topic, topology.partitions, 30_000);
+    const admin = this.requireAdmin();
+    await waitForLeaders(topic, topology.partitions, 30_000, () =>
+      admin.metadata({ topics: [topic], forceUpdate: true }).then((metadata) => metadata.topics.get(topic)?.partitions.map((p) => p.leader)),
+    );
     await this.learnEncodings();
   }
 
@@ -224,20 +228,6 @@ export class PlatformaticKafkaDriver implements Driver {
     if (metadata.brokers.size < failoverReplicas) return { replicas: 1 };
     this.replicas = failoverReplicas;
     return { replicas: failoverReplicas, configs: [{ name: 'min.insync.replicas', value: failoverMinInsync }] };
-  }
-
-  /** Like kafkajs' waitForLeaders: producers must not race the controller electing partition leaders. */
-  private async waitForLeaders(topic: string, partitions: number, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const metadata = await this.requireAdmin()
-        .metadata({ topics: [topic], forceUpdate: true })
-        .catch(() => undefined);
-      const found = metadata?.topics.get(topic);
-      if (found && found.partitionsCount === partitions && found.partitions.every((p) => p.leader >= 0)) return;
-      if (Date.now() > deadline) throw new Error(`topic ${topic} has no leader for every partition after ${timeoutMs} ms`);
-      await sleepMs(50);
-    }
   }
 
   async attach(topology: Topology): Promise<void> {

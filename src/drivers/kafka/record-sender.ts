@@ -22,7 +22,7 @@ import {
   type Producer,
   type ProduceAcks,
 } from '@platformatic/kafka';
-import type { BatchItem } from './shared.js';
+import { speaksVersion, type BatchItem, type BrokerApi } from './shared.js';
 import { encodeProduceRequest } from './produce-request.js';
 
 /** Produce versions whose request this encoder writes (one layout), newest first. */
@@ -79,17 +79,9 @@ export function partitionsToResend<T extends { partition: number }>(error: unkno
   return failed.size === 0 ? [...sent] : sent.filter((batch) => failed.has(batch.partition));
 }
 
-/** One API the broker speaks (what listApis() answers). */
-export interface BrokerApi {
-  apiKey: number;
-  minVersion: number;
-  maxVersion: number;
-}
-
 /** The newest Produce version both the broker and this encoder speak, if any. */
 export function usableProduceVersion(apis: readonly BrokerApi[]): EncodedVersion | undefined {
-  const produce = apis.find((api) => api.apiKey === produceApiKey);
-  return ([11, 10, 9] as const).find((v) => produce && v >= produce.minVersion && v <= produce.maxVersion);
+  return ([11, 10, 9] as const).find((v) => speaksVersion(apis, produceApiKey, v));
 }
 
 /** One encoding, for the result: which Produce version, or the client's own path. */

@@ -259,6 +259,33 @@ export function assignedBySubscription(topology: Topology | undefined, members: 
   return out;
 }
 
+/**
+ * Waits until every partition of a new topic has a leader: producers must not race the controller
+ * electing them. `leaders` reads the topic's partition leaders (-1: none), undefined while the broker
+ * does not know the topic yet (a KRaft broker answers UNKNOWN_TOPIC_OR_PARTITION for a moment).
+ */
+export async function waitForLeaders(topic: string, partitions: number, timeoutMs: number, leaders: () => Promise<readonly number[] | undefined>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = await leaders().catch(() => undefined);
+    if (found && found.length === partitions && found.every((leader) => leader >= 0)) return;
+    if (Date.now() > deadline) throw new Error(`topic ${topic} has no leader for every partition after ${timeoutMs} ms`);
+    await sleepMs(50);
+  }
+}
+
+/** One API the broker speaks (what ApiVersions answers). */
+export interface BrokerApi {
+  apiKey: number;
+  minVersion: number;
+  maxVersion: number;
+}
+
+export function speaksVersion(apis: readonly BrokerApi[], apiKey: number, version: number): boolean {
+  const api = apis.find((a) => a.apiKey === apiKey);
+  return api !== undefined && api.minVersion <= version && api.maxVersion >= version;
+}
+
 export const unknownBrokerVersion = 'unknown (not started by mqbench; Kafka does not report it over the wire)';
 
 /**

@@ -6,8 +6,11 @@ register();
 const api = await import('../src/index.ts');
 
 export const {
-  planBenchmark,
+  planRun,
+  planRuns,
+  runPlan,
   runBenchmark,
+  newRunId,
   driverNames,
   MqbenchError,
   UsageError,

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { formatCount, formatLatencyUs, formatMb } from '../src/report/format.js';
+import { formatCount, formatLatencyUs, formatMb } from '../src/util/format.js';
 import { spreadOf } from '../src/report/stats.js';
 import type { SweepDocument, SweepPoint } from '../src/results/sweep.js';
 import type { RunResult } from '../src/results/types.js';

@@ -4,9 +4,9 @@
  */
 import os from 'node:os';
 import { join } from 'node:path';
-import { runCommand } from '../src/commands/run.js';
+import { runOnce } from '../src/commands/run.js';
 import { renderHtmlReport } from '../src/report/document.js';
-import { formatCount, formatLatencyUs, formatMb } from '../src/report/format.js';
+import { formatCount, formatLatencyUs, formatMb } from '../src/util/format.js';
 import { groupResults, type RunGroup } from '../src/report/groups.js';
 import type { RunResult } from '../src/results/types.js';
 import { readFile, rm } from 'node:fs/promises';
@@ -45,7 +45,7 @@ async function measure(spec: Spec): Promise<RunGroup> {
   for (let i = 0; i < repeats; i++) {
     process.stderr.write(`notes: ${spec.broker} ${spec.scenario} ${flags(spec)} (run ${i + 1}/${repeats})\n`);
     const { broker, scenario, ...options } = spec;
-    const { result } = await runCommand({ broker, scenario, options: { duration, warmup: '2s', ...options }, out: outDir, json: false, progress: false, print: false });
+    const { result } = await runOnce({ broker, scenario, duration, warmup: '2s', ...options }, { out: outDir, json: false, progress: false, print: false, quit: (code) => process.exit(code) });
     runs.push(result);
   }
   all.push(...runs);
@@ -82,7 +82,7 @@ async function measureFailure(spec: Spec, kill: () => Promise<void>, killAfterMs
   const timer = setTimeout(() => void kill(), killAfterMs);
   try {
     const { broker, scenario, ...options } = spec;
-    const { result } = await runCommand({ broker, scenario, options: { duration: '20s', warmup: '1s', ...options }, out: outDir, json: false, progress: false, print: false });
+    const { result } = await runOnce({ broker, scenario, duration: '20s', warmup: '1s', ...options }, { out: outDir, json: false, progress: false, print: false, quit: (code) => process.exit(code) });
     all.push(result);
     return result;
   } finally {

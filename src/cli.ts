@@ -1,3 +1,8 @@
+/**
+ * The command line: the only file that parses argv (yargs; the run flags generated from the options
+ * table), prints usage and errors, and ends the process. Each command's work lives in commands/ and
+ * returns its text and exit code. Entered through bin/bench.js.
+ */
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { createRequire } from 'node:module';
@@ -6,8 +11,10 @@ import type { ProvisionMode } from './drivers/plugin.js';
 import { harnessCommand } from './commands/harness.js';
 import { listJson, renderList } from './commands/list.js';
 import { checkCandidateOf, checkOptions, compareOptions, compareSetsOf, rulesOf, thresholdsOf, trendOptions } from './commands/report-options.js';
+import type { Quit } from './commands/interrupts.js';
 import { runMany } from './commands/run.js';
-import { readWorkloadFile, workloadFileFields, type WorkloadFile } from './commands/workload-file.js';
+import type { CommandOutput } from './commands/output.js';
+import { givenOptionsOf } from './commands/workload-file.js';
 import { allOptionRows, driverNames, plugins } from './drivers/index.js';
 import { helpOf, parseOption } from './options.js';
 import { ExitCode, MqbenchError } from './errors.js';
@@ -26,7 +33,15 @@ for (const stream of [process.stdout, process.stderr]) {
     if (error.code !== 'EPIPE') throw error;
   });
 }
-const localBrokerNames = plugins.filter((p) => p.local !== undefined).map((p) => p.name);
+
+/** The commands end the process only through this (a second Ctrl-C); cli.ts is the only place that exits. */
+const quit: Quit = (code) => process.exit(code);
+
+/** Prints a command's text, flushed (stdout to a pipe is written asynchronously), and exits with its code. */
+async function finish(output: CommandOutput): Promise<never> {
+  await new Promise((resolve) => process.stdout.write(output.text, resolve));
+  process.exit(output.exitCode);
+}
 
 function fail(error: unknown): never {
   if (error instanceof MqbenchError) {
@@ -77,13 +92,8 @@ function withRunCommand<T>(y: Argv<T>): Argv<T> {
       'run a workload against a broker and write a result file',
       (y) => runOptions(y),
       async (argv) => {
-        const fromFile = argv.workload !== undefined ? await readWorkloadFile(argv.workload) : {};
-        const given: WorkloadFile = {};
-        for (const field of workloadFileFields) {
-          const value = (argv as Record<string, unknown>)[field];
-          if (value !== undefined) given[field] = value as string | number | boolean;
-        }
-        process.exit(await runMany({ ...fromFile, ...given }, { out: argv.out, json: argv.json, progress: argv.progress && !argv.quiet }));
+        const given = await givenOptionsOf(argv);
+        process.exit(await runMany(given, { out: argv.out, json: argv.json, progress: argv.progress && !argv.quiet, quit }));
       },
     );
 }
@@ -129,8 +139,7 @@ function withReportCommands<T>(y: Argv<T>): Argv<T> {
         const rules = rulesOf(argv);
         const thresholds = thresholdsOf(argv);
         const { text, failed } = await (await reports()).checkCommand(argv.baseline, checkCandidateOf(argv), thresholds, rules, argv.json);
-        await new Promise((resolve) => process.stdout.write(text, resolve));
-        process.exit(failed ? ExitCode.checkFailed : ExitCode.ok);
+        await finish({ text, exitCode: failed ? ExitCode.checkFailed : ExitCode.ok });
       },
     );
 }
@@ -138,6 +147,8 @@ function withReportCommands<T>(y: Argv<T>): Argv<T> {
 /** `bench list`, `brokers`, `clean` and `harness`: what there is, what runs, what is left. */
 async function withSetupCommands<T extends { verbose: boolean }>(y: Argv<T>): Promise<Argv<T>> {
   const clean = await import('./commands/clean.js');
+  // read here, after main() registered any external plug-in
+  const localBrokerNames = plugins.filter((p) => p.local !== undefined).map((p) => p.name);
   return y
     .command(
       'list',
@@ -170,10 +181,8 @@ async function withSetupCommands<T extends { verbose: boolean }>(y: Argv<T>): Pr
       clean.cleanOptions,
       async (argv) => {
         const { text, errors, exitCode } = await clean.cleanCommand(argv);
-        // stdout to a pipe is written asynchronously: exiting before it drains would cut a long listing
-        await new Promise((resolve) => process.stdout.write(text, resolve));
         for (const line of errors) process.stderr.write(`bench: ${line}\n`);
-        process.exit(exitCode);
+        await finish({ text, exitCode });
       },
     )
     .command(
@@ -184,18 +193,19 @@ async function withSetupCommands<T extends { verbose: boolean }>(y: Argv<T>): Pr
           .option('duration', { type: 'string', default: '5s', describe: 'measured window per run' })
           .option('out', { type: 'string', default: 'results', describe: 'directory for the result JSON files' }),
       async (argv) => {
-        process.stdout.write(await harnessCommand({ duration: argv.duration, out: argv.out }));
+        process.stdout.write(await harnessCommand({ duration: argv.duration, out: argv.out, quit }));
       },
     );
 }
 
 async function main(): Promise<void> {
+  await (await import('./drivers/index.js')).loadExternalPlugins();
   const sweep = await import('./commands/sweep-cli.js');
   const base = yargs(hideBin(process.argv))
     .scriptName('bench')
     .usage('$0 <command> [options]')
     .option('verbose', { type: 'boolean', default: false, describe: 'stack traces on errors' });
-  const withCommands = await withSetupCommands(withReportCommands(withRunCommand(base).command((await import('./commands/calibrate.js')).calibrateModule).command(sweep.sweepModule).command(sweep.findRateModule)));
+  const withCommands = await withSetupCommands(withReportCommands(withRunCommand(base).command((await import('./commands/calibrate.js')).calibrateModule).command({ ...sweep.sweepModule, handler: async (argv) => finish(await sweep.sweepRun(argv, quit)) }).command({ ...sweep.findRateModule, handler: async (argv) => finish(await sweep.findRateRun(argv, quit)) })));
   // Kubernetes: render the Job, what each pod runs, merging the pods' lines
   const k8s = await import('./commands/k8s.js');
   const worker = await import('./commands/worker.js');
@@ -203,21 +213,15 @@ async function main(): Promise<void> {
   const parser = withCommands
     .command({
       ...k8s.k8sModule,
-      handler: async (argv) => {
-        const { text, exitCode } = await k8s.k8sCommand(argv);
-        await new Promise((resolve) => process.stdout.write(text, resolve));
-        process.exit(exitCode);
-      },
+      handler: async (argv) => finish(await k8s.k8sCommand(argv, quit)),
     })
-    .command({ ...worker.workerModule, handler: async (argv) => process.exit(await worker.workerCommand(argv)) })
+    .command({ ...worker.workerModule, handler: async (argv) => process.exit(await worker.workerCommand(argv, quit)) })
     .command({
       ...merge.mergeModule,
       handler: async (argv) => {
         // yargs drops a lone "-" from positionals: it means stdin here, as in most tools
         const stdin = process.argv.slice(2).includes('-') ? ['-'] : [];
-        const { text, exitCode } = await merge.mergeCommand({ ...argv, inputs: [...((argv.inputs as string[] | undefined) ?? []), ...stdin] });
-        await new Promise((resolve) => process.stdout.write(text, resolve));
-        process.exit(exitCode);
+        await finish(await merge.mergeCommand({ ...argv, inputs: [...((argv.inputs as string[] | undefined) ?? []), ...stdin] }));
       },
     })
     .demandCommand(1, 'name a command: run, sweep, find-rate, calibrate, report, compare, check, list, brokers, clean or harness')

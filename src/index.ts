@@ -1,8 +1,10 @@
 /**
  * The library API: `import { runBenchmark } from 'mqbench'`. The CLI (src/cli.ts) is a thin shell
- * over these; nothing here prints or exits.
+ * over these; nothing here prints or exits. planRun() shows the resolved plan (workload, endpoint,
+ * fault) without running it; runPlan() runs such a plan.
  */
-export { planBenchmark, runBenchmark, type BenchmarkOptions } from './benchmark.js';
+export { newRunId, runBenchmark, runPlan, type BenchmarkOptions, type RunHandlers } from './run/benchmark.js';
+export { planRun, planRuns, type RunPlan } from './plan/index.js';
 export { driverNames } from './drivers/index.js';
 export type { Progress } from './engine/run.js';
 export { MqbenchError, UsageError, BrokerUnreachableError, ExitCode } from './errors.js';

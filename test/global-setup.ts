@@ -1,32 +1,22 @@
-import { localKafkaStatus, startLocalKafka, stopLocalKafka } from '../src/drivers/kafka/local.js';
-import { startStreamNode, stopStreamNode } from '../src/drivers/rabbit-stream/local.js';
-import { leftoverRabbitObjects } from './helpers.js';
+import { loadExternalPlugins, plugins } from '../src/drivers/index.js';
 
-/** The private RabbitMQ node with the stream plugin (never the shared one): started here if not running, stopped after if so. */
-let streamNodeStartedHere = false;
+/** Each plug-in's part of the teardown, in the order their setups ran. */
+const teardowns: (() => Promise<void>)[] = [];
 
-let startedHere = false;
+const log = (line: string): void => void process.stderr.write(`[global-setup] ${line}\n`);
 
-/** The Kafka the project starts: up before the broker tests, stopped after if this run started it. */
+/** What every registered plug-in's tests need (its `testing().globalSetup`: e.g. Kafka's local broker, the private stream node). */
 export async function setup(): Promise<void> {
-  const status = await localKafkaStatus();
-  if (!status.reachable) {
-    const { started } = await startLocalKafka((line) => process.stderr.write(`[global-setup] ${line}\n`));
-    startedHere = started;
-  }
-  // only the rabbit-stream tests need it: if it cannot start, they fail on their own and the rest runs
-  try {
-    const stream = await startStreamNode((line) => process.stderr.write(`[global-setup] ${line}\n`));
-    streamNodeStartedHere = stream.started;
-  } catch (error) {
-    process.stderr.write(`[global-setup] the private stream node did not start (rabbit-stream tests will fail): ${error instanceof Error ? error.message : String(error)}\n`);
+  await loadExternalPlugins();
+  for (const plugin of plugins) {
+    const teardown = await (await plugin.testing?.())?.globalSetup?.(log);
+    if (teardown) teardowns.push(teardown);
   }
 }
 
+/** After every file has run: each part runs (e.g. stopping what setup started, checking the shared RabbitMQ is clean); the first failure is thrown. */
 export async function teardown(): Promise<void> {
-  if (startedHere && process.env.MQBENCH_KEEP_KAFKA !== '1') await stopLocalKafka();
-  if (streamNodeStartedHere && process.env.MQBENCH_KEEP_STREAM_NODE !== '1') await stopStreamNode();
-  // after every file has run: the shared RabbitMQ must be as clean as before the suite
-  const leftovers = await leftoverRabbitObjects();
-  if (leftovers.length > 0) throw new Error(`tests left these on the shared RabbitMQ: ${leftovers.join(', ')}`);
+  const failures: unknown[] = [];
+  for (const part of teardowns.splice(0)) await part().catch((error: unknown) => failures.push(error));
+  if (failures.length > 0) throw failures[0];
 }

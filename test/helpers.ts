@@ -1,6 +1,4 @@
 import { spawn } from 'node:child_process';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -41,14 +39,5 @@ export function bench(args: string[], options: { timeoutMs?: number; env?: NodeJ
   });
 }
 
-const execFileAsync = promisify(execFile);
-
 /** Queue and exchange names on the shared RabbitMQ that an mqbench run would have made. */
-export async function leftoverRabbitObjects(): Promise<string[]> {
-  const queues = await execFileAsync('rabbitmqctl', ['list_queues', '-q', '--no-table-headers', 'name']);
-  const exchanges = await execFileAsync('rabbitmqctl', ['list_exchanges', '-q', '--no-table-headers', 'name']);
-  return `${queues.stdout}\n${exchanges.stdout}`
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((name) => name.startsWith('mqbench-') || name.startsWith('contract-'));
-}
+export { leftoverRabbitObjects } from '../src/drivers/rabbit/testing.js';

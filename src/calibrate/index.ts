@@ -1,7 +1,7 @@
 /** The native tool of a broker: its plug-in's `calibration`. */
 import { findPlugin, plugins } from '../drivers/index.js';
 import { UsageError } from '../errors.js';
-import type { NativeTool } from './types.js';
+import type { NativeTool } from '../drivers/native-tool/types.js';
 
 /** Unknown brokers get the registry's message; known ones without a tool get their own. */
 export function findNativeTool(broker: string): NativeTool {

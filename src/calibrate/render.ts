@@ -1,8 +1,8 @@
 /** The calibration table for the terminal and for Markdown. Pure. */
 import Table from 'cli-table3';
-import { formatCount, formatLatencyUs } from '../report/format.js';
+import { formatCount, formatLatencyUs } from '../util/format.js';
 import type { CalibrationReport } from './run.js';
-import type { CalibrationRow, MetricUnit, SampleSummary } from './types.js';
+import type { CalibrationRow, MetricUnit, SampleSummary } from '../drivers/native-tool/types.js';
 
 export const tableHead = ['case', 'metric', 'native (median)', 'mqbench (median)', 'mqbench / native', 'rounds', 'native min-max', 'mqbench min-max'];
 

@@ -1,6 +1,7 @@
 /** `bench calibrate`: native tool and mqbench interleaved, round by round, on the same broker. */
 import { randomBytes } from 'node:crypto';
-import { planBenchmark, runBenchmark } from '../benchmark.js';
+import { planRun, type RunPlan } from '../plan/index.js';
+import { runPlan } from '../run/benchmark.js';
 import { findPlugin } from '../drivers/index.js';
 import { BrokerUnreachableError, RunAbortedError, UsageError } from '../errors.js';
 import { hostPortOf, portAnswers } from '../provision/probe.js';
@@ -8,9 +9,9 @@ import { describeEnvironment } from '../results/environment.js';
 import type { Environment, RunResult } from '../results/types.js';
 import { redactUrl } from '../util/redact.js';
 import { findNativeTool } from './index.js';
-import { checkJar, checkJava } from './java.js';
-import { ratio, summarize } from './stats.js';
-import type { CalibrationCase, CalibrationRow, CalibrationSample, CalibrationWorkload, NativeTool } from './types.js';
+import { checkJar, checkJava } from '../drivers/native-tool/java.js';
+import { ratio, summarize } from '../drivers/native-tool/stats.js';
+import type { CalibrationCase, CalibrationRow, CalibrationSample, CalibrationWorkload, NativeTool } from '../drivers/native-tool/types.js';
 
 export interface CalibrationRequest {
   broker: string;
@@ -24,6 +25,8 @@ export interface CalibrationPlan {
   tool: NativeTool;
   workload: CalibrationWorkload;
   cases: CalibrationCase[];
+  /** mqbench's side of each case, planned once (by case id) */
+  runs: ReadonlyMap<string, RunPlan>;
   rounds: number;
   url: string;
   /** the run option that names the URL for mqbench (the plug-in's endpoint option) */
@@ -71,7 +74,7 @@ export function planCalibration(request: CalibrationRequest): CalibrationPlan {
   if (!endpoint) throw new UsageError(`${tool.broker} has no network endpoint to calibrate against`);
   const url = process.env[endpoint.env] ?? endpoint.defaultUrl;
   const base = { url, urlOption: endpoint.option };
-  const { workload: resolved } = planBenchmark({ broker: tool.broker, scenario: 'noack', options: mqbenchOptions(base, request, { id: '', title: '', scenario: 'noack', mqbench: {}, metrics: [] }) });
+  const { workload: resolved } = planRun({ ...mqbenchOptions(base, request, { id: '', title: '', scenario: 'noack', mqbench: {}, metrics: [] }), broker: tool.broker, scenario: 'noack' });
   const workload: CalibrationWorkload = {
     size: resolved.messageSize,
     partitions: resolved.partitions,
@@ -79,8 +82,8 @@ export function planCalibration(request: CalibrationRequest): CalibrationPlan {
     warmupSec: Math.round(resolved.warmupUs / 1e6),
   };
   const cases = tool.cases(workload);
-  for (const which of cases) planBenchmark({ broker: tool.broker, scenario: which.scenario, options: mqbenchOptions(base, request, which) });
-  return { tool, workload, cases, rounds, ...base };
+  const runs = new Map(cases.map((which) => [which.id, planRun({ ...mqbenchOptions(base, request, which), broker: tool.broker, scenario: which.scenario })]));
+  return { tool, workload, cases, runs, rounds, ...base };
 }
 
 /** What the machine and the broker must offer before anything runs. */
@@ -94,8 +97,10 @@ async function checkReady(plan: CalibrationPlan): Promise<void> {
   }
 }
 
-async function runMqbench(plan: CalibrationPlan, request: CalibrationRequest, which: CalibrationCase): Promise<RunResult> {
-  const result = await runBenchmark({ broker: plan.tool.broker, scenario: which.scenario, options: mqbenchOptions(plan, request, which) });
+async function runMqbench(plan: CalibrationPlan, which: CalibrationCase): Promise<RunResult> {
+  const run = plan.runs.get(which.id);
+  if (!run) throw new Error(`calibration case ${which.id} was not planned`);
+  const result = await runPlan(run);
   if (result.status === 'aborted' || result.status === 'errored') throw new RunAbortedError(`mqbench ${which.title}: ${result.status}: ${result.error}`);
   return result;
 }
@@ -117,7 +122,7 @@ function rowsOf(plan: CalibrationPlan, samples: readonly CalibrationSample[]): C
 }
 
 /** Rounds of (native, mqbench) per case, strictly alternating so drift in the machine hits both. */
-export async function runCalibration(plan: CalibrationPlan, request: CalibrationRequest, log: (line: string) => void): Promise<CalibrationReport> {
+export async function runCalibration(plan: CalibrationPlan, log: (line: string) => void): Promise<CalibrationReport> {
   await checkReady(plan);
   const startedAt = new Date().toISOString();
   const samples: CalibrationSample[] = [];
@@ -130,7 +135,7 @@ export async function runCalibration(plan: CalibrationPlan, request: Calibration
       commands.set(which.id, native.commands.map((c) => c.split(plan.url).join('<url>')));
       samples.push({ round, case: which.id, side: 'native', values: native.values });
       log(`round ${round}/${plan.rounds}, ${which.title}: mqbench ...`);
-      last = await runMqbench(plan, request, which);
+      last = await runMqbench(plan, which);
       samples.push({ round, case: which.id, side: 'mqbench', values: valuesOf(which, last), resultId: last.id, status: last.status, client: `${last.broker.client.name} ${last.broker.client.version}` });
     }
   }

@@ -30,7 +30,7 @@ export async function calibrateCommand(args: CalibrateArgs): Promise<string> {
     ...(args.partitions !== undefined && { partitions: args.partitions }),
   };
   const plan = planCalibration(request);
-  const report = await runCalibration(plan, request, (line) => process.stderr.write(`calibrate: ${line}\n`));
+  const report = await runCalibration(plan, (line) => process.stderr.write(`calibrate: ${line}\n`));
   const path = join(args.out, fileName(report));
   await writeFileAtomic(path, `${JSON.stringify(report, null, 2)}\n`);
   return args.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderCalibration(report)}saved: ${path}\n`;

@@ -9,8 +9,10 @@ import { rateSearchProblem, type RateSearchDocument, type RateSearchStep } from 
 import { searchRate, type SearchRules } from '../search/rate-search.js';
 import { parseSlo } from '../search/slo.js';
 import { detailOf, judgeStep, marginOf, rateTolerance, type StepDetail } from '../search/step.js';
-import { checkRun, interrupted, newRunId, runOne, stampOf, targetOf, writeDocument, writeReport, type GivenOptions } from '../sweep/runs.js';
+import type { Quit } from './interrupts.js';
+import { interrupted, newRunId, planPoint, runPlanned, stampOf, targetOf, writeDocument, writeReport, type GivenOptions } from './sweep-runs.js';
 import { requireWritableFolder } from '../util/output-dir.js';
+import type { RunPlan } from '../plan/index.js';
 
 export interface FindRateCommandOptions {
   slo: string | undefined;
@@ -23,6 +25,7 @@ export interface FindRateCommandOptions {
   report: string | undefined;
   json: boolean;
   progress: boolean;
+  quit: Quit;
 }
 
 export interface FindRateOutcome {
@@ -64,7 +67,7 @@ export async function findRateCommand(given: GivenOptions, output: FindRateComma
     if (target.options[refused] !== undefined) throw new UsageError(`--${refused}: find-rate chooses the rate and runs each step once${refused === 'rate' ? ' (--start-rate sets the first step)' : ''}`);
   }
   const rules = searchRulesOf(output);
-  checkRun(broker, target.scenario, { ...target.options, rate: rules.startRate });
+  planPoint(target, { rate: rules.startRate }); // checks the whole workload before the first step
   await requireWritableFolder(output.out);
 
   const id = newRunId();
@@ -75,7 +78,8 @@ export async function findRateCommand(given: GivenOptions, output: FindRateComma
     rules,
     async (rate) => {
       log(`== find-rate step: ${broker} / ${target.scenario} at ${rate} msg/s (${slo.text})`);
-      const run = await runOne(broker, target.scenario, { ...target.options, rate }, output.out, output.progress);
+      const [plan] = planPoint(target, { rate });
+      const run = await runPlanned(plan as RunPlan, output.out, output.progress, output.quit);
       if (interrupted(run)) stopReason = 'interrupted';
       if (run.result.status === 'errored') worst = Math.max(worst, run.exitCode);
       const detail = detailOf(run.result, relative(output.out, run.path) || run.path, slo);

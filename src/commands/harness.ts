@@ -1,26 +1,20 @@
 import Table from 'cli-table3';
 import os from 'node:os';
-import { formatCount, formatLatencyUs, formatMb } from '../report/format.js';
-import { runCommand } from './run.js';
+import { formatCount, formatLatencyUs, formatMb } from '../util/format.js';
+import type { Quit } from './interrupts.js';
+import { runOnce } from './run.js';
 
 /**
  * `bench harness` (npm run bench:harness): the memory driver's ceiling through the whole pipeline
  * (header, send, deliver, accounting, histograms) with 1 and 2 worker processes. A broker measured
  * near this number is measuring mqbench, not the broker.
  */
-export async function harnessCommand(options: { duration: string; out: string }): Promise<string> {
+export async function harnessCommand(options: { duration: string; out: string; quit: Quit }): Promise<string> {
   const table = new Table({ head: ['workers', 'producers', 'received msg/s', 'MB/s', 'p50', 'p99', 'lost'], style: { head: [], border: [] } });
   for (const workers of [1, 2]) {
     process.stderr.write(`harness: memory driver, ${workers} worker(s), ${options.duration} ...\n`);
-    const { result } = await runCommand({
-      broker: 'memory',
-      scenario: 'noack',
-      options: { duration: options.duration, warmup: '1s', producers: 2, workers },
-      out: options.out,
-      json: false,
-      progress: false,
-      print: false,
-    });
+    const given = { broker: 'memory', scenario: 'noack', duration: options.duration, warmup: '1s', producers: 2, workers };
+    const { result } = await runOnce(given, { out: options.out, json: false, progress: false, print: false, quit: options.quit });
     table.push([
       String(workers),
       '2',

@@ -2,22 +2,24 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { endpointOf, newRunId, planBenchmark } from '../benchmark.js';
-import { allOptionRows, driverNames } from '../drivers/index.js';
+import { allOptionRows, driverNames, findPlugin } from '../drivers/index.js';
+import type { EndpointSpec } from '../drivers/plugin.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { runOnCluster } from '../k8s/cluster-run.js';
 import { kubectlIn } from '../k8s/kubectl.js';
-import { jobName, type PodPlan } from '../k8s/plan.js';
+import { jobName, type JobSpec } from '../k8s/job-spec.js';
 import { checkSplit } from '../k8s/split.js';
 import { parseOption } from '../options.js';
+import { planRun } from '../plan/index.js';
+import { newRunId } from '../run/benchmark.js';
 import type { Workload } from '../results/types.js';
 import { scenarioNames } from '../scenarios/index.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { parseDurationUs } from '../util/duration.js';
 import { requireWritableFolder } from '../util/output-dir.js';
 import { mergeAndWrite } from './merge.js';
-import { stopSignal } from './worker.js';
-import { readWorkloadFile, workloadFileFields, type WorkloadFile } from './workload-file.js';
+import { stopOnSignals, type Quit } from './interrupts.js';
+import { givenOptionsOf } from './workload-file.js';
 
 const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 type Given = Record<string, unknown>;
@@ -46,11 +48,6 @@ function renderFlags<T>(y: Argv<T>): Argv<T> {
     .option('out', { type: 'string', describe: 'render: folder to write mqbench-<run id>.yaml into (default: print it); run: folder for the result (default results)' });
 }
 
-const textOf = (value: unknown, what: string, valid: readonly string[]): string => {
-  if (value === undefined || String(value).trim() === '') throw new UsageError(`--${what} is required; valid ${what}s: ${valid.join(', ')}`);
-  return String(value);
-};
-
 const defaultSlackUs = 5_000_000;
 
 /**
@@ -67,37 +64,36 @@ function startSlackUs(raw: unknown, workload: Workload): number {
   return slackUs;
 }
 
-/** The workload exactly as `bench run` resolves it (flags over a workload file), plus the pod count. */
-async function renderPlan(argv: Given): Promise<{ plan: PodPlan; startInSeconds: number; givenUrl?: string; endpoint?: NonNullable<ReturnType<typeof planBenchmark>['plugin']['endpoint']> }> {
-  const fromFile = typeof argv.workload === 'string' ? await readWorkloadFile(argv.workload) : {};
-  const given: WorkloadFile = { ...fromFile };
-  for (const field of workloadFileFields) if (argv[field] !== undefined) given[field] = argv[field] as string | number | boolean;
-  const { broker, scenario, ...options } = given;
+/** The workload exactly as `bench run` plans it (flags over a workload file), plus the pod count. */
+async function renderPlan(argv: Given): Promise<{ plan: JobSpec; startInSeconds: number; givenUrl?: string; endpoint?: EndpointSpec }> {
+  const given = await givenOptionsOf(argv);
   for (const name of ['workers', 'repeat'] as const) {
-    if (options[name] !== undefined && Number(options[name]) !== 1) throw new UsageError(`--${name}: not used with k8s render: each pod is one process and one run (use --pods)`);
+    if (given[name] !== undefined && Number(given[name]) !== 1) throw new UsageError(`--${name}: not used with k8s render: each pod is one process and one run (use --pods)`);
   }
-  const { plugin, workload, values } = planBenchmark({ broker: textOf(broker, 'broker', driverNames), scenario: textOf(scenario, 'scenario', scenarioNames), options });
+  const run = planRun(given);
+  const { workload } = run;
   const pods = parseOption({ name: 'pods', kind: 'whole', min: 1, max: 1000, describe: '' }, argv.pods ?? '') as number;
   checkSplit(workload, pods);
-  const endpoint = plugin.endpoint ? endpointOf(plugin, values) : undefined; // checks a given URL
   const startInUs = parseDurationUs(String(argv['start-in']), '--start-in');
   const slackUs = startSlackUs(argv['start-slack'], workload);
-  const plan: PodPlan = {
+  const plan: JobSpec = {
     kind: 'mqbench-pod-plan',
     version: 1,
     runId: newRunId(),
     pods,
     startAt: new Date(Date.now() + Math.round(startInUs / 1000)).toISOString(),
     slackMs: Math.round(slackUs / 1000),
-    connectTimeoutMs: Number(values['connect-timeout'] ?? 5000),
+    connectTimeoutMs: run.connectTimeoutMs,
     workload,
   };
-  const givenUrl = plugin.endpoint && values[plugin.endpoint.option] !== undefined && endpoint ? endpoint.url : undefined;
-  return { plan, startInSeconds: startInUs / 1e6, ...(givenUrl ? { givenUrl } : {}), ...(plugin.endpoint ? { endpoint: plugin.endpoint } : {}) };
+  const endpoint = findPlugin(run.broker).endpoint;
+  // a URL given as a flag goes into the Secret the manifests create; the ConfigMap never carries it
+  const givenUrl = endpoint && given[endpoint.option] !== undefined ? run.endpoint.url : undefined;
+  return { plan, startInSeconds: startInUs / 1e6, ...(givenUrl ? { givenUrl } : {}), ...(endpoint ? { endpoint } : {}) };
 }
 
 /** The manifests for the flags, every input checked (exit 2) before anything is written or applied. */
-async function rendered(argv: Given): Promise<{ plan: PodPlan; yaml: string; namespace?: string; secret?: string }> {
+async function rendered(argv: Given): Promise<{ plan: JobSpec; yaml: string; namespace?: string; secret?: string }> {
   const target = {
     image: String(argv.image),
     secret: String(argv.secret),
@@ -125,18 +121,18 @@ export async function renderCommand(argv: Given): Promise<string> {
 }
 
 /** `bench k8s run`: render, apply, wait, collect the pods' logs, delete the Job, merge (needs kubectl and a context). */
-async function clusterRunCommand(argv: Given): Promise<{ text: string; exitCode: number }> {
+async function clusterRunCommand(argv: Given, quit: Quit): Promise<{ text: string; exitCode: number }> {
   const { plan, yaml, namespace, secret } = await rendered(argv);
   const out = String(argv.out ?? 'results');
   await requireWritableFolder(out);
-  const logs = await runOnCluster({ plan, yaml, kubectl: kubectlIn(namespace), ...(secret ? { secret } : {}), log, signal: stopSignal('no longer waiting for the Job: collecting its logs, then deleting it') });
+  const logs = await runOnCluster({ plan, yaml, kubectl: kubectlIn(namespace), ...(secret ? { secret } : {}), log, signal: stopOnSignals(log, quit, 'no longer waiting for the Job: collecting its logs, then deleting it').signal });
   return mergeAndWrite([{ source: 'kubectl logs', text: logs }], out, argv.json === true);
 }
 
 /** `bench k8s <action>`: what to print and the exit code (cli.ts prints and exits). */
-export async function k8sCommand(argv: Given): Promise<{ text: string; exitCode: number }> {
+export async function k8sCommand(argv: Given, quit: Quit): Promise<{ text: string; exitCode: number }> {
   if (argv.action === 'render') return { text: await renderCommand(argv), exitCode: ExitCode.ok };
-  if (argv.action === 'run') return clusterRunCommand(argv);
+  if (argv.action === 'run') return clusterRunCommand(argv, quit);
   throw new UsageError(`k8s: unknown action "${String(argv.action)}"; valid actions: render, run`);
 }
 

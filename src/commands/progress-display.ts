@@ -1,6 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { Progress } from '../engine/progress.js';
-import { formatCount, formatLatencyUs } from '../report/format.js';
+import { formatCount, formatLatencyUs } from '../util/format.js';
 
 /** Whole seconds as "1m05s" / "42s". */
 export function formatClock(us: number): string {

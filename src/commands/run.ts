@@ -1,32 +1,32 @@
-import { endpointOf, newRunId, planBenchmark, runBenchmark, type BenchmarkOptions } from '../benchmark.js';
-import { leftoversOf } from './clean.js';
-import { progressDisplay } from './progress-display.js';
-import { allOptionRows, driverNames } from '../drivers/index.js';
-import { ExitCode, UsageError } from '../errors.js';
-import { parseOptions } from '../options.js';
-import { formatCount } from '../report/format.js';
+/**
+ * `bench run`: the plans made once from the options, each run (repeats, brokers) through the run
+ * layer, its result written atomically, its summary (or JSON) printed. Also the one-run path that
+ * sweep, find-rate, harness and the notes scripts share (runCommand). Returns exit codes; cli.ts exits.
+ */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findPlugin } from '../drivers/index.js';
+import { ExitCode } from '../errors.js';
+import { planRun, planRuns, type GivenOptions, type RunPlan } from '../plan/index.js';
 import { renderSummary } from '../report/summary.js';
 import { writeResult } from '../results/store.js';
 import type { RunResult } from '../results/types.js';
-import { scenarioNames } from '../scenarios/index.js';
+import { newRunId, runPlan, type RunHandlers } from '../run/benchmark.js';
+import { formatCount } from '../util/format.js';
 import { requireWritableFolder } from '../util/output-dir.js';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { leftoversOf } from './clean.js';
+import { runInterrupts, type Quit } from './interrupts.js';
+import { progressDisplay } from './progress-display.js';
 
-/** What `bench run` prints and where it writes, beside the run's own options. */
+/** What `bench run` prints and where it writes, beside the run's own plan. */
 export interface OutputOptions {
   out: string;
   json: boolean;
   progress: boolean;
   /** print the summary (or JSON) on stdout; the harness prints its own table */
   print?: boolean;
-}
-
-export interface RunOptions extends OutputOptions {
-  broker: string;
-  scenario: string;
-  /** run options by flag name (the options table), from flags and a workload file */
-  options: Readonly<Record<string, string | number | boolean>>;
+  /** ends the process at once (a second Ctrl-C): cli.ts's process.exit */
+  quit: Quit;
 }
 
 export interface RunOutcome {
@@ -35,59 +35,46 @@ export interface RunOutcome {
   path: string;
 }
 
-function requiredText(value: unknown, what: string, valid: readonly string[]): string {
-  if (value === undefined || String(value).trim() === '') throw new UsageError(`--${what} is required; valid ${what}s: ${valid.join(', ')}`);
-  return String(value);
-}
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
 /**
  * Runs a workload (flags and/or a workload file, by option name) on each named broker, `repeat` times.
- * Everything is checked before the first run starts: a typo for the second broker must not cost the first run.
- * Returns the worst exit code.
+ * Everything is checked before the first run starts (planRuns): a typo for the second broker must
+ * not cost the first run. Returns the worst exit code.
  */
-export async function runMany(given: Readonly<Record<string, string | number | boolean>>, output: OutputOptions): Promise<number> {
-  const { broker: brokerList, scenario: scenarioName, ...options } = given;
-  const brokers = requiredText(brokerList, 'broker', driverNames).split(',').map((b) => b.trim());
-  const scenario = requiredText(scenarioName, 'scenario', scenarioNames);
-  const values = parseOptions(allOptionRows(), options, brokers);
-  for (const broker of brokers) planBenchmark({ broker, scenario, options: optionsFor(broker, options) });
+export async function runMany(given: GivenOptions, output: OutputOptions): Promise<number> {
+  const plans = planRuns(given);
   await requireWritableFolder(output.out);
-  const repeat = Number(values.repeat ?? 1);
+  const repeat = plans[0]?.repeat ?? 1;
   // --json prints exactly one document: one result object for one run, one array for several
-  const several = repeat > 1 || brokers.length > 1;
+  const several = repeat > 1 || plans.length > 1;
   const collected: RunResult[] = [];
-  const printArray = () => {
-    if (output.json && several && output.print !== false) process.stdout.write(`${JSON.stringify(collected, null, 2)}\n`);
-  };
-  let worst = 0;
-  for (let r = 1; r <= repeat; r++) {
-    for (const broker of brokers) {
-      if (several) process.stderr.write(`== ${broker} / ${scenario}${repeat > 1 ? ` (repeat ${r} of ${repeat})` : ''}\n`);
-      const outcome = await runCommand({ ...output, ...(output.json && several ? { print: false } : {}), broker, scenario, options: optionsFor(broker, options) });
+  let worst: number = ExitCode.ok;
+  for (let r = 1; r <= repeat && !stoppedByUser(collected.at(-1)); r++) {
+    for (const plan of plans) {
+      if (several) log(`== ${plan.broker} / ${plan.scenario}${repeat > 1 ? ` (repeat ${r} of ${repeat})` : ''}`);
+      const outcome = await runCommand(plan, { ...output, ...(output.json && several ? { print: false } : {}) });
       collected.push(outcome.result);
       worst = Math.max(worst, outcome.exitCode);
-      if (outcome.result.status === 'aborted' && outcome.result.error === 'interrupted') {
-        printArray();
-        return worst;
-      }
+      if (stoppedByUser(outcome.result)) break;
     }
   }
-  printArray();
+  if (output.json && several && output.print !== false) process.stdout.write(`${JSON.stringify(collected, null, 2)}\n`);
   return worst;
 }
 
-/** With several brokers, each run gets the common options and its own broker's (a plug-in's options only for its runs). */
-function optionsFor(broker: string, options: Readonly<Record<string, string | number | boolean>>): Record<string, string | number | boolean> {
-  const foreign = new Set(allOptionRows().filter((row) => row.broker !== undefined && row.broker !== broker).map((row) => row.name));
-  return Object.fromEntries(Object.entries(options).filter(([name]) => !foreign.has(name)));
-}
+const stoppedByUser = (result: RunResult | undefined): boolean => result?.status === 'aborted' && result.error === 'interrupted';
 
+/** One run from options (sweep, find-rate, harness and scripts): planned, then as `bench run`'s own. */
+export function runOnce(given: GivenOptions, output: OutputOptions): Promise<RunOutcome> {
+  return runCommand(planRun(given), output);
+}
 
 /**
  * Writes the result; if --out became unwritable during the run (disk full, read-only), the measurement
  * is kept in the system's temp folder and the user is told where.
  */
-async function writeKeepingMeasurement(out: string, result: RunResult, log: (line: string) => void): Promise<string> {
+async function writeKeepingMeasurement(out: string, result: RunResult): Promise<string> {
   try {
     return await writeResult(out, result);
   } catch (error) {
@@ -98,11 +85,11 @@ async function writeKeepingMeasurement(out: string, result: RunResult, log: (lin
 }
 
 /** Objects earlier runs left on this run's broker (looked up alongside the run, never failing it). */
-async function earlierLeftovers(options: RunOptions, runId: string): Promise<number> {
+async function earlierLeftovers(plan: RunPlan, runId: string): Promise<number> {
   try {
-    const { plugin, values } = planBenchmark(options);
+    const plugin = findPlugin(plan.broker);
     if (!plugin.clean) return 0;
-    const list = await leftoversOf(plugin, endpointOf(plugin, values).url);
+    const list = await leftoversOf(plugin, plan.endpoint.url);
     return list.filter((o) => !o.inUse && !o.name.startsWith(`mqbench-${runId}`)).length;
   } catch {
     return 0;
@@ -117,76 +104,33 @@ const exitCodeOf: Record<RunResult['status'], number> = {
   errored: ExitCode.aborted,
 };
 
-/** Ctrl-C / SIGTERM: the first stops the run in order (partial result), a second quits at once. */
-function interruptHandler(log: (line: string) => void): { signal: AbortSignal; release: () => void } {
-  const controller = new AbortController();
-  let interrupts = 0;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    interrupts++;
-    if (interrupts > 1) process.exit(ExitCode.aborted);
-    log(`\n${signal}: stopping producers, draining briefly, writing a partial result (again to quit at once)`);
-    controller.abort();
-  };
-  // A client library that throws from one of its own callbacks (seen: a client's connection pool
-  // during a failover) would kill the process with a stack trace and no result: stop the run in
-  // order instead, with the error as its reason; a second one quits at once.
-  let libraryErrors = 0;
-  const onUncaught = (error: Error): void => {
-    libraryErrors++;
-    if (libraryErrors > 1) {
-      log('bench: a client library threw again: quitting (exit 4)');
-      process.exit(ExitCode.aborted);
-    }
-    log('\na client library threw an uncaught error: stopping the run and writing a partial result (the error is in it)');
-    // the reason reaches the result through benchmark.ts, which removes the URLs' secrets from it
-    controller.abort(`a client library failed: ${error.message.split('\n')[0] ?? String(error)}`);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  process.on('uncaughtException', onUncaught);
-  return {
-    signal: controller.signal,
-    release: () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      process.off('uncaughtException', onUncaught);
-    },
-  };
+/** The run's handlers: interrupts, the progress display, hello-world's received text. */
+function handlersOf(plan: RunPlan, output: OutputOptions, runId: string, signal: AbortSignal): { handlers: RunHandlers; stopDisplay: () => void } {
+  const hello = plan.scenario === 'hello-world';
+  const display = output.progress && !hello ? progressDisplay(`[${plan.broker}/${plan.scenario}]`) : undefined;
+  const onMessageText = (text: string, latencyUs: number): void => void process.stdout.write(` [x] Received '${text}' (end-to-end ${formatCount(latencyUs)} us)\n`);
+  const handlers: RunHandlers = { runId, signal, log, ...(display ? { onProgress: display.update } : {}), ...(hello ? { onMessageText } : {}) };
+  return { handlers, stopDisplay: () => display?.stop() };
 }
 
-/** `bench run`: one workload on one broker, result written atomically, summary on stdout. */
-export async function runCommand(options: RunOptions): Promise<RunOutcome> {
-  const log = (line: string): void => void process.stderr.write(`${line}\n`);
-  const hello = options.scenario === 'hello-world';
-  const interrupts = interruptHandler(log);
+/** One planned run: result written atomically, summary on stdout. */
+export async function runCommand(plan: RunPlan, output: OutputOptions): Promise<RunOutcome> {
+  const interrupts = runInterrupts(log, output.quit);
   const runId = newRunId();
-  const display = options.progress && !hello ? progressDisplay(`[${options.broker}/${options.scenario}]`) : undefined;
-  const benchmark: BenchmarkOptions = {
-    broker: options.broker,
-    scenario: options.scenario,
-    options: options.options,
-    runId,
-    signal: interrupts.signal,
-    log,
-    ...(display ? { onProgress: display.update } : {}),
-    ...(hello ? { onMessageText: (text: string, latencyUs: number) => void process.stdout.write(` [x] Received '${text}' (end-to-end ${formatCount(latencyUs)} us)\n`) } : {}),
-  };
-  if (hello) process.stdout.write(` [x] Sending 'Hello World!' on ${options.broker}\n`);
+  const { handlers, stopDisplay } = handlersOf(plan, output, runId, interrupts.signal);
+  if (plan.scenario === 'hello-world') process.stdout.write(` [x] Sending 'Hello World!' on ${plan.broker}\n`);
   let result: RunResult;
   try {
-    result = await runBenchmark(benchmark);
+    result = await runPlan(plan, handlers);
   } finally {
     interrupts.release();
-    display?.stop();
+    stopDisplay();
   }
-  const path = await writeKeepingMeasurement(options.out, result, log);
+  const path = await writeKeepingMeasurement(output.out, result);
   if (result.status === 'errored') log(`bench: ${result.error}`);
   // looked up after the run, not during it: listing may start a broker tool that would share the CPU
-  const left = await earlierLeftovers(options, runId);
-  if (left > 0) log(`warning: ${left} mqbench-* object(s) that earlier runs left are on the ${options.broker} broker (not in use): \`npx bench clean --broker ${options.broker}\` removes them`);
-  if (options.print === false) {
-    // the caller renders
-  } else if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-  else process.stdout.write(`${renderSummary(result)}result: ${path}\n`);
+  const left = await earlierLeftovers(plan, runId);
+  if (left > 0) log(`warning: ${left} mqbench-* object(s) that earlier runs left are on the ${plan.broker} broker (not in use): \`npx bench clean --broker ${plan.broker}\` removes them`);
+  if (output.print !== false) process.stdout.write(output.json ? `${JSON.stringify(result, null, 2)}\n` : `${renderSummary(result)}result: ${path}\n`);
   return { exitCode: exitCodeOf[result.status], result, path };
 }

@@ -1,11 +1,16 @@
-/** The yargs modules of `bench sweep` and `bench find-rate` (flags generated from the options table, as `bench run`'s). */
+/**
+ * The yargs modules of `bench sweep` and `bench find-rate` (flags generated from the options table,
+ * as `bench run`'s) and their handlers' work: each returns its text and exit code; cli.ts prints and exits.
+ */
 import type { Argv, CommandModule } from 'yargs';
+import type { Quit } from './interrupts.js';
+import type { CommandOutput } from './output.js';
 import { allOptionRows, driverNames } from '../drivers/index.js';
 import { helpOf } from '../options.js';
 import { scenarioNames } from '../scenarios/index.js';
-import { readWorkloadFile, workloadFileFields, type WorkloadFile } from './workload-file.js';
+import { givenOptionsOf } from './workload-file.js';
 
-type Args = Record<string, unknown> & { out: string; json: boolean; progress: boolean; report?: string; workload?: string };
+export type Args = Record<string, unknown> & { out: string; json: boolean; progress: boolean; report?: string; workload?: string };
 
 function runFlags(y: Argv<object>, brokerHelp: string): Argv<object> {
   let out = y
@@ -20,22 +25,7 @@ function runFlags(y: Argv<object>, brokerHelp: string): Argv<object> {
     .option('progress', { type: 'boolean', default: true, describe: 'live progress on stderr (--no-progress to silence)' });
 }
 
-/** The run options as `bench run` takes them: a workload file's fields, overridden by flags. */
-async function givenOf(argv: Args): Promise<WorkloadFile> {
-  const fromFile = argv.workload !== undefined ? await readWorkloadFile(argv.workload) : {};
-  const given: WorkloadFile = { ...fromFile };
-  for (const field of workloadFileFields) {
-    const value = argv[field];
-    if (value !== undefined) given[field] = value as string | number | boolean;
-  }
-  return given;
-}
-
-async function print(text: string): Promise<void> {
-  await new Promise((resolve) => process.stdout.write(text, resolve));
-}
-
-export const sweepModule: CommandModule<object, Args> = {
+export const sweepModule: Omit<CommandModule<object, Args>, 'handler'> = {
   command: 'sweep',
   describe: 'run a workload over the values of one option (--vary partitions=1,2,4,8) on each broker: one result per run, a sweep file, a report with curves',
   builder: (y) =>
@@ -43,16 +33,18 @@ export const sweepModule: CommandModule<object, Args> = {
       type: 'string',
       describe: 'option=value,value,...: any numeric run option (size, rate, producers, consumers, partitions, ...)',
     }) as unknown as Argv<Args>,
-  handler: async (argv) => {
-    const { sweepCommand } = await import('./sweep.js');
-    const { renderSweepText } = await import('../report/sweep-text.js');
-    const outcome = await sweepCommand(await givenOf(argv), { vary: argv.vary as string | undefined, out: argv.out, report: argv.report, json: argv.json, progress: argv.progress });
-    await print(argv.json ? `${JSON.stringify(outcome.document, null, 2)}\n` : renderSweepText(outcome.document, outcome.sweepFile, outcome.reportFiles));
-    process.exit(outcome.exitCode);
-  },
 };
 
-export const findRateModule: CommandModule<object, Args> = {
+/** `bench sweep`. */
+export async function sweepRun(argv: Args, quit: Quit): Promise<CommandOutput> {
+  const { sweepCommand } = await import('./sweep.js');
+  const { renderSweepText } = await import('../report/sweep-text.js');
+  const outcome = await sweepCommand(await givenOptionsOf(argv), { vary: argv.vary as string | undefined, out: argv.out, report: argv.report, json: argv.json, progress: argv.progress, quit });
+  const text = argv.json ? `${JSON.stringify(outcome.document, null, 2)}\n` : renderSweepText(outcome.document, outcome.sweepFile, outcome.reportFiles);
+  return { text, exitCode: outcome.exitCode };
+}
+
+export const findRateModule: Omit<CommandModule<object, Args>, 'handler'> = {
   command: 'find-rate',
   describe: 'find the highest open-loop rate a broker sustains within a latency objective (--slo "p99<20ms")',
   builder: (y) =>
@@ -62,22 +54,24 @@ export const findRateModule: CommandModule<object, Args> = {
       .option('max-steps', { type: 'string', describe: 'most runs the search makes, confirmations included (default 16)' })
       .option('confirm', { type: 'string', describe: 'more runs the found rate must pass before it is the answer; a failure moves down to the next passing rate (default 2)' })
       .option('resolution', { type: 'string', describe: 'stop bisecting when the bracket is within this percent of the found rate (default 5)' }) as unknown as Argv<Args>,
-  handler: async (argv) => {
-    const { findRateCommand } = await import('./find-rate.js');
-    const { renderSearchText } = await import('../report/sweep-text.js');
-    const outcome = await findRateCommand(await givenOf(argv), {
-      slo: argv.slo as string | undefined,
-      startRate: argv['start-rate'] as string | undefined,
-      maxSteps: argv['max-steps'] as string | undefined,
-      confirm: argv.confirm as string | undefined,
-      resolution: argv.resolution as string | undefined,
-      out: argv.out,
-      report: argv.report,
-      json: argv.json,
-      progress: argv.progress,
-    });
-    await print(argv.json ? `${JSON.stringify(outcome.document, null, 2)}\n` : renderSearchText(outcome.document, outcome.searchFile, outcome.reportFiles));
-    process.exit(outcome.exitCode);
-  },
 };
 
+/** `bench find-rate`. */
+export async function findRateRun(argv: Args, quit: Quit): Promise<CommandOutput> {
+  const { findRateCommand } = await import('./find-rate.js');
+  const { renderSearchText } = await import('../report/sweep-text.js');
+  const outcome = await findRateCommand(await givenOptionsOf(argv), {
+    slo: argv.slo as string | undefined,
+    startRate: argv['start-rate'] as string | undefined,
+    maxSteps: argv['max-steps'] as string | undefined,
+    confirm: argv.confirm as string | undefined,
+    resolution: argv.resolution as string | undefined,
+    out: argv.out,
+    report: argv.report,
+    json: argv.json,
+    progress: argv.progress,
+    quit,
+  });
+  const text = argv.json ? `${JSON.stringify(outcome.document, null, 2)}\n` : renderSearchText(outcome.document, outcome.searchFile, outcome.reportFiles);
+  return { text, exitCode: outcome.exitCode };
+}

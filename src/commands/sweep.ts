@@ -7,9 +7,11 @@ import { relative } from 'node:path';
 import { allOptionRows } from '../drivers/index.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { sweepProblem, type SweepDocument, type SweepRun } from '../results/sweep.js';
-import { orderDescription, parseVary, runOrder } from '../sweep/plan.js';
+import { orderDescription, parseVary, runOrder } from '../sweep/order.js';
 import { pointOf, type SweepRunResult } from '../sweep/points.js';
-import { checkRun, interrupted, newRunId, runOne, stampOf, targetOf, writeDocument, writeReport, type GivenOptions } from '../sweep/runs.js';
+import type { RunPlan } from '../plan/index.js';
+import type { Quit } from './interrupts.js';
+import { interrupted, newRunId, planPoint, runPlanned, stampOf, targetOf, writeDocument, writeReport, type GivenOptions } from './sweep-runs.js';
 import { requireWritableFolder } from '../util/output-dir.js';
 
 export interface SweepCommandOptions {
@@ -19,6 +21,7 @@ export interface SweepCommandOptions {
   report: string | undefined;
   json: boolean;
   progress: boolean;
+  quit: Quit;
 }
 
 export interface SweepOutcome {
@@ -30,14 +33,22 @@ export interface SweepOutcome {
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
+/** The plan of one broker at one value. */
+function planOf(plans: readonly RunPlan[][], valueIndex: number, broker: string): RunPlan {
+  const plan = plans[valueIndex]?.find((p) => p.broker === broker);
+  if (!plan) throw new Error(`no plan for ${broker} at value ${valueIndex}`);
+  return plan;
+}
+
 export async function sweepCommand(given: GivenOptions, output: SweepCommandOptions): Promise<SweepOutcome> {
   const target = targetOf(given);
   if (output.vary === undefined) throw new UsageError('--vary is required, e.g. --vary partitions=1,2,4,8');
   const vary = parseVary(output.vary, allOptionRows(), target.brokers);
   if (target.options[vary.option] !== undefined) throw new UsageError(`--${vary.option} and --vary ${vary.option} both given: give the values in --vary only`);
-  const repeats = Number(target.values.repeat ?? 1);
   const { repeat: _repeat, ...options } = target.options;
-  for (const value of vary.values) for (const broker of target.brokers) checkRun(broker, target.scenario, { ...options, [vary.option]: value.raw });
+  // every point planned (and so checked) before the first run: a bad value must not cost the runs before it
+  const plans = vary.values.map((value) => planPoint(target, { [vary.option]: value.raw }));
+  const repeats = plans[0]?.[0]?.repeat ?? 1;
   await requireWritableFolder(output.out);
 
   const id = newRunId();
@@ -48,7 +59,7 @@ export async function sweepCommand(given: GivenOptions, output: SweepCommandOpti
   let complete = true;
   for (const [index, planned] of plan.entries()) {
     log(`== sweep ${index + 1}/${plan.length}: ${planned.broker} / ${target.scenario}, ${vary.option}=${planned.value.raw}${repeats > 1 ? ` (repeat ${planned.repeat} of ${repeats})` : ''}`);
-    const outcome = await runOne(planned.broker, target.scenario, { ...options, [vary.option]: planned.value.raw }, output.out, output.progress);
+    const outcome = await runPlanned(planOf(plans, vary.values.indexOf(planned.value), planned.broker), output.out, output.progress, output.quit);
     const run: SweepRun = { file: relative(output.out, outcome.path) || outcome.path, id: outcome.result.id, repeat: planned.repeat, status: outcome.result.status };
     done.push({ broker: planned.broker, value: planned.value, run, result: outcome.result });
     worst = Math.max(worst, outcome.exitCode);

@@ -1,18 +1,19 @@
 /** `bench worker`: what each pod of the Indexed Job runs; its result is one JSON line on stdout. */
 import type { Argv, CommandModule } from 'yargs';
 import { ExitCode, UsageError } from '../errors.js';
+import { stopOnSignals, type Quit } from './interrupts.js';
 import { encodePartial } from '../k8s/partial.js';
-import { readPlan, type PodPlan } from '../k8s/plan.js';
-import { runPod } from '../k8s/worker.js';
+import { readPlan, type JobSpec } from '../k8s/job-spec.js';
+import { runPod } from '../k8s/pod.js';
 import { parseOption } from '../options.js';
-import { formatCount } from '../report/format.js';
+import { formatCount } from '../util/format.js';
 
 type Given = Record<string, unknown>;
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 /** Written and flushed before the process exits: a pipe gets the whole line. */
 const print = (text: string): Promise<void> => new Promise((resolve) => process.stdout.write(text, () => resolve()));
 
-function indexOf(argv: Given, plan: PodPlan): number {
+function indexOf(argv: Given, plan: JobSpec): number {
   const raw = argv.index ?? process.env.JOB_COMPLETION_INDEX;
   if (raw === undefined || String(raw).trim() === '') throw new UsageError('--index: not given and JOB_COMPLETION_INDEX is not set (the Job controller sets it in each pod)');
   const index = parseOption({ name: 'index', kind: 'whole', min: 0, max: plan.pods - 1, describe: '' }, raw) as number;
@@ -20,26 +21,14 @@ function indexOf(argv: Given, plan: PodPlan): number {
   return index;
 }
 
-/** SIGTERM (the Job deleted) or Ctrl-C: stop in order, report what was measured; a second one quits. */
-export function stopSignal(what = 'stopping producers, draining briefly, reporting what was measured'): AbortSignal {
-  const controller = new AbortController();
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (controller.signal.aborted) process.exit(ExitCode.aborted);
-    log(`${signal}: ${what} (again to quit at once)`);
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return controller.signal;
-}
-
 /** `bench worker`: one pod's share; its result is ONE JSON line on stdout, everything else on stderr. */
-export async function workerCommand(argv: Given): Promise<number> {
+export async function workerCommand(argv: Given, quit: Quit): Promise<number> {
   const plan = await readPlan(String(argv.workload ?? ''));
   const index = indexOf(argv, plan);
   const partial = await runPod(plan, index, {
     log,
-    signal: stopSignal(),
+    // SIGTERM (the Job deleted) or Ctrl-C: stop in order, report what was measured
+    signal: stopOnSignals(log, quit, 'stopping producers, draining briefly, reporting what was measured').signal,
     onProgress: (p) => log(`[pod ${index}] ${p.phase.padEnd(7)} ${(p.elapsedUs / 1e6).toFixed(0).padStart(4)}s  sent ${formatCount(p.sentPerSec)}/s  received ${formatCount(p.receivedPerSec)}/s`),
   });
   await print(`${encodePartial(partial)}\n`);

@@ -6,13 +6,29 @@ import { UsageError } from '../errors.js';
 import { parseOptions, workloadFileSchema } from '../options.js';
 import { requireRegularFile } from '../util/output-dir.js';
 
+/** A workload file, and a command's run options: the broker, the scenario and run options by flag name (raw). */
 export type WorkloadFile = Record<string, string | number | boolean>;
 
-// generated from the options table: the same names as the flags, plus the broker and the scenario
 const fields = ['broker', 'scenario'];
-const validate = new Ajv({ allErrors: false, strict: false }).compile(workloadFileSchema(allOptionRows(), fields));
 
-export const workloadFileFields = [...fields, ...allOptionRows().map((row) => row.name)];
+/**
+ * Generated from the options table: the same names as the flags, plus the broker and the scenario.
+ * A function, not a constant: a plug-in registered at start-up (MQBENCH_PLUGINS) brings its own rows.
+ */
+export function workloadFileFields(): string[] {
+  return [...fields, ...allOptionRows().map((row) => row.name)];
+}
+
+/** The run options a command was given: a workload file's fields (--workload), overridden by flags. */
+export async function givenOptionsOf(argv: Readonly<Record<string, unknown>>): Promise<WorkloadFile> {
+  const fromFile = typeof argv.workload === 'string' ? await readWorkloadFile(argv.workload) : {};
+  const given: WorkloadFile = { ...fromFile };
+  for (const field of workloadFileFields()) {
+    const value = argv[field];
+    if (value !== undefined) given[field] = value as string | number | boolean;
+  }
+  return given;
+}
 
 /** Reads and validates a YAML (or JSON) workload file; any problem is one line (exit 2). */
 export async function readWorkloadFile(path: string): Promise<WorkloadFile> {
@@ -33,11 +49,12 @@ export async function readWorkloadFile(path: string): Promise<WorkloadFile> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new UsageError(`--workload: ${path} must be a YAML mapping of run options (e.g. "scenario: noack")`);
   }
+  const validate = new Ajv({ allErrors: false, strict: false }).compile(workloadFileSchema(allOptionRows(), fields));
   if (!validate(value)) {
     const error = validate.errors?.[0];
     if (error?.keyword === 'additionalProperties') {
       const field = String((error.params as { additionalProperty?: string }).additionalProperty);
-      throw new UsageError(`--workload: unknown field "${field}" in ${path}; valid fields: ${workloadFileFields.join(', ')}`);
+      throw new UsageError(`--workload: unknown field "${field}" in ${path}; valid fields: ${workloadFileFields().join(', ')}`);
     }
     const where = error?.instancePath.replace(/^\//, '') || 'file';
     throw new UsageError(`--workload: ${where} ${error?.message ?? 'is invalid'} in ${path}`);

@@ -1,24 +1,10 @@
-import type { NativeTool } from '../calibrate/types.js';
+import type { NativeTool } from './native-tool/types.js';
+import type { EndpointChoice, LocalBrokers, ProvidedBroker, ProvisionMode } from '../provision/types.js';
+
+export type { EndpointChoice, LocalBrokers, ProvidedBroker, ProvisionMode } from '../provision/types.js';
 import type { OptionRow, OptionValues } from '../options.js';
 import type { DeliveryMode } from '../results/types.js';
 import type { Driver, DriverOptions, Topology } from './types.js';
-
-/** How a missing default broker is started: whatever answers, a container, or a local process. */
-export type ProvisionMode = 'auto' | 'local' | 'docker';
-
-export interface EndpointChoice {
-  url: string;
-  /** the user named it (flag or environment): never start anything for it */
-  named: boolean;
-}
-
-export interface ProvidedBroker {
-  url: string;
-  /** known when mqbench started the broker */
-  version?: string;
-  /** a throwaway container: remove it after the run */
-  release?: () => Promise<void>;
-}
 
 /** A broker's settings as the driver receives them: its own options, resolved (defaults applied). */
 export type BrokerSettings = Record<string, string | number | boolean>;
@@ -33,13 +19,6 @@ export interface EndpointSpec {
   describe: string;
   /** what is wrong with a URL the user gave, or undefined when it can be used (checked before connecting) */
   problemWith?(url: string): string | undefined;
-}
-
-/** `bench brokers up|down|status` for a broker mqbench can start locally. */
-export interface LocalBrokers {
-  up(mode: ProvisionMode, log: (line: string) => void): Promise<string>;
-  down(log: (line: string) => void): Promise<string>;
-  status(): Promise<string>;
 }
 
 export interface ClusterNode { index: number; name: string; pid: number | undefined; url: string; running: boolean }
@@ -78,6 +57,40 @@ export interface Cleaner {
   remove(url: string, objects: readonly LeftoverObject[], connectTimeoutMs: number): Promise<void>;
 }
 
+/** How the contract suite looks inside a broker: client code of its own, never the driver's under test. */
+export interface BrokerProbe {
+  /** does the broker hold the topology's objects? */
+  exists(topology: Topology, driver: Driver): Promise<boolean>;
+  /** messages the broker holds for the topology (no consumer attached) */
+  held(topology: Topology, driver: Driver): Promise<number>;
+  expectedBrokerVersion(): Promise<string>;
+  expectedClient: { name: string; version: string };
+  close(): Promise<void>;
+  /** called right after setup in the confirm test: brokers that hold nothing without a subscriber (MQTT) watch from here */
+  watch?(topology: Topology): Promise<void>;
+}
+
+/** One run of the contract suite on a plug-in: a driver configuration and the probe that checks it. */
+export interface ContractCase {
+  /** shown after the plug-in's name when it runs the suite more than once, e.g. "kafkajs" */
+  variant?: string;
+  /** the driver settings the suite uses: `noack`, and `ack` with confirms / acks=all (absent: the delivery mode alone) */
+  settings?(delivery: DeliveryMode): DriverOptions['settings'];
+  /** the driver under test, against the broker the test setup provides */
+  create(settings: DriverOptions['settings']): Promise<Driver>;
+  probe(): BrokerProbe;
+}
+
+/** What a plug-in's tests need (its `testing.ts`, loaded only by the tests): the contract cases and the brokers to start. */
+export interface PluginTesting {
+  /** none: the plug-in does not run the contract suite */
+  contract: readonly ContractCase[];
+  /** its part of the tests' global setup (start the brokers its tests need that are not shared); resolves to its part of the teardown */
+  globalSetup?(log: (line: string) => void): Promise<(() => Promise<void>) | undefined>;
+  /** the docker-compose.yml service of its container spec (checked against the committed file) */
+  compose?: Pick<import('../provision/provide.js').NetworkBroker, 'composeService' | 'defaultPort' | 'container'>;
+}
+
 /**
  * A broker plug-in (DESIGN.md): everything mqbench knows about one broker lives in its folder and
  * reaches the rest of the program through this object, registered in drivers/index.ts.
@@ -111,5 +124,7 @@ export interface BrokerPlugin {
   localProcesses?(url: string): Promise<number[] | undefined>;
   /** a local 3-node cluster for the failover scenario (`bench brokers up <cluster.name>`) */
   cluster?: LocalCluster;
+  /** for the tests only (contract probes, test brokers): a dynamic import, so the CLI never loads test clients */
+  testing?: () => Promise<PluginTesting>;
   create(options: DriverOptions): Driver;
 }

@@ -1,35 +1,34 @@
-import type { LocalCluster } from '../drivers/plugin.js';
+/**
+ * The failover decorator of the in-process run mode: the same run, with the fault plan started when
+ * the measured window starts, and the result's `events` and `failover` block.
+ */
 import type { Driver, Topology } from '../drivers/types.js';
-import { runFaultPlan, type FaultPlan } from '../faults/index.js';
+import type { FailoverPlan } from '../faults/failover-endpoint.js';
+import { runFaultPlan } from '../faults/index.js';
 import { analyseFailover } from '../metrics/failover.js';
 import type { RunEvent, Workload } from '../results/types.js';
 import { nowUs, withTimeout } from '../util/clock.js';
 import type { Measurement } from './merge.js';
-import type { Coordinator } from './participant.js';
-import type { InProcessRun, RunHooks } from './run.js';
-
-/** A failover run's fault: the plan, and the cluster it acts on (undefined: a user command plan). */
-export interface FailoverPlan {
-  plan: FaultPlan;
-  cluster: LocalCluster | undefined;
-}
+import { runInProcess, type InProcessRun } from './in-process.js';
+import type { RunHooks, RunMode } from './run.js';
 
 /** Restoring a node (a restart, a rejoin) may take a while; the run waits for it before teardown. */
 const restorePatienceMs = 120_000;
+
+/** The in-process mode, decorated with the fault plan. */
+export function failoverMode(workload: Workload, failover: FailoverPlan, hooks: RunHooks): RunMode<Measurement> {
+  return {
+    measure: (driver, topology) => runWithFailover(driver, workload, failover, topology, hooks),
+    aborted: (measurement) => measurement.status === 'aborted',
+  };
+}
 
 /**
  * Runs the workload in this process with the fault plan started when the measured window starts;
  * driver events and the plan's events are stamped on the run's clock, and the result gets its
  * `events` and `failover` block. The plan is stopped (restoring what it did) when the run ends first.
  */
-export async function withFailover(
-  driver: Driver,
-  workload: Workload,
-  failover: FailoverPlan,
-  topology: Topology,
-  hooks: RunHooks,
-  run: (coordinate: (coordinator: Coordinator) => Coordinator) => Promise<InProcessRun>,
-): Promise<Measurement> {
+async function runWithFailover(driver: Driver, workload: Workload, failover: FailoverPlan, topology: Topology, hooks: RunHooks): Promise<Measurement> {
   const stamped: RunEvent[] = [];
   const record = (event: { kind: string; detail: string }): void => void stamped.push({ atUs: nowUs(), kind: event.kind, detail: event.detail });
   driver.onEvent?.(record);
@@ -50,7 +49,7 @@ export async function withFailover(
     stop.signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
   };
   try {
-    const { measurement, partial } = await run((coordinator) => ({
+    const { measurement, partial } = await runInProcess(driver, workload, hooks, (coordinator) => ({
       ...coordinator,
       async start() {
         const at = await coordinator.start();

@@ -72,3 +72,6 @@ export function readHeader(payload: Buffer): MessageHeader | undefined {
     sentUs: readU48(payload, 24),
   };
 }
+
+/** The tutorial's message; hello-world payloads carry it after the header. */
+export const helloText = 'Hello World!';

@@ -2,7 +2,7 @@ import type { Driver } from '../drivers/types.js';
 import type { Workload } from '../results/types.js';
 import { nowUs } from '../util/clock.js';
 import type { Coordinator } from './participant.js';
-import { everythingArrived, inFlightFrom } from './plan.js';
+import { everythingArrived, inFlightFrom } from './assignments.js';
 import type { ProgressReporter } from './progress.js';
 import { StallWatch, workOutstanding } from './stall.js';
 

@@ -1,13 +1,13 @@
 import { settleAccounts, totals } from '../metrics/accounting.js';
 import { latenciesOf, summarizeMerged } from '../metrics/histogram.js';
 import { mergeTimelines } from '../metrics/timeline.js';
-import type { MeasuredParts } from '../results/build.js';
+import type { MeasuredParts } from './result.js';
 import type { ClientCost, Counts, OpenLoopOutcome, StreamAccount, Throughput, Workload } from '../results/types.js';
 import { lateThresholdUs } from './executors/open-loop.js';
 import type { PartialMeasurement } from './participant.js';
 import { scheduledIn } from './schedule.js';
 
-/** What the engine measured, before it is dressed as a RunResult (results/build.ts). */
+/** What the engine measured, before it is dressed as a RunResult (result.ts). */
 export type Measurement = MeasuredParts & {
   /** messages received that were not ours, never counted */
   foreignMessages: number;

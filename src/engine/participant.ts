@@ -4,10 +4,9 @@ import { ClientCostMeter, type ClientCostSample } from '../metrics/client-cost.j
 import { nowUs, sleepMs, withTimeout } from '../util/clock.js';
 import { executorFor, type ExecutionContext } from './executors/index.js';
 import { lateThresholdUs } from './executors/open-loop.js';
-import { headerSize } from './header.js';
+import { headerSize, helloText } from './header.js';
 import { ProducerSlot, type ResendPolicy } from './producer-slot.js';
 import { Recorder, type LiveCounters, type Recording } from './recorder.js';
-import { helloText } from './workload.js';
 
 /** Which producers and consumers one participant (the process itself, or one worker) runs. */
 export interface Assignment {
@@ -167,6 +166,83 @@ async function produceAndDrain(
 }
 
 /**
+ * Why the run stops early. The first reason to stop is the one reported: a stall aborts the run, and
+ * closing the clients of a frozen broker then fails their connections, which is a consequence, not the cause.
+ */
+class StopReasons {
+  private fatal: string | undefined;
+  private first: string | undefined;
+
+  constructor(
+    driver: Driver,
+    private readonly coordinator: Coordinator,
+  ) {
+    driver.onFatal((error) => {
+      this.fatal ??= `broker connection lost: ${error.message}`;
+      this.first ??= this.fatal;
+    });
+  }
+
+  brokerLost(): boolean {
+    return this.fatal !== undefined;
+  }
+
+  abortReason(): string | undefined {
+    return (this.first ??= this.coordinator.abortReason());
+  }
+}
+
+interface MeasurementWindow {
+  startUs: number;
+  warmupEndUs: number;
+  endUs: number;
+}
+
+/** The warmup and measured window from the common start; the recorder measures from the warmup's end. */
+function startMeasuring(workload: Workload, recorder: Recorder, startUs: number): MeasurementWindow {
+  const warmupEndUs = startUs + workload.warmupUs;
+  const endUs = warmupEndUs + workload.durationUs;
+  recorder.startMeasuring(warmupEndUs);
+  if (workload.fault) {
+    const faultAtUs = warmupEndUs + workload.fault.atUs;
+    recorder.recordFailover({ windowStartUs: warmupEndUs, faultAtUs, restoreAtUs: faultAtUs + workload.fault.forUs });
+  }
+  return { startUs, warmupEndUs, endUs };
+}
+
+/** Meters the client's cost from the end of the warmup; the returned function stops it and gives the sample. */
+function meterClientCost(warmupEndUs: number): () => ClientCostSample {
+  const cost = new ClientCostMeter();
+  const costTimer = setTimeout(() => cost.start(nowUs()), Math.max(0, (warmupEndUs - nowUs()) / 1000));
+  return () => {
+    clearTimeout(costTimer);
+    return cost.stop(nowUs());
+  };
+}
+
+function executionContext(
+  window: MeasurementWindow,
+  recorder: Recorder,
+  coordinator: Coordinator,
+  arrivals: ArrivalSignal,
+  stop: StopReasons,
+): ExecutionContext {
+  return {
+    ...window,
+    recorder,
+    shouldStop: () => stop.abortReason() !== undefined,
+    inFlight: () => coordinator.inFlight(recorder.sentAll, recorder.receivedAll, recorder.errorsAll),
+    waitForArrival: (ms) => arrivals.wait(ms),
+  };
+}
+
+/** Gives up on sends still unsettled (so the settlement counts them as failed), then closes the recording. */
+async function settleRecording(recorder: Recorder, coordinator: Coordinator): Promise<Recording> {
+  recorder.giveUpUnsettled();
+  return recorder.close(await coordinator.settle(recorder.failedSeqs()));
+}
+
+/**
  * Runs producers and consumers on an already set-up topology: consumers first, a common start,
  * the warmup and measured window driven by the executor, a drain, then the settlement.
  */
@@ -178,58 +254,30 @@ export async function runParticipant(
   hooks: ParticipantHooks = {},
 ): Promise<PartialMeasurement> {
   const recorder = new Recorder(workload.subscriptions, lateThresholdUs);
-  let fatal: string | undefined;
-  // the first reason to stop is the one reported: a stall aborts the run, and closing the clients of a
-  // frozen broker then fails their connections, which is a consequence, not the cause
-  let stopReason: string | undefined;
-  driver.onFatal((error) => {
-    fatal ??= `broker connection lost: ${error.message}`;
-    stopReason ??= fatal;
-  });
-  const abortReason = (): string | undefined => (stopReason ??= coordinator.abortReason());
+  const stop = new StopReasons(driver, coordinator);
   const arrivals = new ArrivalSignal();
   const clients: Clients = { slots: [], consumers: [] };
   try {
     clients.consumers = await attachConsumers(driver, workload, assignment, recorder, arrivals, hooks);
     const resend = workload.fault ? new ResendUntil() : undefined;
     clients.slots = await createSlots(driver, workload, assignment, recorder, resend);
-    const startUs = await coordinator.start();
-    const warmupEndUs = startUs + workload.warmupUs;
-    const endUs = warmupEndUs + workload.durationUs;
-    recorder.startMeasuring(warmupEndUs);
-    if (workload.fault) {
-      const faultAtUs = warmupEndUs + workload.fault.atUs;
-      recorder.recordFailover({ windowStartUs: warmupEndUs, faultAtUs, restoreAtUs: faultAtUs + workload.fault.forUs });
-    }
-    const cost = new ClientCostMeter();
-    const costTimer = setTimeout(() => cost.start(nowUs()), Math.max(0, (warmupEndUs - nowUs()) / 1000));
-    const context: ExecutionContext = {
-      startUs,
-      warmupEndUs,
-      endUs,
-      recorder,
-      shouldStop: () => abortReason() !== undefined,
-      inFlight: () => coordinator.inFlight(recorder.sentAll, recorder.receivedAll, recorder.errorsAll),
-      waitForArrival: (ms) => arrivals.wait(ms),
-    };
+    const window = startMeasuring(workload, recorder, await coordinator.start());
+    const stopCostMeter = meterClientCost(window.warmupEndUs);
+    const context = executionContext(window, recorder, coordinator, arrivals, stop);
     if (resend) resend.stopped = context.shouldStop;
-    const producersDoneUs = await produceAndDrain(workload, clients, context, coordinator, () => fatal !== undefined, resend);
-    clearTimeout(costTimer);
-    const clientCost = cost.stop(nowUs());
-    recorder.giveUpUnsettled();
-    const recording = recorder.close(await coordinator.settle(recorder.failedSeqs()));
+    const producersDoneUs = await produceAndDrain(workload, clients, context, coordinator, () => stop.brokerLost(), resend);
+    const clientCost = stopCostMeter();
+    const recording = await settleRecording(recorder, coordinator);
     // what arrives while clients close is counted as after close, never timed
     await closeClients(clients);
-    const reason = abortReason();
+    const reason = stop.abortReason();
     return {
       ...recording,
       clientCost,
       arrivedAfterClose: recorder.afterClose,
       ...(reason ? { abortReason: reason } : {}),
       ...(recorder.firstSendError ? { firstSendError: recorder.firstSendError } : {}),
-      startUs,
-      warmupEndUs,
-      endUs,
+      ...window,
       producersDoneUs,
       finishedUs: nowUs(),
     };

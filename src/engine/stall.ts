@@ -1,4 +1,4 @@
-import { formatSeconds } from '../report/format.js';
+import { formatSeconds } from '../util/format.js';
 
 /**
  * Stall detection: when nothing is acknowledged by the broker or received for `timeoutUs` while

@@ -5,7 +5,7 @@ import type { LiveCounters } from './recorder.js';
 
 /** Messages between the parent process and its worker processes (over the fork IPC channel). */
 export type ToWorker =
-  | { type: 'init'; driverName: string; driverOptions: DriverOptions; workload: Workload; topology: Topology; assignment: Assignment; privateBroker: boolean }
+  | { type: 'init'; broker: string; driverOptions: DriverOptions; workload: Workload; topology: Topology; assignment: Assignment; privateBroker: boolean }
   | { type: 'go'; startUs: number }
   | { type: 'totals'; sentAll: number; receivedAll: number; errorsAll: number }
   /** draining is over for everyone: report your failed sends */

@@ -1,21 +1,54 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import type { DriverOptions, Topology } from '../drivers/types.js';
+/**
+ * The worker-pool run mode: producers and consumers spread over N worker processes, which the run
+ * layer forks (run/worker-process.ts builds each one's driver); this side coordinates them.
+ */
+import type { ChildProcess } from 'node:child_process';
+import type { Driver, DriverOptions, Topology } from '../drivers/types.js';
 import { MqbenchError, RunAbortedError } from '../errors.js';
 import type { Workload } from '../results/types.js';
 import { nowUs } from '../util/clock.js';
+import { mergePartials, type Measurement } from './merge.js';
 import type { Assignment, PartialMeasurement } from './participant.js';
-import { everythingArrived } from './plan.js';
+import { everythingArrived, planAssignments } from './assignments.js';
 import { progressReporter, type Progress, type ProgressReporter } from './progress.js';
 import type { LiveCounters } from './recorder.js';
 import { StallWatch, workOutstanding, stopReasonOf } from './stall.js';
+import type { RunHooks, RunMode } from './run.js';
 import type { FromWorker, ToWorker } from './worker-protocol.js';
 
-const workerEntry = fileURLToPath(new URL('./worker-main.ts', import.meta.url));
-
-export interface WorkersRequest {
-  driverName: string;
+/** What the run layer gives the pool: how each worker builds its driver, and how to start one. */
+export interface WorkerPoolOptions {
+  workers: number;
+  /** the plug-in's name: each worker creates its own driver (processes cannot share connections) */
+  broker: string;
   driverOptions: DriverOptions;
+  /** each worker runs its own in-process broker (memory, faulty) */
+  privateBroker: boolean;
+  /** starts one worker process with an IPC channel */
+  fork: () => ChildProcess;
+}
+
+export function workerPoolMode(workload: Workload, options: WorkerPoolOptions, hooks: RunHooks): RunMode<Measurement> {
+  return {
+    measure: async (_driver: Driver, topology: Topology) => {
+      const outcome = await runWithWorkers({
+        ...options,
+        workload,
+        topology,
+        assignments: planAssignments(workload, options.workers, options.privateBroker),
+        ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
+        ...(hooks.signal ? { signal: hooks.signal } : {}),
+      });
+      return mergePartials(workload, outcome.partials, outcome.abortReason);
+    },
+    aborted: (measurement) => measurement.status === 'aborted',
+  };
+}
+
+interface WorkersRequest {
+  broker: string;
+  driverOptions: DriverOptions;
+  fork: () => ChildProcess;
   workload: Workload;
   topology: Topology;
   assignments: Assignment[];
@@ -70,7 +103,7 @@ class WorkerPool {
   ) {
     this.stall = new StallWatch(request.workload.stallTimeoutUs);
     this.workers = request.assignments.map(() => ({
-      child: fork(workerEntry, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+      child: request.fork(),
       assigned: undefined,
       live: undefined,
       producersDone: false,
@@ -196,7 +229,7 @@ class WorkerPool {
 }
 
 /** Runs the participants in worker processes and returns their partial measurements. */
-export async function runWithWorkers(request: WorkersRequest): Promise<{ partials: PartialMeasurement[]; abortReason?: string }> {
+async function runWithWorkers(request: WorkersRequest): Promise<{ partials: PartialMeasurement[]; abortReason?: string }> {
   const progress = progressReporter(request.workload, request.onProgress);
   const pool = new WorkerPool(request, progress);
   const onSignal = (): void => pool.abort(request.signal ? stopReasonOf(request.signal) : 'interrupted');
@@ -215,8 +248,8 @@ export async function runWithWorkers(request: WorkersRequest): Promise<{ partial
             });
             const assignment = request.assignments[index];
             if (assignment) {
-              const { driverName, driverOptions, workload, topology, privateBroker } = request;
-              pool.tell(worker, { type: 'init', driverName, driverOptions, workload, topology, assignment, privateBroker });
+              const { broker, driverOptions, workload, topology, privateBroker } = request;
+              pool.tell(worker, { type: 'init', broker, driverOptions, workload, topology, assignment, privateBroker });
             }
           }),
       ),

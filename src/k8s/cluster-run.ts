@@ -5,11 +5,11 @@ import { MqbenchError, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { sleepMs } from '../util/clock.js';
 import type { Kubectl } from './kubectl.js';
-import { jobName, secretKey, type PodPlan } from './plan.js';
+import { jobName, secretKey, type JobSpec } from './job-spec.js';
 
 /** `bench k8s run`: apply the rendered manifests, wait for the Job, collect its pods' logs, delete it. */
 export interface ClusterRun {
-  plan: PodPlan;
+  plan: JobSpec;
   yaml: string;
   kubectl: Kubectl;
   /** the Secret the pods read the broker URL from (absent for in-process brokers) */

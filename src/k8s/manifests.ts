@@ -4,11 +4,11 @@ import { stringify } from 'yaml';
 import type { EndpointSpec } from '../drivers/plugin.js';
 import { UsageError } from '../errors.js';
 import { redactUrl } from '../util/redact.js';
-import { jobName, planFileName, secretKey, type PodPlan } from './plan.js';
+import { jobName, planFileName, secretKey, type JobSpec } from './job-spec.js';
 
 /** What the manifests need beside the plan: where they run and what the pods get. */
 export interface ManifestRequest {
-  plan: PodPlan;
+  plan: JobSpec;
   /** from the render time to the common start (s): the Job's deadline counts from then */
   startInSeconds: number;
   namespace?: string;
@@ -41,7 +41,7 @@ export function checkManifestInput(request: Omit<ManifestRequest, 'plan' | 'star
   if (!quantity.test(request.memory)) throw new UsageError(`--memory: must be a Kubernetes memory quantity such as 1Gi or 512Mi, got "${request.memory.slice(0, 40)}"`);
 }
 
-const labelsOf = (plan: PodPlan): Record<string, string> => ({ 'app.kubernetes.io/name': 'mqbench', 'mqbench.dev/run': plan.runId });
+const labelsOf = (plan: JobSpec): Record<string, string> => ({ 'app.kubernetes.io/name': 'mqbench', 'mqbench.dev/run': plan.runId });
 
 function configMapOf(request: ManifestRequest): ConfigMap {
   const { plan } = request;

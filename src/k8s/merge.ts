@@ -1,9 +1,9 @@
 import { executorFor } from '../engine/executors/index.js';
 import { mergePartials } from '../engine/merge.js';
 import { UsageError } from '../errors.js';
-import { buildResult } from '../results/build.js';
+import { buildResult } from '../engine/result.js';
 import { slotsBefore, splitEvenly } from '../engine/schedule.js';
-import { formatCount } from '../report/format.js';
+import { formatCount } from '../util/format.js';
 import type { BrokerRecord, PodRecord, RunResult, Workload } from '../results/types.js';
 import { redactUrl } from '../util/redact.js';
 import type { PodPartial } from './partial.js';

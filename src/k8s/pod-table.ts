@@ -1,5 +1,5 @@
 import Table from 'cli-table3';
-import { formatCount } from '../report/format.js';
+import { formatCount } from '../util/format.js';
 import type { PodRecord } from '../results/types.js';
 
 const offset = (us: number | undefined): string => (us === undefined ? '-' : `${us >= 0 ? '+' : ''}${(us / 1e6).toFixed(3)} s`);

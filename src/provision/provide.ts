@@ -1,4 +1,4 @@
-import type { EndpointChoice, LocalBrokers, ProvidedBroker, ProvisionMode } from '../drivers/plugin.js';
+import type { EndpointChoice, LocalBrokers, ProvidedBroker, ProvisionMode } from './types.js';
 import { redactUrl } from '../util/redact.js';
 import { composeDown, composeServices, composeUp, dockerEngine, rememberCompose, startContainerBroker, type ContainerSpec } from './docker.js';
 import { hostPortOf, portAnswers } from './probe.js';

@@ -1,5 +1,5 @@
 import { compareValues, metrics, pairGroups, type CompareRules, type MetricComparison } from './compare.js';
-import { formatCount } from './format.js';
+import { formatCount } from '../util/format.js';
 import type { RunGroup } from './groups.js';
 
 export interface Thresholds {

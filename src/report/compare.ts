@@ -1,6 +1,6 @@
 import Table from 'cli-table3';
 import type { RunResult } from '../results/types.js';
-import { formatCount, formatLatencyUs } from './format.js';
+import { formatCount, formatLatencyUs } from '../util/format.js';
 import { identityDifferences, type RunGroup } from './groups.js';
 import { mannWhitneyU, spreadOf, type Spread } from './stats.js';
 

@@ -1,5 +1,5 @@
 import type { DirectionOutage, PhaseLatency, RunResult } from '../results/types.js';
-import { formatCount, formatLatencyUs, formatRate, formatSeconds } from './format.js';
+import { formatCount, formatLatencyUs, formatRate, formatSeconds } from '../util/format.js';
 
 const seconds = (us: number): string => formatSeconds(us);
 

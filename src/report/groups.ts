@@ -1,6 +1,6 @@
 import { latenciesOf, mergeEncoded, summarizeMerged } from '../metrics/histogram.js';
 import type { Counts, Latencies, LatencySummary, RunResult, Throughput, Workload } from '../results/types.js';
-import { formatSeconds } from './format.js';
+import { formatSeconds } from '../util/format.js';
 
 /**
  * Repeats of one workload identity, merged rather than picked: histograms added (exact), throughput

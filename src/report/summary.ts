@@ -2,7 +2,7 @@ import Table from 'cli-table3';
 import type { LatencySummary } from '../metrics/histogram.js';
 import type { RunResult } from '../results/types.js';
 import { describeBrokerCost } from '../metrics/broker-cost.js';
-import { formatCount, formatLatencyUs, formatMb, formatRate, formatSeconds } from './format.js';
+import { formatCount, formatLatencyUs, formatMb, formatRate, formatSeconds } from '../util/format.js';
 import { failoverLines } from './failover-summary.js';
 
 /** A client process busier than this share of one core may be what limits the run. */
@@ -42,24 +42,44 @@ function latencyRow(name: string, s: LatencySummary): string[] {
 
 /** The human summary of one run, printed on stdout. Pure: result in, text out. */
 export function renderSummary(result: RunResult): string {
-  const w = result.workload;
-  const lines: string[] = [];
-  const window = w.messages !== null ? '' : `, ${formatSeconds(w.durationUs)} measured after ${formatSeconds(w.warmupUs)} warmup`;
-  lines.push(`mqbench ${result.id}: ${w.broker} / ${w.scenario} (${result.executor}${window}, ${w.messageSize} B messages)`);
-  lines.push(
-    `broker: ${result.broker.name} ${result.broker.version} at ${result.broker.url} via ${result.broker.client.name} ${result.broker.client.version}`,
-  );
-  lines.push(`mapping: ${result.broker.mapping}`);
-  if (result.status !== 'completed') lines.push(`STATUS: ${result.status.toUpperCase()}: ${result.error}`);
-  const t = result.throughput;
   // a fixed message count (hello-world) is a round trip, not a rate: no msg/s, MB/s or percentiles for it
-  if (w.messages !== null) lines.push(roundTripLine(result));
-  else lines.push(
-    `throughput: sent ${formatRate(t.sentPerSec)} over ${formatSeconds(t.sendWindowUs)}, received ${formatRate(t.receivedPerSec)} over ${formatSeconds(t.receiveWindowUs)}, ${formatMb(t.mbPerSec)}`,
-  );
-  lines.push(...openLoopLines(result));
-  lines.push(...clientLines(result));
-  if (result.brokerCost) lines.push(describeBrokerCost(result.brokerCost));
+  const timed = result.workload.messages === null;
+  const lines = [
+    ...headerLines(result),
+    timed ? throughputLine(result) : roundTripLine(result),
+    ...openLoopLines(result),
+    ...clientLines(result),
+    ...(result.brokerCost ? [describeBrokerCost(result.brokerCost)] : []),
+    ...(timed ? latencyLines(result) : []),
+    countsLine(result),
+    ...failoverLines(result),
+    ...backlogNote(result),
+    ...subscriptionLines(result),
+    ...checkLines(result),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** What ran, against what, and how it ended when it did not complete. */
+function headerLines(result: RunResult): string[] {
+  const w = result.workload;
+  const window = w.messages !== null ? '' : `, ${formatSeconds(w.durationUs)} measured after ${formatSeconds(w.warmupUs)} warmup`;
+  const lines = [
+    `mqbench ${result.id}: ${w.broker} / ${w.scenario} (${result.executor}${window}, ${w.messageSize} B messages)`,
+    `broker: ${result.broker.name} ${result.broker.version} at ${result.broker.url} via ${result.broker.client.name} ${result.broker.client.version}`,
+    `mapping: ${result.broker.mapping}`,
+  ];
+  if (result.status !== 'completed') lines.push(`STATUS: ${result.status.toUpperCase()}: ${result.error}`);
+  return lines;
+}
+
+function throughputLine(result: RunResult): string {
+  const t = result.throughput;
+  return `throughput: sent ${formatRate(t.sentPerSec)} over ${formatSeconds(t.sendWindowUs)}, received ${formatRate(t.receivedPerSec)} over ${formatSeconds(t.receiveWindowUs)}, ${formatMb(t.mbPerSec)}`;
+}
+
+/** The latency table, and a word on publish latency when there is none to show. */
+function latencyLines(result: RunResult): string[] {
   const table = new Table({
     head: ['latency', 'p50', 'p90', 'p99', 'p99.9', 'max', 'count'],
     style: { head: [], border: [] },
@@ -71,39 +91,44 @@ export function renderSummary(result: RunResult): string {
     table.push(latencyRow('send delay', result.latencyUs.sendDelay));
   }
   if (result.latencyUs.publish.count > 0) table.push(latencyRow('publish (to broker ack)', result.latencyUs.publish));
-  if (w.messages === null) lines.push(table.toString());
-  if (w.messages === null && result.latencyUs.publish.count === 0 && result.counts.sent > 0) lines.push('publish latency: none (no broker acknowledgement in this mode)');
+  const lines = [table.toString()];
+  if (result.latencyUs.publish.count === 0 && result.counts.sent > 0) lines.push('publish latency: none (no broker acknowledgement in this mode)');
+  return lines;
+}
+
+function countsLine(result: RunResult): string {
   const c = result.counts;
-  lines.push(
+  return (
     `messages: sent ${formatCount(c.sent)}, received ${formatCount(c.received)} of ${formatCount(c.expected)} expected, ` +
-      `lost ${formatCount(c.lost)}, duplicated ${formatCount(c.duplicated)}, reordered ${formatCount(c.reordered)}, send errors ${formatCount(c.sendErrors)}` +
-      (c.receivedDespiteSendError > 0 ? ` (${formatCount(c.receivedDespiteSendError)} of those arrived anyway)` : '') +
-      (c.arrivedAfterClose > 0 ? `; ${formatCount(c.arrivedAfterClose)} acknowledgement(s) or receipt(s) came after the drain deadline (counted, not timed)` : ''),
+    `lost ${formatCount(c.lost)}, duplicated ${formatCount(c.duplicated)}, reordered ${formatCount(c.reordered)}, send errors ${formatCount(c.sendErrors)}` +
+    (c.receivedDespiteSendError > 0 ? ` (${formatCount(c.receivedDespiteSendError)} of those arrived anyway)` : '') +
+    (c.arrivedAfterClose > 0 ? `; ${formatCount(c.arrivedAfterClose)} acknowledgement(s) or receipt(s) came after the drain deadline (counted, not timed)` : '')
   );
-  lines.push(...failoverLines(result));
-  // "lost" is what had not arrived when the drain ended: say when that may be a backlog rather than a loss
+}
+
+/** "lost" is what had not arrived when the drain ended: say when that may be a backlog rather than a loss. */
+function backlogNote(result: RunResult): string[] {
   const lastSecond = result.timeline.at(-1);
-  if (c.lost > 0 && lastSecond && lastSecond.received > 0) {
-    lines.push(
-      `  note: messages were still arriving when the drain ended (${formatCount(lastSecond.received)} in its last second): ` +
-        'some of the lost may be a backlog the broker still held; a longer --drain-timeout tells the two apart',
-    );
+  if (!(result.counts.lost > 0 && lastSecond && lastSecond.received > 0)) return [];
+  return [
+    `  note: messages were still arriving when the drain ended (${formatCount(lastSecond.received)} in its last second): ` +
+      'some of the lost may be a backlog the broker still held; a longer --drain-timeout tells the two apart',
+  ];
+}
+
+/** With several subscriptions or partitions: what each subscription received and lost. */
+function subscriptionLines(result: RunResult): string[] {
+  const w = result.workload;
+  if (!(w.subscriptions > 1 || w.partitions > 1)) return [];
+  const bySubscription = new Map<number, { expected: number; received: number; lost: number }>();
+  for (const a of result.accounting) {
+    const s = bySubscription.get(a.subscription) ?? { expected: 0, received: 0, lost: 0 };
+    s.expected += a.expected;
+    s.received += a.received;
+    s.lost += a.lost;
+    bySubscription.set(a.subscription, s);
   }
-  if (w.subscriptions > 1 || w.partitions > 1) {
-    const bySubscription = new Map<number, { expected: number; received: number; lost: number }>();
-    for (const a of result.accounting) {
-      const s = bySubscription.get(a.subscription) ?? { expected: 0, received: 0, lost: 0 };
-      s.expected += a.expected;
-      s.received += a.received;
-      s.lost += a.lost;
-      bySubscription.set(a.subscription, s);
-    }
-    for (const [subscription, s] of bySubscription) {
-      lines.push(`  subscription ${subscription}: received ${formatCount(s.received)} of ${formatCount(s.expected)}, lost ${formatCount(s.lost)}`);
-    }
-  }
-  lines.push(...checkLines(result));
-  return `${lines.join('\n')}\n`;
+  return [...bySubscription].map(([subscription, s]) => `  subscription ${subscription}: received ${formatCount(s.received)} of ${formatCount(s.expected)}, lost ${formatCount(s.lost)}`);
 }
 
 /** hello-world and other fixed counts: what went round and how long each took. */

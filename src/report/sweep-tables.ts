@@ -1,6 +1,6 @@
 /** Sweep and rate-search tables (pure): the same rows for the terminal, Markdown and HTML. */
 import type { RateSearchDocument, SampleSpread, SweepDocument, SweepPoint } from '../results/sweep.js';
-import { formatCount, formatLatencyUs } from './format.js';
+import { formatCount, formatLatencyUs } from '../util/format.js';
 import type { TableData } from './tables.js';
 
 /** One metric of a sweep point: how to read it and how to show it. */

@@ -1,5 +1,5 @@
 import type { RunResult } from '../results/types.js';
-import { formatCount, formatLatencyUs, formatMb } from './format.js';
+import { formatCount, formatLatencyUs, formatMb } from '../util/format.js';
 import type { RunGroup } from './groups.js';
 import { spreadOf } from './stats.js';
 

@@ -1,5 +1,5 @@
 import { renderSvg } from './charts.js';
-import { formatCount, formatLatencyUs } from './format.js';
+import { formatCount, formatLatencyUs } from '../util/format.js';
 import { htmlPage } from './page.js';
 import { assignColours, colourKey } from './palette.js';
 import { htmlTable, escapeHtml, type TableData } from './tables.js';

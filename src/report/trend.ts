@@ -1,7 +1,7 @@
 import type { RunResult } from '../results/types.js';
 import { accountingProblems, type Thresholds } from './check.js';
 import { compareValues, metrics, type CompareRules } from './compare.js';
-import { formatCount, formatLatencyUs } from './format.js';
+import { formatCount, formatLatencyUs } from '../util/format.js';
 import { canonicalJson, workloadLabel } from './groups.js';
 import { spreadOf, type Spread } from './stats.js';
 

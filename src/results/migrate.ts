@@ -6,7 +6,7 @@
  * What v1 did not record is filled in as described at each field, never invented as a measurement:
  * no `openLoop` block (v1 did not measure the schedule, lateness or unsent sends).
  */
-import { formatCount } from '../report/format.js';
+import { formatCount } from '../util/format.js';
 import type {
   DriverSettings,
   BrokerRecord,
@@ -47,7 +47,7 @@ export interface ResultV1 {
 }
 
 /**
- * v2's default stall timeout (engine/workload.ts, workloadDefaults.stallTimeout: 10s; the test keeps
+ * v2's default stall timeout (the options table, stall-timeout: 10s; the test keeps
  * the two equal). v1 had no stall detection at all: this is what v2 would use for the same flags,
  * not something the v1 run enforced.
  */
@@ -132,73 +132,91 @@ function v1Workload(w: ResultV1['workload']): Workload {
   };
 }
 
+function v1Broker(b: BrokerRecord): BrokerRecord {
+  return {
+    name: b.name,
+    version: b.version,
+    url: b.url,
+    client: { name: b.client.name, version: b.client.version },
+    settings: { ...b.settings },
+    mapping: b.mapping,
+  };
+}
+
+function v1Environment(e: Environment): Environment {
+  return {
+    mqbenchVersion: e.mqbenchVersion,
+    gitCommit: e.gitCommit,
+    node: e.node,
+    os: e.os,
+    cpuModel: e.cpuModel,
+    cores: e.cores,
+    memoryBytes: e.memoryBytes,
+    hostname: e.hostname,
+  };
+}
+
+function v1StreamAccount(a: ResultV1['accounting'][number]): StreamAccount {
+  return {
+    subscription: a.subscription,
+    producer: a.producer,
+    expected: a.expected,
+    received: a.received,
+    lost: a.lost,
+    duplicated: a.duplicated,
+    reordered: a.reordered,
+    receivedDespiteSendError: a.receivedDespiteSendError ?? 0,
+  };
+}
+
+function v1Throughput(v1: ResultV1): Throughput {
+  const windowUs = v1WindowUs(v1);
+  return {
+    sentPerSec: v1.throughput.sentPerSec,
+    receivedPerSec: v1.throughput.receivedPerSec,
+    mbPerSec: v1.throughput.mbPerSec,
+    sendWindowUs: windowUs,
+    receiveWindowUs: windowUs,
+  };
+}
+
+function v1Latencies(l: ResultV1['latencyUs']): Latencies<LatencySummary> {
+  return {
+    endToEnd: latency(l.endToEnd),
+    endToEndUncorrected: latency(l.endToEndUncorrected),
+    publish: latency(l.publish),
+    sendDelay: latency(l.sendDelay),
+  };
+}
+
+/**
+ * v1 did not record how much of each second the run covered: every point counts as a full second
+ * (the last one, usually partial, was shown that way by v1 too)
+ */
+function v1TimelinePoint(p: ResultV1['timeline'][number]): TimelinePoint {
+  return { second: p.second, sent: p.sent, acked: p.acked, received: p.received, bytes: p.bytes, p99Us: p.p99Us, coveredUs: 1_000_000 };
+}
+
 /** A v1 result (already valid against schema-v1.json) in the version 2 shape. */
 export function migrateV1(v1: ResultV1): RunResult {
   const w = v1.workload;
-  const windowUs = v1WindowUs(v1);
   const counts = v1Counts(v1);
   const body = {
     schemaVersion,
     id: v1.id,
     startedAt: v1.startedAt,
     finishedAt: v1.finishedAt,
-    broker: {
-      name: v1.broker.name,
-      version: v1.broker.version,
-      url: v1.broker.url,
-      client: { name: v1.broker.client.name, version: v1.broker.client.version },
-      settings: { ...v1.broker.settings },
-      mapping: v1.broker.mapping,
-    },
+    broker: v1Broker(v1.broker),
     workload: v1Workload(w),
-    environment: {
-      mqbenchVersion: v1.environment.mqbenchVersion,
-      gitCommit: v1.environment.gitCommit,
-      node: v1.environment.node,
-      os: v1.environment.os,
-      cpuModel: v1.environment.cpuModel,
-      cores: v1.environment.cores,
-      memoryBytes: v1.environment.memoryBytes,
-      hostname: v1.environment.hostname,
-    },
+    environment: v1Environment(v1.environment),
     loop: v1.loop,
     executor: v1ExecutorDescription(w),
     counts,
-    accounting: v1.accounting.map((a) => ({
-      subscription: a.subscription,
-      producer: a.producer,
-      expected: a.expected,
-      received: a.received,
-      lost: a.lost,
-      duplicated: a.duplicated,
-      reordered: a.reordered,
-      receivedDespiteSendError: a.receivedDespiteSendError ?? 0,
-    })),
+    accounting: v1.accounting.map(v1StreamAccount),
     consumers: v1.consumers.map((c) => ({ subscription: c.subscription, consumer: c.consumer, received: c.received })),
-    throughput: {
-      sentPerSec: v1.throughput.sentPerSec,
-      receivedPerSec: v1.throughput.receivedPerSec,
-      mbPerSec: v1.throughput.mbPerSec,
-      sendWindowUs: windowUs,
-      receiveWindowUs: windowUs,
-    },
-    latencyUs: {
-      endToEnd: latency(v1.latencyUs.endToEnd),
-      endToEndUncorrected: latency(v1.latencyUs.endToEndUncorrected),
-      publish: latency(v1.latencyUs.publish),
-      sendDelay: latency(v1.latencyUs.sendDelay),
-    },
-    // v1 did not record how much of each second the run covered: every point counts as a full second
-    // (the last one, usually partial, was shown that way by v1 too)
-    timeline: v1.timeline.map((p) => ({
-      second: p.second,
-      sent: p.sent,
-      acked: p.acked,
-      received: p.received,
-      bytes: p.bytes,
-      p99Us: p.p99Us,
-      coveredUs: 1_000_000,
-    })),
+    throughput: v1Throughput(v1),
+    latencyUs: v1Latencies(v1.latencyUs),
+    timeline: v1.timeline.map(v1TimelinePoint),
   };
   const outcome = v1Outcome(v1, counts);
   return outcome.status === 'completed' ? { ...body, status: outcome.status } : { ...body, ...outcome };

@@ -52,68 +52,108 @@ export interface SearchOutcome<T> {
   stoppedBecause: string;
 }
 
+/** The search's state: every step so far, and the bracket they set. */
+class RateSearch<T> {
+  readonly steps: SearchStep<T>[] = [];
+  /** the highest rate that passed (the confirmation phase may move it down) */
+  floor: number | undefined;
+  /** the lowest rate that failed */
+  ceiling: number | undefined;
+
+  constructor(
+    readonly rules: SearchRules,
+    private readonly tryRate: (rate: number) => Promise<{ verdict: StepVerdict; detail: T }>,
+    readonly shouldStop: () => string | undefined,
+  ) {}
+
+  /** One step: a pass raises the floor, a failure lowers the ceiling. */
+  async run(rate: number, phase: SearchStep<T>['phase']): Promise<boolean> {
+    const { verdict, detail } = await this.tryRate(rate);
+    this.steps.push({ rate, phase, verdict, detail });
+    if (verdict.pass) this.floor = rate;
+    else this.ceiling = rate;
+    return verdict.pass;
+  }
+
+  outcome(stoppedBecause: string): SearchOutcome<T> {
+    return { foundRate: this.floor, failedRate: this.ceiling, steps: this.steps, stoppedBecause };
+  }
+
+  budgetLeft(): boolean {
+    return this.steps.length < this.rules.maxSteps;
+  }
+
+  /** 1. Double from the start rate until a step fails (halve until one passes); an outcome when the search ends here. */
+  async bracket(): Promise<SearchOutcome<T> | undefined> {
+    const { rules } = this;
+    let rate = Math.max(rules.minRate, Math.round(rules.startRate));
+    const goingUp = await this.run(rate, 'bracket');
+    while (this.budgetLeft() && (goingUp ? this.ceiling === undefined : this.floor === undefined)) {
+      const stop = this.shouldStop();
+      if (stop) return this.outcome(stop);
+      const next = goingUp ? rate * 2 : Math.max(rules.minRate, Math.round(rate / 2));
+      if (next === rate) return this.outcome(`no step passed down to the lowest rate tried (${rules.minRate} msg/s)`);
+      rate = next;
+      await this.run(rate, 'bracket');
+    }
+    if (this.floor === undefined) return this.outcome(this.budgetLeft() ? 'no step passed' : `no step passed within the budget of ${rules.maxSteps} steps`);
+    if (this.ceiling === undefined) return this.outcome(`every step passed: the budget of ${rules.maxSteps} steps ran out while doubling`);
+    return undefined;
+  }
+
+  /** 2. Bisect the bracket to the resolution: why it is narrow enough, or an outcome when the search ends here. */
+  async bisect(): Promise<string | SearchOutcome<T>> {
+    const { rules } = this;
+    while ((this.ceiling as number) - (this.floor as number) > rules.resolution * (this.floor as number)) {
+      if (!this.budgetLeft()) return this.outcome(`the budget of ${rules.maxSteps} steps ran out before the ${(rules.resolution * 100).toFixed(0)}% resolution`);
+      const stop = this.shouldStop();
+      if (stop) return this.outcome(stop);
+      const mid = Math.round(((this.floor as number) + (this.ceiling as number)) / 2);
+      // the midpoint rounds onto a rate already tried
+      if (mid === this.floor || mid === this.ceiling) return 'the bracket is one msg/s wide';
+      await this.run(mid, 'bisect');
+    }
+    return `the bracket is within ${(rules.resolution * 100).toFixed(0)}% of the found rate`;
+  }
+
+  /** 3. Confirm the highest passing rate below the ceiling; a failed confirmation makes it the ceiling, and the next lower pass is tried. */
+  async confirm(why: string): Promise<SearchOutcome<T>> {
+    const { rules } = this;
+    const passes = [...new Set(this.steps.filter((s) => s.verdict.pass).map((s) => s.rate))].sort((a, b) => b - a);
+    for (const candidate of passes) {
+      if (this.ceiling !== undefined && candidate >= this.ceiling) continue;
+      const held = await this.confirmations(candidate);
+      if (typeof held !== 'boolean') return held;
+      if (held) {
+        this.floor = candidate;
+        const confirmed = rules.confirmations > 0 ? `; ${candidate} msg/s passed ${rules.confirmations} more run(s)` : '';
+        return this.outcome(`${why}${confirmed}`);
+      }
+    }
+    return { ...this.outcome('no passing rate held in its confirmation runs'), foundRate: undefined };
+  }
+
+  /** The confirmation runs at one rate, up to the first failure: whether all passed, or an outcome (no rate found) when the search ends meanwhile. */
+  private async confirmations(candidate: number): Promise<boolean | SearchOutcome<T>> {
+    let held = true;
+    for (let i = 0; i < this.rules.confirmations && held; i++) {
+      if (!this.budgetLeft()) return { ...this.outcome(`the budget of ${this.rules.maxSteps} steps ran out while confirming ${candidate} msg/s`), foundRate: undefined };
+      const stop = this.shouldStop();
+      if (stop) return { ...this.outcome(stop), foundRate: undefined };
+      held = await this.run(candidate, 'confirm');
+    }
+    return held;
+  }
+}
+
 export async function searchRate<T>(
   rules: SearchRules,
   tryRate: (rate: number) => Promise<{ verdict: StepVerdict; detail: T }>,
   shouldStop: () => string | undefined = () => undefined,
 ): Promise<SearchOutcome<T>> {
-  const steps: SearchStep<T>[] = [];
-  let floor: number | undefined;
-  let ceiling: number | undefined;
-  const run = async (rate: number, phase: SearchStep<T>['phase']): Promise<boolean> => {
-    const { verdict, detail } = await tryRate(rate);
-    steps.push({ rate, phase, verdict, detail });
-    if (verdict.pass) floor = rate;
-    else ceiling = rate;
-    return verdict.pass;
-  };
-  const outcome = (stoppedBecause: string): SearchOutcome<T> => ({ foundRate: floor, failedRate: ceiling, steps, stoppedBecause });
-  const budgetLeft = (): boolean => steps.length < rules.maxSteps;
-
-  // 1. bracket
-  let rate = Math.max(rules.minRate, Math.round(rules.startRate));
-  const goingUp = await run(rate, 'bracket');
-  while (budgetLeft() && (goingUp ? ceiling === undefined : floor === undefined)) {
-    const stop = shouldStop();
-    if (stop) return outcome(stop);
-    const next = goingUp ? rate * 2 : Math.max(rules.minRate, Math.round(rate / 2));
-    if (next === rate) return outcome(`no step passed down to the lowest rate tried (${rules.minRate} msg/s)`);
-    rate = next;
-    await run(rate, 'bracket');
-  }
-  if (floor === undefined) return outcome(budgetLeft() ? 'no step passed' : `no step passed within the budget of ${rules.maxSteps} steps`);
-  if (ceiling === undefined) return outcome(`every step passed: the budget of ${rules.maxSteps} steps ran out while doubling`);
-
-  // 2. bisect
-  let why = `the bracket is within ${(rules.resolution * 100).toFixed(0)}% of the found rate`;
-  while ((ceiling as number) - (floor as number) > rules.resolution * (floor as number)) {
-    if (!budgetLeft()) return outcome(`the budget of ${rules.maxSteps} steps ran out before the ${(rules.resolution * 100).toFixed(0)}% resolution`);
-    const stop = shouldStop();
-    if (stop) return outcome(stop);
-    const mid = Math.round(((floor as number) + (ceiling as number)) / 2);
-    if (mid === floor || mid === ceiling) {
-      why = 'the bracket is one msg/s wide';
-      break;
-    }
-    await run(mid, 'bisect');
-  }
-
-  // 3. confirm, down the list of passing rates
-  const passes = [...new Set(steps.filter((s) => s.verdict.pass).map((s) => s.rate))].sort((a, b) => b - a);
-  for (const candidate of passes) {
-    if (ceiling !== undefined && candidate >= ceiling) continue;
-    let held = true;
-    for (let i = 0; i < rules.confirmations && held; i++) {
-      if (!budgetLeft()) return { ...outcome(`the budget of ${rules.maxSteps} steps ran out while confirming ${candidate} msg/s`), foundRate: undefined };
-      const stop = shouldStop();
-      if (stop) return { ...outcome(stop), foundRate: undefined };
-      held = await run(candidate, 'confirm');
-    }
-    if (held) {
-      floor = candidate;
-      const confirmed = rules.confirmations > 0 ? `; ${candidate} msg/s passed ${rules.confirmations} more run(s)` : '';
-      return outcome(`${why}${confirmed}`);
-    }
-  }
-  return { ...outcome('no passing rate held in its confirmation runs'), foundRate: undefined };
+  const search = new RateSearch(rules, tryRate, shouldStop);
+  const bracketEnd = await search.bracket();
+  if (bracketEnd) return bracketEnd;
+  const bisected = await search.bisect();
+  return typeof bisected === 'string' ? search.confirm(bisected) : bisected;
 }

@@ -6,7 +6,7 @@
 import type { RunResult } from '../results/types.js';
 import type { StepVerdict } from './rate-search.js';
 import { sloHolds, sloValueUs, type Slo } from './slo.js';
-import { formatLatencyUs } from '../report/format.js';
+import { formatLatencyUs } from '../util/format.js';
 
 /** The achieved rates may fall short of the asked one by this share at most. */
 export const rateTolerance = 0.05;

@@ -2,7 +2,7 @@
 import { spreadOf } from '../report/stats.js';
 import type { SampleSpread, SweepPoint, SweepRun } from '../results/sweep.js';
 import type { RunResult } from '../results/types.js';
-import type { VariedValue } from './plan.js';
+import type { VariedValue } from './order.js';
 
 export interface SweepRunResult {
   broker: string;

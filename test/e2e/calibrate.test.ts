@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkJar, jarNamed } from '../../src/calibrate/java.js';
+import { plugins } from '../../src/drivers/index.js';
+import { checkJar, jarNamed } from '../../src/drivers/native-tool/java.js';
 import { calibration as streamCalibration } from '../../src/drivers/rabbit-stream/calibrate.js';
 import type { CalibrationReport } from '../../src/calibrate/run.js';
 import { bench, kafkaUrl, leftoverRabbitObjects } from '../helpers.js';
@@ -88,16 +89,17 @@ describe('bench calibrate against the real brokers', () => {
 });
 
 describe('bench calibrate: bad input, one line and exit 2 before anything runs', () => {
+  const calibrated = plugins.filter((p) => p.calibration !== undefined).map((p) => p.name).join(', ');
   const cases: [string[], string][] = [
-    [['--broker', 'memory'], 'bench: memory has no native benchmark tool; calibrate supports: rabbit, kafka, rabbit-stream'],
-    [['--broker', 'faulty'], 'bench: faulty has no native benchmark tool; calibrate supports: rabbit, kafka, rabbit-stream'],
+    [['--broker', 'memory'], `bench: memory has no native benchmark tool; calibrate supports: ${calibrated}`],
+    [['--broker', 'faulty'], `bench: faulty has no native benchmark tool; calibrate supports: ${calibrated}`],
     [['--broker', 'nosuch'], 'bench: unknown broker "nosuch"; valid brokers:'],
     [['--broker', 'rabbit', '--rounds', '0'], 'bench: --rounds: must be a whole number from 1 to 100, got "0"'],
     [['--broker', 'kafka', '--rounds', 'two'], 'bench: --rounds: must be a whole number from 1 to 100, got "two"'],
     [['--broker', 'kafka', '--size', '10'], 'bench: --size: must be at least 32 bytes'],
     [['--broker', 'rabbit', '--partitions', '4'], 'bench: rabbit calibration runs with --partitions 1 only'],
     [['--broker', 'rabbit-stream', '--partitions', '2'], 'bench: rabbit-stream calibration runs with --partitions 1 only'],
-    [['--broker', 'nats'], 'bench: nats has no native benchmark tool; calibrate supports: rabbit, kafka, rabbit-stream'],
+    [['--broker', 'nats'], `bench: nats has no native benchmark tool; calibrate supports: ${calibrated}`],
   ];
   for (const [args, message] of cases) {
     it(args.join(' '), async () => {

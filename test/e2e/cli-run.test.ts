@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { driverNames } from '../../src/drivers/index.js';
 import { knownLocalKafkaVersion } from '../../src/drivers/kafka/local.js';
 import { readResult } from '../../src/results/store.js';
 import { bench, kafkaUrl, leftoverRabbitObjects } from '../helpers.js';
@@ -75,7 +76,7 @@ test('hello-world prints what it received, as the tutorial does', async () => {
 
 describe('bad input: one line naming the valid choices, non-zero exit', () => {
   test.each([
-    [['run', '--broker', 'nosuch', '--scenario', 'noack'], /unknown broker "nosuch"; valid brokers: rabbit, kafka, nats, redis, rabbit-stream, mqtt, memory, faulty/],
+    [['run', '--broker', 'nosuch', '--scenario', 'noack'], `unknown broker "nosuch"; valid brokers: ${driverNames.join(', ')}\n`],
     [['run', '--broker', 'rabbit', '--scenario', 'nosuch'], /unknown scenario "nosuch"; valid scenarios: hello-world, noack, ack, fanout, partitioned/],
     [['run', '--broker', 'rabbit', '--scenario', 'noack', '--duration', 'soon'], /--duration: cannot parse duration "soon"/],
     [['run', '--broker', 'rabbit', '--scenario', 'noack', '--rate', '0'], /--rate/],

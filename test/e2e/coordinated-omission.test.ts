@@ -6,21 +6,22 @@
 import { randomBytes } from 'node:crypto';
 import { expect, test } from 'vitest';
 import { RabbitDriver } from '../../src/drivers/rabbit/driver.js';
-import { runWorkload } from '../../src/engine/run.js';
-import { planBenchmark } from '../../src/benchmark.js';
+import { inProcessMode } from '../../src/engine/in-process.js';
+import { runWorkload, topologyOf, type RunHooks } from '../../src/engine/run.js';
+import { planRun } from '../../src/plan/index.js';
 import { nowUs } from '../../src/util/clock.js';
 import { rabbitUrl } from '../helpers.js';
 
 test('a 500 ms consumer stall shows in the corrected p99 and not in the uncorrected one', async () => {
   const pauseUs = 500_000;
-  const workload = planBenchmark({ broker: 'rabbit', scenario: 'noack', options: { rate: 1000, duration: '3s', warmup: '500ms' } }).workload;
+  const workload = planRun({ rate: 1000, duration: '3s', warmup: '500ms', broker: 'rabbit', scenario: 'noack' }).workload;
   const driverOptions = { url: rabbitUrl, settings: workload.driver, connectTimeoutMs: 5000 };
   const driver = new RabbitDriver(driverOptions);
   await driver.connect();
   let firstMeasuredAt: number | undefined;
   let stalled = false;
   try {
-    const m = await runWorkload(driver, workload, { runId: `co-${randomBytes(3).toString('hex')}`, workers: 1, driverOptions }, {
+    const hooks: RunHooks = {
       afterReceive: (receivedAt) => {
         firstMeasuredAt ??= receivedAt;
         if (!stalled && receivedAt - firstMeasuredAt > 1_000_000) {
@@ -31,7 +32,9 @@ test('a 500 ms consumer stall shows in the corrected p99 and not in the uncorrec
           }
         }
       },
-    });
+    };
+    const topology = topologyOf(workload, `co-${randomBytes(3).toString('hex')}`);
+    const m = await runWorkload(driver, topology, inProcessMode(workload, hooks), hooks);
     expect(stalled).toBe(true);
     expect(m.counts.lost).toBe(0);
     const corrected = m.latencyUs.endToEnd;

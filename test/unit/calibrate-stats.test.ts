@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { median, ratio, relativeSpread, summarize } from '../../src/calibrate/stats.js';
+import { median, ratio, relativeSpread, summarize } from '../../src/drivers/native-tool/stats.js';
 import { inflightLikeJavaProducer, parseConsumerPerformance, parseConsumerProgress, parseEndToEndLatency, parseProducerPerformance, steadyConsumedRate } from '../../src/drivers/kafka/calibrate.js';
 import { parsePerfTest } from '../../src/drivers/rabbit/calibrate.js';
 

@@ -3,7 +3,7 @@
  * the in-process `faulty` broker (deterministic faults: every N-th message), through the library API.
  */
 import { describe, expect, test } from 'vitest';
-import { runBenchmark } from '../../src/benchmark.js';
+import { runBenchmark } from '../../src/run/benchmark.js';
 import { Recorder } from '../../src/engine/recorder.js';
 import { writeHeader } from '../../src/engine/header.js';
 import type { RunResult } from '../../src/results/types.js';

@@ -1,10 +1,10 @@
 import { describe, expect, test } from 'vitest';
-import { planBenchmark } from '../../src/benchmark.js';
+import { planRun } from '../../src/plan/index.js';
 import { refusal } from '../refusal.js';
 import { redactSecretsIn, redactUrl } from '../../src/util/redact.js';
 import { rabbitUrlList } from '../../src/drivers/rabbit/urls.js';
 
-const plan = (broker: string, scenario: string, options: Record<string, string | number | boolean> = {}) => planBenchmark({ broker, scenario, options });
+const plan = (broker: string, scenario: string, options: Record<string, string | number | boolean> = {}) => planRun({ ...options, broker, scenario });
 
 
 describe('failover scenario: defaults', () => {

@@ -1,6 +1,6 @@
 import { createRecordsBatch, fetchV17, Reader, readRecordsBatches, Writer, type MessageRecord } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
-import { FetchErrorCodes, forEachValue, parseFetchResponse, UnreadableBatch } from '../../src/drivers/kafka/fetch-response.js';
+import { FetchErrorCodes, forEachValue, parseFetchResponse, UnreadableBatch } from '../../src/drivers/kafka/wire/fetch-response.js';
 
 /** One record batch as a broker stores it: the client's encoder, with the batch's base offset set. */
 function batchAt(baseOffset: bigint, messages: MessageRecord[], attributes?: number): Buffer {

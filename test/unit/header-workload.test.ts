@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { headerSize, readHeader, stampSentTime, writeHeader } from '../../src/engine/header.js';
-import { planBenchmark, runBenchmark } from '../../src/benchmark.js';
+import { planRun } from '../../src/plan/index.js';
+import { runBenchmark } from '../../src/run/benchmark.js';
 import { UsageError } from '../../src/errors.js';
 import { parseDurationUs } from '../../src/util/duration.js';
 import { redactSecretsIn, redactUrl } from '../../src/util/redact.js';
@@ -37,22 +38,22 @@ describe('durations', () => {
 
 describe('workload resolution', () => {
   test('scenario defaults: ack uses confirms and acks=all; noack neither', () => {
-    const ack = planBenchmark({ broker: 'rabbit', scenario: 'ack', options: {} }).workload;
+    const ack = planRun({ broker: 'rabbit', scenario: 'ack' }).workload;
     expect(ack.driver).toEqual({ delivery: 'ack', confirm: true, persistent: false, prefetch: 1000, multiAck: 100 });
-    const noack = planBenchmark({ broker: 'rabbit', scenario: 'noack', options: {} }).workload;
+    const noack = planRun({ broker: 'rabbit', scenario: 'noack' }).workload;
     expect(noack.driver).toMatchObject({ delivery: 'noack', confirm: false });
-    expect(planBenchmark({ broker: 'kafka', scenario: 'ack', options: {} }).workload.driver).toEqual({ delivery: 'ack', client: 'platformatic', kafkaAcks: -1, lingerMs: 5, batchSize: 1000, batchBytes: 524288 });
-    expect(planBenchmark({ broker: 'kafka', scenario: 'noack', options: {} }).workload.driver).toMatchObject({ kafkaAcks: 1 });
+    expect(planRun({ broker: 'kafka', scenario: 'ack' }).workload.driver).toEqual({ delivery: 'ack', client: 'platformatic', kafkaAcks: -1, lingerMs: 5, batchSize: 1000, batchBytes: 524288 });
+    expect(planRun({ broker: 'kafka', scenario: 'noack' }).workload.driver).toMatchObject({ kafkaAcks: 1 });
     expect(noack.rate).toBe('max');
   });
 
   test('partitioned: one consumer per partition unless told otherwise', () => {
-    expect(planBenchmark({ broker: 'kafka', scenario: 'partitioned', options: { partitions: 8 } }).workload.consumers).toBe(8);
-    expect(planBenchmark({ broker: 'kafka', scenario: 'partitioned', options: { partitions: 8, consumers: 2 } }).workload.consumers).toBe(2);
+    expect(planRun({ partitions: 8, broker: 'kafka', scenario: 'partitioned' }).workload.consumers).toBe(8);
+    expect(planRun({ partitions: 8, consumers: 2, broker: 'kafka', scenario: 'partitioned' }).workload.consumers).toBe(2);
   });
 
   test('keys: on for a keyed scenario or several partitions, unless --keys says otherwise', () => {
-    const keyed = (scenario: string, options: Record<string, string | number>) => planBenchmark({ broker: 'kafka', scenario, options }).workload.keyed;
+    const keyed = (scenario: string, options: Record<string, string | number>) => planRun({ ...options, broker: 'kafka', scenario }).workload.keyed;
     expect(keyed('noack', {})).toBe(false);
     expect(keyed('noack', { partitions: 4 })).toBe(true);
     expect(keyed('noack', { partitions: 4, keys: 'off' })).toBe(false);
@@ -62,7 +63,7 @@ describe('workload resolution', () => {
   });
 
   test('hello-world sends one message carrying the tutorial text', () => {
-    const w = planBenchmark({ broker: 'rabbit', scenario: 'hello-world', options: {} }).workload;
+    const w = planRun({ broker: 'rabbit', scenario: 'hello-world' }).workload;
     expect(w.messages).toBe(1);
     expect(w.messageSize).toBe(headerSize + 'Hello World!'.length);
   });
@@ -76,23 +77,23 @@ describe('workload resolution', () => {
     [{ 'kafka-acks': 'all' }, /^--kafka-acks is a kafka option; it has no meaning for rabbit$/],
     [{ size: '1KB', prefetch: 70000 }, /^--prefetch: must be a whole number from 1 to 65,535, got "70000"$/],
   ])('bad option %o -> usage error', (options, message) => {
-    expect(() => planBenchmark({ broker: 'rabbit', scenario: 'noack', options })).toThrow(message);
+    expect(() => planRun({ ...options, broker: 'rabbit', scenario: 'noack' })).toThrow(message);
   });
 
   test('sizes with units: 1KB is 1000 bytes, 1KiB and 1k are 1024', () => {
-    const size = (value: string) => planBenchmark({ broker: 'memory', scenario: 'noack', options: { size: value } }).workload.messageSize;
+    const size = (value: string) => planRun({ size: value, broker: 'memory', scenario: 'noack' }).workload.messageSize;
     expect([size('1KB'), size('1KiB'), size('1k'), size('64k')]).toEqual([1000, 1024, 1024, 65_536]);
     expect(() => size('1 parsec')).toThrow(/^--size: must be a size in bytes, e\.g\. 100, 1KB \(1000\), 1KiB or 1k \(1024\), 1MiB, got "1 parsec"$/);
   });
 
   test('a huge value is never echoed back in full', () => {
-    expect(() => planBenchmark({ broker: 'memory', scenario: 'noack', options: { producers: '9'.repeat(100_000) } })).toThrow(
+    expect(() => planRun({ producers: '9'.repeat(100_000), broker: 'memory', scenario: 'noack' })).toThrow(
       /^--producers: must be a whole number from 1 to 1,000, got "9{40}…" \(100,000 characters\)$/,
     );
   });
 
   test('a Kafka acks=0 contradicts ack delivery', () => {
-    expect(() => planBenchmark({ broker: 'kafka', scenario: 'ack', options: { 'kafka-acks': '0' } })).toThrow('--kafka-acks 0 contradicts the ack (at-least-once) delivery mode');
+    expect(() => planRun({ 'kafka-acks': '0', broker: 'kafka', scenario: 'ack' })).toThrow('--kafka-acks 0 contradicts the ack (at-least-once) delivery mode');
   });
 });
 

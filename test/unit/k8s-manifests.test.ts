@@ -3,16 +3,16 @@ import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { describe, expect, test } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { renderCommand } from '../../src/commands/k8s.js';
-import type { PodPlan } from '../../src/k8s/plan.js';
+import type { JobSpec } from '../../src/k8s/job-spec.js';
 
 const base = { image: 'registry.example/mqbench:0.1.0', secret: 'mqbench-broker', cpu: '2', memory: '1Gi', 'start-in': '60s' };
 
-async function render(extra: Record<string, unknown>): Promise<{ yaml: string; configMap: ConfigMap; job: Job; plan: PodPlan }> {
+async function render(extra: Record<string, unknown>): Promise<{ yaml: string; configMap: ConfigMap; job: Job; plan: JobSpec }> {
   const yaml = await renderCommand({ ...base, ...extra });
   const [configMap, job] = parseAllDocuments(yaml).map((d) => d.toJS() as object);
   const cm = new ConfigMap(configMap as never);
   const jb = new Job(job as never);
-  return { yaml, configMap: cm, job: jb, plan: JSON.parse(cm.data?.['plan.json'] ?? '{}') as PodPlan };
+  return { yaml, configMap: cm, job: jb, plan: JSON.parse(cm.data?.['plan.json'] ?? '{}') as JobSpec };
 }
 
 describe('bench k8s render', () => {

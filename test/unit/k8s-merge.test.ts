@@ -3,7 +3,7 @@ import type { PartialMeasurement } from '../../src/engine/participant.js';
 import { createHistogram, decodeHistogram, encodeHistogram, latenciesOf, summarize } from '../../src/metrics/histogram.js';
 import { mergePods, unmeasuredOf } from '../../src/k8s/merge.js';
 import { partialsIn, type PodPartial } from '../../src/k8s/partial.js';
-import { relativeToStart } from '../../src/k8s/worker.js';
+import { relativeToStart } from '../../src/k8s/pod.js';
 import { describeEnvironment } from '../../src/results/environment.js';
 import type { Workload } from '../../src/results/types.js';
 import { resultProblem } from '../../src/results/validate.js';

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { findPlugin } from '../../src/drivers/index.js';
-import { resolveWorkload } from '../../src/engine/workload.js';
+import { resolveWorkload } from '../../src/plan/workload.js';
 import { checkSplit, podShare } from '../../src/k8s/split.js';
 import { parseOptions } from '../../src/options.js';
 import { allOptionRows } from '../../src/drivers/index.js';

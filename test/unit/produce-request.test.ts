@@ -1,7 +1,7 @@
 import { NetworkError, produceV11, readRecordsBatches, Reader, ResponseError, TimeoutError } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
-import { encodeProduceRequest, type PartitionRecords } from '../../src/drivers/kafka/produce-request.js';
-import { partitionsToResend } from '../../src/drivers/kafka/record-sender.js';
+import { encodeProduceRequest, type PartitionRecords } from '../../src/drivers/kafka/wire/produce-request.js';
+import { partitionsToResend } from '../../src/drivers/kafka/wire/record-sender.js';
 
 const timestampMs = 1_764_590_000_123;
 

@@ -8,7 +8,7 @@ import { executorFor } from '../../src/engine/executors/index.js';
 import { commonOptions } from '../../src/options.js';
 import { UsageError } from '../../src/errors.js';
 import { createHistogram, latenciesOf, summarize } from '../../src/metrics/histogram.js';
-import { buildErroredResult, buildResult, type MeasuredParts, type RunIdentity } from '../../src/results/build.js';
+import { buildErroredResult, buildResult, type MeasuredParts, type RunIdentity } from '../../src/engine/result.js';
 import { describeEnvironment } from '../../src/results/environment.js';
 import { migrateV1, type ResultV1 } from '../../src/results/migrate.js';
 import { readResult, readResults, writeResult } from '../../src/results/store.js';

@@ -4,8 +4,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { runJava } from '../../calibrate/java.js';
-import type { CalibrationCase, CalibrationWorkload, CaseMetric, NativeFigures, NativeTool } from '../../calibrate/types.js';
+import { runJava } from '../native-tool/java.js';
+import type { CalibrationCase, CalibrationWorkload, CaseMetric, NativeFigures, NativeTool } from '../native-tool/types.js';
 import { commonOptions } from '../../options.js';
 import { topicLeaders } from './kafkajs.js';
 import { parseKafkaBrokers, waitForLeaders } from './shared.js';

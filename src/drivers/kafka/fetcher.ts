@@ -9,20 +9,22 @@
  * a rebalance), offsets, commits and the fetch request's encoding all stay the client's; this
  * module decides which offsets to ask for and hands each record's value to the engine. Where the
  * broker speaks Fetch v17, the one the client would use, the response's records are read by
- * fetch-response.ts (why: there); any failure of that request goes to the client's own
+ * wire/fetch-response.ts (why: there); any failure of that request goes to the client's own
  * `consumer.fetch()`, with its retries and metadata refresh, and is delivered from its answer.
+ * The requests and the walk over their records are in wire/fetch-decoding.ts; this module keeps
+ * the member's partitions, positions, leaders and fetches in flight.
  */
+import { ConnectionPool, ListOffsetTimestamps, type ConnectionOptions, type Consumer, type RecordsBatch } from '@platformatic/kafka';
+import { asError } from './shared.js';
 import {
-  ConnectionPool,
-  fetchV17,
-  ListOffsetTimestamps,
-  type ConnectionOptions,
-  type Consumer,
-  type FetchIsolationLevelValue,
-  type RecordsBatch,
-} from '@platformatic/kafka';
-import { fetchApiKey, fetchVersion, forEachValue, parseFetchResponse, UnreadableBatch, type FetchedTopic } from './fetch-response.js';
-import { asError, speaksVersion, type BrokerApi } from './shared.js';
+  fetchV17Topics,
+  forEachClientValue,
+  partitionRequests,
+  speaksFetchV17,
+  type FetchSettings,
+  type PartitionRequest,
+} from './wire/fetch-decoding.js';
+import { forEachValue, UnreadableBatch, type FetchedTopic } from './wire/fetch-response.js';
 
 /** What `consumer.fetch()` resolves to (the package does not export the type by name). */
 type FetchResponse = Awaited<ReturnType<Consumer<Buffer, Buffer, Buffer, Buffer>['fetch']>>;
@@ -32,31 +34,10 @@ export type RecordHandler = (value: Buffer) => void;
 /** Called after a partition's records of one fetch were handed over: the next offset to read. */
 export type PositionHandler = (partition: number, nextOffset: bigint) => void;
 
-/** Kafka marks transaction markers with bit 5 of a batch's attributes; they carry no records of ours. */
-const controlBatch = 1 << 5;
-/** The Java consumer's max.partition.fetch.bytes default. */
-const partitionMaxBytes = 1_048_576;
 /** An owned partition with no leader (an election, a dead node): ask the cluster again this often... */
 const leaderlessRetryMs = 250;
 /** ...and give up after this long, so a failover replaces the member instead of it waiting silently. */
 const leaderlessGiveUpMs = 10_000;
-/**
- * Fetch session id and epoch of our own requests: a sessionless full fetch (KIP-227's FINAL_EPOCH),
- * as kafkajs sends. The client's consumer.fetch() sends epoch 0, which asks the broker to create a
- * fetch session that is never used again: one per fetch, in a cache of 1,000, broker work a
- * consumer of its sessions (the Java one) would not cause.
- */
-const sessionless = { id: 0, epoch: -1 } as const;
-
-/** What every fetch asks for: the consumer's own settings, so both paths ask alike. */
-export interface FetchSettings {
-  maxWaitTime: number;
-  minBytes: number;
-  maxBytes: number;
-  isolationLevel: FetchIsolationLevelValue;
-}
-
-type PartitionRequest = { partition: number; fetchOffset: bigint; partitionMaxBytes: number; currentLeaderEpoch: number; lastFetchedEpoch: number };
 
 interface FetcherHooks {
   onRecord: RecordHandler;
@@ -65,18 +46,6 @@ interface FetcherHooks {
   onError: (error: Error) => void;
   /** a Fetch v17 request of ours failed, and went through the client's own fetch */
   onFallback: (error: Error) => void;
-}
-
-/** Whether the broker speaks the Fetch version whose responses fetch-response.ts reads. */
-export function speaksFetchV17(apis: readonly BrokerApi[]): boolean {
-  return speaksVersion(apis, fetchApiKey, fetchVersion);
-}
-
-/** How the responses are read, for the result. */
-export function describeFetchDecoding(ownDecoding: boolean): string {
-  return ownDecoding
-    ? "Fetch v17 requests encoded by the client, their records read by mqbench (no object per record); a failed request goes through the client's consumer.fetch()"
-    : "the client's consumer.fetch() (the broker speaks no Fetch v17)";
 }
 
 export class GroupFetcher {
@@ -93,7 +62,7 @@ export class GroupFetcher {
   /** when an owned partition was first seen without a leader, while it still has none */
   private leaderlessSinceMs: number | undefined;
   private leaderlessRetry: NodeJS.Timeout | undefined;
-  /** the broker speaks Fetch v17: responses are read by fetch-response.ts (known once offsets were first looked up) */
+  /** the broker speaks Fetch v17: responses are read by wire/fetch-response.ts (known once offsets were first looked up) */
   private ownDecoding: boolean | undefined;
 
   constructor(
@@ -200,10 +169,10 @@ export class GroupFetcher {
     const requested = new Map<number, bigint>();
     for (const [partition, offset] of this.positions) if (partitions[partition]?.leader === leader) requested.set(partition, offset);
     if (requested.size === 0) return;
-    const request = [...requested].map(([partition, fetchOffset]) => ({ partition, fetchOffset, partitionMaxBytes, currentLeaderEpoch: -1, lastFetchedEpoch: -1 }));
+    const request = partitionRequests(requested);
     const fetching = (
       this.ownDecoding === true && broker
-        ? this.fetchOwn(broker, topicId, request).then(
+        ? fetchV17Topics(this.pool, broker, topicId, request, this.settings).then(
             (topics) => this.delivered(leader, () => this.deliverOwn(topics, requested)),
             (error: unknown) => this.fallBack(error, leader, topicId, request, requested),
           )
@@ -224,23 +193,6 @@ export class GroupFetcher {
     if (error instanceof UnreadableBatch) this.ownDecoding = false;
     this.hooks.onFallback(asError(error));
     return this.fetchThroughClient(leader, topicId, request, requested);
-  }
-
-  /** The client's Fetch v17 request (its encoder), the response read by fetch-response.ts. */
-  private async fetchOwn(broker: { host: string; port: number }, topicId: string, partitions: PartitionRequest[]): Promise<FetchedTopic[]> {
-    const { maxWaitTime, minBytes, maxBytes, isolationLevel } = this.settings;
-    const connection = await this.pool.get(broker);
-    return new Promise<FetchedTopic[]>((resolve, reject) => {
-      connection.send(
-        fetchApiKey,
-        fetchVersion,
-        () => fetchV17.createRequest(maxWaitTime, minBytes, maxBytes, isolationLevel, sessionless.id, sessionless.epoch, [{ topicId, partitions }], [], ''),
-        parseFetchResponse,
-        true,
-        true,
-        (error, topics) => (error ? reject(error) : resolve(topics ?? [])),
-      );
-    });
   }
 
   private fetchThroughClient(leader: number, topicId: string, partitions: PartitionRequest[], requested: Map<number, bigint>): Promise<void> {
@@ -289,21 +241,7 @@ export class GroupFetcher {
   }
 
   private deliver(response: FetchResponse, requested: Map<number, bigint>): void {
-    this.deliverPartitions(response.responses, requested, (records: RecordsBatch[], from) => {
-      for (const batch of records) this.deliverBatch(batch, from);
-      const last = records[records.length - 1];
-      return last === undefined ? undefined : last.firstOffset + BigInt(last.lastOffsetDelta) + 1n;
-    });
-  }
-
-  /** A batch may start before the offset asked for (Kafka returns whole batches): skip what came before. */
-  private deliverBatch(batch: RecordsBatch, from: bigint): void {
-    if ((batch.attributes & controlBatch) !== 0) return;
-    const skipBelow = batch.firstOffset >= from ? 0 : Number(from - batch.firstOffset);
-    const { onRecord } = this.hooks;
-    for (const record of batch.records) {
-      if (record.offsetDelta >= skipBelow && record.value) onRecord(record.value);
-    }
+    this.deliverPartitions(response.responses, requested, (records: RecordsBatch[], from) => forEachClientValue(records, from, this.hooks.onRecord));
   }
 
   /**

@@ -23,9 +23,8 @@ import type {
   Producer,
   Topology,
 } from '../types.js';
-import { FatalSignal } from '../fatal.js';
+import { KafkaDriverBase } from './driver-base.js';
 import {
-  assignedBySubscription,
   asError,
   commitIntervalMs,
   batchedProducer,
@@ -38,7 +37,6 @@ import {
   parseKafkaBrokers,
   PeriodicCommitter,
   unknownBrokerVersion,
-  waitForGroups,
   waitForLeaders,
 } from './shared.js';
 import { kafkaSettingsOf, type KafkaSettings } from './settings.js';
@@ -94,17 +92,11 @@ interface ConsumerEntry {
   committer: PeriodicCommitter;
 }
 
-export class KafkaDriver implements Driver {
-  readonly name = 'kafka';
+export class KafkaDriver extends KafkaDriverBase<Admin, ConsumerEntry> implements Driver {
   private readonly kafka: Kafka;
-  private admin: Admin | undefined;
-  private topology: Topology | undefined;
-  private topicCreated = false;
-  private readonly consumers: ConsumerEntry[] = [];
-  private attachedOnly = false;
-  private readonly fatal = new FatalSignal();
 
   constructor(private readonly options: DriverOptions) {
+    super('KafkaDriver');
     this.kafka = new Kafka({
       clientId: 'mqbench',
       brokers: parseKafkaBrokers(options.url),
@@ -143,20 +135,6 @@ export class KafkaDriver implements Driver {
     this.fatal.raise(error);
   }
 
-  onFatal(listener: (error: Error) => void): void {
-    this.fatal.listen(listener);
-  }
-
-  private requireAdmin(): Admin {
-    if (!this.admin) throw new Error('KafkaDriver: connect() first');
-    return this.admin;
-  }
-
-  private requireTopology(): Topology {
-    if (!this.topology) throw new Error('KafkaDriver: setup() first');
-    return this.topology;
-  }
-
   async setup(topology: Topology): Promise<void> {
     this.topology = topology;
     const topic = kafkaTopicName(topology);
@@ -164,16 +142,6 @@ export class KafkaDriver implements Driver {
     if (!created) throw new Error(`topic ${topic} already exists`);
     this.topicCreated = true;
     await waitForLeaders(topic, topology.partitions, 30_000, topicLeaders(this.requireAdmin(), topic));
-  }
-
-  async attach(topology: Topology): Promise<void> {
-    this.topology = topology;
-    this.topicCreated = false;
-    this.attachedOnly = true;
-  }
-
-  assignedPartitions(): number[][] {
-    return assignedBySubscription(this.topology, this.consumers);
   }
 
   async createProducer(): Promise<Producer> {
@@ -251,10 +219,6 @@ export class KafkaDriver implements Driver {
     // after a lost connection there is no one to commit to
     if (!this.fatal.raised) await withTimeout(entry.committer.stop(), 5_000, () => new Error('final commit timed out')).catch(() => undefined);
     await entry.consumer.disconnect().catch(() => undefined);
-  }
-
-  async waitUntilConsumersReady(timeoutMs: number): Promise<void> {
-    await waitForGroups(this.requireTopology(), () => this.consumers, timeoutMs);
   }
 
   async teardown(): Promise<void> {

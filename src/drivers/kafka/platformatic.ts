@@ -17,10 +17,9 @@ import {
 } from '@platformatic/kafka';
 import { BrokerUnreachableError } from '../../errors.js';
 import { sleepMs, withTimeout } from '../../util/clock.js';
-import { FatalSignal } from '../fatal.js';
 import type { Consumer, ConsumerSpec, Driver, DriverEvent, DriverInfo, DriverOptions, DriverSettings, MessageHandler, Producer, Topology } from '../types.js';
+import { KafkaDriverBase } from './driver-base.js';
 import {
-  assignedBySubscription,
   asError,
   commitIntervalMs,
   batchedProducer,
@@ -34,12 +33,12 @@ import {
   PeriodicCommitter,
   rootCauseLine,
   unknownBrokerVersion,
-  waitForGroups,
   waitForLeaders,
   type OffsetsToCommit,
 } from './shared.js';
-import { describeFetchDecoding, GroupFetcher, speaksFetchV17, type FetchSettings } from './fetcher.js';
-import { describeProduceEncoding, RecordBatchSender, usableProduceVersion } from './record-sender.js';
+import { GroupFetcher } from './fetcher.js';
+import { describeFetchDecoding, speaksFetchV17, type FetchSettings } from './wire/fetch-decoding.js';
+import { describeProduceEncoding, RecordBatchSender, usableProduceVersion } from './wire/record-sender.js';
 import { kafkaSettingsOf, type KafkaSettings } from './settings.js';
 
 export const platformaticClientName = '@platformatic/kafka';
@@ -111,14 +110,7 @@ const fetchSettings: FetchSettings = {
   isolationLevel: FetchIsolationLevels.READ_COMMITTED,
 };
 
-export class PlatformaticKafkaDriver implements Driver {
-  readonly name = 'kafka';
-  private admin: Admin | undefined;
-  private topology: Topology | undefined;
-  private topicCreated = false;
-  private attachedOnly = false;
-  private readonly consumers: ConsumerEntry[] = [];
-  private readonly fatal = new FatalSignal();
+export class PlatformaticKafkaDriver extends KafkaDriverBase<Admin, ConsumerEntry> implements Driver {
   private readonly eventListeners: ((event: DriverEvent) => void)[] = [];
   private readonly lastEventAt = new Map<string, number>();
   private replicas = 1;
@@ -128,6 +120,7 @@ export class PlatformaticKafkaDriver implements Driver {
   private readonly reconnect: boolean;
 
   constructor(private readonly options: DriverOptions) {
+    super('PlatformaticKafkaDriver');
     this.reconnect = kafkaSettings(options.settings).reconnect;
   }
 
@@ -179,20 +172,6 @@ export class PlatformaticKafkaDriver implements Driver {
     this.fatal.raise(cause && cause !== firstLine(error) ? new Error(`${firstLine(error)} (${cause})`, { cause: error }) : error);
   }
 
-  onFatal(listener: (error: Error) => void): void {
-    this.fatal.listen(listener);
-  }
-
-  private requireAdmin(): Admin {
-    if (!this.admin) throw new Error('PlatformaticKafkaDriver: connect() first');
-    return this.admin;
-  }
-
-  private requireTopology(): Topology {
-    if (!this.topology) throw new Error('PlatformaticKafkaDriver: setup() first');
-    return this.topology;
-  }
-
   async setup(topology: Topology): Promise<void> {
     this.topology = topology;
     const topic = kafkaTopicName(topology);
@@ -228,16 +207,6 @@ export class PlatformaticKafkaDriver implements Driver {
     if (metadata.brokers.size < failoverReplicas) return { replicas: 1 };
     this.replicas = failoverReplicas;
     return { replicas: failoverReplicas, configs: [{ name: 'min.insync.replicas', value: failoverMinInsync }] };
-  }
-
-  async attach(topology: Topology): Promise<void> {
-    this.topology = topology;
-    this.topicCreated = false;
-    this.attachedOnly = true;
-  }
-
-  assignedPartitions(): number[][] {
-    return assignedBySubscription(this.topology, this.consumers);
   }
 
   async createProducer(producerId: number): Promise<Producer> {
@@ -389,10 +358,6 @@ export class PlatformaticKafkaDriver implements Driver {
     // after a lost connection there is no one to commit to
     if (!this.fatal.raised) await withTimeout(entry.committer.stop(), 5_000, () => new Error('final commit timed out')).catch(() => undefined);
     await withTimeout(forceClose(entry.consumer), 5_000, () => new Error('consumer close timed out')).catch(() => undefined);
-  }
-
-  async waitUntilConsumersReady(timeoutMs: number): Promise<void> {
-    await waitForGroups(this.requireTopology(), () => this.consumers, timeoutMs);
   }
 
   async teardown(): Promise<void> {

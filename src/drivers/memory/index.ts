@@ -11,5 +11,6 @@ export const memoryPlugin: BrokerPlugin = {
   inProcess: true,
   mapping: { 'hello-world': inProcess, noack: inProcess, ack: inProcess, fanout: inProcess, partitioned: inProcess },
   settings: () => ({}),
+  testing: async () => (await import('./testing.js')).testing,
   create: (options) => new MemoryDriver(options),
 };

@@ -4,9 +4,8 @@ import { LazyDriver } from '../lazy.js';
 import type { BrokerPlugin, EndpointChoice, LocalBrokers, ProvidedBroker, ProvisionMode } from '../plugin.js';
 import { mqttCleaner } from './clean.js';
 import { localMosquittoStatus, startLocalMosquitto, stopLocalMosquitto } from './local.js';
-import { mqttMapping, mqttOptions, mqttSettings } from './settings.js';
+import { defaultMqttUrl, mqttMapping, mqttOptions, mqttSettings } from './settings.js';
 
-export const defaultMqttUrl = 'mqtt://127.0.0.1:1883';
 const defaultPort = 1883;
 
 /** mqtt(s):// with a host; a '/', '?' or '#' left unencoded in a password would be read as the path. */
@@ -71,6 +70,7 @@ export const mqttPlugin: BrokerPlugin = {
       : 'start one with `npx bench brokers up mqtt` (or `mosquitto -d`), or pass --mqtt-url',
   local,
   clean: mqttCleaner,
+  testing: async () => (await import('./testing.js')).testing,
   // the client loads when the driver connects: `bench list` and bad flags do not pay for it
   create: (options) => new LazyDriver('mqtt', async () => new (await import('./driver.js')).MqttDriver(options)),
 };

@@ -4,6 +4,9 @@ import type { DeliveryMode } from '../../results/types.js';
 import type { BrokerSettings } from '../plugin.js';
 import type { DriverSettings } from '../types.js';
 
+/** The MQTT endpoint used when none is named. */
+export const defaultMqttUrl = 'mqtt://127.0.0.1:1883';
+
 /** MQTT's rows of the options table. */
 export const mqttOptions: readonly OptionRow[] = [
   { name: 'mqtt-protocol', kind: 'choice', choices: ['5', '4'], default: '5', broker: 'mqtt', describe: 'MQTT protocol level: 5 (MQTT 5.0) or 4 (MQTT 3.1.1)' },

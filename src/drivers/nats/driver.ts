@@ -3,6 +3,7 @@ import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node'
 import { createRequire } from 'node:module';
 import { BrokerUnreachableError } from '../../errors.js';
 import { redactUrl } from '../../util/redact.js';
+import { closeConnections } from '../connections.js';
 import { FatalSignal } from '../fatal.js';
 import { partitionForKey, partitionsBySubscription } from '../partition.js';
 import type { Consumer, ConsumerSpec, Driver, DriverInfo, DriverOptions, MessageHandler, Producer, Topology } from '../types.js';
@@ -295,9 +296,7 @@ export class NatsDriver implements Driver {
 
   async close(): Promise<void> {
     this.fatal.closeOnPurpose();
-    const consumers = await this.consumerConnection?.catch(() => undefined);
-    await consumers?.close().catch(() => undefined);
-    await this.connection?.close().catch(() => undefined);
+    await closeConnections(this.consumerConnection, () => this.connection);
     this.connection = undefined;
     this.consumerConnection = undefined;
   }

@@ -3,10 +3,8 @@ import { hostPortOf, portAnswers } from '../../provision/probe.js';
 import { redactUrl } from '../../util/redact.js';
 import { LazyDriver } from '../lazy.js';
 import type { BrokerPlugin, Cleaner, EndpointChoice, ProvidedBroker } from '../plugin.js';
-import { natsUrlProblem } from './url.js';
+import { defaultNatsUrl, natsUrlProblem } from './url.js';
 import { natsMapping, natsOptions, natsSettings } from './settings.js';
-
-export const defaultNatsUrl = 'nats://127.0.0.1:4222';
 
 function startHint(named: boolean): string {
   return named
@@ -48,6 +46,7 @@ export const natsPlugin: BrokerPlugin = {
   provide,
   startHint,
   clean: cleaner,
+  testing: async () => (await import('./testing.js')).testing,
   // the client loads when the driver connects, not when `bench list` or a bad flag runs
   create: (options) => new LazyDriver('nats', async () => new (await import('./driver.js')).NatsDriver(options)),
 };

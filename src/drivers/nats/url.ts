@@ -10,6 +10,9 @@ export interface NatsAddress {
   token?: string;
 }
 
+/** The NATS endpoint used when none is named. */
+export const defaultNatsUrl = 'nats://127.0.0.1:4222';
+
 /** Splits an mqbench NATS URL into the server address and the credentials. */
 export function natsAddressOf(url: string): NatsAddress {
   const parsed = new URL(url.trim());

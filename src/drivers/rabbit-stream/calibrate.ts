@@ -5,9 +5,9 @@
  * brokers/tools/lib (obtainHint).
  */
 import { randomBytes } from 'node:crypto';
-import { runJavaJar } from '../../calibrate/java.js';
-import { median } from '../../calibrate/stats.js';
-import type { CalibrationCase, CalibrationWorkload, CaseMetric, NativeFigures, NativeTool } from '../../calibrate/types.js';
+import { runJavaJar } from '../native-tool/java.js';
+import { median } from '../native-tool/stats.js';
+import type { CalibrationCase, CalibrationWorkload, CaseMetric, NativeFigures, NativeTool } from '../native-tool/types.js';
 import { UsageError } from '../../errors.js';
 import { streamCleaner } from './clean.js';
 import { parseStreamUrl } from './url.js';

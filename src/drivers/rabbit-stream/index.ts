@@ -75,6 +75,7 @@ export const rabbitStreamPlugin: BrokerPlugin = {
     if (!ours || port !== streamPort || !['127.0.0.1', 'localhost'].includes(hostname)) return undefined;
     return [(await privateRabbitBeamPid(streamNode.name)) ?? ours.pid];
   },
+  testing: async () => (await import('./testing.js')).testing,
   // the client loads when the driver connects: `bench list` and bad flags do not pay for it
   create: (options) => new LazyDriver('rabbit-stream', async () => new (await import('./driver.js')).RabbitStreamDriver(options)),
 };

@@ -4,9 +4,9 @@
  */
 import amqp from 'amqplib';
 import { randomBytes } from 'node:crypto';
-import { runJava } from '../../calibrate/java.js';
-import { median } from '../../calibrate/stats.js';
-import type { CalibrationCase, CalibrationWorkload, CaseMetric, NativeFigures, NativeTool } from '../../calibrate/types.js';
+import { runJava } from '../native-tool/java.js';
+import { median } from '../native-tool/stats.js';
+import type { CalibrationCase, CalibrationWorkload, CaseMetric, NativeFigures, NativeTool } from '../native-tool/types.js';
 import { UsageError } from '../../errors.js';
 
 const received: CaseMetric = { id: 'received', label: 'throughput received (msg/s)', unit: 'msg/s', fromMqbench: (r) => r.throughput.receivedPerSec };

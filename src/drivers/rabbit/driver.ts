@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { BrokerUnreachableError } from '../../errors.js';
 import { sleepMs, withTimeout } from '../../util/clock.js';
 import { redactSecretsIn, redactUrl } from '../../util/redact.js';
+import { closeConnections } from '../connections.js';
 import { FatalSignal } from '../fatal.js';
 import { partitionForKey, partitionsBySubscription } from '../partition.js';
 import { deleteRabbitObjects, type RabbitObject } from './clean.js';
@@ -79,6 +80,38 @@ function withHeartbeat(url: string): string {
 /** After a lost connection: wait this long before trying the next node, doubling up to the ceiling. */
 const firstRetryMs = 100;
 const maxRetryMs = 2000;
+
+function queueOf(layout: RabbitLayout, spec: ConsumerSpec, partition: number): string {
+  const queue = layout.queues[spec.subscription]?.[partition];
+  if (queue === undefined) throw new Error(`no queue for subscription ${spec.subscription} partition ${partition}`);
+  return queue;
+}
+
+/** A failover consumer: what it reads, and what it keeps across re-subscriptions. */
+interface FailoverConsumer {
+  readonly queues: readonly string[];
+  readonly onMessage: MessageHandler;
+  closed: boolean;
+  /** the channel it consumes on; undefined while it re-subscribes */
+  channel: Channel | undefined;
+  unacked: number;
+  /** the last delivery not yet acknowledged (acks are multiple: this one covers those before it) */
+  last: ConsumeMessage | undefined;
+  /** stream queues: the offset after the last delivery seen, where a re-subscription reads on */
+  nextOffset: number | undefined;
+  resubscribing: Promise<void> | undefined;
+}
+
+function flushFailoverAcks(consumer: FailoverConsumer): void {
+  if (!consumer.last || !consumer.channel) return;
+  try {
+    consumer.channel.ack(consumer.last, true);
+  } catch {
+    // the channel is gone: its deliveries come again
+  }
+  consumer.last = undefined;
+  consumer.unacked = 0;
+}
 
 export class RabbitDriver implements Driver {
   readonly name = 'rabbit';
@@ -446,10 +479,8 @@ export class RabbitDriver implements Driver {
     const consumerTags: string[] = [];
     this.consumerSpecs.push(spec);
     for (const partition of spec.partitions) {
-      const queue = layout.queues[spec.subscription]?.[partition];
-      if (queue === undefined) throw new Error(`no queue for subscription ${spec.subscription} partition ${partition}`);
       const { consumerTag } = await channel.consume(
-        queue,
+        queueOf(layout, spec, partition),
         (message) => {
           if (message === null) return;
           onMessage(message.content);
@@ -482,89 +513,82 @@ export class RabbitDriver implements Driver {
   private async createReconnectingConsumer(spec: ConsumerSpec, onMessage: MessageHandler): Promise<Consumer> {
     await this.consumerConnectionOf();
     const layout = this.requireLayout();
-    const { prefetch, multiAck, queueType } = this.settings;
-    const queues = spec.partitions.map((partition) => {
-      const queue = layout.queues[spec.subscription]?.[partition];
-      if (queue === undefined) throw new Error(`no queue for subscription ${spec.subscription} partition ${partition}`);
-      return queue;
-    });
-    const state = { closed: false, channel: undefined as Channel | undefined, unacked: 0, last: undefined as ConsumeMessage | undefined, nextOffset: undefined as number | undefined };
-    const flushAcks = (): void => {
-      if (!state.last || !state.channel) return;
-      try {
-        state.channel.ack(state.last, true);
-      } catch {
-        // the channel is gone: its deliveries come again
-      }
-      state.last = undefined;
-      state.unacked = 0;
-    };
-    const ackTimer = setInterval(flushAcks, 50);
-    let resubscribing: Promise<void> | undefined;
-    const subscribe = async (connection: ChannelModel): Promise<void> => {
-      const channel = await connection.createChannel();
-      channel.on('error', () => undefined);
-      state.channel = channel;
-      state.last = undefined;
-      state.unacked = 0;
-      channel.on('close', () => {
-        if (state.channel === channel) resubscribe('channel closed');
-      });
-      await channel.prefetch(prefetch, false);
-      for (const queue of queues) {
-        const offset = queueType === 'stream' ? { arguments: { 'x-stream-offset': state.nextOffset ?? 'next' } } : {};
-        await channel.consume(
-          queue,
-          (message) => {
-            if (message === null) return resubscribe('consumer cancelled by the broker');
-            if (state.channel !== channel) return;
-            const streamOffset = message.properties.headers?.['x-stream-offset'];
-            if (typeof streamOffset === 'number') state.nextOffset = streamOffset + 1;
-            onMessage(message.content);
-            state.last = message;
-            if (++state.unacked >= multiAck) flushAcks();
-          },
-          { noAck: false, ...offset },
-        );
-      }
-    };
-    const resubscribe = (why: string): void => {
-      if (resubscribing || state.closed || this.fatal.closing) return;
-      state.channel = undefined;
-      resubscribing = (async () => {
-        let delayMs = firstRetryMs;
-        while (!state.closed && !this.fatal.closing) {
-          const connection = this.liveConsumerConnection;
-          if (connection) {
-            try {
-              await subscribe(connection);
-              this.emit('resubscribed', `consumer re-subscribed to ${queues.join(', ')} (${why})`);
-              return;
-            } catch {
-              state.channel = undefined;
-            }
-          }
-          await sleepMs(delayMs);
-          delayMs = Math.min(maxRetryMs, delayMs * 2);
-        }
-      })().finally(() => {
-        resubscribing = undefined;
-      });
-    };
-    const onReconnect = (): void => resubscribe('connection re-established');
+    const queues = spec.partitions.map((partition) => queueOf(layout, spec, partition));
+    const consumer: FailoverConsumer = { queues, onMessage, closed: false, channel: undefined, unacked: 0, last: undefined, nextOffset: undefined, resubscribing: undefined };
+    // a partial multi-ack batch must not sit unacked forever when traffic stops
+    const ackTimer = setInterval(() => flushFailoverAcks(consumer), 50);
+    const onReconnect = (): void => this.resubscribe(consumer, 'connection re-established');
     this.reopeners.consumer.add(onReconnect);
     this.consumerSpecs.push(spec);
-    await subscribe(this.liveConsumerConnection ?? (await this.consumerConnectionOf()));
+    await this.subscribe(consumer, this.liveConsumerConnection ?? (await this.consumerConnectionOf()));
     return {
       close: async () => {
-        state.closed = true;
+        consumer.closed = true;
         this.reopeners.consumer.delete(onReconnect);
         this.consumerSpecs = this.consumerSpecs.filter((s) => s !== spec);
         clearInterval(ackTimer);
-        flushAcks();
-        await state.channel?.close().catch(() => undefined);
+        flushFailoverAcks(consumer);
+        await consumer.channel?.close().catch(() => undefined);
       },
     };
+  }
+
+  /** Consumes every queue of a failover consumer on a new channel of `connection`; a lost channel re-subscribes. */
+  private async subscribe(consumer: FailoverConsumer, connection: ChannelModel): Promise<void> {
+    const channel = await connection.createChannel();
+    channel.on('error', () => undefined);
+    consumer.channel = channel;
+    consumer.last = undefined;
+    consumer.unacked = 0;
+    channel.on('close', () => {
+      if (consumer.channel === channel) this.resubscribe(consumer, 'channel closed');
+    });
+    await channel.prefetch(this.settings.prefetch, false);
+    for (const queue of consumer.queues) {
+      const offset = this.settings.queueType === 'stream' ? { arguments: { 'x-stream-offset': consumer.nextOffset ?? 'next' } } : {};
+      await channel.consume(queue, (message) => this.deliver(consumer, channel, message), { noAck: false, ...offset });
+    }
+  }
+
+  /** One delivery to a failover consumer (null: the broker cancelled it), acknowledged in batches of multiAck. */
+  private deliver(consumer: FailoverConsumer, channel: Channel, message: ConsumeMessage | null): void {
+    if (message === null) return this.resubscribe(consumer, 'consumer cancelled by the broker');
+    // a delivery on a channel already replaced: it comes again on the new one
+    if (consumer.channel !== channel) return;
+    const streamOffset = message.properties.headers?.['x-stream-offset'];
+    if (typeof streamOffset === 'number') consumer.nextOffset = streamOffset + 1;
+    consumer.onMessage(message.content);
+    consumer.last = message;
+    if (++consumer.unacked >= this.settings.multiAck) flushFailoverAcks(consumer);
+  }
+
+  /** Starts re-subscribing a failover consumer, unless it already is or it (or the driver) is closed. */
+  private resubscribe(consumer: FailoverConsumer, why: string): void {
+    if (consumer.resubscribing || consumer.closed || this.fatal.closing) return;
+    consumer.channel = undefined;
+    consumer.resubscribing = this.retrySubscribe(consumer, why).finally(() => {
+      consumer.resubscribing = undefined;
+    });
+  }
+
+  /** Retries on the live consumer connection, with a doubling backoff, until subscribed or closed. */
+  private async retrySubscribe(consumer: FailoverConsumer, why: string): Promise<void> {
+    let delayMs = firstRetryMs;
+    while (!consumer.closed && !this.fatal.closing) {
+      const connection = this.liveConsumerConnection;
+      if (connection) {
+        try {
+          await this.subscribe(consumer, connection);
+          this.emit('resubscribed', `consumer re-subscribed to ${consumer.queues.join(', ')} (${why})`);
+          return;
+        } catch {
+          consumer.channel = undefined;
+        }
+      }
+      // no connection yet (the driver is reconnecting), or the queue's node is not back yet
+      await sleepMs(delayMs);
+      delayMs = Math.min(maxRetryMs, delayMs * 2);
+    }
   }
 
   async waitUntilConsumersReady(): Promise<void> {
@@ -613,9 +637,7 @@ export class RabbitDriver implements Driver {
 
   async close(): Promise<void> {
     this.fatal.closeOnPurpose();
-    const consumers = await this.consumerConnection?.catch(() => undefined);
-    await consumers?.close().catch(() => undefined);
-    await this.connection?.close().catch(() => undefined);
+    await closeConnections(this.consumerConnection, () => this.connection);
     this.connection = undefined;
     this.consumerConnection = undefined;
   }

@@ -1,43 +1,13 @@
-import type { ContainerSpec } from '../../provision/docker.js';
-import { localBrokersOf, provideNetworkBroker, type NetworkBroker } from '../../provision/provide.js';
+import { localBrokersOf, provideNetworkBroker } from '../../provision/provide.js';
 import { redactUrl } from '../../util/redact.js';
 import type { BrokerPlugin } from '../plugin.js';
 import { calibration } from './calibrate.js';
 import { RabbitDriver } from './driver.js';
 import { rabbitCluster } from './cluster.js';
 import { rabbitCleaner } from './clean.js';
-import { privateRabbitBeamPid, privateRabbitStatus, startPrivateRabbit, stopPrivateRabbit } from './local.js';
+import { privateRabbitBeamPid, privateRabbitStatus } from './local.js';
+import { defaultRabbitUrl, localRabbitNode, network } from './network.js';
 import { rabbitMapping, rabbitOptions, rabbitSettings } from './settings.js';
-
-export const defaultRabbitUrl = 'amqp://guest:guest@127.0.0.1:5672';
-
-/** The private RabbitMQ node mqbench starts when the default endpoint has no broker. */
-export const localRabbitNode = { name: 'mqbench', port: 5672, distPort: 25679 } as const;
-
-const container: ContainerSpec = {
-  image: 'rabbitmq:3.13-management',
-  port: 5672,
-  readyLog: /Server startup complete/,
-  urlFor: (host, port) => `amqp://guest:guest@${host}:${port}`,
-};
-
-const network: NetworkBroker = {
-  name: 'rabbit',
-  defaultPort: 5672,
-  container,
-  composeService: 'rabbitmq',
-  async startLocal(log) {
-    const { state } = await startPrivateRabbit(localRabbitNode, log);
-    return `started: private node ${state.node} at ${redactUrl(state.url)} (pid ${state.pid}); it keeps running: stop it with \`npx bench brokers down rabbit\``;
-  },
-  async stopLocal() {
-    return (await stopPrivateRabbit(localRabbitNode.name))?.pid;
-  },
-  async ownStatus() {
-    const ours = await privateRabbitStatus(localRabbitNode.name);
-    return ours ? `running at ${redactUrl(defaultRabbitUrl)}: private node ${ours.node} started by mqbench (pid ${ours.pid})` : undefined;
-  },
-};
 
 /**
  * An amqp(s) URL whose user part a URL parser reads as the user meant: a '/', '?' or '#' left
@@ -91,5 +61,6 @@ export const rabbitPlugin: BrokerPlugin = {
     return [(await privateRabbitBeamPid(localRabbitNode.name)) ?? ours.pid];
   },
   cluster: rabbitCluster,
+  testing: async () => (await import('./testing.js')).testing,
   create: (options) => new RabbitDriver(options),
 };

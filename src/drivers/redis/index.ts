@@ -4,9 +4,7 @@ import { redactUrl } from '../../util/redact.js';
 import { LazyDriver } from '../lazy.js';
 import type { BrokerPlugin, Cleaner, EndpointChoice, ProvidedBroker } from '../plugin.js';
 import { redisMapping, redisOptions, redisSettings } from './settings.js';
-import { redisUrlProblem } from './url.js';
-
-export const defaultRedisUrl = 'redis://127.0.0.1:6379';
+import { defaultRedisUrl, redisUrlProblem } from './url.js';
 
 function startHint(named: boolean): string {
   return named
@@ -48,6 +46,7 @@ export const redisPlugin: BrokerPlugin = {
   provide,
   startHint,
   clean: cleaner,
+  testing: async () => (await import('./testing.js')).testing,
   // the client loads when the driver connects, not when `bench list` or a bad flag runs
   create: (options) => new LazyDriver('redis', async () => new (await import('./driver.js')).RedisDriver(options)),
 };

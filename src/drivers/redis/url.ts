@@ -1,5 +1,8 @@
 /** mqbench's Redis URL form: redis[s]://[[user]:password@]host[:port][/db], as node-redis reads it. */
 
+/** The Redis endpoint used when none is named. */
+export const defaultRedisUrl = 'redis://127.0.0.1:6379';
+
 /** What is wrong with a Redis URL the user gave, or undefined when it can be used (checked before connecting). */
 export function redisUrlProblem(url: string): string | undefined {
   if (!/^rediss?:\/\/\S+$/i.test(url)) return 'must be a redis:// or rediss:// URL, e.g. redis://:password@host:6379 or rediss://user:password@host:6380/0';

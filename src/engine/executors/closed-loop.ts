@@ -1,5 +1,5 @@
 import { UsageError } from '../../errors.js';
-import { formatCount } from '../../report/format.js';
+import { formatCount } from '../../util/format.js';
 import { nowUs } from '../../util/clock.js';
 import type { ProducerSlot } from '../producer-slot.js';
 import { yieldToIo, type ExecutionContext, type Executor } from './types.js';

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { searchRulesOf } from '../../src/commands/find-rate.js';
 import { allOptionRows } from '../../src/drivers/index.js';
 import { refusal } from '../refusal.js';
-import { parseVary, runOrder } from '../../src/sweep/plan.js';
+import { parseVary, runOrder } from '../../src/sweep/order.js';
 
 
 describe('--vary', () => {

@@ -1,7 +1,13 @@
-import type { BrokerPlugin, EndpointChoice, ProvidedBroker } from '../drivers/plugin.js';
+/** The failover scenario's endpoint: refused when mqbench cannot fault it honestly, else found or started. */
+import type { BrokerPlugin, EndpointChoice, LocalCluster, ProvidedBroker } from '../drivers/plugin.js';
 import { UsageError } from '../errors.js';
-import type { FaultPlan } from '../faults/index.js';
-import type { FailoverPlan } from './failover-run.js';
+import type { FaultPlan } from './plan.js';
+
+/** A failover run's fault: the plan, and the cluster it acts on (undefined: a user command plan). */
+export interface FailoverPlan {
+  plan: FaultPlan;
+  cluster: LocalCluster | undefined;
+}
 
 /**
  * Refuses, before anything connects, a failover run mqbench cannot do honestly: killing nodes of a

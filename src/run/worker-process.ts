@@ -1,12 +1,15 @@
-/** A worker process: runs its share of producers and consumers and reports to the parent. */
-import { findPlugin } from '../drivers/index.js';
+/**
+ * A worker process's entry (forked by run/benchmark.ts for --workers N, as cli.ts is the CLI's):
+ * builds its driver from the registry, runs its share of producers and consumers, reports to the parent.
+ */
+import { findPlugin, loadExternalPlugins } from '../drivers/index.js';
 import type { Driver } from '../drivers/types.js';
+import { runParticipant, type Coordinator } from '../engine/participant.js';
+import { inFlightFrom } from '../engine/assignments.js';
+import type { LiveCounters } from '../engine/recorder.js';
+import type { FromWorker, ToWorker } from '../engine/worker-protocol.js';
 import { MqbenchError } from '../errors.js';
 import { nowUs } from '../util/clock.js';
-import { runParticipant, type Coordinator } from './participant.js';
-import { inFlightFrom } from './plan.js';
-import type { LiveCounters } from './recorder.js';
-import type { FromWorker, ToWorker } from './worker-protocol.js';
 
 type Init = Extract<ToWorker, { type: 'init' }>;
 type Totals = Extract<ToWorker, { type: 'totals' }>;
@@ -108,7 +111,9 @@ class WorkerSession implements Coordinator {
 let session: WorkerSession | undefined;
 
 async function run(init: Init): Promise<void> {
-  const driver = findPlugin(init.driverName).create(init.driverOptions);
+  // a plug-in registered from MQBENCH_PLUGINS (the environment is inherited) must be found here too
+  await loadExternalPlugins();
+  const driver = findPlugin(init.broker).create(init.driverOptions);
   // before connecting: an abort from the parent must not be missed while we connect
   session = new WorkerSession(init, driver);
   await driver.connect();

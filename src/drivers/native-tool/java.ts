@@ -2,9 +2,9 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ExitCode, MqbenchError, UsageError } from '../errors.js';
-import { repoRoot } from '../util/paths.js';
-import { redactSecretsIn } from '../util/redact.js';
+import { ExitCode, MqbenchError, UsageError } from '../../errors.js';
+import { repoRoot } from '../../util/paths.js';
+import { redactSecretsIn } from '../../util/redact.js';
 
 export const toolsDir = join(repoRoot, 'brokers', 'tools');
 const libDir = join(toolsDir, 'lib');

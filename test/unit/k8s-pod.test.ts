@@ -1,13 +1,13 @@
 import { describe, expect, test } from 'vitest';
 import { allOptionRows, findPlugin } from '../../src/drivers/index.js';
-import { resolveWorkload } from '../../src/engine/workload.js';
+import { resolveWorkload } from '../../src/plan/workload.js';
 import { mergePods } from '../../src/k8s/merge.js';
-import type { PodPlan } from '../../src/k8s/plan.js';
-import { runPod } from '../../src/k8s/worker.js';
+import type { JobSpec } from '../../src/k8s/job-spec.js';
+import { runPod } from '../../src/k8s/pod.js';
 import { parseOptions } from '../../src/options.js';
 import { findScenario } from '../../src/scenarios/index.js';
 
-function planOf(options: Record<string, string>, startInMs: number, slackMs: number): PodPlan {
+function planOf(options: Record<string, string>, startInMs: number, slackMs: number): JobSpec {
   const workload = resolveWorkload(findPlugin('memory'), findScenario('noack'), parseOptions(allOptionRows(), options, ['memory']));
   return { kind: 'mqbench-pod-plan', version: 1, runId: '0123abcd', pods: 2, startAt: new Date(Date.now() + startInMs).toISOString(), slackMs, connectTimeoutMs: 5000, workload };
 }

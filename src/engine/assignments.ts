@@ -1,7 +1,7 @@
 import { assignPartitions } from '../drivers/partition.js';
 import type { Assignment } from './participant.js';
 import { splitEvenly } from './schedule.js';
-import type { Workload } from './workload.js';
+import type { Workload } from '../results/types.js';
 
 /**
  * Spreads a workload's producers and consumers over `participants` processes.

@@ -1,6 +1,7 @@
 import { UsageError } from '../errors.js';
-import type { FaultPlan } from '../faults/index.js';
-import { commonOptions, parseOption, type OptionValues } from '../options.js';
+import type { FaultPlan } from '../faults/plan.js';
+import { type OptionValues } from '../options.js';
+import type { GivenOptions } from './types.js';
 import type { FaultRecord } from '../results/types.js';
 import type { Scenario } from '../scenarios/index.js';
 
@@ -11,21 +12,21 @@ export const faultOptionNames = ['fault', 'fault-target', 'fault-at', 'fault-for
 export const stallMarginUs = 30_000_000;
 
 /**
- * The user's values with the scenario's defaults for what they did not give (parsed like the user's
- * own). In a scenario without a fault, a fault option is refused with one line.
+ * The options the user gave (raw, as written) with the scenario's defaults, also as written, for what
+ * they did not give: the options table then parses both at once. In a scenario without a fault, a
+ * fault option is refused with one line.
  */
-export function withScenarioDefaults(scenario: Scenario, values: OptionValues): OptionValues {
+export function withScenarioDefaults(scenario: Scenario, given: GivenOptions): GivenOptions {
   if (!scenario.failover) {
-    const given = faultOptionNames.find((name) => values[name] !== undefined);
-    if (given) throw new UsageError(`--${given} is a failover option; it has no meaning in the ${scenario.name} scenario (use --scenario failover)`);
+    const named = faultOptionNames.find((name) => given[name] !== undefined);
+    if (named) throw new UsageError(`--${named} is a failover option; it has no meaning in the ${scenario.name} scenario (use --scenario failover)`);
   }
-  const out: Record<string, string | number | boolean> = { ...values };
+  const out: Record<string, string | number | boolean> = { ...given };
   // a user's fault command replaces the scenario's kill plan: its kill defaults do not apply
-  const commandPlan = values['fault-cmd'] !== undefined;
+  const commandPlan = given['fault-cmd'] !== undefined;
   for (const [name, raw] of Object.entries(scenario.defaults ?? {})) {
     if (out[name] !== undefined || (commandPlan && (name === 'fault' || name === 'fault-target'))) continue;
-    const row = commonOptions.find((r) => r.name === name);
-    if (row) out[name] = parseOption(row, raw);
+    out[name] = raw;
   }
   return out;
 }

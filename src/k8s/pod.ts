@@ -1,9 +1,11 @@
+/** One Kubernetes pod's share of a run (`bench worker`): its slice of the plan, started at the common time, as a partial for `bench merge`. */
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { endpointOf } from '../benchmark.js';
 import { findPlugin } from '../drivers/index.js';
-import type { Driver, DriverInfo, Topology } from '../drivers/types.js';
+import type { Driver } from '../drivers/types.js';
 import { localCoordinator } from '../engine/local-coordinator.js';
+import { brokerRecordOf } from '../engine/result.js';
+import { runWorkload, topologyOf, type RunMode } from '../engine/run.js';
 import { runParticipant, type Coordinator, type PartialMeasurement } from '../engine/participant.js';
 import { progressReporter, type Progress } from '../engine/progress.js';
 import { MqbenchError, RunAbortedError, UsageError } from '../errors.js';
@@ -11,8 +13,9 @@ import { describeEnvironment } from '../results/environment.js';
 import type { BrokerRecord } from '../results/types.js';
 import { nowUs, sleepMs, withTimeout } from '../util/clock.js';
 import { redactSecretsIn } from '../util/redact.js';
+import { endpointOf } from '../plan/index.js';
 import type { PodPartial } from './partial.js';
-import { podRunId, type PodPlan } from './plan.js';
+import { podRunId, type JobSpec } from './job-spec.js';
 import { podShare, type PodShare } from './split.js';
 
 /** A pod that was ready after start + slack: it does not run (its load would not overlap the others'). */
@@ -38,7 +41,7 @@ export function startOnMonotonicUs(startAt: string): number {
  * pod starts at the plan's absolute time, so the pods' schedules and timelines line up without
  * talking to each other (as Kafka's Trogdor does).
  */
-function podCoordinator(driver: Driver, plan: PodPlan, share: PodShare, options: PodOptions, onReady: (offsetUs: number, startUs: number) => void): Coordinator {
+function podCoordinator(driver: Driver, plan: JobSpec, share: PodShare, options: PodOptions, onReady: (offsetUs: number, startUs: number) => void): Coordinator {
   const progress = progressReporter(share.workload, options.onProgress);
   const interrupted = (): string | undefined => (options.signal?.aborted ? 'interrupted' : undefined);
   const local = localCoordinator(driver, share.workload, progress, interrupted);
@@ -80,37 +83,31 @@ export function relativeToStart(measurement: PartialMeasurement, startUs: number
   };
 }
 
-const recordOf = (info: DriverInfo): BrokerRecord => ({ name: info.broker, version: info.brokerVersion, url: info.url, client: info.client, settings: info.settings, mapping: info.mapping });
+/** One pod's share as a run mode: the participant's run, started at the common time, its times made relative to it. */
+function podShareMode(plan: JobSpec, share: PodShare, options: PodOptions, onReady: (offsetUs: number) => void): RunMode<PartialMeasurement> {
+  return {
+    async measure(driver) {
+      let startUs = 0;
+      const coordinator = podCoordinator(driver, plan, share, options, (offsetUs, at) => {
+        startUs = at;
+        onReady(offsetUs);
+      });
+      const raw = await runParticipant(driver, share.workload, share.assignment, coordinator);
+      return relativeToStart(raw, startUs, share);
+    },
+    // a pod's teardown always gets the full patience: its objects are its own to remove
+    aborted: () => false,
+  };
+}
 
 /** Connected: the pod's own topology set up, its share run, the topology removed (whatever happened). */
-async function measureShare(
-  driver: Driver,
-  plan: PodPlan,
-  share: PodShare,
-  options: PodOptions,
-  seen: { onBroker: (broker: BrokerRecord) => void; onReady: (offsetUs: number) => void },
-): Promise<PartialMeasurement> {
-  const topology: Topology = {
-    prefix: `mqbench-${podRunId(plan, share.index)}`,
-    stream: share.workload.stream,
-    partitions: share.workload.partitions,
-    subscriptions: share.workload.subscriptions,
-  };
-  let startUs = 0;
-  try {
-    await driver.setup(topology);
-    seen.onBroker(recordOf(await driver.info()));
-    const coordinator = podCoordinator(driver, plan, share, options, (offsetUs, at) => {
-      startUs = at;
-      seen.onReady(offsetUs);
-    });
-    const raw = await runParticipant(driver, share.workload, share.assignment, coordinator);
-    return relativeToStart(raw, startUs, share);
-  } finally {
-    await withTimeout(driver.teardown(), 15_000, () => new Error('no answer within 15 s')).catch((error: unknown) => {
-      options.log(`warning: could not remove ${topology.prefix}.* from the broker (${error instanceof Error ? error.message : String(error)}): \`bench clean --run ${podRunId(plan, share.index)}\` removes it`);
-    });
-  }
+function measureShare(driver: Driver, plan: JobSpec, share: PodShare, options: PodOptions, seen: { onBroker: (broker: BrokerRecord) => void; onReady: (offsetUs: number) => void }): Promise<PartialMeasurement> {
+  const runId = podRunId(plan, share.index);
+  return runWorkload(driver, topologyOf(share.workload, runId), podShareMode(plan, share, options, seen.onReady), {
+    onSetUp: (info) => seen.onBroker(brokerRecordOf(info, { name: driver.name, version: 'unknown', url: '' })),
+    onWarning: options.log,
+    cleanHint: `\`bench clean --run ${runId}\` removes it`,
+  });
 }
 
 /**
@@ -118,7 +115,7 @@ async function measureShare(
  * Bad input throws UsageError; every other outcome (late, broker unreachable, aborted) is a partial
  * that says so, so `bench merge` can name the pod and what was lost.
  */
-export async function runPod(plan: PodPlan, index: number, options: PodOptions): Promise<PodPartial> {
+export async function runPod(plan: JobSpec, index: number, options: PodOptions): Promise<PodPartial> {
   const share = podShare(plan.workload, plan.pods, index);
   const plugin = findPlugin(plan.workload.broker);
   const endpoint = endpointOf(plugin, {});

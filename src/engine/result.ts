@@ -1,6 +1,8 @@
+/** A run's result document (results/types.ts) from what the engine measured, whatever happened to the run. */
+import type { DriverInfo } from '../drivers/types.js';
 import { createHistogram, latenciesOf, summarize } from '../metrics/histogram.js';
-import type { BrokerRecord, Counts, Environment, Loop, RunResult, Workload } from './types.js';
-import { schemaVersion } from './types.js';
+import type { BrokerRecord, Counts, Environment, Loop, RunResult, Workload } from '../results/types.js';
+import { schemaVersion } from '../results/types.js';
 
 /** What every result says about itself, whatever happened to the run. */
 export interface RunIdentity {
@@ -74,4 +76,10 @@ export function buildErroredResult(identity: RunIdentity, error: string): RunRes
   } finally {
     empty.destroy();
   }
+}
+
+/** The result's broker record: what the driver said about itself, else what is known without it (broker gone). */
+export function brokerRecordOf(info: DriverInfo | undefined, known: { name: string; version: string; url: string }): BrokerRecord {
+  if (!info) return { ...known, client: { name: 'unknown', version: 'unknown' }, settings: {}, mapping: 'unknown (the driver did not answer)' };
+  return { name: info.broker, version: info.brokerVersion, url: info.url, client: info.client, settings: info.settings, mapping: info.mapping };
 }

@@ -9,7 +9,7 @@ import { checkSplit } from './split.js';
  * count and the common start. No URL and no credential: the pods take the broker's URL from the
  * environment, filled from a Secret.
  */
-export interface PodPlan {
+export interface JobSpec {
   kind: 'mqbench-pod-plan';
   version: 1;
   /** 8 hex digits; pod i's broker objects are named under mqbench-<runId>-<i> */
@@ -28,13 +28,13 @@ export const planFileName = 'plan.json';
 export const secretKey = 'url';
 
 /** The Job's and the ConfigMap's name (the pods' logs: `kubectl logs -l job-name=<it>`). */
-export const jobName = (plan: Pick<PodPlan, 'runId'>): string => `mqbench-${plan.runId}`;
+export const jobName = (plan: Pick<JobSpec, 'runId'>): string => `mqbench-${plan.runId}`;
 
 /** The broker object prefix of one pod (`bench clean --run <runId>-<index>` finds what a dead pod left). */
-export const podRunId = (plan: Pick<PodPlan, 'runId'>, index: number): string => `${plan.runId}-${index}`;
+export const podRunId = (plan: Pick<JobSpec, 'runId'>, index: number): string => `${plan.runId}-${index}`;
 
 function planProblem(value: unknown): string | undefined {
-  const plan = value as Partial<PodPlan> | null;
+  const plan = value as Partial<JobSpec> | null;
   if (plan === null || typeof plan !== 'object' || plan.kind !== 'mqbench-pod-plan') return 'not an mqbench pod plan (kind mqbench-pod-plan)';
   if (plan.version !== 1) return `unknown plan version ${JSON.stringify(plan.version)} (this mqbench reads version 1)`;
   if (typeof plan.runId !== 'string' || !/^[0-9a-f]{8}$/.test(plan.runId)) return 'runId must be 8 hex digits';
@@ -47,7 +47,7 @@ function planProblem(value: unknown): string | undefined {
 }
 
 /** Reads and checks a plan (the ConfigMap's file); any problem is one line (exit 2). */
-export async function readPlan(path: string): Promise<PodPlan> {
+export async function readPlan(path: string): Promise<JobSpec> {
   await requireRegularFile(path, '--workload');
   let value: unknown;
   try {
@@ -58,7 +58,7 @@ export async function readPlan(path: string): Promise<PodPlan> {
   }
   const problem = planProblem(value);
   if (problem) throw new UsageError(`--workload: ${path}: ${problem}`);
-  const plan = value as PodPlan;
+  const plan = value as JobSpec;
   checkSplit(plan.workload, plan.pods);
   return plan;
 }

@@ -1,18 +1,13 @@
 import type { BrokerPlugin } from '../drivers/plugin.js';
 import { UsageError } from '../errors.js';
 import { commonOptions, type OptionValues } from '../options.js';
-import type { DeliveryMode, Workload } from '../results/types.js';
+import type { DeliveryMode, FaultRecord, Workload } from '../results/types.js';
 import type { Scenario } from '../scenarios/index.js';
 import { parseDurationUs } from '../util/duration.js';
-import { executorFor } from './executors/index.js';
-import { faultPlanOf, stallMarginUs, withScenarioDefaults } from './fault-options.js';
-import { defaultMaxOutstanding } from './executors/open-loop.js';
-import { headerSize } from './header.js';
-
-export type { Workload } from '../results/types.js';
-
-/** The tutorial's message; hello-world payloads carry it after the header. */
-export const helloText = 'Hello World!';
+import { executorFor } from '../engine/executors/index.js';
+import { stallMarginUs } from './fault-options.js';
+import { defaultMaxOutstanding } from '../engine/executors/open-loop.js';
+import { headerSize, helloText } from '../engine/header.js';
 
 /** A common option's value: the user's (already parsed), else the table's default (parsed the same way). */
 function valueOf<T extends number | string | boolean>(values: OptionValues, name: string): T | undefined {
@@ -38,21 +33,18 @@ function keyedLoad(keys: string | undefined, scenarioKeyed: boolean, partitions:
  * A failover run: the fault on record, clients that reconnect, and a stall watch that waits out the
  * planned unavailability (fault-for + 30 s unless --stall-timeout is given) before calling the run stalled.
  */
-function withFault(workload: Workload, scenario: Scenario, values: OptionValues): void {
-  const fault = faultPlanOf(scenario, values, workload.durationUs);
-  if (!fault) return;
-  workload.fault = fault.record;
-  workload.driver.reconnect = true;
-  if (values['stall-timeout'] === undefined) workload.stallTimeoutUs = fault.record.forUs + stallMarginUs;
+export function withFault(workload: Workload, fault: FaultRecord, values: OptionValues): Workload {
   if (Number(values.workers ?? 1) > 1) throw new UsageError('--workers: the failover scenario runs in one process (one producer, one consumer); leave --workers at 1');
+  const stallTimeoutUs = values['stall-timeout'] === undefined ? fault.forUs + stallMarginUs : workload.stallTimeoutUs;
+  return { ...workload, fault, stallTimeoutUs, driver: { ...workload.driver, reconnect: true } };
 }
 
 /**
  * Everything a run needs, fully resolved from the scenario, the user's option values (parsed by the
- * options table) and the broker plug-in's settings: what is stored in the result as `workload`.
+ * options table, the scenario's defaults applied: fault-options.ts) and the broker plug-in's settings:
+ * what is stored in the result as `workload` (a failover run's fault is added by withFault).
  */
-export function resolveWorkload(plugin: BrokerPlugin, scenario: Scenario, given: OptionValues): Workload {
-  const values = withScenarioDefaults(scenario, given);
+export function resolveWorkload(plugin: BrokerPlugin, scenario: Scenario, values: OptionValues): Workload {
   const fixedCount = valueOf<number>(values, 'messages') ?? scenario.messages ?? null;
   const delivery = (valueOf<string>(values, 'delivery') ?? scenario.delivery) as DeliveryMode;
   const partitions = valueOf<number>(values, 'partitions') ?? scenario.partitions;
@@ -82,7 +74,6 @@ export function resolveWorkload(plugin: BrokerPlugin, scenario: Scenario, given:
     keyed: keyedLoad(valueOf<string>(values, 'keys'), scenario.keyed, partitions),
     driver: { delivery, ...plugin.settings(values, delivery) },
   };
-  if (scenario.failover) withFault(workload, scenario, values);
   if (!(scenario.name in plugin.mapping)) throw new UsageError(`${plugin.name} cannot run the ${scenario.name} scenario`);
   executorFor(workload); // each executor validates its own settings: bad input fails here, before connecting
   return workload;

@@ -5,6 +5,9 @@
  * run's busy CPU, plus the garbage it leaves. Here the response's structure is walked with the
  * client's own Reader, as its parser does, but each partition's records stay one Buffer, and
  * `forEachValue` hands over each record's value without building anything else.
+ *
+ * Called by fetch-decoding.ts (the parser of our Fetch v17 requests) and, through forEachValue and
+ * UnreadableBatch, by ../fetcher.ts; tested by test/unit/fetch-response.test.ts.
  */
 import type { Reader } from '@platformatic/kafka';
 

@@ -4,14 +4,12 @@
  * The numbers are computed in broker-cost.ts; this module only reads /proc and keeps time.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { BrokerPlugin } from '../drivers/plugin.js';
-import type { Progress } from '../engine/run.js';
-import { UsageError } from '../errors.js';
+import type { Progress } from '../engine/progress.js';
 import type { BrokerCost, BrokerProcess, TimelinePoint, Workload } from '../results/types.js';
 import { nowUs } from '../util/clock.js';
-import { brokerCostOf, parsePidList, perSecondCost, procSample, type CostSample } from './broker-cost.js';
+import { brokerCostOf, perSecondCost, procSample, type CostSample } from '../metrics/broker-cost.js';
 
 let ticksPerSecond: number | undefined;
 
@@ -34,16 +32,6 @@ function clockProblem(): { reason: string } | undefined {
   } catch (error) {
     return { reason: `cannot read the clock tick rate (getconf CLK_TCK): ${error instanceof Error ? error.message.split('\n')[0] : String(error)}` };
   }
-}
-
-/** --broker-pid: checked before anything connects (one line): whole numbers, each a live process on this host. */
-export function namedBrokerPids(raw: string | number | boolean | undefined): number[] | undefined {
-  if (raw === undefined) return undefined;
-  const pids = parsePidList(String(raw));
-  if (!pids) throw new UsageError(`--broker-pid: must be process ids, comma-separated (e.g. 4242 or 4242,4343), got "${String(raw).slice(0, 40)}"`);
-  const gone = pids.find((pid) => !existsSync(`/proc/${pid}/stat`));
-  if (gone !== undefined) throw new UsageError(`--broker-pid: no process ${gone} on this host`);
-  return pids;
 }
 
 export type CostSource = { processes: BrokerProcess[] } | { reason: string };

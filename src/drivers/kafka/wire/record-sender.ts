@@ -10,6 +10,9 @@
  * what the client would not retry (a timeout: the broker may have written it; a non-retriable
  * error code) fails the batch. Every resend is reported, so a fault of this encoder cannot hide
  * behind the client's path.
+ *
+ * Called by ../platformatic.ts (one RecordBatchSender per producer; usableProduceVersion and
+ * describeProduceEncoding for the result); partitionsToResend is tested by test/unit/produce-request.test.ts.
  */
 import {
   ConnectionPool,
@@ -22,7 +25,7 @@ import {
   type Producer,
   type ProduceAcks,
 } from '@platformatic/kafka';
-import { speaksVersion, type BatchItem, type BrokerApi } from './shared.js';
+import { speaksVersion, type BatchItem, type BrokerApi } from '../shared.js';
 import { encodeProduceRequest } from './produce-request.js';
 
 /** Produce versions whose request this encoder writes (one layout), newest first. */

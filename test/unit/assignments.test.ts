@@ -1,10 +1,10 @@
 import { describe, expect, test } from 'vitest';
-import { everythingArrived, inFlightFrom, planAssignments } from '../../src/engine/plan.js';
-import { planBenchmark } from '../../src/benchmark.js';
+import { everythingArrived, inFlightFrom, planAssignments } from '../../src/engine/assignments.js';
+import { planRun } from '../../src/plan/index.js';
 
 describe('planAssignments', () => {
   test('producers and consumers are dealt round-robin over workers', () => {
-    const w = planBenchmark({ broker: 'rabbit', scenario: 'partitioned', options: { partitions: 4, producers: 3 } }).workload;
+    const w = planRun({ partitions: 4, producers: 3, broker: 'rabbit', scenario: 'partitioned' }).workload;
     const plans = planAssignments(w, 2, false);
     expect(plans.map((p) => p.producers.map((x) => x.id))).toEqual([[0, 2], [1]]);
     // dealt on after the three producers: the fourth deal goes to worker 1
@@ -12,19 +12,19 @@ describe('planAssignments', () => {
   });
 
   test('one producer and one consumer over two workers: one each', () => {
-    const w = planBenchmark({ broker: 'rabbit', scenario: 'noack', options: {} }).workload;
+    const w = planRun({ broker: 'rabbit', scenario: 'noack' }).workload;
     const plans = planAssignments(w, 2, false);
     expect(plans.map((p) => [p.producers.length, p.consumers.length])).toEqual([[1, 0], [0, 1]]);
   });
 
   test('a private (memory) broker per worker: every worker runs every consumer', () => {
-    const w = planBenchmark({ broker: 'memory', scenario: 'fanout', options: { subscriptions: 2, producers: 2 } }).workload;
+    const w = planRun({ subscriptions: 2, producers: 2, broker: 'memory', scenario: 'fanout' }).workload;
     const plans = planAssignments(w, 2, true);
     for (const plan of plans) expect(plan.consumers.map((c) => c.subscription)).toEqual([0, 1]);
   });
 
   test('a fixed message count is split over producers', () => {
-    const w = planBenchmark({ broker: 'rabbit', scenario: 'noack', options: { messages: 10, producers: 3 } }).workload;
+    const w = planRun({ messages: 10, producers: 3, broker: 'rabbit', scenario: 'noack' }).workload;
     expect(planAssignments(w, 1, false)[0]?.producers.map((p) => p.quota)).toEqual([4, 3, 3]);
   });
 });

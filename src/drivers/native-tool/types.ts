@@ -3,7 +3,7 @@
  * a user can see whether the harness is the bottleneck. Each broker plug-in that has a native tool
  * exports a `calibration` (a NativeTool) from its folder's calibrate.ts.
  */
-import type { RunResult } from '../results/types.js';
+import type { RunResult } from '../../results/types.js';
 
 /** The workload both sides share, resolved by mqbench's own option parsing. */
 export interface CalibrationWorkload {

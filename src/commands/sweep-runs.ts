@@ -1,21 +1,22 @@
-/** What `bench sweep` and `bench find-rate` share: checking the run options, one run through `bench run`'s path, the files. */
+/** What `bench sweep` and `bench find-rate` share: their runs' plans, one run through `bench run`'s path, the files. */
 import { join } from 'node:path';
-import { newRunId, planBenchmark } from '../benchmark.js';
-import { runCommand, type RunOutcome } from '../commands/run.js';
-import { allOptionRows, driverNames } from '../drivers/index.js';
+import { driverNames } from '../drivers/index.js';
 import { UsageError } from '../errors.js';
-import { parseOptions, type OptionValues } from '../options.js';
+import { planRuns, type GivenOptions, type RunPlan } from '../plan/index.js';
+import { newRunId } from '../run/benchmark.js';
 import { scenarioNames } from '../scenarios/index.js';
 import { writeFileAtomic, writeFilesAtomic } from '../util/atomic-write.js';
+import type { Quit } from './interrupts.js';
+import { runCommand, type RunOutcome } from './run.js';
 
-export type GivenOptions = Readonly<Record<string, string | number | boolean>>;
+export type { GivenOptions } from '../plan/index.js';
 
+/** The brokers, the scenario and the other run options as given (planPoint parses and checks them). */
 export interface Target {
   brokers: string[];
   scenario: string;
   /** the run options (flag name -> raw value), without broker and scenario */
   options: Record<string, string | number | boolean>;
-  values: OptionValues;
 }
 
 function required(value: unknown, what: string, valid: readonly string[]): string {
@@ -23,27 +24,20 @@ function required(value: unknown, what: string, valid: readonly string[]): strin
   return String(value);
 }
 
-/** Brokers, scenario and the other run options, checked by the options table (one line, before anything connects). */
 export function targetOf(given: GivenOptions): Target {
   const { broker, scenario, ...options } = given;
   const brokers = required(broker, 'broker', driverNames).split(',').map((b) => b.trim());
-  return { brokers, scenario: required(scenario, 'scenario', scenarioNames), options, values: parseOptions(allOptionRows(), options, brokers) };
+  return { brokers, scenario: required(scenario, 'scenario', scenarioNames), options };
 }
 
-/** A plug-in's options only for its own runs (as `bench run --broker a,b` does). */
-export function optionsFor(broker: string, options: GivenOptions): Record<string, string | number | boolean> {
-  const foreign = new Set(allOptionRows().filter((row) => row.broker !== undefined && row.broker !== broker).map((row) => row.name));
-  return Object.fromEntries(Object.entries(options).filter(([name]) => !foreign.has(name)));
+/** The plans of one point (the target with some options set), one per broker, checked before anything connects. */
+export function planPoint(target: Target, set: GivenOptions): RunPlan[] {
+  return planRuns({ ...target.options, ...set, broker: target.brokers.join(','), scenario: target.scenario });
 }
 
-/** Checks a run's whole workload before the first run starts (a typo must not cost the runs before it). */
-export function checkRun(broker: string, scenario: string, options: GivenOptions): void {
-  planBenchmark({ broker, scenario, options: optionsFor(broker, options) });
-}
-
-/** One run through `bench run`'s own path: result file written, nothing printed on stdout. */
-export function runOne(broker: string, scenario: string, options: GivenOptions, out: string, progress: boolean): Promise<RunOutcome> {
-  return runCommand({ broker, scenario, options: optionsFor(broker, options), out, json: false, progress, print: false });
+/** One planned run through `bench run`'s own path: result file written, nothing printed on stdout. */
+export function runPlanned(plan: RunPlan, out: string, progress: boolean, quit: Quit): Promise<RunOutcome> {
+  return runCommand(plan, { out, json: false, progress, print: false, quit });
 }
 
 export const interrupted = (outcome: RunOutcome): boolean => outcome.result.status === 'aborted' && outcome.result.error === 'interrupted';

@@ -44,6 +44,19 @@ describe('an external plug-in (MQBENCH_PLUGINS)', () => {
     expect(result.workload.driver).toEqual({ delivery: 'noack', label: 'loopback' });
   });
 
+  test('its own flag reaches its driver, in worker processes too (--workers 2)', async () => {
+    const dir = join(out, 'workers');
+    const args = ['run', '--broker', 'loopback', '--scenario', 'noack', '--loopback-label', 'e2e', '--workers', '2', '--duration', '1s', '--warmup', '0s', '--no-progress', '--out', dir];
+    const run = await bench(args, { env });
+    expect(run.code, run.stderr).toBe(0);
+    const [file] = (await readdir(dir)).filter((f) => f.endsWith('.json'));
+    const result = await readResult(join(dir, file as string));
+    expect(result.status).toBe('completed');
+    expect(result.workload.driver).toEqual({ delivery: 'noack', label: 'e2e' });
+    expect(result.broker.settings).toMatchObject({ label: 'e2e' });
+    expect(result.counts.lost).toBe(0);
+  });
+
   test('bench list shows it, bench run --help its option; without MQBENCH_PLUGINS it is unknown', async () => {
     const list = await bench(['list'], { env });
     expect(list.code, list.stderr).toBe(0);

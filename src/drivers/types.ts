@@ -104,6 +104,18 @@ export interface Driver {
    * another node, consumers re-subscribed). The engine stamps the time.
    */
   onEvent?(listener: (event: DriverEvent) => void): void;
+  /**
+   * How this driver's messages travelled, in numbers, since it connected: a driver with more than one
+   * path (its own wire code beside its client library's) says how much went each way and why it fell
+   * back. Read once after the run; summed over worker processes.
+   */
+  pathCounts?(): PathCounts;
+}
+
+/** Requests and records per path (e.g. "produce: mqbench encoder", "produce: client"), and each fallback with its reason. */
+export interface PathCounts {
+  paths: { path: string; requests: number; records: number }[];
+  fallbacks: { reason: string; count: number }[];
 }
 
 /** What a driver reports; the engine adds when (RunEvent in the result). */

@@ -3,9 +3,9 @@
  * the harness owns clocks, rates and histograms.
  */
 
-import type { DriverSettings } from '../results/types.js';
+import type { DriverSettings, PathCounts } from '../results/types.js';
 
-export type { DeliveryMode, DriverSettings } from '../results/types.js';
+export type { DeliveryMode, DriverSettings, PathCounts } from '../results/types.js';
 
 /**
  * A named stream of messages with P partitions and K independent subscriptions.
@@ -112,11 +112,6 @@ export interface Driver {
   pathCounts?(): PathCounts;
 }
 
-/** Requests and records per path (e.g. "produce: mqbench encoder", "produce: client"), and each fallback with its reason. */
-export interface PathCounts {
-  paths: { path: string; requests: number; records: number }[];
-  fallbacks: { reason: string; count: number }[];
-}
 
 /** What a driver reports; the engine adds when (RunEvent in the result). */
 export interface DriverEvent {

@@ -30,8 +30,8 @@ export function failoverMode(workload: Workload, failover: FailoverPlan, hooks: 
  */
 async function runWithFailover(driver: Driver, workload: Workload, failover: FailoverPlan, topology: Topology, hooks: RunHooks): Promise<Measurement> {
   const stamped: RunEvent[] = [];
+  // the fault plan's events; the driver's come with the measurement (the participant records them)
   const record = (event: { kind: string; detail: string }): void => void stamped.push({ atUs: nowUs(), kind: event.kind, detail: event.detail });
-  driver.onEvent?.(record);
   const stop = new AbortController();
   const onInterrupt = (): void => stop.abort();
   hooks.signal?.addEventListener('abort', onInterrupt, { once: true });
@@ -60,7 +60,8 @@ async function runWithFailover(driver: Driver, workload: Workload, failover: Fai
     stop.abort();
     await settlePlan(planRun, hooks);
     const start = windowStartUs ?? partial.warmupEndUs;
-    const events = stamped.map((e) => ({ ...e, atUs: e.atUs - start })).sort((a, b) => a.atUs - b.atUs);
+    const faultEvents = stamped.map((e) => ({ ...e, atUs: e.atUs - start }));
+    const events = [...(measurement.events ?? []), ...faultEvents].sort((a, b) => a.atUs - b.atUs);
     return withAnalysis(measurement, workload, partial, events, start);
   } finally {
     stop.abort();

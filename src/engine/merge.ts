@@ -2,7 +2,7 @@ import { settleAccounts, totals } from '../metrics/accounting.js';
 import { latenciesOf, summarizeMerged } from '../metrics/histogram.js';
 import { mergeTimelines } from '../metrics/timeline.js';
 import type { MeasuredParts } from './result.js';
-import type { ClientCost, Counts, OpenLoopOutcome, StreamAccount, Throughput, Workload } from '../results/types.js';
+import type { ClientCost, Counts, OpenLoopOutcome, PathCounts, RunEvent, StreamAccount, Throughput, Workload } from '../results/types.js';
 import { lateThresholdUs } from './executors/open-loop.js';
 import type { PartialMeasurement } from './participant.js';
 import { scheduledIn } from './schedule.js';
@@ -90,6 +90,27 @@ function statusOf(counts: Counts, abortReason: string | undefined, firstSendErro
   return { status: 'completed-with-errors', error: `${counts.sendErrors} measured send(s) failed or were never confirmed${first}` };
 }
 
+/** Every participant's driver events, in time order, relative to the measured window's start. */
+function eventsOf(partials: readonly PartialMeasurement[], fromUs: number): RunEvent[] {
+  return partials.flatMap((p) => (p.events ?? []).map((e) => ({ ...e, atUs: e.atUs - fromUs }))).sort((a, b) => a.atUs - b.atUs);
+}
+
+/** The participants' path counts summed per path and per fallback reason; undefined when no driver keeps them. */
+export function pathCountsOf(partials: readonly Pick<PartialMeasurement, 'pathCounts'>[]): PathCounts | undefined {
+  const counted = partials.flatMap((p) => (p.pathCounts ? [p.pathCounts] : []));
+  if (counted.length === 0) return undefined;
+  const paths = new Map<string, { path: string; requests: number; records: number }>();
+  const fallbacks = new Map<string, { reason: string; count: number }>();
+  for (const part of counted) {
+    for (const p of part.paths) {
+      const sum = paths.get(p.path) ?? { path: p.path, requests: 0, records: 0 };
+      paths.set(p.path, { path: p.path, requests: sum.requests + p.requests, records: sum.records + p.records });
+    }
+    for (const f of part.fallbacks) fallbacks.set(f.reason, { reason: f.reason, count: (fallbacks.get(f.reason)?.count ?? 0) + f.count });
+  }
+  return { paths: [...paths.values()], fallbacks: [...fallbacks.values()] };
+}
+
 /** Joins the partial measurements of every participant into one: histograms added, counts summed. */
 export function mergePartials(workload: Workload, partials: readonly PartialMeasurement[], abortReason?: string): Measurement {
   const expectedByProducer = new Map<number, number>();
@@ -109,6 +130,8 @@ export function mergePartials(workload: Workload, partials: readonly PartialMeas
   };
   const openLoop = openLoopOutcome(workload, partials, windows, counts, throughput);
   const client = clientCostOf(partials, counts);
+  const events = eventsOf(partials, windows.fromUs);
+  const clientPaths = pathCountsOf(partials);
   return {
     ...statusOf(counts, reason, partials.find((p) => p.firstSendError)?.firstSendError),
     counts,
@@ -117,6 +140,8 @@ export function mergePartials(workload: Workload, partials: readonly PartialMeas
     throughput,
     ...(openLoop ? { openLoop } : {}),
     ...(client ? { client } : {}),
+    ...(events.length > 0 ? { events } : {}),
+    ...(clientPaths ? { clientPaths } : {}),
     latencyUs: latenciesOf((name) => summarizeMerged(partials.map((p) => p.histograms[name]))),
     timeline: mergeTimelines(partials.map((p) => p.timeline), receiveWindowUs),
     foreignMessages: partials.reduce((n, p) => n + p.foreignMessages, 0),

@@ -1,5 +1,5 @@
 import type { Consumer, Driver } from '../drivers/types.js';
-import type { Workload } from '../results/types.js';
+import type { PathCounts, RunEvent, Workload } from '../results/types.js';
 import { ClientCostMeter, type ClientCostSample } from '../metrics/client-cost.js';
 import { nowUs, sleepMs, withTimeout } from '../util/clock.js';
 import { executorFor, type ExecutionContext } from './executors/index.js';
@@ -43,6 +43,10 @@ export interface ParticipantHooks {
 /** One participant's measurement, mergeable with others' exactly (histograms are encoded). */
 export interface PartialMeasurement extends Recording {
   clientCost: ClientCostSample;
+  /** what the driver reported (reconnects, fallbacks), on this process's clock; absent in older pod partials */
+  events?: RunEvent[];
+  /** the driver's paths in numbers, when it has more than one */
+  pathCounts?: PathCounts;
   abortReason?: string;
   firstSendError?: string;
   startUs: number;
@@ -192,6 +196,13 @@ class StopReasons {
   }
 }
 
+/** The driver's events, stamped on the run's clock as they come (the merge makes them relative to the window). */
+function driverEvents(driver: Driver): RunEvent[] {
+  const events: RunEvent[] = [];
+  driver.onEvent?.((event) => void events.push({ atUs: nowUs(), kind: event.kind, detail: event.detail }));
+  return events;
+}
+
 interface MeasurementWindow {
   startUs: number;
   warmupEndUs: number;
@@ -255,6 +266,7 @@ export async function runParticipant(
 ): Promise<PartialMeasurement> {
   const recorder = new Recorder(workload.subscriptions, lateThresholdUs);
   const stop = new StopReasons(driver, coordinator);
+  const events = driverEvents(driver);
   const arrivals = new ArrivalSignal();
   const clients: Clients = { slots: [], consumers: [] };
   try {
@@ -277,6 +289,8 @@ export async function runParticipant(
       arrivedAfterClose: recorder.afterClose,
       ...(reason ? { abortReason: reason } : {}),
       ...(recorder.firstSendError ? { firstSendError: recorder.firstSendError } : {}),
+      events,
+      ...(driver.pathCounts ? { pathCounts: driver.pathCounts() } : {}),
       ...window,
       producersDoneUs,
       finishedUs: nowUs(),

@@ -74,6 +74,7 @@ export function relativeToStart(measurement: PartialMeasurement, startUs: number
   return {
     ...measurement,
     consumers: measurement.consumers.map((c) => ({ ...c, consumer: c.consumer + share.consumerOffset })),
+    ...(measurement.events ? { events: measurement.events.map((e) => ({ ...e, atUs: since(e.atUs) })) } : {}),
     lastReceiptUs: measurement.lastReceiptUs === 0 ? 0 : since(measurement.lastReceiptUs),
     startUs: since(measurement.startUs),
     warmupEndUs: since(measurement.warmupEndUs),

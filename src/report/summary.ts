@@ -21,6 +21,16 @@ function clientLines(result: RunResult): string[] {
   return lines;
 }
 
+/** Which of a driver's paths ran, in numbers; every fallback is its own visible line. */
+function pathLines(result: RunResult): string[] {
+  const p = result.clientPaths;
+  if (!p) return [];
+  const ran = p.paths.filter((path) => path.requests > 0 || path.records > 0);
+  const lines = [`paths: ${ran.map((path) => `${path.path} ${formatCount(path.requests)} requests / ${formatCount(path.records)} records`).join('; ') || 'none used'}`];
+  for (const f of p.fallbacks) lines.push(`  FALLBACK: ${f.reason} (${formatCount(f.count)} time${f.count === 1 ? '' : 's'})`);
+  return lines;
+}
+
 /** Open loop: what was asked and what happened, said plainly when the target was missed. */
 function openLoopLines(result: RunResult): string[] {
   const o = result.openLoop;
@@ -49,6 +59,7 @@ export function renderSummary(result: RunResult): string {
     timed ? throughputLine(result) : roundTripLine(result),
     ...openLoopLines(result),
     ...clientLines(result),
+    ...pathLines(result),
     ...(result.brokerCost ? [describeBrokerCost(result.brokerCost)] : []),
     ...(timed ? latencyLines(result) : []),
     countsLine(result),

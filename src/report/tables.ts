@@ -104,7 +104,7 @@ export function comparisonTable(groups: readonly RunGroup[], colourOf: ColourOf 
 
 export function accountingTable(results: readonly RunResult[]): TableData {
   return {
-    head: ['run', 'broker', 'scenario', 'status', 'sent', 'received', 'expected', 'lost', 'duplicated', 'reordered', 'send errors', 'arrived despite send error'],
+    head: ['run', 'broker', 'scenario', 'status', 'sent', 'received', 'expected', 'lost', 'duplicated', 'reordered', 'send errors', 'arrived despite send error', 'client paths (fallbacks)'],
     rows: results.map((r) => [
       r.id,
       r.workload.broker,
@@ -118,8 +118,18 @@ export function accountingTable(results: readonly RunResult[]): TableData {
       formatCount(r.counts.reordered),
       formatCount(r.counts.sendErrors),
       formatCount(r.counts.receivedDespiteSendError),
+      pathsCell(r),
     ]),
   };
+}
+
+/** Which of the driver's paths carried the records, and every fallback: '-' for a driver with one path. */
+function pathsCell(r: RunResult): string {
+  const p = r.clientPaths;
+  if (!p) return '-';
+  const used = p.paths.filter((path) => path.records > 0).map((path) => `${path.path}: ${formatCount(path.records)}`);
+  const fallbacks = p.fallbacks.map((f) => `FALLBACK ${f.reason} x${formatCount(f.count)}`);
+  return [...used, ...fallbacks].join('; ') || 'none used';
 }
 
 export function brokerTable(results: readonly RunResult[]): TableData {

@@ -338,6 +338,16 @@ export interface PodRecord {
 }
 
 /** Something that happened during a run besides messages: a fault injected or restored, a client reconnecting. */
+/**
+ * How a driver's messages travelled when it has more than one path (its own wire code beside its client
+ * library's): requests and records per path since the driver connected (summed over worker processes),
+ * and each fallback with its reason.
+ */
+export interface PathCounts {
+  paths: { path: string; /** @asType integer */ requests: number; /** @asType integer */ records: number }[];
+  fallbacks: { reason: string; /** @asType integer */ count: number }[];
+}
+
 export interface RunEvent {
   /** microseconds since the measured window started (negative: before it) */
   atUs: number;
@@ -440,8 +450,10 @@ interface RunResultBase {
   brokerCost?: BrokerCost;
   latencyUs: Latencies<LatencySummary>;
   timeline: TimelinePoint[];
-  /** failover runs: faults injected and restored, reconnects */
+  /** what the drivers reported during the run (reconnects, fallbacks to the client's path) and, in failover runs, the faults injected and restored */
   events?: RunEvent[];
+  /** drivers with more than one path (Kafka: mqbench's wire code or the client's): which ran, in numbers */
+  clientPaths?: PathCounts;
   /** failover runs: unavailability, loss and latency around the fault */
   failover?: FailoverResult;
   /** runs merged from the pods of a Kubernetes Indexed Job (`bench merge`): what each pod did */

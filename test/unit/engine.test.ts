@@ -4,6 +4,8 @@
  */
 import { describe, expect, test } from 'vitest';
 import { runBenchmark } from '../../src/run/benchmark.js';
+import { renderMarkdownReport } from '../../src/report/document.js';
+import { renderSummary } from '../../src/report/summary.js';
 import { Recorder } from '../../src/engine/recorder.js';
 import { writeHeader } from '../../src/engine/header.js';
 import type { RunResult } from '../../src/results/types.js';
@@ -147,5 +149,31 @@ describe('the recorder after close', () => {
     expect(() => recorder.received(receipts, payload, 10)).not.toThrow();
     expect(() => recorder.acked(0, 0, true, 2, 10, true)).not.toThrow();
     expect(recorder.afterClose).toBe(2);
+  });
+});
+
+describe('driver events and path counts reach every result, not only failover runs', () => {
+  test.each([1, 2])('every 100th message takes a fallback path: one event each, counted per path (%i worker process(es))', async (workers) => {
+    const r = await faulty('faulty://?fallbackEvery=100', { rate: 2000, duration: '1s', workers });
+    expect(r.status).toBe('completed');
+    const fallbackEvents = (r.events ?? []).filter((e) => e.kind === 'faulty-fallback');
+    expect(fallbackEvents.length).toBeGreaterThanOrEqual(Math.floor(r.counts.sent / 100) - workers);
+    expect(r.clientPaths?.fallbacks).toEqual([{ reason: 'faulty fallback', count: fallbackEvents.length }]);
+    const records = (r.clientPaths?.paths ?? []).reduce((n, p) => n + p.records, 0);
+    expect(records).toBe(r.counts.sent);
+    expect(r.clientPaths?.paths.find((p) => p.path === 'send: fallback')?.records).toBe(fallbackEvents.length);
+    // stamped on the run's clock, relative to the measured window, in time order
+    const times = fallbackEvents.map((e) => e.atUs);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    expect(times[0]).toBeGreaterThanOrEqual(-100_000);
+    expect(times.at(-1)).toBeLessThanOrEqual(1_500_000);
+    // a fallback is never silent: its own line in the summary, a cell in the report's accounting table
+    expect(renderSummary(r)).toMatch(new RegExp(`^  FALLBACK: faulty fallback \\(${fallbackEvents.length} times\\)$`, 'm'));
+    expect(renderMarkdownReport([r], 'paths')).toContain(`FALLBACK faulty fallback x${fallbackEvents.length}`);
+  });
+
+  test('a driver without two paths keeps no path counts', async () => {
+    const r = await faulty('faulty://?drop=1000', { rate: 1000, duration: '1s' });
+    expect(r.clientPaths).toBeUndefined();
   });
 });

@@ -289,7 +289,7 @@ describe('fatalAfter', () => {
 
 describe('URL', () => {
   const valid =
-    'valid parameters: drop, duplicate, reorder, delayMs, stallAfter, stallForMs, rejectEvery, rejectAfter, fatalAfter, brokerAcks, throwAfter';
+    'valid parameters: drop, duplicate, reorder, delayMs, stallAfter, stallForMs, rejectEvery, rejectAfter, fatalAfter, brokerAcks, throwAfter, fallbackEvery';
   const usageError = (url: string): UsageError => {
     try {
       parseFaultyUrl(url);

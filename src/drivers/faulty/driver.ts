@@ -2,7 +2,7 @@ import { UsageError } from '../../errors.js';
 import { redactUrl } from '../../util/redact.js';
 import { MemoryDriver } from '../memory/driver.js';
 import { partitionForKey } from '../partition.js';
-import type { DriverInfo, DriverOptions, Producer } from '../types.js';
+import type { DriverEvent, DriverInfo, DriverOptions, PathCounts, Producer } from '../types.js';
 
 /**
  * The faulty driver: MemoryDriver's in-process broker plus deterministic faults, so engine tests can
@@ -31,6 +31,9 @@ import type { DriverInfo, DriverOptions, Producer } from '../types.js';
  * | brokerAcks  | 0-1 | 1: Producer.brokerAcks is true and sends settle a macrotask later, as a confirm |
  * | throwAfter  | 1   | after message N, the "client library" throws from a timer callback of its own  |
  * |             |     | (an uncaught exception, as a real client's bug would)                          |
+ * | fallbackEvery | 1 | every N-th message takes a "fallback path": a driver event                     |
+ * |             |     | (faulty-fallback, "message N") and a fallback in pathCounts(); with it, the     |
+ * |             |     | driver keeps path counts (as a driver with its own wire code beside its client's) |
  *
  * When several faults hit one message, the first that applies wins: connection lost, frozen
  * (parked), rejectAfter, rejectEvery, drop; duplicate and reorder combine (both copies are held).
@@ -48,6 +51,7 @@ const rules = {
   fatalAfter: { min: 1 },
   brokerAcks: { min: 0, max: 1 },
   throwAfter: { min: 1 },
+  fallbackEvery: { min: 1 },
 } as const satisfies Record<string, { min: number; max?: number }>;
 
 export type FaultName = keyof typeof rules;
@@ -157,10 +161,30 @@ export class FaultyDriver extends MemoryDriver {
   /** the reordered message waiting for the next delivery, and the timer that gives up waiting */
   private held: { delivery: Delivery; timer: NodeJS.Timeout } | undefined;
   private readonly timers = new Set<NodeJS.Timeout>();
+  private eventListener: ((event: DriverEvent) => void) | undefined;
+  private fallbacks = 0;
+  /** present only with fallbackEvery: a driver without two paths keeps no path counts */
+  readonly pathCounts?: () => PathCounts;
 
   constructor(options: DriverOptions) {
     super(options);
     this.faults = parseFaultyUrl(options.url);
+    if (this.faults.fallbackEvery !== undefined) this.pathCounts = () => this.countPaths();
+  }
+
+  onEvent(listener: (event: DriverEvent) => void): void {
+    this.eventListener = listener;
+  }
+
+  private countPaths(): PathCounts {
+    const direct = this.counters.sent - this.fallbacks;
+    return {
+      paths: [
+        { path: 'send: in-process', requests: direct, records: direct },
+        { path: 'send: fallback', requests: this.fallbacks, records: this.fallbacks },
+      ],
+      fallbacks: this.fallbacks > 0 ? [{ reason: 'faulty fallback', count: this.fallbacks }] : [],
+    };
   }
 
   override onFatal(listener: (error: Error) => void): void {
@@ -236,6 +260,10 @@ export class FaultyDriver extends MemoryDriver {
       if (hits(drop, n)) this.counters.dropped++;
       else this.route({ partition: message.partition, payload: message.payload, copies: hits(duplicate, n) ? 2 : 1 }, hits(reorder, n));
       this.succeed(message);
+    }
+    if (hits(this.faults.fallbackEvery, n)) {
+      this.fallbacks++;
+      this.eventListener?.({ kind: 'faulty-fallback', detail: `message ${n}` });
     }
     if (n === fatalAfter) this.loseConnection();
     if (n === this.faults.throwAfter) {

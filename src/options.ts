@@ -22,6 +22,8 @@ export interface OptionRow {
   /** why the minimum, when it is not obvious (e.g. "the mqbench header") */
   minReason?: string;
   choices?: readonly string[];
+  /** duration: words taken as they are besides a time (e.g. "never") */
+  words?: readonly string[];
   /** the broker plug-in that owns it; absent: every broker */
   broker?: string;
 }
@@ -51,7 +53,7 @@ export const commonOptions: readonly OptionRow[] = [
   { name: 'fault', kind: 'choice', choices: ['kill', 'stop', 'restart'], describe: 'failover: kill (SIGKILL, restarted after --fault-for), stop (SIGSTOP, SIGCONT after --fault-for) or restart (graceful stop, started after --fault-for) a node mqbench started (default kill)' },
   { name: 'fault-target', kind: 'text', describe: 'failover: leader (of the run\'s queue / partition), connected (the first listed node) or node:N (default leader)' },
   { name: 'fault-at', kind: 'duration', min: 0, describe: 'failover: when the fault starts, after the measured window started (default 10s)' },
-  { name: 'fault-for', kind: 'duration', min: 1, describe: 'failover: how long the fault lasts before it is restored (default 15s)' },
+  { name: 'fault-for', kind: 'duration', min: 1, words: ['never'], describe: 'failover: how long the fault lasts before it is restored, or never (the node stays down for the rest of the run and is restored after it) (default 15s)' },
   { name: 'fault-cmd', kind: 'text', describe: 'failover on a cluster you run: the command that injects the fault (e.g. a kubectl or systemctl line); mqbench never kills what it did not start' },
   { name: 'restore-cmd', kind: 'text', describe: 'failover: the command that restores it after --fault-for (with --fault-cmd)' },
   { name: 'broker-version', kind: 'text', describe: "the broker's version, recorded when the driver cannot learn it (e.g. a Kafka mqbench did not start); a version the broker reports itself wins" },
@@ -119,7 +121,9 @@ function parseBoolean(row: OptionRow, raw: unknown): boolean {
   return fail(row, 'must be true or false', raw);
 }
 
-function parseDuration(row: OptionRow, raw: unknown): number {
+function parseDuration(row: OptionRow, raw: unknown): number | string {
+  const word = String(raw).trim().toLowerCase();
+  if (row.words?.includes(word)) return word;
   const us = parseDurationUs(typeof raw === 'number' ? raw : String(raw).slice(0, 200), `--${row.name}`, (row.min ?? 1) === 0);
   if (row.max !== undefined && us > row.max) fail(row, `must be at most ${row.max / 1_000_000} s`, raw);
   return us;

@@ -216,7 +216,8 @@ function startMeasuring(workload: Workload, recorder: Recorder, startUs: number)
   recorder.startMeasuring(warmupEndUs);
   if (workload.fault) {
     const faultAtUs = warmupEndUs + workload.fault.atUs;
-    recorder.recordFailover({ windowStartUs: warmupEndUs, faultAtUs, restoreAtUs: faultAtUs + workload.fault.forUs });
+    const restoreAtUs = workload.fault.forUs === null ? Number.POSITIVE_INFINITY : faultAtUs + workload.fault.forUs;
+    recorder.recordFailover({ windowStartUs: warmupEndUs, faultAtUs, restoreAtUs });
   }
   return { startUs, warmupEndUs, endUs };
 }

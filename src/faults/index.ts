@@ -31,10 +31,11 @@ function clockFrom(originUs: number): () => number {
 function waitMs(ms: number, signal: AbortSignal): Promise<boolean> {
   if (signal.aborted) return Promise.resolve(false);
   return new Promise((resolve) => {
-    const timer = setTimeout(() => {
+    // an infinite wait (a fault never restored) ends only with the signal: setTimeout would fire at once
+    const timer = Number.isFinite(ms) ? setTimeout(() => {
       signal.removeEventListener('abort', onAbort);
       resolve(true);
-    }, ms);
+    }, ms) : undefined;
     const onAbort = (): void => {
       clearTimeout(timer);
       resolve(false);

@@ -10,20 +10,21 @@ export type FaultTarget = 'leader' | 'connected' | { node: number };
  * kill: SIGKILL the node's processes, restarted (startNode) after forUs. stop: SIGSTOP (frozen),
  * SIGCONT after forUs. restart: graceful stopNode, startNode after forUs. command: the user's
  * --fault-cmd at atUs and --restore-cmd after forUs, for clusters mqbench did not start.
- * atUs counts from the start of the measured window (when runFaultPlan is called).
+ * atUs counts from the start of the measured window (when runFaultPlan is called). forUs null: never
+ * restored while the run goes; restored when the run ends (its signal aborts), so nothing is left behind.
  */
 export type FaultPlan =
-  | { kind: 'kill' | 'stop' | 'restart'; target: FaultTarget; atUs: number; forUs: number }
-  | { kind: 'command'; faultCmd: string; restoreCmd?: string; atUs: number; forUs: number };
+  | { kind: 'kill' | 'stop' | 'restart'; target: FaultTarget; atUs: number; forUs: number | null }
+  | { kind: 'command'; faultCmd: string; restoreCmd?: string; atUs: number; forUs: number | null };
 
 /** How long to wait from `elapsedUs` (since the plan started) until `atUs`; never negative. */
 export function delayUntilMs(atUs: number, elapsedUs: number): number {
   return Math.max(0, (atUs - elapsedUs) / 1000);
 }
 
-/** When the restore is due: forUs after the fault really happened (it may have started late). */
-export function restoreAtUs(injectedAtUs: number, forUs: number): number {
-  return injectedAtUs + forUs;
+/** When the restore is due: forUs after the fault really happened (it may have started late); never: not before the run ends. */
+export function restoreAtUs(injectedAtUs: number, forUs: number | null): number {
+  return forUs === null ? Number.POSITIVE_INFINITY : injectedAtUs + forUs;
 }
 
 /** The first address of a comma-separated URL list, credentials and scheme aside, as host:port. */

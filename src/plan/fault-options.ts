@@ -51,8 +51,12 @@ function targetText(target: Target): string {
 export function faultPlanOf(scenario: Scenario, values: OptionValues, durationUs: number): { plan: FaultPlan; record: FaultRecord } | undefined {
   if (!scenario.failover) return undefined;
   const atUs = Number(values['fault-at'] ?? 0);
-  const forUs = Number(values['fault-for'] ?? 0);
-  if (atUs + forUs > durationUs) {
+  // never: the node stays down for the rest of the window (restored after the run, leaving nothing behind)
+  const forUs = values['fault-for'] === 'never' ? null : Number(values['fault-for'] ?? 0);
+  if (forUs === null && atUs >= durationUs) {
+    throw new UsageError(`--fault-at (${atUs / 1e6} s) must fall within --duration (${durationUs / 1e6} s): the time after the fault must be measured`);
+  }
+  if (forUs !== null && atUs + forUs > durationUs) {
     throw new UsageError(`--fault-at (${atUs / 1e6} s) + --fault-for (${forUs / 1e6} s) must end within --duration (${durationUs / 1e6} s): the recovery must be measured`);
   }
   const faultCmd = values['fault-cmd'];

@@ -35,7 +35,9 @@ function keyedLoad(keys: string | undefined, scenarioKeyed: boolean, partitions:
  */
 export function withFault(workload: Workload, fault: FaultRecord, values: OptionValues): Workload {
   if (Number(values.workers ?? 1) > 1) throw new UsageError('--workers: the failover scenario runs in one process (one producer, one consumer); leave --workers at 1');
-  const stallTimeoutUs = values['stall-timeout'] === undefined ? fault.forUs + stallMarginUs : workload.stallTimeoutUs;
+  // a fault that is never restored may leave the run unavailable to its end: that is the measurement, not a stall
+  const plannedOutageUs = fault.forUs ?? workload.durationUs - fault.atUs;
+  const stallTimeoutUs = values['stall-timeout'] === undefined ? plannedOutageUs + stallMarginUs : workload.stallTimeoutUs;
   return { ...workload, fault, stallTimeoutUs, driver: { ...workload.driver, reconnect: true } };
 }
 

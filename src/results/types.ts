@@ -364,7 +364,8 @@ export interface FaultRecord {
   /** leader | connected | node:N | command (the user's command text is never stored: it may hold a secret) */
   target: string;
   atUs: Count;
-  forUs: Count;
+  /** null: never restored during the run (--fault-for never; restored after it) */
+  forUs: Count | null;
 }
 
 /** How one direction (publish acknowledgements or consumer receipts) went through the fault. */

@@ -27,6 +27,14 @@ describe('failover scenario: defaults', () => {
     expect(workload.fault?.target).toBe('node:2');
   });
 
+  test('--fault-for never: the fault lasts the rest of the window; the stall watch waits that long + 30 s', () => {
+    const { workload, fault } = plan('rabbit', 'failover', { 'fault-for': 'never' });
+    expect(fault).toEqual({ kind: 'kill', target: 'leader', atUs: 10_000_000, forUs: null });
+    expect(workload.fault).toEqual({ kind: 'kill', target: 'leader', atUs: 10_000_000, forUs: null });
+    expect(workload.stallTimeoutUs).toBe(30_000_000 + 30_000_000);
+    expect(plan('kafka', 'failover', { 'fault-for': 'NEVER', duration: '60s', 'fault-at': '5s' }).workload.stallTimeoutUs).toBe(55_000_000 + 30_000_000);
+  });
+
   test('kafka: acks=all by default, --kafka-acks 1 honoured', () => {
     expect(plan('kafka', 'failover').workload.driver).toMatchObject({ kafkaAcks: -1, reconnect: true });
     expect(plan('kafka', 'failover', { 'kafka-acks': '1' }).workload.driver.kafkaAcks).toBe(1);
@@ -58,6 +66,10 @@ describe('failover scenario: refusals, one line each', () => {
     expect(refusal(() => plan('rabbit', 'failover', { duration: '20s', 'fault-at': '10s', 'fault-for': '15s' }))).toBe(
       '--fault-at (10 s) + --fault-for (15 s) must end within --duration (20 s): the recovery must be measured',
     );
+    expect(refusal(() => plan('rabbit', 'failover', { duration: '20s', 'fault-at': '20s', 'fault-for': 'never' }))).toBe(
+      '--fault-at (20 s) must fall within --duration (20 s): the time after the fault must be measured',
+    );
+    expect(refusal(() => plan('rabbit', 'failover', { 'fault-for': 'forever' }))).toMatch(/^--fault-for: cannot parse duration "forever"/);
   });
 
   test('a bad target', () => {

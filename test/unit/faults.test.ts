@@ -18,6 +18,7 @@ describe('fault timing', () => {
   });
   test('the restore is due forUs after the fault really happened', () => {
     expect(restoreAtUs(10_200_000, 15_000_000)).toBe(25_200_000);
+    expect(restoreAtUs(10_200_000, null)).toBe(Number.POSITIVE_INFINITY);
   });
 });
 
@@ -79,6 +80,18 @@ describe('a plan of user commands (--fault-cmd / --restore-cmd)', () => {
     setTimeout(() => stop.abort(), 200);
     await run;
     expect(Date.now() - began).toBeLessThan(5000);
+    expect(events.map((e) => e.kind)).toEqual(['fault-injected', 'fault-restoring', 'fault-restored']);
+  });
+  test('never restored (--fault-for never): the restore waits for the end of the run, then runs', async () => {
+    const events: RunEvent[] = [];
+    const stop = new AbortController();
+    const began = Date.now();
+    const run = runFaultPlan({ kind: 'command', faultCmd: 'true', restoreCmd: 'true', atUs: 0, forUs: null }, undefined, topology, (e) => events.push(e), stop.signal);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(events.map((e) => e.kind)).toEqual(['fault-injected']);
+    stop.abort();
+    await run;
+    expect(Date.now() - began).toBeGreaterThanOrEqual(300);
     expect(events.map((e) => e.kind)).toEqual(['fault-injected', 'fault-restoring', 'fault-restored']);
   });
   test('a node fault without a cluster mqbench started is refused as an event', async () => {

@@ -50,6 +50,7 @@ function cases(workload: CalibrationWorkload): CalibrationCase[] {
       mqbench: { rate: 'max', inflight, 'kafka-acks': '1', linger: 5, keys: 'off' },
       metrics: [consumedAtOnce, producedAtOnce, produced, consumed],
       note:
+        'both sides non-idempotent (enable.idempotence=false; acks=1 turns the Java default off too); ' +
         'native "at once": ProducerPerformance (unbounded, linger.ms=5, unkeyed) with ConsumerPerformance reading the same topic meanwhile; consumed = its per-second progress after the warm-up, while the producer ran; produced = the producer\'s own figure; ' +
         'native "alone": the producer alone, then ConsumerPerformance on the backlog (fetch rate, join time excluded); ' +
         `mqbench: both at once, closed loop with ${inflight.toLocaleString('en-US')} in flight end to end (32 MiB of messages, what the Java producer's buffer.memory holds unacknowledged), unkeyed (--keys off: one partition per batch, the next one each batch)`,
@@ -61,7 +62,7 @@ function cases(workload: CalibrationWorkload): CalibrationCase[] {
       // EndToEndLatency sends with linger.ms=0 and waits for each record before the next
       mqbench: { rate: 'max', inflight: 1, 'kafka-acks': '1', linger: 0, keys: 'off' },
       metrics: [mean, p50, p99],
-      note: 'EndToEndLatency: send, wait for the ack, poll until the record arrives; its percentiles are whole milliseconds, rounded down',
+      note: 'EndToEndLatency: send, wait for the ack, poll until the record arrives; its percentiles are whole milliseconds, rounded down; its producer is not idempotent (acks=1 turns the Java default off), as mqbench\'s',
     },
   ];
 }
@@ -173,8 +174,15 @@ async function withTopic<T>(url: string, partitions: number, use: (topic: string
   }
 }
 
+/**
+ * Kafka 4.x producers are idempotent by default, unless acks is not all (KIP-679: then idempotence is
+ * turned off). mqbench's producer is not idempotent (producer id -1): said explicitly, so both sides of
+ * the comparison do the same work whatever a later default becomes.
+ */
+const idempotenceAsMqbench = ['enable.idempotence=false'];
+
 function producerArgs(topic: string, records: number, workload: CalibrationWorkload, bootstrap: string): string[] {
-  return ['--topic', topic, '--num-records', String(records), '--record-size', String(workload.size), '--throughput', '-1', '--producer-props', `bootstrap.servers=${bootstrap}`, 'acks=1', 'linger.ms=5'];
+  return ['--topic', topic, '--num-records', String(records), '--record-size', String(workload.size), '--throughput', '-1', '--producer-props', `bootstrap.servers=${bootstrap}`, 'acks=1', 'linger.ms=5', ...idempotenceAsMqbench];
 }
 
 function consumerArgs(topic: string, records: number, bootstrap: string, progress: boolean): string[] {

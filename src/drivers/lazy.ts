@@ -1,4 +1,4 @@
-import type { ConsumerSpec, Driver, DriverEvent, DriverInfo, MessageHandler, Topology } from './types.js';
+import type { ConsumerSpec, Driver, DriverEvent, DriverInfo, MessageHandler, PathCounts, Topology } from './types.js';
 
 /**
  * A driver whose client library is loaded when it connects, not when mqbench starts: some clients
@@ -8,6 +8,8 @@ export class LazyDriver implements Driver {
   private loaded: Driver | undefined;
   private readonly fatalListeners: ((error: Error) => void)[] = [];
   private readonly eventListeners: ((event: DriverEvent) => void)[] = [];
+  /** the loaded driver's, when it counts its paths (set on connect: the contract's method is optional) */
+  pathCounts?: () => PathCounts;
 
   constructor(
     readonly name: string,
@@ -21,6 +23,8 @@ export class LazyDriver implements Driver {
 
   async connect(): Promise<void> {
     this.loaded ??= await this.load();
+    const loaded = this.loaded;
+    if (loaded.pathCounts) this.pathCounts = () => loaded.pathCounts?.() ?? { paths: [], fallbacks: [] };
     for (const listener of this.fatalListeners) this.loaded.onFatal(listener);
     for (const listener of this.eventListeners) this.loaded.onEvent?.(listener);
     await this.loaded.connect();

@@ -42,7 +42,14 @@ describe.each(['rabbit', 'kafka'])('%s', (broker) => {
     if (broker === 'kafka') {
       expect(result.broker.settings.produceEncoding).toMatch(/^Produce v1[01] requests encoded by mqbench/);
       expect(result.broker.settings.fetchDecoding).toMatch(/^Fetch v17 requests encoded by the client, their records read by mqbench/);
+      // driver events are kept in every run now: none of these, and the paths in numbers say the same
       expect((result.events ?? []).filter((e) => e.kind === 'produce-resent' || e.kind === 'fetch-through-client')).toEqual([]);
+      const paths = new Map((result.clientPaths?.paths ?? []).map((p) => [p.path, p.records]));
+      expect(paths.get('produce: mqbench encoder')).toBeGreaterThanOrEqual(result.counts.sent);
+      expect(paths.get('fetch: mqbench decoder')).toBeGreaterThanOrEqual(result.counts.received);
+      expect(paths.get('produce: client') ?? 0).toBe(0);
+      expect(paths.get('fetch: client consumer.fetch()') ?? 0).toBe(0);
+      expect(result.clientPaths?.fallbacks).toEqual([]);
     }
   });
 

@@ -1,23 +1,9 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { createRecordsBatch, fetchV17, Reader, readRecordsBatches, Writer, type MessageRecord } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
+import * as fetchResponseModule from '../../src/drivers/kafka/wire/fetch-response.js';
 import { FetchErrorCodes, forEachValue, parseFetchResponse, UnreadableBatch } from '../../src/drivers/kafka/wire/fetch-response.js';
-
-/** One record batch as a broker stores it: the client's encoder, with the batch's base offset set. */
-function batchAt(baseOffset: bigint, messages: MessageRecord[], attributes?: number): Buffer {
-  const bytes = Buffer.from(createRecordsBatch(messages).buffer);
-  bytes.writeBigInt64BE(baseOffset, 0);
-  if (attributes !== undefined) bytes.writeInt16BE(attributes, 21);
-  return bytes;
-}
-
-function values(count: number, size: number, keyed: boolean, headers = false): MessageRecord[] {
-  return Array.from({ length: count }, (_, i) => ({
-    topic: 't',
-    value: Buffer.alloc(size, (i * 7) & 0xff),
-    ...(keyed ? { key: Buffer.from(`key-${i}`) } : {}),
-    ...(headers ? { headers: new Map([[Buffer.from('h'), Buffer.from(`v${i}`)]]) } : {}),
-  }));
-}
+import { batchAt, currentLeaderTag, fetchResponse, named, nodeEndpointsTag, values } from './fetch-bytes.js';
 
 /** What the client's reader delivers: each record's value at or after `from`, and the next offset. */
 function clientValues(records: Buffer, from: bigint): { values: Buffer[]; next: bigint | undefined } {
@@ -88,25 +74,6 @@ describe('forEachValue (records of a fetch response)', () => {
   });
 });
 
-/** A Fetch v17 response body (after the response header), as a broker writes it. */
-function fetchResponse(partitions: { index: number; errorCode: number; records: Buffer | undefined }[], errorCode = 0): Buffer {
-  const writer = Writer.create()
-    .appendInt32(0)
-    .appendInt16(errorCode)
-    .appendInt32(0)
-    .appendArray([{ topicId: '0b7d1e4c-6d3f-4f9e-9a51-3c2b1a0f9e8d' }], (w, t) =>
-      w.appendUUID(t.topicId).appendArray(partitions, (p, part) => {
-        p.appendInt32(part.index).appendInt16(part.errorCode).appendInt64(10n).appendInt64(10n).appendInt64(0n);
-        p.appendArray([{ producerId: 1n, firstOffset: 2n }], (a, txn) => a.appendInt64(txn.producerId).appendInt64(txn.firstOffset));
-        p.appendInt32(-1);
-        const records = part.records ?? Buffer.alloc(0);
-        p.appendUnsignedVarInt(records.length + 1).appendFrom(Writer.create().append(records));
-      }),
-    )
-    .appendTaggedFields();
-  return Buffer.from(writer.buffer);
-}
-
 describe('parseFetchResponse (Fetch v17)', () => {
   it("reads the partitions' records where the client's parser reads them", () => {
     const records0 = batchAt(0n, values(3, 100, false));
@@ -126,14 +93,11 @@ describe('parseFetchResponse (Fetch v17)', () => {
     expect(ourValues(records2, 0n).values).toEqual(clientRecords.flatMap((b) => b.records.map((r) => r.value)));
   });
 
-  it('refuses, while parsing (before anything is delivered), a compressed batch or one not of magic 2', () => {
+  it('leaves a compressed batch, found while parsing (before anything is delivered), to the client\'s reader', () => {
     const compressed = Buffer.from(createRecordsBatch(values(3, 100, false), { compression: 'gzip' }).buffer);
     const body = fetchResponse([{ index: 0, errorCode: 0, records: batchAt(0n, values(2, 10, false)) }, { index: 1, errorCode: 0, records: compressed }]);
     expect(() => parseFetchResponse(1, 1, 17, Reader.from(body))).toThrow(UnreadableBatch);
     expect(() => parseFetchResponse(1, 1, 17, Reader.from(body))).toThrow(/record batch at offset 0 is compressed: mqbench reads uncompressed batches/);
-    const magic1 = batchAt(0n, values(1, 10, false));
-    magic1.writeInt8(1, 16);
-    expect(() => parseFetchResponse(1, 1, 17, Reader.from(fetchResponse([{ index: 0, errorCode: 0, records: magic1 }])))).toThrow(/has magic 1: only magic 2 is read here/);
   });
 
   it('reads a response that arrived in several socket chunks, records split across them', () => {
@@ -148,9 +112,116 @@ describe('parseFetchResponse (Fetch v17)', () => {
     expect(ourValues(records, 0n).values).toHaveLength(100);
   });
 
-  it('throws the error codes of the response and of its partitions', () => {
+  it("throws the response's own error code; a partition's error code stays with its partition, the others' records are read", () => {
     expect(() => parseFetchResponse(1, 1, 17, Reader.from(fetchResponse([{ index: 0, errorCode: 0, records: undefined }], 58)))).toThrow(FetchErrorCodes);
-    const partitionError = fetchResponse([{ index: 0, errorCode: 0, records: undefined }, { index: 1, errorCode: 6, records: undefined }]);
-    expect(() => parseFetchResponse(1, 1, 17, Reader.from(partitionError))).toThrow('fetch response with error code(s) 6');
+    const records = batchAt(0n, values(2, 10, false));
+    const partitionError = fetchResponse([{ index: 0, errorCode: 0, records }, { index: 1, errorCode: 1, records: undefined }]);
+    const [topic] = parseFetchResponse(1, 1, 17, Reader.from(partitionError));
+    expect(topic?.partitions.map((p) => [p.partitionIndex, p.errorCode, p.records])).toEqual([
+      [0, 0, records],
+      [1, 1, undefined],
+    ]);
   });
+
+  it('a partition answered NOT_LEADER_OR_FOLLOWER with its CurrentLeader tag and the NodeEndpoints tag (KIP-951): its own error code only, the next partition read whole', () => {
+    const records = batchAt(100n, values(2, 10, false));
+    const body = fetchResponse(
+      [
+        { index: 0, errorCode: 6, records: undefined, tags: [currentLeaderTag(2, 7)] },
+        { index: 1, errorCode: 0, records },
+      ],
+      0,
+      [nodeEndpointsTag(2, 'kafka-2.mqbench.test', 9094)],
+    );
+    const [topic] = parseFetchResponse(1, 1, 17, Reader.from(body));
+    expect(topic?.partitions.map((p) => [p.partitionIndex, p.errorCode])).toEqual([
+      [0, 6],
+      [1, 0],
+    ]);
+    expect(topic?.partitions[0]?.currentLeader).toEqual({ leaderId: 2, leaderEpoch: 7 });
+    expect(topic?.partitions[1]?.records).toEqual(records);
+  });
+
+  it.skipIf(!existsSync(notLeaderFixture))("the same from a Java-built response (fixture): partition 0 moved to node 2, partition 1's records", () => {
+    const [topic] = parseFetchResponse(1, 1, 17, Reader.from(readFileSync(notLeaderFixture)));
+    expect(topic?.partitions.map((p) => [p.partitionIndex, p.errorCode])).toEqual([
+      [0, 6],
+      [1, 0],
+    ]);
+    expect(topic?.partitions[0]?.currentLeader?.leaderId).toBe(2);
+    expect(ourValues(topic?.partitions[1]?.records as Buffer, 0n).values.map(String)).toEqual(['p1-100', 'p1-101']);
+  });
+});
+
+const notLeaderFixture = new URL('../fixtures/kafka/fetch-v17-not-leader.bin', import.meta.url);
+const transactionsFixture = new URL('../fixtures/kafka/fetch-v17-transactions.bin', import.meta.url);
+
+describe('record batches refused before anything is delivered', () => {
+  it('a batch whose bytes changed after it was written (CRC-32C no longer matches): refused while parsing, no value delivered', () => {
+    const good = batchAt(0n, values(3, 100, false));
+    const flipped = batchAt(3n, values(3, 100, false));
+    flipped.writeUInt8(flipped.readUInt8(flipped.length - 20) ^ 0x01, flipped.length - 20); // a byte of the last record's value
+    const body = fetchResponse([{ index: 0, errorCode: 0, records: Buffer.concat([good, flipped]) }]);
+    expect(() => parseFetchResponse(1, 1, 17, Reader.from(body))).toThrow(/record batch at offset 3: CRC-32C .* does not match/);
+    // the checksum covers the batch from its attributes on: a changed header field is caught too
+    const header = batchAt(0n, values(1, 10, false));
+    header.writeInt32BE(header.readInt32BE(23) + 1, 23); // lastOffsetDelta
+    expect(() => parseFetchResponse(1, 1, 17, Reader.from(fetchResponse([{ index: 0, errorCode: 0, records: header }])))).toThrow(/CRC-32C/);
+  });
+
+  it("a batch of magic 0 or 1 (a message set older than Kafka 0.11's record batch): refused for good, not handed to the client's reader", () => {
+    for (const magic of [0, 1]) {
+      const old = batchAt(0n, values(1, 10, false));
+      old.writeInt8(magic, 16);
+      const parse = () => parseFetchResponse(1, 1, 17, Reader.from(fetchResponse([{ index: 0, errorCode: 0, records: old }])));
+      expect(parse).toThrow(new RegExp(`record batch at offset 0 has magic ${magic}: .*neither mqbench nor @platformatic/kafka`));
+      let thrown: unknown;
+      try {
+        parse();
+      } catch (error) {
+        thrown = error;
+      }
+      // UnreadableBatch would send the fetch to the client's reader, which reads it as magic 2
+      expect(thrown).not.toBeInstanceOf(UnreadableBatch);
+    }
+  });
+});
+
+describe('READ_COMMITTED: aborted transactions left out, as the Java consumer does', () => {
+  const transactional = 1 << 4;
+  const control = 1 << 5;
+  /** a transaction marker: key = version 0, type (0 ABORT, 1 COMMIT) */
+  const marker = (type: number): MessageRecord[] => [{ topic: 't', key: Buffer.from([0, 0, 0, type]), value: Buffer.from([0, 0, 0, 0, 0, 0]) }];
+
+  it("a transaction the broker names as aborted is not delivered up to its ABORT marker; other producers' and later records are", () => {
+    const records = Buffer.concat([
+      batchAt(0n, named('plain-', 2)), // non-transactional
+      batchAt(2n, named('aborted-', 2), transactional, 7n),
+      batchAt(4n, named('committed-', 2), transactional, 8n),
+      batchAt(6n, marker(0), transactional | control, 7n),
+      batchAt(7n, marker(1), transactional | control, 8n),
+      batchAt(8n, named('later-', 1), transactional, 7n), // producer 7's next transaction, not aborted
+    ]);
+    const body = fetchResponse([{ index: 0, errorCode: 0, records, aborted: [{ producerId: 7n, firstOffset: 2n }] }]);
+    const [topic] = parseFetchResponse(1, 1, 17, Reader.from(body));
+    const partition = topic?.partitions[0];
+    expect(partition?.abortedTransactions).toEqual([{ producerId: 7n, firstOffset: 2n }]);
+    const out: string[] = [];
+    const next = forEachValue(partition?.records as Buffer, 0n, (v) => out.push(v.toString()), partition?.abortedTransactions);
+    expect(out).toEqual(['plain-0', 'plain-1', 'committed-0', 'committed-1', 'later-0']);
+    expect(next).toBe(9n);
+  });
+
+  it.skipIf(!existsSync(transactionsFixture))('the same from a Java-built response (fixture): the committed transaction and the record after the aborted one', () => {
+    const [topic] = parseFetchResponse(1, 1, 17, Reader.from(readFileSync(transactionsFixture)));
+    const partition = topic?.partitions[0];
+    const out: string[] = [];
+    forEachValue(partition?.records as Buffer, 0n, (v) => out.push(v.toString()), partition?.abortedTransactions);
+    // producer 2000: committed 0-2, COMMIT marker 3, aborted 4-5, ABORT marker 6; then a plain record at 7
+    expect(out).toEqual(['committed-0', 'committed-1', 'committed-2', 'after-abort']);
+  });
+});
+
+it('the module names its refusals (for the fetcher to tell a fallback from a refusal)', () => {
+  expect(Object.keys(fetchResponseModule)).toEqual(expect.arrayContaining(['CorruptBatch', 'RefusedBatch', 'UnreadableBatch', 'FetchErrorCodes']));
 });

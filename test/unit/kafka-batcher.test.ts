@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createBatcher } from '../../src/drivers/kafka/shared.js';
+import { createBatcher, type BatchItem } from '../../src/drivers/kafka/shared.js';
+import { encodeProduceRequest } from '../../src/drivers/kafka/wire/produce-request.js';
 
 /** The batches a batcher hands to its sender, as payload sizes. */
 function recorder(): { batches: number[][]; send: (items: readonly { payload: Buffer }[]) => Promise<void> } {
@@ -26,6 +27,22 @@ describe('Kafka batcher', () => {
     await Promise.all(sends);
     expect(batches).toEqual([[4096, 4096], [4096, 4096], [4096, 4096], [4096]]);
     expect(Math.max(...batches.map((b) => b.reduce((a, n) => a + n, 0)))).toBeLessThanOrEqual(10_000);
+  });
+
+  it('counts each record as encoded, not its payload alone: small messages never make a batch over the cap', async () => {
+    const batches: BatchItem[][] = [];
+    const cap = 1_048_576; // the broker's message.max.bytes (1 MiB + 12) refuses a larger record batch: MESSAGE_TOO_LARGE, not retriable
+    const batcher = createBatcher(async (items) => void batches.push([...items]), 1000, 1_000_000, cap);
+    const sends = Array.from({ length: 12_000 }, (_, i) => batcher.send(Buffer.alloc(100, i & 0xff), i % 2 === 0 ? `key-${i % 100}` : undefined));
+    batcher.flush();
+    await Promise.all(sends);
+    for (const items of batches) {
+      const records = { partition: 0, values: items.map((i) => i.payload), keys: items.map((i) => (i.key === undefined ? undefined : Buffer.from(i.key))) };
+      // the whole request body: the record batch and some 20 bytes around it
+      expect(encodeProduceRequest({ topic: 't', acks: 1, timeoutMs: 1, timestampMs: 0, partitions: [records] }).length).toBeLessThanOrEqual(cap);
+    }
+    // and the cap is used: not a batch much smaller than it needs to be
+    expect(batches[0]?.length).toBeGreaterThan(cap / (100 + 5 + 30));
   });
 
   it('sends a message larger than the cap alone', async () => {

@@ -3,17 +3,16 @@
  * file holds is in its README.md; brokers/kafka-fixtures/ writes them, `npm run fixtures:kafka`).
  * Only the committed .bin files are read here: no Java, no broker.
  *
- * A few tests are marked `test.fails`: they state what mqbench must do and fail today because of a
- * known defect being fixed in src/drivers/kafka/wire/ (each names its defect). When the fix lands,
- * vitest reports them as failing: then drop the `.fails`.
+ * Three of them were written before the fixes of issue 25 and failed then (aborted records delivered,
+ * no CRC check, tagged fields misread): they pass since wire/ reads what Kafka writes.
  */
 import { readFileSync } from 'node:fs';
-import { crc32c, produceV11, Reader, readRecordsBatches, type ResponseError } from '@platformatic/kafka';
-import { describe, expect, it, test } from 'vitest';
+import { crc32c, Reader, readRecordsBatches } from '@platformatic/kafka';
+import { describe, expect, it } from 'vitest';
 import { forEachClientValue } from '../../src/drivers/kafka/wire/fetch-decoding.js';
-import { FetchErrorCodes, forEachValue, parseFetchResponse, UnreadableBatch, type FetchedTopic } from '../../src/drivers/kafka/wire/fetch-response.js';
+import { forEachValue, parseFetchResponse, UnreadableBatch, type AbortedTransaction, type FetchedTopic } from '../../src/drivers/kafka/wire/fetch-response.js';
 import { encodeProduceRequest } from '../../src/drivers/kafka/wire/produce-request.js';
-import { partitionsToResend } from '../../src/drivers/kafka/wire/record-sender.js';
+import { judgePartitions, parseProduceResponse } from '../../src/drivers/kafka/wire/produce-response.js';
 import { readCompactArray, readTaggedFields } from '../../src/drivers/kafka/wire/tagged-fields.js';
 
 /** The generator's constants (KafkaFixtures.java). */
@@ -67,9 +66,9 @@ function batchHeaders(records: Buffer): BatchHeader[] {
 }
 
 /** What the fetcher delivers from a partition's records (forEachValue), and the offset it moves to. */
-function delivered(records: Buffer | undefined, from = 0n): { values: (string | null)[]; next: bigint | undefined } {
+function delivered(records: Buffer | undefined, from = 0n, aborted: readonly AbortedTransaction[] = []): { values: (string | null)[]; next: bigint | undefined } {
   const values: Buffer[] = [];
-  const next = records === undefined ? undefined : forEachValue(records, from, (value) => values.push(Buffer.from(value)));
+  const next = records === undefined ? undefined : forEachValue(records, from, (value) => values.push(Buffer.from(value)), aborted);
   return { values: text(values), next };
 }
 
@@ -187,16 +186,14 @@ describe('transactions: a Fetch v17 response with COMMIT and ABORT markers and a
     expect(tags).toEqual([]);
   });
 
-  // Known defect: aborted records delivered (READ_COMMITTED). mqbench fetches READ_COMMITTED, but
-  // parseFetchResponse drops aborted_transactions [{ producerId 2000, firstOffset 4 }] and forEachValue
-  // delivers every non-control record, so offsets 4-5 ('aborted-0', 'aborted-1') reach the benchmark.
-  test.fails('delivers only the committed records and the one after the abort (READ_COMMITTED)', () => {
-    expect(delivered(partition0())).toEqual({ values: ['committed-0', 'committed-1', 'committed-2', 'after-abort'], next: 8n });
+  // READ_COMMITTED: the broker names the aborted transaction; forEachValue leaves its records out
+  it('delivers only the committed records and the one after the abort (READ_COMMITTED)', () => {
+    const [topic] = fetched('fetch-v17-transactions.bin');
+    expect(delivered(partition0(), 0n, topic?.partitions[0]?.abortedTransactions)).toEqual({ values: ['committed-0', 'committed-1', 'committed-2', 'after-abort'], next: 8n });
   });
 
-  // Known defect: no CRC check. A batch whose bytes changed (here one byte of the value 'committed-1')
-  // is delivered as it is; the Java consumer (check.crcs=true) refuses it.
-  test.fails('refuses a batch whose CRC does not match its bytes', () => {
+  // a batch whose bytes changed (one byte of the value 'committed-1') is refused, as the Java consumer (check.crcs=true) does
+  it('refuses a batch whose CRC does not match its bytes', () => {
     const body = fixture('fetch-v17-transactions.bin');
     const at = body.indexOf('committed-1');
     body[at + 10] = 'X'.charCodeAt(0);
@@ -319,18 +316,15 @@ describe('NOT_LEADER_OR_FOLLOWER with CurrentLeader and NodeEndpoints (KIP-951 t
     expect(delivered(partitions[1]?.records)).toEqual({ values: ['p1-100', 'p1-101'], next: 102n });
   });
 
-  // Known defect: tagged fields misread (CurrentLeader/NodeEndpoints). parseFetchResponse walks the
-  // partitions with the client's Reader.readArray, whose readTaggedFields takes the count for a byte
-  // length, so the CurrentLeader of partition 0 is read as partition 1's fields.
-  test.fails('Fetch v17: parseFetchResponse names the one error code, NOT_LEADER_OR_FOLLOWER', () => {
-    let thrown: unknown;
-    try {
-      fetched('fetch-v17-not-leader.bin');
-    } catch (error) {
-      thrown = error;
-    }
-    expect(thrown).toBeInstanceOf(FetchErrorCodes);
-    expect((thrown as FetchErrorCodes).codes).toEqual([NOT_LEADER_OR_FOLLOWER]);
+  // the partition keeps its own error code and the leader the broker named; the tags are not misread as a second error
+  it('Fetch v17: parseFetchResponse keeps NOT_LEADER_OR_FOLLOWER and the new leader on partition 0, and reads partition 1 whole', () => {
+    const [topic] = fetched('fetch-v17-not-leader.bin');
+    expect(topic?.partitions.map((p) => [p.partitionIndex, p.errorCode])).toEqual([
+      [0, NOT_LEADER_OR_FOLLOWER],
+      [1, 0],
+    ]);
+    expect(topic?.partitions[0]?.currentLeader).toEqual(newLeader);
+    expect(delivered(topic?.partitions[1]?.records)).toEqual({ values: ['p1-100', 'p1-101'], next: 102n });
   });
 
   it('Produce v11: tagged-fields.ts reads the three partitions, the new leader of p0 (tag 0) and the endpoints (tag 0)', () => {
@@ -365,23 +359,16 @@ describe('NOT_LEADER_OR_FOLLOWER with CurrentLeader and NodeEndpoints (KIP-951 t
     expect(readEndpoints(responseTags[0]?.value as Buffer)).toEqual([endpoint]);
   });
 
-  // Known defect: tagged fields misread (CurrentLeader/NodeEndpoints). record-sender.ts reads Produce
-  // responses with the client's produceV11.parseResponse, whose readTaggedFields takes the count for a
-  // byte length: p0's CurrentLeader is read as p1's fields and the read runs out of bounds, so every
-  // partition is resent. When record-sender gets a reader of its own (wire/), point this test at it.
-  test.fails('Produce v11: as record-sender reads it, only p0 is resent; p1 and p2 were written at 1000 and 2500', () => {
-    let thrown: unknown;
-    try {
-      produceV11.parseResponse(1, 0, 11, Reader.from(fixture('produce-v11-not-leader.bin')));
-    } catch (error) {
-      thrown = error;
-    }
-    expect(partitionsToResend(thrown, [{ partition: 0 }, { partition: 1 }, { partition: 2 }])).toEqual([{ partition: 0 }]);
-    const { response } = thrown as ResponseError & { response: ReturnType<typeof produceV11.parseResponse> };
-    expect(response.responses[0]?.partitionResponses.map((p) => [p.index, p.errorCode, p.baseOffset])).toEqual([
-      [0, NOT_LEADER_OR_FOLLOWER, -1n],
-      [1, 0, 1000n],
-      [2, 0, 2500n],
+  // mqbench's own Produce response reader (wire/produce-response.ts): the CurrentLeader and NodeEndpoints
+  // tags are stepped over, and only the refused partition is resent (the client's parser ran out of bounds)
+  it('Produce v11: as record-sender reads it, only p0 is resent; p1 and p2 were written', () => {
+    const response = parseProduceResponse(1, 0, 11, Reader.from(fixture('produce-v11-not-leader.bin')));
+    expect(response.partitions.map((p) => [p.index, p.errorCode])).toEqual([
+      [0, NOT_LEADER_OR_FOLLOWER],
+      [1, 0],
+      [2, 0],
     ]);
+    const verdicts = judgePartitions(response.partitions, [{ partition: 0 }, { partition: 1 }, { partition: 2 }], 'mqbench-fixtures');
+    expect(verdicts).toEqual({ resend: [{ partition: 0 }], resendReasons: ['NOT_LEADER_OR_FOLLOWER'], refused: [] });
   });
 });

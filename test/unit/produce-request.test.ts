@@ -1,7 +1,10 @@
-import { NetworkError, produceV11, readRecordsBatches, Reader, ResponseError, TimeoutError } from '@platformatic/kafka';
+import { readFileSync } from 'node:fs';
+import { NetworkError, produceV11, readRecordsBatches, Reader, TimeoutError } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
 import { encodeProduceRequest, type PartitionRecords } from '../../src/drivers/kafka/wire/produce-request.js';
+import { judgePartitions, parseProduceResponse } from '../../src/drivers/kafka/wire/produce-response.js';
 import { partitionsToResend } from '../../src/drivers/kafka/wire/record-sender.js';
+import { produceResponseV11 } from './fake-kafka-broker.js';
 
 const timestampMs = 1_764_590_000_123;
 
@@ -45,22 +48,69 @@ describe('Produce request encoder', () => {
   });
 });
 
-describe('what a failed produce request resends through the client', () => {
+describe('Produce responses as mqbench reads them (v11, KIP-951 tags)', () => {
   const sent = [{ partition: 0 }, { partition: 1 }, { partition: 2 }];
-  const response = (codes: number[]) => ({ responses: [{ name: 't', partitionResponses: codes.map((errorCode, index) => ({ index, errorCode })) }] });
-  const refused = (codes: number[]) =>
-    new ResponseError(0, 11, Object.fromEntries(codes.flatMap((code, i) => (code === 0 ? [] : [[`/responses/0/partition_responses/${i}`, [code, null]]]))), response(codes));
+  const read = (body: Buffer) => {
+    const reader = Reader.from(body);
+    const response = parseProduceResponse(1, 0, 11, reader);
+    expect(reader.remaining).toBe(0);
+    return response;
+  };
 
-  it('a moved leader (NOT_LEADER_OR_FOLLOWER, retriable): only the partitions the broker refused', () => {
-    expect(partitionsToResend(refused([0, 6, 0]), sent)).toEqual([{ partition: 1 }]);
+  it("reads every partition's code past a CurrentLeader tag and the response's NodeEndpoints (hand-built)", () => {
+    const body = produceResponseV11(
+      't',
+      [
+        { index: 0, errorCode: 6, currentLeader: { leaderId: 2, leaderEpoch: 7 } },
+        { index: 1, errorCode: 0 },
+        { index: 2, errorCode: 0, errorMessage: null },
+      ],
+      [{ nodeId: 2, host: 'kafka-2.example', port: 9094 }],
+    );
+    expect(read(body).partitions.map((p) => [p.index, p.errorCode])).toEqual([[0, 6], [1, 0], [2, 0]]);
   });
+
+  it("reads the response Kafka's own classes wrote (test/fixtures/kafka/produce-v11-not-leader.bin)", () => {
+    const body = readFileSync(new URL('../fixtures/kafka/produce-v11-not-leader.bin', import.meta.url));
+    const response = read(body);
+    expect(response.partitions).toEqual([
+      { index: 0, errorCode: 6, errorMessage: null },
+      { index: 1, errorCode: 0, errorMessage: null },
+      { index: 2, errorCode: 0, errorMessage: null },
+    ]);
+    expect(judgePartitions(response.partitions, sent, 'mqbench-fixtures')).toEqual({ resend: [{ partition: 0 }], resendReasons: ['NOT_LEADER_OR_FOLLOWER'], refused: [] });
+  });
+
+  it('judges each partition on its own: written stays written, retriable is resent, the rest fails', () => {
+    const answered = [
+      { index: 0, errorCode: 6, errorMessage: null }, // NOT_LEADER_OR_FOLLOWER
+      { index: 1, errorCode: 0, errorMessage: null },
+      { index: 2, errorCode: 10, errorMessage: null }, // MESSAGE_TOO_LARGE
+    ];
+    const verdicts = judgePartitions(answered, [...sent, { partition: 3 }], 't');
+    expect(verdicts.resend).toEqual([{ partition: 0 }]);
+    expect(verdicts.refused.map((r) => [r.batch.partition, r.error.message])).toEqual([
+      [2, expect.stringMatching(/^the broker refused partition 2 of t: MESSAGE_TOO_LARGE \(/)],
+      [3, "the broker's Produce response did not answer partition 3 of t"],
+    ]);
+  });
+
+  it('CORRUPT_MESSAGE (retriable in Kafka\'s table) fails with the broker\'s words: the client\'s encoder would hide it', () => {
+    const verdicts = judgePartitions([{ index: 0, errorCode: 2, errorMessage: 'Record is corrupt' }], [{ partition: 0 }], 't');
+    expect(verdicts.resend).toEqual([]);
+    expect(verdicts.refused[0]?.error.message).toBe('the broker refused partition 0 of t: CORRUPT_MESSAGE (Record is corrupt)');
+  });
+});
+
+describe('what a produce request that failed as a whole resends through the client', () => {
+  const sent = [{ partition: 0 }, { partition: 1 }, { partition: 2 }];
 
   it('a lost connection: every partition of the request (the client retries a network error)', () => {
     expect(partitionsToResend(new NetworkError('Connection closed'), sent)).toEqual(sent);
   });
 
-  it('what the client would not retry fails the batch: a timeout (the broker may have written it), a non-retriable code', () => {
+  it('what the client would not retry fails the batch: a timeout (the broker may have written it), an error of unknown kind', () => {
     expect(partitionsToResend(new TimeoutError('Request timed out'), sent)).toBeUndefined();
-    expect(partitionsToResend(refused([21, 0, 0]), sent)).toBeUndefined(); // INVALID_REQUIRED_ACKS
+    expect(partitionsToResend(new RangeError('out of bounds'), sent)).toBeUndefined();
   });
 });

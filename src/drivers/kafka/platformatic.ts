@@ -9,6 +9,7 @@ import {
   Admin,
   compatibilityPartitioner,
   FetchIsolationLevels,
+  FindCoordinatorKeyTypes,
   Consumer as PlatformaticConsumer,
   Producer as PlatformaticProducer,
   ProduceAcks,
@@ -17,7 +18,7 @@ import {
 } from '@platformatic/kafka';
 import { BrokerUnreachableError } from '../../errors.js';
 import { sleepMs, withTimeout } from '../../util/clock.js';
-import type { Consumer, ConsumerSpec, Driver, DriverEvent, DriverInfo, DriverOptions, DriverSettings, MessageHandler, Producer, Topology } from '../types.js';
+import type { Consumer, ConsumerSpec, Driver, DriverEvent, DriverInfo, DriverOptions, DriverSettings, MessageHandler, PathCounts, Producer, Topology } from '../types.js';
 import { KafkaDriverBase } from './driver-base.js';
 import {
   asError,
@@ -37,6 +38,7 @@ import {
   type OffsetsToCommit,
 } from './shared.js';
 import { GroupFetcher } from './fetcher.js';
+import { PathCounter } from './path-counts.js';
 import { describeFetchDecoding, speaksFetchV17, type FetchSettings } from './wire/fetch-decoding.js';
 import { describeProduceEncoding, RecordBatchSender, usableProduceVersion } from './wire/record-sender.js';
 import { kafkaSettingsOf, type KafkaSettings } from './settings.js';
@@ -87,8 +89,24 @@ const failoverMinInsync = '2';
 const failoverRetries = { tries: 5, delayMs: 250 } as const;
 /** Failover: the consumer group's session and rebalance timeouts (Kafka's default floor). */
 const failoverSessionMs = 6_000;
+/**
+ * How long a group member's partition may go without a leader it can fetch from before the member
+ * gives up: failover, past the broker's session timeout (9 s) after which a dead leader's partitions
+ * move, and their election; otherwise, a broker gone this long ends the run.
+ */
+const leaderWaitMs = { failover: 30_000, otherwise: 10_000 } as const;
 /** Failover: at most one event of a kind per this many ms (every failed batch would be one). */
 const eventSpacingMs = 1000;
+
+/** What a group member reports to whoever replaces it (failover), and where it starts. */
+interface MemberHooks {
+  /** its fetch, rejoin or heartbeat failed for good */
+  onGiveUp: (error: Error) => void;
+  /** failover: its group coordinator's node is gone (a heartbeat's connection refused or lost) */
+  onCoordinatorLost?: (error: Error) => void;
+  /** where a replaced member of this subscription had read to */
+  resumeFrom?: ReadonlyMap<number, bigint>;
+}
 
 interface ConsumerEntry {
   subscription: number;
@@ -118,6 +136,8 @@ export class PlatformaticKafkaDriver extends KafkaDriverBase<Admin, ConsumerEntr
   private produceEncoding = 'not known before setup';
   private fetchDecoding = 'not known before setup';
   private readonly reconnect: boolean;
+  /** requests and records per path (mqbench's wire code or the client's), fallbacks by reason */
+  private readonly counts = new PathCounter();
 
   constructor(private readonly options: DriverOptions) {
     super('PlatformaticKafkaDriver');
@@ -126,6 +146,10 @@ export class PlatformaticKafkaDriver extends KafkaDriverBase<Admin, ConsumerEntr
 
   onEvent(listener: (event: DriverEvent) => void): void {
     this.eventListeners.push(listener);
+  }
+
+  pathCounts(): PathCounts {
+    return this.counts.snapshot();
   }
 
   private emit(kind: string, detail: string): void {
@@ -229,6 +253,9 @@ export class PlatformaticKafkaDriver extends KafkaDriverBase<Admin, ConsumerEntr
       clientId: `mqbench-producer-${producerId}-produce`,
       connection: { connectTimeout, requestTimeout },
       onResend: (error, partitions) => this.emit('produce-resent', `a produce request failed (${rootCauseLine(error)}); ${partitions} partition batch(es) resent through the client`),
+      // not resent: their messages fail, with this reason
+      onRefused: (error, partitions) => this.emit('produce-refused', `${firstLine(error)}${partitions > 1 ? ` (${partitions} partition batches refused)` : ''}; their messages failed`),
+      counts: this.counts,
     });
     try {
       await sender.start();
@@ -248,31 +275,36 @@ export class PlatformaticKafkaDriver extends KafkaDriverBase<Admin, ConsumerEntr
 
   async createConsumer(spec: ConsumerSpec, onMessage: MessageHandler): Promise<Consumer> {
     if (this.reconnect) return this.createReplacingConsumer(spec, onMessage);
-    const entry = await this.startMember(spec, onMessage, () => undefined);
+    const entry = await this.startMember(spec, onMessage, { onGiveUp: () => undefined });
     return { close: () => this.closeConsumer(entry) };
   }
 
   /**
-   * Failover: a group member that gives up (its fetch or group rejoin failed after the client's
-   * retries, e.g. the coordinator or the leader died) is replaced by a new member of the same group,
-   * which reads on from the committed offsets: what was read and not committed comes again
-   * (duplicates, counted by the engine), nothing is skipped.
+   * Failover: a group member that gives up (its group coordinator died: the client never looks for
+   * another; a rejoin failed; a partition had no leader for leaderWaitMs) is replaced by a new member
+   * of the same group, which reads on from the committed offsets, or from where the replaced one had
+   * read to when that is further (what it delivered and could not commit is not read again).
+   * A leader change alone replaces no member: the fetcher follows the partition to its new leader.
    */
   private async createReplacingConsumer(spec: ConsumerSpec, onMessage: MessageHandler): Promise<Consumer> {
     let closed = false;
     let replacing = false;
     let current: ConsumerEntry;
+    const resumeFrom = new Map<number, bigint>();
+    const waiting = new WeakSet<ConsumerEntry>();
     const replace = async (why: string): Promise<void> => {
       if (closed || replacing || this.fatal.closing) return;
       replacing = true;
-      this.emit('consumer-replaced', `consumer of subscription ${spec.subscription} gave up (${why}); a new group member takes over`);
+      this.emit('consumer-replaced', `consumer of subscription ${spec.subscription} gave up (${why}); a new group member takes over from its positions`);
       // the member that gave up is closed alongside, not first: its close waits on the dead node
       const old = current;
       void withTimeout(this.closeConsumer(old), 15_000, () => new Error('close timed out')).catch(() => undefined);
+      // closing stopped its deliveries at once: these are final
+      for (const [partition, next] of old.fetcher.positionsNow()) if (next > (resumeFrom.get(partition) ?? -1n)) resumeFrom.set(partition, next);
       let delayMs = 250;
       while (!closed && !this.fatal.closing) {
         try {
-          current = await this.startMember(spec, onMessage, (error) => void replace(rootCauseLine(error)));
+          current = await this.startMember(spec, onMessage, hooks());
           this.emit('consumer-rejoined', `consumer of subscription ${spec.subscription} rejoined its group`);
           break;
         } catch {
@@ -282,7 +314,20 @@ export class PlatformaticKafkaDriver extends KafkaDriverBase<Admin, ConsumerEntr
       }
       replacing = false;
     };
-    current = await this.startMember(spec, onMessage, (error) => void replace(rootCauseLine(error)));
+    const hooks = (): MemberHooks => ({
+      onGiveUp: (error) => void replace(rootCauseLine(error)),
+      // it reads on meanwhile (its partitions' leaders may live); replaced once the group has another coordinator
+      onCoordinatorLost: (error) => {
+        const lost = current;
+        if (waiting.has(lost)) return;
+        waiting.add(lost);
+        void this.awaitNewCoordinator(lost, () => closed || current !== lost).then((node) => {
+          if (current === lost) void replace(`${error.message}; the client never looks for another: replaced once node ${node} coordinates the group`);
+        });
+      },
+      resumeFrom,
+    });
+    current = await this.startMember(spec, onMessage, hooks());
     return {
       close: async () => {
         closed = true;
@@ -291,8 +336,33 @@ export class PlatformaticKafkaDriver extends KafkaDriverBase<Admin, ConsumerEntr
     };
   }
 
-  /** One group member: joined, consuming, tracked; `onGiveUp` when its fetch or rejoin fails for good. */
-  private async startMember(spec: ConsumerSpec, onMessage: MessageHandler, onGiveUp: (error: Error) => void): Promise<ConsumerEntry> {
+  /**
+   * Failover: the member's group coordinator died, and @platformatic/kafka 1.35 never looks for
+   * another (once the dead node leaves its metadata, its next group request throws uncaught). Its
+   * commits stop now; resolves with the new coordinator's node once the group has one (or after
+   * leaderWaitMs), having removed the member through it, so its successor does not wait for its
+   * session to expire.
+   */
+  private async awaitNewCoordinator(entry: ConsumerEntry, stopped: () => boolean): Promise<number> {
+    entry.committer.hold();
+    const admin = this.requireAdmin();
+    const { groupId, memberId } = entry.consumer;
+    const coordinator = (): Promise<number> =>
+      admin.findCoordinator({ keyType: FindCoordinatorKeyTypes.GROUP, keys: [groupId] }).then((found) => found[0]?.nodeId ?? -1, () => -1);
+    const deadline = Date.now() + leaderWaitMs.failover;
+    const waitOn = (): boolean => Date.now() < deadline && !stopped() && !this.fatal.closing;
+    let dead = await coordinator();
+    for (; dead < 0 && waitOn(); dead = await coordinator()) await sleepMs(250);
+    let now = dead;
+    for (; (now === dead || now < 0) && waitOn(); now = await coordinator()) await sleepMs(250);
+    if (memberId) await admin.removeMembersFromConsumerGroup({ groupId, members: [{ memberId }] }).catch(() => undefined);
+    // its own leave would go to the dead node
+    entry.consumer.memberId = null;
+    return now;
+  }
+
+  /** One group member: joined, consuming, tracked; `hooks.onGiveUp` when its fetch, heartbeat or rejoin fails for good. */
+  private async startMember(spec: ConsumerSpec, onMessage: MessageHandler, hooks: MemberHooks): Promise<ConsumerEntry> {
     const topology = this.requireTopology();
     const topic = kafkaTopicName(topology);
     const consumer = new PlatformaticConsumer({
@@ -308,33 +378,49 @@ export class PlatformaticKafkaDriver extends KafkaDriverBase<Admin, ConsumerEntr
       autocommit: false,
     });
     // a failed rejoin: this member is out for good
-    consumer.on('error', (error: Error) => (this.reconnect ? onGiveUp(error) : this.raiseFatal(error)));
+    consumer.on('error', (error: Error) => (this.reconnect ? hooks.onGiveUp(error) : this.raiseFatal(error)));
+    // @platformatic/kafka 1.35 sends no heartbeat after a failed one: in failover the member is
+    // replaced, once the group has a new coordinator when the old one's node is gone
+    consumer.on('consumer:heartbeat:error', ({ error }: { error: Error }) => {
+      if (!this.reconnect) return;
+      const why = new Error(`its group coordinator did not answer a heartbeat: ${rootCauseLine(error)}`);
+      if (isConnectionLoss(error) && hooks.onCoordinatorLost) hooks.onCoordinatorLost(why);
+      else hooks.onGiveUp(why);
+    });
     consumer.topics.track(topic);
     // resolves once joined and synced: the first assignment is known
     await consumer.joinGroup({}).catch(async (error: unknown) => {
       await forceClose(consumer).catch(() => undefined);
       throw error;
     });
-    return this.trackConsumer(spec.subscription, topic, consumer, onMessage, onGiveUp);
+    return this.trackConsumer(spec.subscription, topic, consumer, onMessage, hooks);
   }
 
   /**
    * Registers a member with its committer and fetcher, and keeps its assignment known. Where a new
    * partition starts: the group's committed offset, else the earliest (Java auto.offset.reset=earliest).
    */
-  private trackConsumer(subscription: number, topic: string, consumer: PlatformaticConsumer, onMessage: MessageHandler, onGiveUp: (error: Error) => void): ConsumerEntry {
+  private trackConsumer(subscription: number, topic: string, consumer: PlatformaticConsumer, onMessage: MessageHandler, member: MemberHooks): ConsumerEntry {
     const commit = (offsets: OffsetsToCommit) =>
       consumer.commit({ offsets: [...offsets].map(([partition, offset]) => ({ topic, partition, offset, leaderEpoch: -1 })) });
     const committer = new PeriodicCommitter(commit, commitIntervalMs(kafkaSettings(this.options.settings).delivery), (error) => {
-      if (isConnectionLoss(error)) this.raiseFatal(asError(error));
+      // a broker gone is the run's end, unless it is what the run is about
+      if (!this.reconnect && isConnectionLoss(error)) return this.raiseFatal(asError(error));
+      this.emit('commit-failed', `consumer of subscription ${subscription}: an offset commit failed (${rootCauseLine(error)}); the next one carries its offsets`);
     });
     const { connectTimeout, requestTimeout } = this.baseOptions(`consumer-${subscription}`);
-    const fetcher = new GroupFetcher(consumer, topic, `mqbench-consumer-${subscription}-fetch`, { connectTimeout, requestTimeout }, fetchSettings, {
+    const hooks = {
       onRecord: onMessage,
-      onPosition: (partition, next) => committer.processed(partition, next),
-      // the fetch gives up only after the client's retries: this member no longer consumes
-      onError: (error) => (this.reconnect ? onGiveUp(error) : this.raiseFatal(error)),
-      onFallback: (error) => this.emit('fetch-through-client', `a fetch request failed (${rootCauseLine(error)}); it went through the client's consumer.fetch()`),
+      onPosition: (partition: number, next: bigint) => committer.processed(partition, next),
+      // a magic 0/1 batch, an offset lookup that failed, no leader for leaderWaitMs: this member no longer consumes
+      onError: (error: Error) => (this.reconnect ? member.onGiveUp(error) : this.raiseFatal(error)),
+      onFallback: (error: Error) => this.emit('fetch-through-client', `a fetch request failed (${rootCauseLine(error)}); it went through the client's consumer.fetch()`),
+      onNotice: (kind: string, detail: string) => this.emit(kind, `consumer of subscription ${subscription}: ${detail}`),
+    };
+    const fetcher = new GroupFetcher(consumer, topic, `mqbench-consumer-${subscription}-fetch`, { connectTimeout, requestTimeout }, fetchSettings, hooks, {
+      leaderWaitMs: this.reconnect ? leaderWaitMs.failover : leaderWaitMs.otherwise,
+      counts: this.counts,
+      ...(member.resumeFrom ? { resumeFrom: member.resumeFrom } : {}),
     });
     const entry: ConsumerEntry = { subscription, consumer, fetcher, committer, partitions: [], generation: -1 };
     const onJoin = (): void => {
@@ -345,6 +431,13 @@ export class PlatformaticKafkaDriver extends KafkaDriverBase<Admin, ConsumerEntr
     };
     onJoin(); // joinGroup() resolved after the first join
     consumer.on('consumer:group:join', onJoin);
+    // the client rejoins next: deliver no more, and commit what was processed while still a member of
+    // this generation (the Java consumer's commit before rejoining), so a partition's next owner starts
+    // after it; sent now, before the client's JoinGroup, on the same coordinator connection, never awaited
+    consumer.on('consumer:group:rebalance', () => {
+      fetcher.pause();
+      void committer.commitNow();
+    });
     this.consumers.push(entry);
     return entry;
   }

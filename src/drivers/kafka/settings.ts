@@ -15,7 +15,7 @@ export const kafkaOptions: readonly OptionRow[] = [
   { name: 'linger', kind: 'whole', default: 5, min: 0, max: 60_000, broker: 'kafka', describe: 'ms to gather a batch before a produce request' },
   { name: 'batch-size', kind: 'whole', default: 1000, min: 1, max: 1_000_000, broker: 'kafka', describe: 'most messages per produce request' },
   // the broker refuses a record batch over message.max.bytes (1 MiB + 12 by default): 1000 messages of 4 KiB would be 4 MiB
-  { name: 'batch-bytes', kind: 'size', default: 512 * 1024, min: 1024, max: 64 * 1024 * 1024, broker: 'kafka', describe: 'most payload bytes per produce request (the broker refuses a record batch over message.max.bytes, 1 MiB by default)' },
+  { name: 'batch-bytes', kind: 'size', default: 512 * 1024, min: 1024, max: 64 * 1024 * 1024, broker: 'kafka', describe: 'most bytes per produce request, counted as encoded (each record with its header, each batch with its 61-byte header: the broker refuses a record batch over message.max.bytes, 1 MiB by default)' },
 ];
 
 export type KafkaAcks = 0 | 1 | -1;

@@ -75,8 +75,30 @@ export interface BatchItem {
   key: string | undefined;
 }
 
-/** Sends one gathered batch as one client call; resolves when the broker acked under the producer's acks. */
+/**
+ * Sends one gathered batch as one client call; resolves when the broker acked under the producer's
+ * acks. A sender that wrote part of it (one request per leader) rejects with a PartialBatchError.
+ */
 export type SendBatch = (items: BatchItem[]) => Promise<void>;
+
+/** Some messages of a batch failed, each group with its own error; every other message of the batch was written. */
+export class PartialBatchError extends AggregateError {
+  constructor(readonly failures: readonly { items: readonly BatchItem[]; error: Error }[]) {
+    const first = failures[0]?.error.message ?? 'no failure';
+    super(
+      failures.map((f) => f.error),
+      failures.length === 1 ? first : `${first} (and ${failures.length - 1} more failure(s) in the same batch)`,
+    );
+    this.name = 'PartialBatchError';
+  }
+
+  /** Each failed message with its error (the rest of the batch: none). */
+  errorsByItem(): Map<BatchItem, Error> {
+    const byItem = new Map<BatchItem, Error>();
+    for (const { items, error } of this.failures) for (const item of items) byItem.set(item, error);
+    return byItem;
+  }
+}
 
 export interface Batcher {
   send(payload: Buffer, key: string | undefined): Promise<void>;
@@ -90,17 +112,35 @@ interface PendingSend extends BatchItem {
   done: SendDone;
 }
 
-/** Settles every item, even when one settled() throws (rethrown after the others: a bug must show). */
+/**
+ * Settles every item, even when one settled() throws (rethrown after the others: a bug must show):
+ * with `error`, or, after a PartialBatchError, each with its own (none: written).
+ */
 function settleAll(batch: readonly PendingSend[], error: Error | undefined): void {
+  const byItem = error instanceof PartialBatchError ? error.errorsByItem() : undefined;
   let thrown: unknown;
   for (const item of batch) {
     try {
-      item.done.settled(error);
+      item.done.settled(byItem ? byItem.get(item) : error);
     } catch (e) {
       thrown ??= e;
     }
   }
   if (thrown !== undefined) throw thrown;
+}
+
+/** A record batch's fixed part (base offset .. record count), counted once per batch. */
+const recordBatchHeaderBytes = 61;
+/**
+ * A record's bytes besides its key and value, at most: length (5), attributes (1), timestamp delta
+ * (3: under 2^20 ms, far past the longest linger), offset delta (3: under 2^20 records, past the
+ * largest batch size), key length (5), value length (5), headers count (1).
+ */
+const recordOverheadBytes = 23;
+
+/** What a message adds to its record batch at most: the broker's message.max.bytes counts these bytes, not the payload. */
+function encodedBytesAtMost(payload: Buffer, key: string | undefined): number {
+  return recordOverheadBytes + payload.length + (key === undefined ? 0 : Buffer.byteLength(key));
 }
 
 /**
@@ -110,7 +150,8 @@ function settleAll(batch: readonly PendingSend[], error: Error | undefined): voi
  */
 export function createBatcher(sendBatch: SendBatch, lingerMs: number, batchSize: number, batchBytes: number): Batcher {
   let pending: PendingSend[] = [];
-  let pendingBytes = 0;
+  /** the gathered records' encoded size, at most, with the batch header */
+  let pendingBytes = recordBatchHeaderBytes;
   let flushScheduled = false;
   let lingerTimer: NodeJS.Timeout | undefined;
   const flush = (): Promise<void> => {
@@ -120,7 +161,7 @@ export function createBatcher(sendBatch: SendBatch, lingerMs: number, batchSize:
     lingerTimer = undefined;
     const batch = pending;
     pending = [];
-    pendingBytes = 0;
+    pendingBytes = recordBatchHeaderBytes;
     if (batch.length === 0) return Promise.resolve();
     let sending: Promise<void>;
     try {
@@ -143,9 +184,10 @@ export function createBatcher(sendBatch: SendBatch, lingerMs: number, batchSize:
   };
   const sendWith = (payload: Buffer, key: string | undefined, done: SendDone): void => {
     // a message that would take the batch past the byte cap starts the next one
-    if (pending.length > 0 && pendingBytes + payload.length > batchBytes) void flush();
+    const bytes = encodedBytesAtMost(payload, key);
+    if (pending.length > 0 && pendingBytes + bytes > batchBytes) void flush();
     pending.push({ payload, key, done });
-    pendingBytes += payload.length;
+    pendingBytes += bytes;
     if (pending.length >= batchSize || pendingBytes >= batchBytes) void flush();
     else scheduleFlush();
   };
@@ -169,6 +211,7 @@ export class PeriodicCommitter {
   private pending: OffsetsToCommit = new Map();
   private inflight: Promise<void> | undefined;
   private readonly timer: NodeJS.Timeout;
+  private held = false;
 
   constructor(
     private readonly commit: (offsets: OffsetsToCommit) => Promise<void>,
@@ -181,7 +224,7 @@ export class PeriodicCommitter {
 
   /** Called after a message was handed to the harness: `nextOffset` = its offset + 1. */
   processed(partition: number, nextOffset: bigint): void {
-    this.pending.set(partition, nextOffset);
+    if (!this.held) this.pending.set(partition, nextOffset);
   }
 
   /** After a rebalance: committing for a partition another member now owns would move its offset back. */
@@ -192,12 +235,39 @@ export class PeriodicCommitter {
   /** One commit at a time; offsets gathered meanwhile go in the next one. */
   flush(): Promise<void> {
     if (this.inflight || this.pending.size === 0) return this.inflight ?? Promise.resolve();
+    return this.send();
+  }
+
+  /**
+   * Before the group rebalances: what was processed is committed now, beside a commit under way if
+   * any (a later retain() would drop a revoked partition's offsets, and its next owner would re-read
+   * them). Requests to the coordinator are answered in order, so the later commit's offsets stand.
+   */
+  commitNow(): Promise<void> {
+    return this.pending.size === 0 ? (this.inflight ?? Promise.resolve()) : this.send();
+  }
+
+  /** Sends the pending offsets; `inflight` settles once every commit sent so far has. A failure goes to onError. */
+  private send(): Promise<void> {
     const offsets = this.pending;
     this.pending = new Map();
-    this.inflight = this.commit(offsets)
-      .catch((error: unknown) => this.onError(error))
-      .finally(() => (this.inflight = undefined));
-    return this.inflight;
+    const sending = this.commit(offsets).catch((error: unknown) => this.onError(error));
+    const all = Promise.all([this.inflight, sending]).then(() => undefined);
+    this.inflight = all;
+    void all.finally(() => {
+      if (this.inflight === all) this.inflight = undefined;
+    });
+    return all;
+  }
+
+  /**
+   * Commits nothing more, not even on stop(): there is no one to commit to (the member's group
+   * coordinator is gone, and its client would not find the next one). What is pending is dropped.
+   */
+  hold(): void {
+    clearInterval(this.timer);
+    this.held = true;
+    this.pending = new Map();
   }
 
   /** Stops the timer and commits what is left (waiting for a commit already under way first). */

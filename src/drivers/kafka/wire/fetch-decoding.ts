@@ -10,7 +10,7 @@
  */
 import { fetchV17, type ConnectionPool, type FetchIsolationLevelValue, type RecordsBatch } from '@platformatic/kafka';
 import { speaksVersion, type BrokerApi } from '../shared.js';
-import { fetchApiKey, fetchVersion, parseFetchResponse, type FetchedTopic } from './fetch-response.js';
+import { fetchApiKey, fetchVersion, parseFetchResponse, type FetchedTopic, type Tally } from './fetch-response.js';
 
 /** Kafka marks transaction markers with bit 5 of a batch's attributes; they carry no records of ours. */
 const controlBatch = 1 << 5;
@@ -47,7 +47,7 @@ export function speaksFetchV17(apis: readonly BrokerApi[]): boolean {
 /** How the responses are read, for the result. */
 export function describeFetchDecoding(ownDecoding: boolean): string {
   return ownDecoding
-    ? "Fetch v17 requests encoded by the client, their records read by mqbench (no object per record); a failed request goes through the client's consumer.fetch()"
+    ? "Fetch v17 requests encoded by the client, their records read by mqbench (no object per record, each batch's CRC-32C checked, READ_COMMITTED); after a leader change the metadata is refreshed and the same offset fetched from the new leader; a compressed batch or an error response goes through the client's consumer.fetch()"
     : "the client's consumer.fetch() (the broker speaks no Fetch v17)";
 }
 
@@ -77,19 +77,26 @@ export async function fetchV17Topics(
 /**
  * The client-decoded counterpart of fetch-response.ts' forEachValue: calls `onRecord` with the value
  * of each record of `records` (one partition's batches from `consumer.fetch()`) at or after `from`,
- * and returns the offset after the last batch, undefined when there is none.
+ * adds how many to `tally`, and returns the offset after the last batch, undefined when there is none.
  */
-export function forEachClientValue(records: RecordsBatch[], from: bigint, onRecord: (value: Buffer) => void): bigint | undefined {
-  for (const batch of records) deliverBatch(batch, from, onRecord);
+export function forEachClientValue(records: RecordsBatch[], from: bigint, onRecord: (value: Buffer) => void, tally?: Tally): bigint | undefined {
+  let delivered = 0;
+  for (const batch of records) delivered += deliverBatch(batch, from, onRecord);
+  if (tally) tally.records += delivered;
   const last = records[records.length - 1];
   return last === undefined ? undefined : last.firstOffset + BigInt(last.lastOffsetDelta) + 1n;
 }
 
-/** A batch may start before the offset asked for (Kafka returns whole batches): skip what came before. */
-function deliverBatch(batch: RecordsBatch, from: bigint, onRecord: (value: Buffer) => void): void {
-  if ((batch.attributes & controlBatch) !== 0) return;
+/** A batch may start before the offset asked for (Kafka returns whole batches): skip what came before. Returns how many were handed over. */
+function deliverBatch(batch: RecordsBatch, from: bigint, onRecord: (value: Buffer) => void): number {
+  if ((batch.attributes & controlBatch) !== 0) return 0;
   const skipBelow = batch.firstOffset >= from ? 0 : Number(from - batch.firstOffset);
+  let delivered = 0;
   for (const record of batch.records) {
-    if (record.offsetDelta >= skipBelow && record.value) onRecord(record.value);
+    if (record.offsetDelta >= skipBelow && record.value) {
+      onRecord(record.value);
+      delivered++;
+    }
   }
+  return delivered;
 }

@@ -1,36 +1,32 @@
 /**
  * Sends the batcher's batches to their partition leaders as Produce requests encoded by
  * produce-request.ts, where the client's metadata says the leaders are, on a ConnectionPool of the
- * client's own making (its Connection: request queue, in-flight limit, timeouts, response parsing).
- * Only the encoding of the records is ours (why: produce-request.ts).
+ * client's own making (its Connection: request queue, in-flight limit, timeouts). Only the encoding
+ * of the records (why: produce-request.ts) and the reading of the responses (why: produce-response.ts)
+ * are ours.
  *
- * A failure is handled as the client would handle it, not retried here: partitions the broker
- * refused with a retriable error, or a request lost with its connection, go once through the
- * client's own `producer.send()` (its retries, its refresh of stale metadata after a moved leader);
- * what the client would not retry (a timeout: the broker may have written it; a non-retriable
- * error code) fails the batch. Every resend is reported, so a fault of this encoder cannot hide
- * behind the client's path.
+ * Each leader's request, and each partition in it, settles on its own: a partition written is
+ * written, whatever happened to the others (resending it would write it twice). A failure is handled
+ * as the client would handle it, not retried here: partitions the broker refused with a retriable
+ * error, or a request lost with its connection, go once through the client's own `producer.send()`
+ * (its retries, its refresh of stale metadata after a moved leader); what the client would not retry
+ * (a timeout: the broker may have written it; a non-retriable error code) fails those messages only,
+ * and so does CORRUPT_MESSAGE (produce-response.ts says why). Every resend is reported and counted
+ * (path-counts.ts), so a fault of this encoder cannot hide behind the client's path.
  *
  * Called by ../platformatic.ts (one RecordBatchSender per producer; usableProduceVersion and
- * describeProduceEncoding for the result); partitionsToResend is tested by test/unit/produce-request.test.ts.
+ * describeProduceEncoding for the result); tested by test/unit/record-sender.test.ts and
+ * test/e2e/kafka-produce-corrupt.test.ts.
  */
-import {
-  ConnectionPool,
-  murmur2,
-  produceV10,
-  produceV11,
-  produceV9,
-  Writer,
-  type ConnectionOptions,
-  type Producer,
-  type ProduceAcks,
-} from '@platformatic/kafka';
-import { speaksVersion, type BatchItem, type BrokerApi } from '../shared.js';
+import { ConnectionPool, murmur2, Writer, type ConnectionOptions, type Producer, type ProduceAcks } from '@platformatic/kafka';
+import type { PathCounter } from '../path-counts.js';
+import { asError, firstLine, PartialBatchError, speaksVersion, type BatchItem, type BrokerApi } from '../shared.js';
 import { encodeProduceRequest } from './produce-request.js';
+import { judgePartitions, parseProduceResponse, type PartitionProduceOutcome } from './produce-response.js';
 
-/** Produce versions whose request this encoder writes (one layout), newest first. */
-const encoders = { 11: produceV11, 10: produceV10, 9: produceV9 } as const;
-type EncodedVersion = keyof typeof encoders;
+/** Produce versions whose request this encoder writes and whose response produce-response.ts reads (one layout), newest first. */
+const encodedVersions = [11, 10, 9] as const;
+type EncodedVersion = (typeof encodedVersions)[number];
 const produceApiKey = 0;
 /** keys seen, with their bytes and murmur2 hash; a workload cycles through a few thousand */
 const maxCachedKeys = 65_536;
@@ -50,11 +46,22 @@ interface PartitionBatch {
   items: BatchItem[];
 }
 
+/** The paths counted (PathCounter): one request per leader per batch either way. */
+export const produceEncoderPath = 'produce: mqbench encoder';
+export const produceClientPath = 'produce: client';
+
+/** Messages of a batch that failed together, with their error. */
+type BatchFailure = { items: readonly BatchItem[]; error: Error };
+
 export interface RecordSenderOptions {
   /** unkeyed batches start their rotation here (the producer's id), so producers do not move in lockstep */
   firstPartition: number;
   /** a request failed and its partitions went through the client's producer.send() */
   onResend: (error: Error, partitions: number) => void;
+  /** the broker refused partitions for good (not resent): their messages fail with `error` */
+  onRefused: (error: Error, partitions: number) => void;
+  /** where requests and records are counted per path, and fallbacks per reason */
+  counts: PathCounter;
   topic: string;
   acks: (typeof ProduceAcks)[keyof typeof ProduceAcks];
   /** the broker's wait for replicas under acks=all (the client's `timeout` option) */
@@ -63,35 +70,37 @@ export interface RecordSenderOptions {
   connection: Pick<ConnectionOptions, 'connectTimeout' | 'requestTimeout'>;
 }
 
-interface RetriableError {
-  canRetry?: boolean;
-  errors?: RetriableError[];
-  response?: { responses?: { partitionResponses?: { index: number; errorCode: number }[] }[] };
+/** Batches' records, counted per request (not per message). */
+function recordCount(batches: readonly PartitionBatch[]): number {
+  let records = 0;
+  for (const batch of batches) records += batch.values.length;
+  return records;
 }
 
 /**
- * The partitions to resend through the client after `error`, or undefined when the client would not
- * retry it (the batch then fails). A response names its failed partitions; a lost connection, all.
+ * The partitions to resend through the client after a request failed as a whole (no answer was
+ * read): all of them when the client would retry the error (a lost connection), else undefined, and
+ * their messages fail (a timeout: the broker may have written them; anything unknown: resending could
+ * write twice). Partitions refused in an answer are judged one by one (judgePartitions).
  */
 export function partitionsToResend<T extends { partition: number }>(error: unknown, sent: readonly T[]): T[] | undefined {
-  const failure = error as RetriableError;
-  if (failure.canRetry === false) return undefined;
-  if (failure.errors?.some((e) => e.canRetry === false)) return undefined;
-  const failed = new Set<number>();
-  for (const topic of failure.response?.responses ?? []) for (const p of topic.partitionResponses ?? []) if (p.errorCode !== 0) failed.add(p.index);
-  return failed.size === 0 ? [...sent] : sent.filter((batch) => failed.has(batch.partition));
+  return (error as { canRetry?: boolean } | undefined)?.canRetry === true ? [...sent] : undefined;
+}
+
+function failureOf(batches: readonly PartitionBatch[], error: Error): BatchFailure {
+  return { items: batches.flatMap((batch) => batch.items), error };
 }
 
 /** The newest Produce version both the broker and this encoder speak, if any. */
 export function usableProduceVersion(apis: readonly BrokerApi[]): EncodedVersion | undefined {
-  return ([11, 10, 9] as const).find((v) => speaksVersion(apis, produceApiKey, v));
+  return encodedVersions.find((v) => speaksVersion(apis, produceApiKey, v));
 }
 
 /** One encoding, for the result: which Produce version, or the client's own path. */
 export function describeProduceEncoding(version: number | undefined): string {
   return version === undefined
     ? "the client's producer.send() (the broker speaks no Produce v9-v11)"
-    : `Produce v${version} requests encoded by mqbench (record batches, magic 2) on connections of the client's ConnectionPool; failures resent through the client's producer.send()`;
+    : `Produce v${version} requests encoded by mqbench (record batches, magic 2) on connections of the client's ConnectionPool, their responses read by mqbench; partitions refused with a retriable error (not CORRUPT_MESSAGE) or lost with their connection resent once through the client's producer.send()`;
 }
 
 export class RecordBatchSender {
@@ -114,30 +123,64 @@ export class RecordBatchSender {
     this.version = usableProduceVersion(await this.producer.listApis());
   }
 
+  /** Resolves once every message is written; else rejects with a PartialBatchError naming the messages that failed. */
   async send(items: readonly BatchItem[]): Promise<void> {
-    if (this.version === undefined) return this.sendThroughClient(items.map((item) => ({ item, partition: undefined })));
+    const version = this.version;
+    if (version === undefined) return this.sendWithoutEncoder(items);
     const metadata = await this.producer.metadata({ topics: [this.options.topic] });
     const topic = metadata.topics.get(this.options.topic);
     if (!topic) throw new Error(`no metadata for topic ${this.options.topic}`);
     const byLeader = new Map<number, PartitionBatch[]>();
     for (const batch of this.partitionBatches(items, topic.partitionsCount)) {
       const leader = topic.partitions[batch.partition]?.leader ?? -1;
-      const batches = byLeader.get(leader) ?? [];
-      batches.push(batch);
-      byLeader.set(leader, batches);
+      const batches = byLeader.get(leader);
+      if (batches) batches.push(batch);
+      else byLeader.set(leader, [batch]);
     }
-    const version = this.version;
-    await Promise.all(
-      [...byLeader].map(([leader, batches]) => {
-        const broker = metadata.brokers.get(leader);
-        if (!broker) {
-          // an election under way: neither path can send there now; the next batch asks again
-          this.producer.clearMetadata();
-          return Promise.reject(new Error(`no leader for partition ${batches.map((b) => b.partition).join(', ')} of ${this.options.topic}`));
-        }
-        return this.sendTo(broker, batches, version).catch((error: unknown) => this.resend(error, batches));
-      }),
-    );
+    // each leader settles on its own: one refusing (or gone) must not fail what another wrote
+    const failures: BatchFailure[] = [];
+    await Promise.all([...byLeader].map(([leader, batches]) => this.sendToLeader(metadata.brokers.get(leader), batches, version, failures)));
+    if (failures.length > 0) throw new PartialBatchError(failures);
+  }
+
+  /** The broker speaks no Produce version this encoder writes: every batch through the client, counted as such. */
+  private sendWithoutEncoder(items: readonly BatchItem[]): Promise<void> {
+    this.options.counts.recordPath(produceClientPath, 1, items.length);
+    this.options.counts.recordFallback('produce through the client: the broker speaks no Produce v9-v11');
+    return this.sendThroughClient(items.map((item) => ({ item, partition: undefined })));
+  }
+
+  /** One leader's share of a batch; what failed is added to `failures` (this never rejects). */
+  private async sendToLeader(broker: { host: string; port: number } | undefined, batches: readonly PartitionBatch[], version: EncodedVersion, failures: BatchFailure[]): Promise<void> {
+    if (!broker) {
+      // an election under way: neither path can send there now; the next batch asks again
+      this.producer.clearMetadata();
+      failures.push(failureOf(batches, new Error(`no leader for partition ${batches.map((b) => b.partition).join(', ')} of ${this.options.topic}`)));
+      return;
+    }
+    this.options.counts.recordPath(produceEncoderPath, 1, recordCount(batches));
+    let answered: readonly PartitionProduceOutcome[] | undefined;
+    try {
+      answered = await this.sendTo(broker, batches, version);
+    } catch (error) {
+      const resend = partitionsToResend(error, batches);
+      if (resend) return this.resend(asError(error), firstLine(error), resend, failures);
+      failures.push(failureOf(batches, asError(error)));
+      return;
+    }
+    // acks=0: no answer, written as far as anyone will know
+    if (answered) await this.settleAnswer(answered, batches, failures);
+  }
+
+  /** Each partition by its own answer: written, resent once through the client, or failed. */
+  private async settleAnswer(answered: readonly PartitionProduceOutcome[], batches: readonly PartitionBatch[], failures: BatchFailure[]): Promise<void> {
+    const verdicts = judgePartitions(answered, batches, this.options.topic);
+    for (const { batch, error } of verdicts.refused) failures.push(failureOf([batch], error));
+    const firstRefusal = verdicts.refused[0];
+    if (firstRefusal) this.options.onRefused(firstRefusal.error, verdicts.refused.length);
+    if (verdicts.resend.length === 0) return;
+    const reason = verdicts.resendReasons.join(', ');
+    await this.resend(new Error(`the broker refused ${verdicts.resend.length} partition(s) of ${this.options.topic}: ${reason}`), reason, verdicts.resend, failures);
   }
 
   /** Groups a batch by partition: keyed records by the key's murmur2 hash (as the Java client), the rest together. */
@@ -171,24 +214,31 @@ export class RecordBatchSender {
     return entry;
   }
 
-  private async sendTo(broker: { host: string; port: number }, batches: readonly PartitionBatch[], version: EncodedVersion): Promise<void> {
+  /** The request to one leader; its partitions' answers (undefined under acks=0: the broker sends none). */
+  private async sendTo(broker: { host: string; port: number }, batches: readonly PartitionBatch[], version: EncodedVersion): Promise<PartitionProduceOutcome[] | undefined> {
     const { topic, acks, timeoutMs } = this.options;
     const body = encodeProduceRequest({ topic, acks, timeoutMs, timestampMs: Date.now(), partitions: batches });
     const connection = await this.pool.get(broker);
     const payload = Writer.create().append(body);
     // acks=0: the broker sends no response; the client then completes the request once it is written
     if (acks === 0) payload.context.noResponse = true;
-    await new Promise<void>((resolve, reject) => {
-      connection.send(produceApiKey, version, () => payload, encoders[version].parseResponse, true, true, (error) => (error ? reject(error) : resolve()));
+    return new Promise((resolve, reject) => {
+      connection.send(produceApiKey, version, () => payload, parseProduceResponse, true, true, (error, response) =>
+        error ? reject(error) : resolve(response?.partitions),
+      );
     });
   }
 
-  /** The client's own send, to the same partitions: its retries, its metadata refresh; or the failure, where it would not retry. */
-  private resend(error: unknown, sent: readonly PartitionBatch[]): Promise<void> {
-    const batches = partitionsToResend(error, sent);
-    if (!batches) throw error;
-    this.options.onResend(error instanceof Error ? error : new Error(String(error)), batches.length);
-    return this.sendThroughClient(batches.flatMap((batch) => batch.items.map((item) => ({ item, partition: batch.partition }))));
+  /** The client's own send, to the same partitions, once: its retries, its metadata refresh; what still fails is added to `failures`. */
+  private async resend(error: Error, reason: string, batches: readonly PartitionBatch[], failures: BatchFailure[]): Promise<void> {
+    this.options.onResend(error, batches.length);
+    this.options.counts.recordFallback(`produce resent through the client: ${reason}`);
+    this.options.counts.recordPath(produceClientPath, 1, recordCount(batches));
+    try {
+      await this.sendThroughClient(batches.flatMap((batch) => batch.items.map((item) => ({ item, partition: batch.partition }))));
+    } catch (clientError) {
+      failures.push(failureOf(batches, asError(clientError)));
+    }
   }
 
   private async sendThroughClient(records: readonly { item: BatchItem; partition: number | undefined }[]): Promise<void> {

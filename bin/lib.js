@@ -12,6 +12,8 @@ export const {
   runBenchmark,
   newRunId,
   driverNames,
+  loadExternalPlugins,
+  registerPlugin,
   MqbenchError,
   UsageError,
   BrokerUnreachableError,

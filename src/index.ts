@@ -5,7 +5,8 @@
  */
 export { newRunId, runBenchmark, runPlan, type BenchmarkOptions, type RunHandlers } from './run/benchmark.js';
 export { planRun, planRuns, type RunPlan } from './plan/index.js';
-export { driverNames } from './drivers/index.js';
+export { driverNames, loadExternalPlugins, registerPlugin } from './drivers/index.js';
+export type { BrokerPlugin } from './drivers/plugin.js';
 export type { Progress } from './engine/run.js';
 export { MqbenchError, UsageError, BrokerUnreachableError, ExitCode } from './errors.js';
 export { renderSummary } from './report/summary.js';

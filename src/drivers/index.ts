@@ -37,10 +37,13 @@ export function registerPlugin(plugin: BrokerPlugin): void {
   names.push(plugin.name);
 }
 
+/** Flags of the commands themselves (not run options): a plug-in option of one of these names would be shadowed or misread. */
+const commandFlags = ['broker', 'scenario', 'workload', 'out', 'json', 'progress', 'quiet', 'verbose', 'help', 'version', 'report', 'vary', 'slo', 'start-rate', 'max-steps', 'confirm', 'resolution', 'pods', 'index', 'rounds'];
+
 function problemOf(plugin: BrokerPlugin): string | undefined {
   if (!/^[a-z][a-z0-9-]*$/.test(plugin.name)) return 'its name must be lower-case letters, digits and dashes';
   if (names.includes(plugin.name)) return 'a broker of that name is registered already';
-  const taken = new Set(allOptionRows().map((row) => row.name));
+  const taken = new Set([...allOptionRows().map((row) => row.name), ...commandFlags]);
   const own = [...plugin.options, ...(plugin.endpoint ? [{ name: plugin.endpoint.option, broker: plugin.name }] : [])];
   const clash = own.find((row) => taken.has(row.name) || row.broker !== plugin.name);
   if (clash) return `its option --${clash.name} ${taken.has(clash.name) ? 'is taken already' : `must name broker "${plugin.name}"`}`;

@@ -60,8 +60,8 @@ async function runWithFailover(driver: Driver, workload: Workload, failover: Fai
     stop.abort();
     await settlePlan(planRun, hooks);
     const start = windowStartUs ?? partial.warmupEndUs;
-    const faultEvents = stamped.map((e) => ({ ...e, atUs: e.atUs - start }));
-    const events = [...(measurement.events ?? []), ...faultEvents].sort((a, b) => a.atUs - b.atUs);
+    // the participant's driver events, read after the restore: what the driver said while the node came back counts too
+    const events = [...(partial.events ?? []), ...stamped].map((e) => ({ ...e, atUs: e.atUs - start })).sort((a, b) => a.atUs - b.atUs);
     return withAnalysis(measurement, workload, partial, events, start);
   } finally {
     stop.abort();

@@ -196,10 +196,27 @@ class StopReasons {
   }
 }
 
-/** The driver's events, stamped on the run's clock as they come (the merge makes them relative to the window). */
+/** Events of one kind kept per participant: a driver that reports per message must not grow the result without bound. */
+export const eventsKeptPerKind = 100;
+
+/**
+ * The driver's events, stamped on the run's clock as they come (the merge makes them relative to the
+ * window). The array stays live after the participant returns: the failover decorator reads what
+ * came while the fault was restored. Past the first `eventsKeptPerKind` of a kind, one event per
+ * kind says how many more there were (its detail updated in place).
+ */
 function driverEvents(driver: Driver): RunEvent[] {
   const events: RunEvent[] = [];
-  driver.onEvent?.((event) => void events.push({ atUs: nowUs(), kind: event.kind, detail: event.detail }));
+  const seen = new Map<string, { count: number; overflow?: RunEvent }>();
+  driver.onEvent?.((event) => {
+    const kind = seen.get(event.kind) ?? { count: 0 };
+    seen.set(event.kind, kind);
+    kind.count++;
+    if (kind.count <= eventsKeptPerKind) return void events.push({ atUs: nowUs(), kind: event.kind, detail: event.detail });
+    if (!kind.overflow) events.push((kind.overflow = { atUs: nowUs(), kind: event.kind, detail: '' }));
+    kind.overflow.detail = `${kind.count - eventsKeptPerKind} more ${event.kind} event(s) not kept, the last at its time: ${event.detail}`;
+    kind.overflow.atUs = nowUs();
+  });
   return events;
 }
 

@@ -111,7 +111,8 @@ async function runNodePlan(plan: NodePlan, cluster: LocalCluster, topology: Topo
     context.event('fault-failed', `${plan.kind} of ${label}: ${message(error)}`);
   }
   const fullTime = await waitMs(delayUntilMs(restoreAtUs(injectedAtUs, plan.forUs), context.elapsedUs()), context.signal);
-  context.event('fault-restoring', `${restoreText(plan.kind)} node ${node.index}${fullTime ? '' : ' early: the run ended'}`);
+  const when = fullTime ? '' : plan.forUs === null ? ': the run ended (--fault-for never)' : ' early: the run ended';
+  context.event('fault-restoring', `${restoreText(plan.kind)} node ${node.index}${when}`);
   try {
     await restore(plan.kind, node.pid, node.index, cluster);
     context.event('fault-restored', `node ${node.index} is back (${plan.kind === 'stop' ? 'continued' : 'restarted and rejoined'})`);

@@ -7,7 +7,7 @@
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { findPlugin } from '../drivers/index.js';
+import { findPlugin, loadExternalPlugins } from '../drivers/index.js';
 import type { BrokerPlugin, ProvidedBroker } from '../drivers/plugin.js';
 import type { Driver, DriverInfo, DriverOptions } from '../drivers/types.js';
 import { executorFor } from '../engine/executors/index.js';
@@ -60,6 +60,8 @@ export function newRunId(): string {
  * every outcome is a RunResult: completed, completed-with-errors, aborted or errored.
  */
 export async function runBenchmark(options: BenchmarkOptions): Promise<RunResult> {
+  // MQBENCH_PLUGINS reaches the library as it reaches the CLI (each module loads once)
+  await loadExternalPlugins();
   return runPlan(planRun({ ...options.options, broker: options.broker, scenario: options.scenario }), options);
 }
 

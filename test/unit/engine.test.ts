@@ -177,3 +177,13 @@ describe('driver events and path counts reach every result, not only failover ru
     expect(r.clientPaths).toBeUndefined();
   });
 });
+
+describe('driver events are bounded', () => {
+  test('a driver that reports every message: the first 100 of the kind kept, one more event counts the rest', async () => {
+    const r = await faulty('faulty://?fallbackEvery=1', { rate: 1000, duration: '1s' });
+    const events = (r.events ?? []).filter((e) => e.kind === 'faulty-fallback');
+    expect(events).toHaveLength(101);
+    expect(events.at(-1)?.detail).toMatch(new RegExp(`^${r.counts.sent - 100} more faulty-fallback event\\(s\\) not kept, the last at its time: message ${r.counts.sent}$`));
+    expect(r.clientPaths?.fallbacks).toEqual([{ reason: 'faulty fallback', count: r.counts.sent }]);
+  });
+});

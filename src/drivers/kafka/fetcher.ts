@@ -242,7 +242,11 @@ export class GroupFetcher {
       }
       const leader = partitions[partition]?.leader ?? -1;
       if (leader < 0) leaderless.push(partition);
-      else byLeader.set(leader, [...(byLeader.get(leader) ?? []), partition]);
+      else {
+        const group = byLeader.get(leader);
+        if (group) group.push(partition);
+        else byLeader.set(leader, [partition]);
+      }
     }
     for (const [leader, owned] of byLeader) if (!this.inFlight.has(leader)) this.fetchFrom(leader, metadata.brokers.get(leader), topic?.id ?? '', owned);
     if (leaderless.length > 0) this.stall(leaderless, -1, 'no leader', true);
@@ -317,7 +321,7 @@ export class GroupFetcher {
     const fetching = (
       this.ownDecoding === true && broker
         ? this.fetchOwn(leader, broker, topicId, request, requested)
-        : this.fetchThroughClient(leader, topicId, request, requested, this.clientReason)
+        : this.fetchThroughClient(leader, topicId, request, requested, this.ownDecoding === true ? "fetch: the leader's address is not in the metadata" : this.clientReason)
     )
       // a throw while delivering would otherwise end this leader's loop unheard
       .catch((error: unknown) => this.fail(error));

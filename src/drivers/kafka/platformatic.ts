@@ -323,7 +323,7 @@ export class PlatformaticKafkaDriver extends KafkaDriverBase<Admin, ConsumerEntr
         waiting.add(lost);
         void this.awaitNewCoordinator(lost, () => closed || current !== lost).then((node) => {
           if (current === lost) void replace(`${error.message}; the client never looks for another: replaced once node ${node} coordinates the group`);
-        });
+        }).catch(() => undefined); // the driver closed while waiting: nothing left to replace
       },
       resumeFrom,
     });

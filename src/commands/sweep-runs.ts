@@ -1,34 +1,12 @@
 /** What `bench sweep` and `bench find-rate` share: their runs' plans, one run through `bench run`'s path, the files. */
 import { join } from 'node:path';
-import { driverNames } from '../drivers/index.js';
-import { UsageError } from '../errors.js';
-import { planRuns, type GivenOptions, type RunPlan } from '../plan/index.js';
+import { planRuns, type GivenOptions, type RunPlan, type Target } from '../plan/index.js';
 import { newRunId } from '../run/benchmark.js';
-import { scenarioNames } from '../scenarios/index.js';
 import { writeFileAtomic, writeFilesAtomic } from '../util/atomic-write.js';
 import type { Quit } from './interrupts.js';
 import { runCommand, type RunOutcome } from './run.js';
 
-export type { GivenOptions } from '../plan/index.js';
-
-/** The brokers, the scenario and the other run options as given (planPoint parses and checks them). */
-export interface Target {
-  brokers: string[];
-  scenario: string;
-  /** the run options (flag name -> raw value), without broker and scenario */
-  options: Record<string, string | number | boolean>;
-}
-
-function required(value: unknown, what: string, valid: readonly string[]): string {
-  if (value === undefined || String(value).trim() === '') throw new UsageError(`--${what} is required; valid ${what}s: ${valid.join(', ')}`);
-  return String(value);
-}
-
-export function targetOf(given: GivenOptions): Target {
-  const { broker, scenario, ...options } = given;
-  const brokers = required(broker, 'broker', driverNames).split(',').map((b) => b.trim());
-  return { brokers, scenario: required(scenario, 'scenario', scenarioNames), options };
-}
+export { targetOf, type GivenOptions, type Target } from '../plan/index.js';
 
 /** The plans of one point (the target with some options set), one per broker, checked before anything connects. */
 export function planPoint(target: Target, set: GivenOptions): RunPlan[] {

@@ -23,8 +23,7 @@ export class LazyDriver implements Driver {
 
   async connect(): Promise<void> {
     this.loaded ??= await this.load();
-    const loaded = this.loaded;
-    if (loaded.pathCounts) this.pathCounts = () => loaded.pathCounts?.() ?? { paths: [], fallbacks: [] };
+    if (this.loaded.pathCounts) this.pathCounts = this.loaded.pathCounts.bind(this.loaded);
     for (const listener of this.fatalListeners) this.loaded.onFatal(listener);
     for (const listener of this.eventListeners) this.loaded.onEvent?.(listener);
     await this.loaded.connect();

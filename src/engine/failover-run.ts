@@ -30,7 +30,7 @@ export function failoverMode(workload: Workload, failover: FailoverPlan, hooks: 
  */
 async function runWithFailover(driver: Driver, workload: Workload, failover: FailoverPlan, topology: Topology, hooks: RunHooks): Promise<Measurement> {
   const stamped: RunEvent[] = [];
-  // the fault plan's events; the driver's come with the measurement (the participant records them)
+  // the fault plan's events; the driver's are the participant's (partial.events), read after the restore
   const record = (event: { kind: string; detail: string }): void => void stamped.push({ atUs: nowUs(), kind: event.kind, detail: event.detail });
   const stop = new AbortController();
   const onInterrupt = (): void => stop.abort();

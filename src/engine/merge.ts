@@ -96,7 +96,7 @@ function eventsOf(partials: readonly PartialMeasurement[], fromUs: number): RunE
 }
 
 /** The participants' path counts summed per path and per fallback reason; undefined when no driver keeps them. */
-export function pathCountsOf(partials: readonly Pick<PartialMeasurement, 'pathCounts'>[]): PathCounts | undefined {
+function pathCountsOf(partials: readonly Pick<PartialMeasurement, 'pathCounts'>[]): PathCounts | undefined {
   const counted = partials.flatMap((p) => (p.pathCounts ? [p.pathCounts] : []));
   if (counted.length === 0) return undefined;
   const paths = new Map<string, { path: string; requests: number; records: number }>();

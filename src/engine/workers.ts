@@ -45,15 +45,10 @@ export function workerPoolMode(workload: Workload, options: WorkerPoolOptions, h
   };
 }
 
-interface WorkersRequest {
-  broker: string;
-  driverOptions: DriverOptions;
-  fork: () => ChildProcess;
+interface WorkersRequest extends WorkerPoolOptions {
   workload: Workload;
   topology: Topology;
   assignments: Assignment[];
-  /** each worker runs its own in-process broker (memory, faulty) */
-  privateBroker: boolean;
   onProgress?: (progress: Progress) => void;
   signal?: AbortSignal;
 }

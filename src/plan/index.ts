@@ -11,13 +11,13 @@ import type { BrokerPlugin } from '../drivers/plugin.js';
 import { UsageError } from '../errors.js';
 import { checkFailoverEndpoint } from '../faults/failover-endpoint.js';
 import { parsePidList } from '../metrics/broker-cost.js';
-import { commonOptions, parseOptions, type OptionValues } from '../options.js';
+import { parseOptions, type OptionValues } from '../options.js';
 import type { EndpointChoice, ProvisionMode } from '../provision/types.js';
 import { findScenario, scenarioNames, type Scenario } from '../scenarios/index.js';
 import { redactUrl } from '../util/redact.js';
 import { faultPlanOf, withScenarioDefaults } from './fault-options.js';
 import type { GivenOptions, RunPlan } from './types.js';
-import { resolveWorkload, withFault } from './workload.js';
+import { required, resolveWorkload, withFault } from './workload.js';
 
 export type { GivenOptions, RunPlan } from './types.js';
 
@@ -26,14 +26,27 @@ function requiredText(value: unknown, what: string, valid: readonly string[]): s
   return String(value);
 }
 
+/** What a run is aimed at: the brokers named (`--broker a,b`), the scenario, and the other run options as given. */
+export interface Target {
+  brokers: string[];
+  scenario: string;
+  /** the run options (flag name -> raw value), without broker and scenario */
+  options: Record<string, string | number | boolean>;
+}
+
+/** The brokers and the scenario, each required (one line naming the valid ones), and the rest of the options. */
+export function targetOf(given: GivenOptions): Target {
+  const { broker, scenario, ...options } = given;
+  const brokers = requiredText(broker, 'broker', driverNames).split(',').map((b) => b.trim());
+  return { brokers, scenario: requiredText(scenario, 'scenario', scenarioNames), options };
+}
+
 /**
  * One plan per named broker (`--broker a,b` runs the same workload on each), every one checked
  * before the first runs: a typo for the second broker must not cost the first run.
  */
 export function planRuns(given: GivenOptions): RunPlan[] {
-  const { broker: brokerList, scenario: scenarioName, ...options } = given;
-  const brokers = requiredText(brokerList, 'broker', driverNames).split(',').map((b) => b.trim());
-  const scenarioText = requiredText(scenarioName, 'scenario', scenarioNames);
+  const { brokers, scenario: scenarioText, options } = targetOf(given);
   const plugins = brokers.map((name) => findPlugin(name));
   const scenario = findScenario(scenarioText);
   const values = parseOptions(allOptionRows(), withScenarioDefaults(scenario, options), brokers);
@@ -66,20 +79,14 @@ function planFor(plugin: BrokerPlugin, scenario: Scenario, values: OptionValues)
     scenario: scenario.name,
     workload,
     endpoint,
-    provision: String(values.provision ?? defaultOf('provision')) as ProvisionMode,
-    connectTimeoutMs: Number(values['connect-timeout'] ?? defaultOf('connect-timeout')),
+    provision: required<ProvisionMode>(values, 'provision'),
+    connectTimeoutMs: required<number>(values, 'connect-timeout'),
     ...(values['broker-version'] !== undefined ? { brokerVersion: String(values['broker-version']) } : {}),
     ...(brokerPids ? { brokerPids } : {}),
-    workers: Number(values.workers ?? defaultOf('workers')),
-    repeat: Number(values.repeat ?? defaultOf('repeat')),
+    workers: required<number>(values, 'workers'),
+    repeat: required<number>(values, 'repeat'),
     ...(fault ? { fault: fault.plan } : {}),
   };
-}
-
-function defaultOf(name: string): string | number | boolean {
-  const value = commonOptions.find((row) => row.name === name)?.default;
-  if (value === undefined) throw new Error(`option ${name} has no default`);
-  return value;
 }
 
 /** The endpoint a run on `plugin` uses: the URL option, else its environment variable, else the default. */

@@ -17,7 +17,8 @@ function valueOf<T extends number | string | boolean>(values: OptionValues, name
   return (row.kind === 'duration' ? parseDurationUs(String(row.default), `--${name}`, true) : row.default) as T;
 }
 
-function required<T extends number | string | boolean>(values: OptionValues, name: string): T {
+/** A common option's value, user's or default; one that has no default is a programming error. */
+export function required<T extends number | string | boolean>(values: OptionValues, name: string): T {
   const value = valueOf<T>(values, name);
   if (value === undefined) throw new Error(`option ${name} has no default`);
   return value;

@@ -54,6 +54,8 @@ export const commonOptions: readonly OptionRow[] = [
   { name: 'fault-target', kind: 'text', describe: 'failover: leader (of the run\'s queue / partition), connected (the first listed node) or node:N (default leader)' },
   { name: 'fault-at', kind: 'duration', min: 0, describe: 'failover: when the fault starts, after the measured window started (default 10s)' },
   { name: 'fault-for', kind: 'duration', min: 1, words: ['never'], describe: 'failover: how long the fault lasts before it is restored, or never (the node stays down for the rest of the run and is restored after it) (default 15s)' },
+  { name: 'clients', kind: 'choice', choices: ['spread', 'failed-node', 'survivors'], describe: 'failover: where producers and consumers connect: spread (dealt over the nodes: some on the node that fails, some on survivors), failed-node (all on the node the fault hits) or survivors (none on it); each stays on its node until that node fails (default spread, for brokers whose clients stay on one node)' },
+  { name: 'late-joiners', kind: 'whole', min: 0, max: 100, describe: 'failover: fresh producers opened on surviving nodes just after the fault, each at the rate of one producer: what a newly started application sees (default 0)' },
   { name: 'fault-cmd', kind: 'text', describe: 'failover on a cluster you run: the command that injects the fault (e.g. a kubectl or systemctl line); mqbench never kills what it did not start' },
   { name: 'restore-cmd', kind: 'text', describe: 'failover: the command that restores it after --fault-for (with --fault-cmd)' },
   { name: 'broker-version', kind: 'text', describe: "the broker's version, recorded when the driver cannot learn it (e.g. a Kafka mqbench did not start); a version the broker reports itself wins" },

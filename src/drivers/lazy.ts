@@ -1,4 +1,4 @@
-import type { ConsumerSpec, Driver, DriverEvent, DriverInfo, MessageHandler, PathCounts, Topology } from './types.js';
+import type { ClientPlacement, ConsumerSpec, Driver, DriverEvent, DriverInfo, MessageHandler, PathCounts, Topology } from './types.js';
 
 /**
  * A driver whose client library is loaded when it connects, not when mqbench starts: some clients
@@ -51,8 +51,8 @@ export class LazyDriver implements Driver {
     return this.driver.assignedPartitions();
   }
 
-  createProducer(producerId: number) {
-    return this.driver.createProducer(producerId);
+  createProducer(producerId: number, placement?: ClientPlacement) {
+    return this.driver.createProducer(producerId, placement);
   }
 
   createConsumer(spec: ConsumerSpec, onMessage: MessageHandler) {

@@ -122,6 +122,12 @@ export interface BrokerPlugin {
    * serve `url` (cluster: every node); undefined when mqbench did not start it here (shared, remote).
    */
   localProcesses?(url: string): Promise<number[] | undefined>;
+  /**
+   * Its clients stay on the node they connect to until that node fails (RabbitMQ), so a failover run
+   * can place each producer and consumer on a chosen node (`--clients`) and open late joiners; the
+   * driver then honours `createProducer`'s placement and ConsumerSpec.node.
+   */
+  placesClients?: boolean;
   /** a local 3-node cluster for the failover scenario (`bench brokers up <cluster.name>`) */
   cluster?: LocalCluster;
   /** for the tests only (contract probes, test brokers): a dynamic import, so the CLI never loads test clients */

@@ -50,6 +50,13 @@ export interface ConsumerSpec {
   partitions: readonly number[];
   /** The number of consumers sharing this subscription (Kafka: group members). */
   groupSize: number;
+  /** Failover runs of a plug-in that places clients: connect to this node first (index into the endpoint's URL list). */
+  node?: number;
+}
+
+/** Where a client connects first (a plug-in that places clients): an index into the endpoint's URL list. */
+export interface ClientPlacement {
+  node: number;
 }
 
 export type MessageHandler = (payload: Buffer) => void;
@@ -87,7 +94,8 @@ export interface Driver {
   attach(topology: Topology): Promise<void>;
   /** Per subscription, the partitions this driver's consumers are attached to now (Kafka: the group assignment). */
   assignedPartitions(): number[][];
-  createProducer(producerId: number): Promise<Producer>;
+  /** `placement`: failover runs of a plug-in that places clients; the producer gets a connection of its own on that node. */
+  createProducer(producerId: number, placement?: ClientPlacement): Promise<Producer>;
   /** Resolves once the consumer is subscribed and will see every message sent after this point. */
   createConsumer(spec: ConsumerSpec, onMessage: MessageHandler): Promise<Consumer>;
   /** Waits until every consumer created so far is attached to its partitions (Kafka group join). */

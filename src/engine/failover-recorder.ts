@@ -20,14 +20,31 @@ export interface FaultWindow {
   restoreAtUs: number;
 }
 
+/** Successes per bucket and latency by fault phase, of the whole run or of one group of clients. */
+class SuccessBuckets {
+  readonly acks: number[] = [];
+  readonly receipts: number[] = [];
+  readonly phases: [Histogram, Histogram, Histogram] = [createHistogram(), createHistogram(), createHistogram()];
+
+  encode(): { acks: number[]; receipts: number[]; phases: FailoverRecording['phases'] } {
+    const [before, during, after] = this.phases.map((h) => encodeHistogram(h));
+    return { acks: [...this.acks], receipts: [...this.receipts], phases: { before: before ?? '', during: during ?? '', after: after ?? '' } };
+  }
+
+  destroy(): void {
+    for (const h of this.phases) h.destroy();
+  }
+}
+
 /**
  * What a failover run records beside the usual: successes per 10 ms bucket (publish acknowledgements
- * and receipts) and corrected end-to-end latency split by the phase of the intended send time.
+ * and receipts) and corrected end-to-end latency split by the phase of the intended send time; the
+ * same again per group of clients when clients are placed (a group: the clients on one node, or the
+ * late joiners), which the analysis turns into populations once it knows the node the fault hit.
  */
 export class FailoverRecorder {
-  private readonly acks: number[] = [];
-  private readonly receipts: number[] = [];
-  private readonly phases: [Histogram, Histogram, Histogram] = [createHistogram(), createHistogram(), createHistogram()];
+  private readonly all = new SuccessBuckets();
+  private readonly groups = new Map<string, SuccessBuckets>();
   private resends = 0;
   private readonly reasons = new Map<string, number>();
   private released = false;
@@ -45,12 +62,23 @@ export class FailoverRecorder {
     buckets[index] = (buckets[index] ?? 0) + 1;
   }
 
-  acked(atUs: number): void {
-    this.count(this.acks, atUs);
+  private group(key: string | undefined): SuccessBuckets | undefined {
+    if (key === undefined || this.released) return undefined;
+    let group = this.groups.get(key);
+    if (!group) this.groups.set(key, (group = new SuccessBuckets()));
+    return group;
   }
 
-  received(atUs: number): void {
-    this.count(this.receipts, atUs);
+  acked(atUs: number, group?: string): void {
+    this.count(this.all.acks, atUs);
+    const own = this.group(group);
+    if (own) this.count(own.acks, atUs);
+  }
+
+  received(atUs: number, group?: string): void {
+    this.count(this.all.receipts, atUs);
+    const own = this.group(group);
+    if (own) this.count(own.receipts, atUs);
   }
 
   resent(error: unknown): void {
@@ -59,17 +87,20 @@ export class FailoverRecorder {
     if (this.reasons.has(reason) || this.reasons.size < maxReasons) this.reasons.set(reason, (this.reasons.get(reason) ?? 0) + 1);
   }
 
-  latency(intendedUs: number, correctedUs: number): void {
+  /** `group`: the sending producer's group (latency belongs to whoever sent the message). */
+  latency(intendedUs: number, correctedUs: number, group?: string): void {
     if (this.released) return;
     const phase = intendedUs < this.window.faultAtUs ? 0 : intendedUs < this.window.restoreAtUs ? 1 : 2;
-    this.phases[phase].recordValue(correctedUs);
+    this.all.phases[phase].recordValue(correctedUs);
+    this.group(group)?.phases[phase].recordValue(correctedUs);
   }
 
   /** The recording; histograms encoded and released. */
   close(): FailoverRecording {
-    const [before, during, after] = this.phases.map((h) => encodeHistogram(h));
+    const all = this.all.encode();
+    const groups = [...this.groups].map(([key, group]) => ({ key, ...group.encode() }));
     this.dispose();
-    return { bucketUs: failoverBucketUs, acks: [...this.acks], receipts: [...this.receipts], phases: { before: before ?? '', during: during ?? '', after: after ?? '' }, resends: this.resends, resendReasons: this.topReasons() };
+    return { bucketUs: failoverBucketUs, ...all, resends: this.resends, resendReasons: this.topReasons(), ...(groups.length > 0 ? { groups } : {}) };
   }
 
   private topReasons(): { reason: string; count: number }[] {
@@ -79,6 +110,7 @@ export class FailoverRecorder {
   dispose(): void {
     if (this.released) return;
     this.released = true;
-    for (const h of this.phases) h.destroy();
+    this.all.destroy();
+    for (const group of this.groups.values()) group.destroy();
   }
 }

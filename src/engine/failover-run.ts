@@ -6,7 +6,9 @@ import type { Driver, Topology } from '../drivers/types.js';
 import type { FailoverPlan } from '../faults/failover-endpoint.js';
 import { runFaultPlan } from '../faults/index.js';
 import { analyseFailover } from '../metrics/failover.js';
-import type { RunEvent, Workload } from '../results/types.js';
+import { analysePopulations, type PlacedClients, type PopulationInputs } from '../metrics/populations.js';
+import type { PopulationOutcome, RunEvent, Workload } from '../results/types.js';
+import { placeClients, type Placement } from './client-placement.js';
 import { nowUs, withTimeout } from '../util/clock.js';
 import type { Measurement } from './merge.js';
 import { runInProcess, type InProcessRun } from './in-process.js';
@@ -30,8 +32,12 @@ export function failoverMode(workload: Workload, failover: FailoverPlan, hooks: 
  */
 async function runWithFailover(driver: Driver, workload: Workload, failover: FailoverPlan, topology: Topology, hooks: RunHooks): Promise<Measurement> {
   const stamped: RunEvent[] = [];
+  const placement = await placeClients(workload, failover, topology);
   // the fault plan's events; the driver's are the participant's (partial.events), read after the restore
-  const record = (event: { kind: string; detail: string }): void => void stamped.push({ atUs: nowUs(), kind: event.kind, detail: event.detail });
+  const record = (event: Omit<RunEvent, 'atUs'>): void => {
+    stamped.push({ ...event, atUs: nowUs() });
+    if (event.kind === 'fault-injected' && event.node !== undefined) placement?.faultHit(event.node);
+  };
   const stop = new AbortController();
   const onInterrupt = (): void => stop.abort();
   hooks.signal?.addEventListener('abort', onInterrupt, { once: true });
@@ -56,13 +62,13 @@ async function runWithFailover(driver: Driver, workload: Workload, failover: Fai
         startPlanAt(at + workload.warmupUs);
         return at;
       },
-    }));
+    }), placement?.plan);
     stop.abort();
     await settlePlan(planRun, hooks);
     const start = windowStartUs ?? partial.warmupEndUs;
     // the participant's driver events, read after the restore: what the driver said while the node came back counts too
     const events = [...(partial.events ?? []), ...stamped].map((e) => ({ ...e, atUs: e.atUs - start })).sort((a, b) => a.atUs - b.atUs);
-    return withAnalysis(measurement, workload, partial, events, start);
+    return withAnalysis(measurement, workload, partial, events, start, placement);
   } finally {
     stop.abort();
     hooks.signal?.removeEventListener('abort', onInterrupt);
@@ -77,20 +83,38 @@ async function settlePlan(planRun: Promise<void> | undefined, hooks: RunHooks): 
   });
 }
 
-function withAnalysis(measurement: Measurement, workload: Workload, partial: InProcessRun['partial'], events: RunEvent[], windowStartUs: number): Measurement {
+/** The populations of a run whose clients were placed, once the fault named the node it hit. */
+function populationsOf(placement: Placement | undefined, partial: InProcessRun['partial'], measurement: Measurement, windowStartUs: number, common: Omit<PopulationInputs, 'placed' | 'recording' | 'accounting'>): PopulationOutcome[] | undefined {
+  const failedPosition = placement?.failedPosition();
+  if (!placement || failedPosition === undefined || !partial.failover) return undefined;
+  const joined = partial.lateJoinedUs;
+  const late = placement.lateJoinerIds;
+  const placed: PlacedClients = {
+    nodeNumbers: placement.nodeNumbers,
+    failedPosition,
+    producers: placement.producers,
+    consumers: placement.consumers,
+    ...(joined !== undefined && late.length > 0 ? { lateJoiners: { ids: late, joinedAtUs: Math.max(0, joined - windowStartUs), positions: late.map((_, k) => survivorAt(placement, failedPosition, k)) } } : {}),
+  };
+  return analysePopulations({ ...common, placed, recording: partial.failover, accounting: measurement.accounting });
+}
+
+/** The position of the k-th late joiner: the survivors, dealt in turn (as client-placement.ts opened them). */
+function survivorAt(placement: Placement, failedPosition: number, k: number): number {
+  const survivors = placement.nodeNumbers.map((_, position) => position).filter((position) => position !== failedPosition);
+  return survivors[k % survivors.length] ?? 0;
+}
+
+function withAnalysis(measurement: Measurement, workload: Workload, partial: InProcessRun['partial'], events: RunEvent[], windowStartUs: number, placement?: Placement): Measurement {
   const recording = partial.failover;
   if (!workload.fault || !recording) return { ...measurement, events };
   const lastSuccessUs = Math.max(recording.acks.length, recording.receipts.length) * recording.bucketUs;
   const endUs = Math.max(partial.producersDoneUs - windowStartUs, lastSuccessUs);
-  const failover = analyseFailover({
-    recording,
-    fault: workload.fault,
-    events,
-    sendEndUs: endUs,
-    receiveEndUs: endUs,
-    counts: measurement.counts,
-    brokerAcks: workload.driver.delivery === 'ack',
-  });
+  const brokerAcks = workload.driver.delivery === 'ack';
+  const analysed = analyseFailover({ recording, fault: workload.fault, events, sendEndUs: endUs, receiveEndUs: endUs, counts: measurement.counts, brokerAcks });
+  const populations = populationsOf(placement, partial, measurement, windowStartUs, { faultUs: analysed.faultAtUs, sendEndUs: endUs, receiveEndUs: endUs, brokerAcks });
+  const failedNode = events.find((e) => e.kind === 'fault-injected' && e.node !== undefined)?.node;
+  const failover = { ...analysed, ...(failedNode === undefined ? {} : { failedNode }), ...(populations ? { populations } : {}) };
   if (failover.injected || measurement.status === 'aborted') return { ...measurement, events, failover };
   // a failover run without its fault measured something else: never a plain success
   const why = events.find((e) => e.kind === 'fault-failed')?.detail ?? 'no detail';

@@ -6,7 +6,7 @@ import type { Driver } from '../drivers/types.js';
 import type { Workload } from '../results/types.js';
 import { localCoordinator } from './local-coordinator.js';
 import { mergePartials, type Measurement } from './merge.js';
-import { runParticipant, type Coordinator, type PartialMeasurement } from './participant.js';
+import { runParticipant, type ClientPlan, type Coordinator, type PartialMeasurement } from './participant.js';
 import { planAssignments } from './assignments.js';
 import { progressReporter } from './progress.js';
 import type { RunHooks, RunMode } from './run.js';
@@ -23,8 +23,11 @@ export type CoordinatorDecorator = (coordinator: Coordinator) => Coordinator;
 
 const unchanged: CoordinatorDecorator = (coordinator) => coordinator;
 
-/** Runs every producer and consumer of the workload here, the coordinator decorated by `coordinate`. */
-export async function runInProcess(driver: Driver, workload: Workload, hooks: RunHooks, coordinate: CoordinatorDecorator = unchanged): Promise<InProcessRun> {
+/**
+ * Runs every producer and consumer of the workload here, the coordinator decorated by `coordinate`;
+ * `clients` places them on nodes (failover runs of a plug-in that can).
+ */
+export async function runInProcess(driver: Driver, workload: Workload, hooks: RunHooks, coordinate: CoordinatorDecorator = unchanged, clients?: ClientPlan): Promise<InProcessRun> {
   const interrupted = (): string | undefined => (hooks.signal?.aborted ? stopReasonOf(hooks.signal) : undefined);
   const progress = progressReporter(workload, hooks.onProgress);
   const coordinator = coordinate(localCoordinator(driver, workload, progress, interrupted));
@@ -33,6 +36,7 @@ export async function runInProcess(driver: Driver, workload: Workload, hooks: Ru
     const partial = await runParticipant(driver, workload, assignment, coordinator, {
       ...(hooks.onMessageText ? { onMessageText: hooks.onMessageText } : {}),
       ...(hooks.afterReceive ? { afterReceive: hooks.afterReceive } : {}),
+      ...(clients ? { clients } : {}),
     });
     return { measurement: mergePartials(workload, [partial], interrupted()), partial };
   } finally {

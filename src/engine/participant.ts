@@ -2,10 +2,10 @@ import type { Consumer, Driver } from '../drivers/types.js';
 import type { PathCounts, RunEvent, Workload } from '../results/types.js';
 import { ClientCostMeter, type ClientCostSample } from '../metrics/client-cost.js';
 import { nowUs, sleepMs, withTimeout } from '../util/clock.js';
-import { executorFor, type ExecutionContext } from './executors/index.js';
+import { executorFor, type ExecutionContext, type Executor } from './executors/index.js';
 import { lateThresholdUs } from './executors/open-loop.js';
 import { headerSize, helloText } from './header.js';
-import { ProducerSlot, type ResendPolicy } from './producer-slot.js';
+import { ProducerSlot, type PayloadShape, type ResendPolicy } from './producer-slot.js';
 import { Recorder, type LiveCounters, type Recording } from './recorder.js';
 
 /** Which producers and consumers one participant (the process itself, or one worker) runs. */
@@ -33,11 +33,29 @@ export interface Coordinator {
   settle(localFailedSeqs: Record<number, number[]>): Promise<Record<number, number[]>>;
 }
 
+/**
+ * Failover runs of a plug-in that places clients (drivers/plugin.ts `placesClients`): the node each
+ * client connects to first (an index into the endpoint's URL list), and the late joiners.
+ */
+export interface ClientPlan {
+  producerNode(producerId: number): number;
+  /** the node of this participant's `index`-th consumer */
+  consumerNode(index: number): number;
+  /** resolves once the fault is in, with the node of each late joiner (an empty list: none) */
+  lateJoiners: Promise<number[]>;
+}
+
+/** The failover recorder's group of a client placed on a node, and of the late joiners. */
+export const nodeGroup = (node: number): string => `node:${node}`;
+export const lateGroup = 'late';
+
 export interface ParticipantHooks {
   /** hello-world: the text received after the header */
   onMessageText?: (text: string, latencyUs: number) => void;
   /** observes each measured receipt; tests use it to stall a consumer for a known time */
   afterReceive?: (receivedAtUs: number) => void;
+  /** failover runs whose clients are placed */
+  clients?: ClientPlan;
 }
 
 /** One participant's measurement, mergeable with others' exactly (histograms are encoded). */
@@ -54,6 +72,8 @@ export interface PartialMeasurement extends Recording {
   endUs: number;
   producersDoneUs: number;
   finishedUs: number;
+  /** late joiners (failover): when they were opened, on this process's clock */
+  lateJoinedUs?: number;
 }
 
 interface Clients {
@@ -94,10 +114,11 @@ async function attachConsumers(
   hooks: ParticipantHooks,
 ): Promise<Consumer[]> {
   const consumers: Consumer[] = [];
-  for (const spec of assignment.consumers) {
-    const receipts = recorder.addConsumer(spec.subscription, spec.consumer);
+  for (const [index, spec] of assignment.consumers.entries()) {
+    const node = hooks.clients?.consumerNode(index);
+    const receipts = recorder.addConsumer(spec.subscription, spec.consumer, node === undefined ? undefined : nodeGroup(node));
     const consumer = await driver.createConsumer(
-      { subscription: spec.subscription, partitions: spec.partitions, groupSize: workload.consumers },
+      { subscription: spec.subscription, partitions: spec.partitions, groupSize: workload.consumers, ...(node === undefined ? {} : { node }) },
       (payload) => {
         const receivedUs = nowUs();
         const header = recorder.received(receipts, payload, receivedUs);
@@ -122,19 +143,69 @@ class ResendUntil implements ResendPolicy {
   }
 }
 
-async function createSlots(driver: Driver, workload: Workload, assignment: Assignment, recorder: Recorder, resend: ResendUntil | undefined): Promise<ProducerSlot[]> {
-  const shape = {
+function payloadShape(workload: Workload): PayloadShape {
+  return {
     messageSize: workload.messageSize,
     body: Buffer.alloc(workload.messageSize - headerSize, workload.messages !== null ? helloText : 'mqbench '),
     keyed: workload.keyed,
     producers: workload.producers,
   };
+}
+
+async function createSlots(driver: Driver, workload: Workload, assignment: Assignment, recorder: Recorder, resend: ResendUntil | undefined, clients?: ClientPlan): Promise<ProducerSlot[]> {
+  const shape = payloadShape(workload);
   const slots: ProducerSlot[] = [];
   for (const { id, quota } of assignment.producers) {
-    recorder.addProducer(id);
-    slots.push(new ProducerSlot(id, await driver.createProducer(id), recorder, shape, quota, resend));
+    const node = clients?.producerNode(id);
+    recorder.addProducer(id, node === undefined ? undefined : nodeGroup(node));
+    slots.push(new ProducerSlot(id, await driver.createProducer(id, node === undefined ? undefined : { node }), recorder, shape, quota, resend));
   }
   return slots;
+}
+
+/** What the late joiners need besides the run's context. */
+interface LateJoin {
+  plan: ClientPlan;
+  driver: Driver;
+  workload: Workload;
+  resend: ResendUntil | undefined;
+  events: RunEvent[];
+  joined(atUs: number): void;
+}
+
+/** The late joiners' nodes once the fault is in; undefined when the window ends or the run stops first. */
+async function lateJoinerNodes(plan: ClientPlan, context: ExecutionContext): Promise<number[] | undefined> {
+  let nodes: number[] | undefined;
+  void plan.lateJoiners.then((given) => (nodes = given));
+  const open = (): boolean => !context.shouldStop() && nowUs() < context.endUs;
+  while (nodes === undefined && open()) await sleepMs(20);
+  return open() ? nodes : undefined;
+}
+
+/**
+ * Fresh producers opened just after the fault, each on its own new connection to a surviving node and
+ * on a schedule that starts when they open (a new application instance). One that cannot be opened
+ * is an event, not the end of the run.
+ */
+async function driveLateJoiners(late: LateJoin, executor: Executor, clients: Clients, context: ExecutionContext): Promise<void> {
+  const nodes = await lateJoinerNodes(late.plan, context);
+  if (!nodes || nodes.length === 0) return;
+  const joinUs = nowUs();
+  late.joined(joinUs);
+  const lateContext: ExecutionContext = { ...context, startUs: joinUs, warmupEndUs: Math.max(joinUs, context.warmupEndUs) };
+  const shape = payloadShape(late.workload);
+  await Promise.all(nodes.map(async (node, k) => {
+    const id = late.workload.producers + k;
+    try {
+      const producer = await late.driver.createProducer(id, { node });
+      context.recorder.addProducer(id, lateGroup);
+      const slot = new ProducerSlot(id, producer, context.recorder, shape, undefined, late.resend);
+      clients.slots.push(slot);
+      await executor.drive(slot, lateContext);
+    } catch (error) {
+      late.events.push({ atUs: nowUs(), kind: 'late-joiner-failed', detail: `late joiner ${k + 1} could not be opened: ${error instanceof Error ? error.message : String(error)}` });
+    }
+  }));
 }
 
 const outstandingOf = (slots: readonly ProducerSlot[]): number => slots.reduce((n, s) => n + s.outstanding, 0);
@@ -147,6 +218,7 @@ async function produceAndDrain(
   coordinator: Coordinator,
   brokerLost: () => boolean,
   resend: ResendUntil | undefined,
+  late?: LateJoin,
 ): Promise<number> {
   const { recorder } = context;
   let producersDone = false;
@@ -154,7 +226,8 @@ async function produceAndDrain(
   const liveTimer = setInterval(report, 5);
   try {
     const executor = executorFor(workload);
-    await Promise.all(clients.slots.map((slot) => executor.drive(slot, context)));
+    const established = clients.slots.map((slot) => executor.drive(slot, context));
+    await Promise.all([...established, ...(late ? [driveLateJoiners(late, executor, clients, context)] : [])]);
     const producersDoneUs = nowUs();
     producersDone = true;
     // Drain: in-flight messages arrive before anything is called lost (shorter when stopping early).
@@ -290,12 +363,14 @@ export async function runParticipant(
   try {
     clients.consumers = await attachConsumers(driver, workload, assignment, recorder, arrivals, hooks);
     const resend = workload.fault ? new ResendUntil() : undefined;
-    clients.slots = await createSlots(driver, workload, assignment, recorder, resend);
+    clients.slots = await createSlots(driver, workload, assignment, recorder, resend, hooks.clients);
     const window = startMeasuring(workload, recorder, await coordinator.start());
     const stopCostMeter = meterClientCost(window.warmupEndUs);
     const context = executionContext(window, recorder, coordinator, arrivals, stop);
     if (resend) resend.stopped = context.shouldStop;
-    const producersDoneUs = await produceAndDrain(workload, clients, context, coordinator, () => stop.brokerLost(), resend);
+    let lateJoinedUs: number | undefined;
+    const late = hooks.clients ? { plan: hooks.clients, driver, workload, resend, events, joined: (atUs: number) => (lateJoinedUs = atUs) } : undefined;
+    const producersDoneUs = await produceAndDrain(workload, clients, context, coordinator, () => stop.brokerLost(), resend, late);
     const clientCost = stopCostMeter();
     const recording = await settleRecording(recorder, coordinator);
     // what arrives while clients close is counted as after close, never timed
@@ -312,6 +387,7 @@ export async function runParticipant(
       ...window,
       producersDoneUs,
       finishedUs: nowUs(),
+      ...(lateJoinedUs === undefined ? {} : { lateJoinedUs }),
     };
   } finally {
     await closeClients(clients);

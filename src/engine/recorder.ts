@@ -59,6 +59,8 @@ export interface Recording {
 
 interface ProducerState {
   tally: ProducerTally;
+  /** failover runs with placed clients: its group (the node it was placed on, or the late joiners) */
+  group?: string;
   /** measured sequence numbers whose send has not settled yet */
   unsettled: Set<number>;
 }
@@ -73,6 +75,7 @@ export class Recorder {
   private readonly accounting = new Accounting();
   private readonly producers = new Map<number, ProducerState>();
   private readonly consumers: ConsumerReceipts[] = [];
+  private readonly consumerGroups = new Map<ConsumerReceipts, string>();
   private readonly uniqueBySubscription: number[];
   private timeline = new Timeline(Number.MAX_SAFE_INTEGER);
   private failover: FailoverRecorder | undefined;
@@ -112,14 +115,16 @@ export class Recorder {
     this.failover?.resent(error);
   }
 
-  addProducer(id: number): void {
-    this.producers.set(id, { tally: { id, sent: 0, acked: 0, errors: 0, failedSeqs: [] }, unsettled: new Set() });
+  /** `group`: failover runs with placed clients (failover-recorder.ts); may come mid-run (a late joiner). */
+  addProducer(id: number, group?: string): void {
+    this.producers.set(id, { tally: { id, sent: 0, acked: 0, errors: 0, failedSeqs: [] }, unsettled: new Set(), ...(group === undefined ? {} : { group }) });
   }
 
   /** Returns the consumer's receipt counter (owned by the recorder). */
-  addConsumer(subscription: number, consumer: number): ConsumerReceipts {
+  addConsumer(subscription: number, consumer: number, group?: string): ConsumerReceipts {
     const receipts = { subscription, consumer, received: 0 };
     this.consumers.push(receipts);
+    if (group !== undefined) this.consumerGroups.set(receipts, group);
     return receipts;
   }
 
@@ -155,7 +160,7 @@ export class Recorder {
     }
     state.tally.acked++;
     if (brokerAcks) this.histograms.publish.recordValue(Math.max(0, ackedUs - sentUs));
-    if (brokerAcks) this.failover?.acked(ackedUs);
+    if (brokerAcks) this.failover?.acked(ackedUs, state.group);
     this.timeline.acked(ackedUs);
   }
 
@@ -183,7 +188,7 @@ export class Recorder {
       return undefined;
     }
     receipts.received++;
-    this.failover?.received(receivedUs);
+    this.failover?.received(receivedUs, this.consumerGroups.get(receipts));
     // a duplicate is counted by the accounting, not timed again
     if (!this.accounting.record(receipts.subscription, header.producerId, header.seq, receipts.consumer)) return undefined;
     this.recordFirstReceipt(receipts.subscription, header, payload.length, receivedUs);
@@ -194,7 +199,7 @@ export class Recorder {
     this.uniqueBySubscription[subscription] = (this.uniqueBySubscription[subscription] ?? 0) + 1;
     const corrected = Math.max(0, receivedUs - header.intendedUs);
     this.histograms.endToEnd.recordValue(corrected);
-    this.failover?.latency(header.intendedUs, corrected);
+    this.failover?.latency(header.intendedUs, corrected, this.producers.get(header.producerId)?.group);
     this.histograms.endToEndUncorrected.recordValue(Math.max(0, receivedUs - header.sentUs));
     this.receivedBytes += bytes;
     this.lastReceiptUs = receivedUs;

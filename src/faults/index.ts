@@ -14,6 +14,7 @@ import { delayUntilMs, restoreAtUs, targetNodeIndex, targetText, type FaultPlan 
 import { awaitGone, nodeProcesses, signalAll } from './processes.js';
 
 export type { FaultPlan, FaultTarget } from './plan.js';
+export { targetNodeIndex, urlPositionOf } from './plan.js';
 
 /** A user's command gets this long before mqbench kills the shell it started. */
 const commandTimeoutMs = 120_000;
@@ -48,7 +49,7 @@ const message = (error: unknown): string => (error instanceof Error ? error.mess
 
 export async function runFaultPlan(plan: FaultPlan, cluster: LocalCluster | undefined, topology: Topology, emit: Emit, signal: AbortSignal): Promise<void> {
   const elapsedUs = clockFrom(nowUs());
-  const event = (kind: string, detail: string): void => emit({ atUs: elapsedUs(), kind, detail });
+  const event = (kind: string, detail: string, node?: number): void => emit({ atUs: elapsedUs(), kind, detail, ...(node === undefined ? {} : { node }) });
   if (plan.kind === 'command') {
     if (!(await waitMs(delayUntilMs(plan.atUs, elapsedUs()), signal))) return;
     return runCommandPlan(plan, event, elapsedUs, signal);
@@ -61,7 +62,8 @@ export async function runFaultPlan(plan: FaultPlan, cluster: LocalCluster | unde
 }
 
 interface PlanContext {
-  event: (kind: string, detail: string) => void;
+  /** `node`: the node a fault event is about */
+  event: (kind: string, detail: string, node?: number) => void;
   elapsedUs: () => number;
   signal: AbortSignal;
 }
@@ -105,7 +107,7 @@ async function runNodePlan(plan: NodePlan, cluster: LocalCluster, topology: Topo
   const label = `node ${node.index} (${node.name}, ${targetText(plan.target)})`;
   const injectedAtUs = context.elapsedUs();
   try {
-    await inject(plan.kind, node.pid, node.index, cluster, () => context.event('fault-injected', `${describeKind(plan.kind)} ${label}`));
+    await inject(plan.kind, node.pid, node.index, cluster, () => context.event('fault-injected', `${describeKind(plan.kind)} ${label}`, node.index));
   } catch (error) {
     // restored all the same below: a group partly stopped, a node half shut down
     context.event('fault-failed', `${plan.kind} of ${label}: ${message(error)}`);

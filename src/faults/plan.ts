@@ -62,3 +62,10 @@ export function targetNodeIndex(target: FaultTarget, clusterUrl: string, nodes: 
 export function targetText(target: FaultTarget): string {
   return typeof target === 'string' ? target : `node:${target.node}`;
 }
+
+/** Where a node stands in the cluster's URL list (the order the drivers try; what a placement names). */
+export function urlPositionOf(clusterUrl: string, node: ClusterNode): number {
+  const position = clusterUrl.split(',').findIndex((url) => hostPortOf(url) === hostPortOf(node.url));
+  if (position < 0) throw new Error(`node ${node.index} (${hostPortOf(node.url)}) is not in the cluster's URL list`);
+  return position;
+}

@@ -19,6 +19,16 @@ export interface FailoverRecording {
   resends: number;
   /** send failure reasons that led to a resend, with counts */
   resendReasons: { reason: string; count: number }[];
+  /** the same successes and latency per group of placed clients (key: `node:<position>` or `late`) */
+  groups?: GroupRecording[];
+}
+
+/** One group's successes and latency (a group: the clients placed on one node, or the late joiners). */
+export interface GroupRecording {
+  key: string;
+  acks: number[];
+  receipts: number[];
+  phases: { before: string; during: string; after: string };
 }
 
 export interface FailoverInputs {

@@ -3,10 +3,12 @@ import type { FaultPlan } from '../faults/plan.js';
 import { type OptionValues } from '../options.js';
 import type { GivenOptions } from './types.js';
 import type { FaultRecord } from '../results/types.js';
+import { plugins } from '../drivers/index.js';
+import type { BrokerPlugin } from '../drivers/plugin.js';
 import type { Scenario } from '../scenarios/index.js';
 
 /** The options that mean something only in a scenario that injects a fault. */
-export const faultOptionNames = ['fault', 'fault-target', 'fault-at', 'fault-for', 'fault-cmd', 'restore-cmd'] as const;
+export const faultOptionNames = ['fault', 'fault-target', 'fault-at', 'fault-for', 'fault-cmd', 'restore-cmd', 'clients', 'late-joiners'] as const;
 
 /** Extra time the stall watch allows beyond the fault (a node restart, an election, reconnects). */
 export const stallMarginUs = 30_000_000;
@@ -74,3 +76,26 @@ export function faultPlanOf(scenario: Scenario, values: OptionValues, durationUs
   // the command's text is never stored: it may carry a credential
   return { plan, record: { kind: 'command', target: 'command', atUs, forUs } };
 }
+
+/**
+ * Where the clients connect (--clients) and how many join late (--late-joiners), added to the fault's
+ * record. Only a plug-in whose clients stay on the node they connected to can place them; the others
+ * run as before, with no populations, and refuse the options by name.
+ */
+export function withClientPlacement(plugin: BrokerPlugin, values: OptionValues, plan: FaultPlan, record: FaultRecord): FaultRecord {
+  const clients = values.clients === undefined ? undefined : String(values.clients);
+  const lateJoiners = Number(values['late-joiners'] ?? 0);
+  if (!plugin.placesClients) {
+    const named = clients !== undefined ? '--clients' : lateJoiners > 0 ? '--late-joiners' : undefined;
+    if (named) throw new UsageError(`${named}: the ${plugin.name} plug-in cannot place its clients on chosen nodes; client populations are measured with plug-ins that can (${plugins.filter((p) => p.placesClients).map((p) => p.name).join(', ')})`);
+    return record;
+  }
+  if (plan.kind === 'command') {
+    // clients are placed by the node the fault hits: a user's command does not say which
+    const named = clients !== undefined ? '--clients' : lateJoiners > 0 ? '--late-joiners' : undefined;
+    if (named) throw new UsageError(`${named}: needs to know the node the fault hits, so a fault mqbench injects (--fault with --fault-target), not --fault-cmd`);
+    return record;
+  }
+  return { ...record, clients: clients ?? 'spread', lateJoiners };
+}
+

@@ -15,7 +15,7 @@ import { parseOptions, type OptionValues } from '../options.js';
 import type { EndpointChoice, ProvisionMode } from '../provision/types.js';
 import { findScenario, scenarioNames, type Scenario } from '../scenarios/index.js';
 import { redactUrl } from '../util/redact.js';
-import { faultPlanOf, withScenarioDefaults } from './fault-options.js';
+import { faultPlanOf, withClientPlacement, withScenarioDefaults } from './fault-options.js';
 import type { GivenOptions, RunPlan } from './types.js';
 import { required, resolveWorkload, withFault } from './workload.js';
 
@@ -70,7 +70,7 @@ function ownValues(plugin: BrokerPlugin, values: OptionValues): OptionValues {
 function planFor(plugin: BrokerPlugin, scenario: Scenario, values: OptionValues): RunPlan {
   const resolved = resolveWorkload(plugin, scenario, values);
   const fault = faultPlanOf(scenario, values, resolved.durationUs);
-  const workload = fault ? withFault(resolved, fault.record, values) : resolved;
+  const workload = fault ? withFault(resolved, withClientPlacement(plugin, values, fault.plan, fault.record), values) : resolved;
   const endpoint = endpointOf(plugin, values);
   if (fault) checkFailoverEndpoint(plugin, endpoint, fault.plan);
   const brokerPids = namedBrokerPids(values['broker-pid']);

@@ -1,4 +1,4 @@
-import type { DirectionOutage, PhaseLatency, RunResult } from '../results/types.js';
+import type { DirectionOutage, FailoverResult, PhaseLatency, PopulationOutcome, RunResult } from '../results/types.js';
 import { formatCount, formatLatencyUs, formatRate, formatSeconds } from '../util/format.js';
 
 const seconds = (us: number): string => formatSeconds(us);
@@ -14,6 +14,33 @@ function outageLine(what: string, outage: DirectionOutage): string {
 
 const phase = (name: string, p: PhaseLatency): string =>
   p.count === 0 ? `${name} -` : `${name} p50 ${formatLatencyUs(p.p50Us)} / p99 ${formatLatencyUs(p.p99Us)} (${formatCount(p.count)})`;
+
+/** One direction of one population, in a few words. */
+function gapText(what: string, outage: DirectionOutage | null): string {
+  if (outage === null) return `${what} -`;
+  if (outage.unavailableUs === 0) return `${what} no gap${outage.firstSuccessAfterFaultUs === null ? ' (no success after the fault)' : ''}`;
+  const back = outage.firstSuccessAfterFaultUs === null ? 'NEVER back' : `back ${formatLatencyUs(outage.firstSuccessAfterFaultUs)} after the fault`;
+  return `${what} gap ${formatLatencyUs(outage.unavailableUs)} (${back})`;
+}
+
+const plural = (n: number, word: string): string => `${formatCount(n)} ${word}${n === 1 ? '' : 's'}`;
+
+function populationLines(p: PopulationOutcome): string[] {
+  const who = `${plural(p.producers, 'producer')}, ${plural(p.consumers, 'consumer')} on node${p.nodes.length === 1 ? '' : 's'} ${p.nodes.join(', ')}`;
+  const joined = p.joinedAtUs === undefined ? '' : `, opened at ${seconds(p.joinedAtUs)}`;
+  return [
+    `    ${p.population} (${who}${joined}): ${gapText('publish', p.publish)}; ${gapText('consume', p.consume)}`,
+    `      latency ${phase('before', p.latency.before)}; ${phase('during', p.latency.during)}; ${phase('after', p.latency.after)}; ` +
+      `${formatCount(p.ackedThenLost)} acknowledged then lost${p.ackedThenLost > 0 ? ' (REAL DATA LOSS)' : ''}, ${formatCount(p.duplicated)} duplicate(s)`,
+  ];
+}
+
+/** Per client population, when the clients were placed. */
+function populationsBlock(f: FailoverResult): string[] {
+  if (!f.populations || f.populations.length === 0) return [];
+  const lateJoiners = f.fault.lateJoiners ? `, ${formatCount(f.fault.lateJoiners)} late joiner(s)` : '';
+  return [`  by client population (--clients ${f.fault.clients ?? 'spread'}${lateJoiners}; node ${f.failedNode ?? '?'} failed):`, ...f.populations.flatMap(populationLines)];
+}
 
 /** The failover block in plain words: what was done, how long each direction was down, what was lost. */
 export function failoverLines(result: RunResult): string[] {
@@ -33,6 +60,7 @@ export function failoverLines(result: RunResult): string[] {
       `${formatCount(f.neverAckedLost)} never acknowledged and not delivered, ${formatCount(f.neverAckedDelivered)} never acknowledged but delivered, ` +
       `${formatCount(f.resends)} resend(s), ${formatCount(f.duplicated)} duplicate(s), ${formatCount(f.reordered)} reordered`,
   ];
+  lines.push(...populationsBlock(f));
   if (f.resendReasons.length > 0) lines.push(`  sends failed before their resend: ${f.resendReasons.map((r) => `${r.reason} (${formatCount(r.count)})`).join('; ')}`);
   const events = result.events ?? [];
   if (events.length > 0) {

@@ -355,6 +355,8 @@ export interface RunEvent {
   kind: string;
   /** @minLength 1 */
   detail: string;
+  /** fault events: the node it hit (as numbered in `bench brokers status`) */
+  node?: Count;
 }
 
 /** The fault a failover run planned: what, on which node, when (since the measured window started) and for how long. */
@@ -366,6 +368,10 @@ export interface FaultRecord {
   atUs: Count;
   /** null: never restored during the run (--fault-for never; restored after it) */
   forUs: Count | null;
+  /** where the clients were placed (--clients): spread, failed-node or survivors; absent: the driver cannot place them */
+  clients?: string;
+  /** fresh producers opened on surviving nodes just after the fault (--late-joiners) */
+  lateJoiners?: Count;
 }
 
 /** How one direction (publish acknowledgements or consumer receipts) went through the fault. */
@@ -421,6 +427,34 @@ export interface FailoverResult {
   resendReasons: ResendReason[];
   duplicated: Count;
   reordered: Count;
+  /** the node the fault hit (as numbered in `bench brokers status`); absent: not known (a user's command) */
+  failedNode?: Count;
+  /** per client population (--clients, --late-joiners): what the clients on each side of the fault saw */
+  populations?: PopulationOutcome[];
+}
+
+/**
+ * One client population of a failover run: the clients placed on surviving nodes, those placed on
+ * the node that failed (they reconnect elsewhere), and late joiners (fresh connections after the fault).
+ */
+export interface PopulationOutcome {
+  /** survivors | failed-node | late-joiners */
+  population: string;
+  producers: Count;
+  consumers: Count;
+  /** the nodes they were placed on (as numbered in `bench brokers status`) */
+  nodes: Count[];
+  /** late joiners: when they were opened, since the window started (us) */
+  joinedAtUs?: Count;
+  /** null: no producer in it (or sends are not acknowledged by the broker) */
+  publish: DirectionOutage | null;
+  /** null: no consumer in it */
+  consume: DirectionOutage | null;
+  /** corrected end-to-end latency of the messages its producers sent, by the phase of the intended send time */
+  latency: { before: PhaseLatency; during: PhaseLatency; after: PhaseLatency };
+  /** of its producers' messages: acknowledged by the broker and never delivered */
+  ackedThenLost: Count;
+  duplicated: Count;
 }
 
 interface RunResultBase {

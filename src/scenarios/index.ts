@@ -90,7 +90,8 @@ export const scenarios: readonly Scenario[] = [
     delivery: 'ack',
     partitions: 1,
     subscriptions: 1,
-    producers: 1,
+    // one producer per node of a 3-node cluster: with --clients spread, some on the node that fails, some on survivors
+    producers: 3,
     consumers: 1,
     keyed: false,
     // a modest open-loop rate, and a window long enough to see the recovery after a 15 s fault

@@ -12,9 +12,11 @@ describe('failover scenario: defaults', () => {
     const { workload, fault } = plan('rabbit', 'failover');
     expect(workload.rate).toBe(1000);
     expect(workload.durationUs).toBe(40_000_000);
-    expect(workload.fault).toEqual({ kind: 'kill', target: 'leader', atUs: 10_000_000, forUs: 15_000_000 });
+    expect(workload.fault).toEqual({ kind: 'kill', target: 'leader', atUs: 10_000_000, forUs: 15_000_000, clients: 'spread', lateJoiners: 0 });
     expect(fault).toEqual({ kind: 'kill', target: 'leader', atUs: 10_000_000, forUs: 15_000_000 });
     expect(workload.stallTimeoutUs).toBe(45_000_000);
+    // one producer per node of the 3-node cluster, so that --clients spread puts some on every side
+    expect(workload.producers).toBe(3);
     expect(workload.driver).toMatchObject({ delivery: 'ack', reconnect: true, queueType: 'quorum', confirm: true, persistent: true });
   });
 
@@ -30,9 +32,16 @@ describe('failover scenario: defaults', () => {
   test('--fault-for never: the fault lasts the rest of the window; the stall watch waits that long + 30 s', () => {
     const { workload, fault } = plan('rabbit', 'failover', { 'fault-for': 'never' });
     expect(fault).toEqual({ kind: 'kill', target: 'leader', atUs: 10_000_000, forUs: null });
-    expect(workload.fault).toEqual({ kind: 'kill', target: 'leader', atUs: 10_000_000, forUs: null });
+    expect(workload.fault).toEqual({ kind: 'kill', target: 'leader', atUs: 10_000_000, forUs: null, clients: 'spread', lateJoiners: 0 });
     expect(workload.stallTimeoutUs).toBe(30_000_000 + 30_000_000);
     expect(plan('kafka', 'failover', { 'fault-for': 'NEVER', duration: '60s', 'fault-at': '5s' }).workload.stallTimeoutUs).toBe(55_000_000 + 30_000_000);
+  });
+
+  test('--clients and --late-joiners go into the fault record of a plug-in that places clients; kafka has none', () => {
+    expect(plan('rabbit', 'failover', { clients: 'survivors', 'late-joiners': 4 }).workload.fault).toMatchObject({ clients: 'survivors', lateJoiners: 4 });
+    expect(plan('rabbit', 'failover', { clients: 'failed-node' }).workload.fault).toMatchObject({ clients: 'failed-node', lateJoiners: 0 });
+    const kafka = plan('kafka', 'failover').workload.fault;
+    expect(kafka).toEqual({ kind: 'kill', target: 'leader', atUs: 10_000_000, forUs: 15_000_000 });
   });
 
   test('kafka: acks=all by default, --kafka-acks 1 honoured', () => {
@@ -44,6 +53,7 @@ describe('failover scenario: defaults', () => {
     const { workload, fault } = plan('rabbit', 'failover', { 'rabbit-url': 'amqp://u:p@h1:5701,amqp://u:p@h2:5702', 'fault-cmd': 'ssh h1 sudo systemctl stop rabbitmq-server', 'restore-cmd': 'ssh h1 sudo systemctl start rabbitmq-server' });
     expect(fault).toMatchObject({ kind: 'command', faultCmd: 'ssh h1 sudo systemctl stop rabbitmq-server' });
     expect(JSON.stringify(workload)).not.toContain('systemctl');
+    // no placement: the node a user's command hits is not known
     expect(workload.fault).toEqual({ kind: 'command', target: 'command', atUs: 10_000_000, forUs: 15_000_000 });
   });
 
@@ -95,6 +105,21 @@ describe('failover scenario: refusals, one line each', () => {
       '--kafka-client kafkajs: the failover scenario runs with @platformatic/kafka only (leave --kafka-client at platformatic)',
     );
     expect(refusal(() => plan('memory', 'failover'))).toBe('memory cannot run the failover scenario');
+  });
+
+  test('client placement: a plug-in that cannot place, a command fault, bad values, another scenario', () => {
+    expect(refusal(() => plan('kafka', 'failover', { clients: 'spread' }))).toBe(
+      '--clients: the kafka plug-in cannot place its clients on chosen nodes; client populations are measured with plug-ins that can (rabbit)',
+    );
+    expect(refusal(() => plan('kafka', 'failover', { 'late-joiners': 2 }))).toBe(
+      '--late-joiners: the kafka plug-in cannot place its clients on chosen nodes; client populations are measured with plug-ins that can (rabbit)',
+    );
+    expect(refusal(() => plan('rabbit', 'failover', { 'rabbit-url': 'amqp://h1:5701,amqp://h2:5702', 'fault-cmd': 'x', clients: 'failed-node' }))).toBe(
+      '--clients: needs to know the node the fault hits, so a fault mqbench injects (--fault with --fault-target), not --fault-cmd',
+    );
+    expect(refusal(() => plan('rabbit', 'failover', { clients: 'leader' }))).toBe('--clients: must be spread, failed-node or survivors, got "leader"');
+    expect(refusal(() => plan('rabbit', 'failover', { 'late-joiners': 101 }))).toMatch(/^--late-joiners: /);
+    expect(refusal(() => plan('rabbit', 'ack', { 'late-joiners': 1 }))).toBe('--late-joiners is a failover option; it has no meaning in the ack scenario (use --scenario failover)');
   });
 
   test('queue types that contradict other options', () => {

@@ -39,7 +39,7 @@ describe('the options are parsed once', () => {
     expect(vi.mocked(faultOptions.withScenarioDefaults)).toHaveBeenCalledTimes(1);
     expect(vi.mocked(faultOptions.faultPlanOf)).toHaveBeenCalledTimes(1);
     expect(plan?.fault).toEqual({ kind: 'kill', target: 'leader', atUs: 10_000_000, forUs: 15_000_000 });
-    expect(plan?.workload.fault).toEqual({ kind: 'kill', target: 'leader', atUs: 10_000_000, forUs: 15_000_000 });
+    expect(plan?.workload.fault).toEqual({ kind: 'kill', target: 'leader', atUs: 10_000_000, forUs: 15_000_000, clients: 'spread', lateJoiners: 0 });
   });
 });
 

@@ -10,8 +10,10 @@ import { deleteRabbitObjects, type RabbitObject } from './clean.js';
 import { rabbitSettingsOf, type QueueType, type RabbitSettings } from './settings.js';
 import { nodeAddressOf, rabbitUrlList } from './urls.js';
 import { coalesceWrites } from './coalesce.js';
+import { ClientLink, firstRetryMs, maxRetryMs } from './client-link.js';
 import type {
   Consumer,
+  ClientPlacement,
   ConsumerSpec,
   Driver,
   DriverEvent,
@@ -77,9 +79,6 @@ function withHeartbeat(url: string): string {
   return `${url}${url.includes('?') ? '&' : '?'}heartbeat=${failoverHeartbeatSeconds}`;
 }
 
-/** After a lost connection: wait this long before trying the next node, doubling up to the ceiling. */
-const firstRetryMs = 100;
-const maxRetryMs = 2000;
 
 function queueOf(layout: RabbitLayout, spec: ConsumerSpec, partition: number): string {
   const queue = layout.queues[spec.subscription]?.[partition];
@@ -90,6 +89,8 @@ function queueOf(layout: RabbitLayout, spec: ConsumerSpec, partition: number): s
 /** A failover consumer: what it reads, and what it keeps across re-subscriptions. */
 interface FailoverConsumer {
   readonly queues: readonly string[];
+  /** its own connection, on the node it was placed on until that node fails */
+  readonly link: ClientLink;
   readonly onMessage: MessageHandler;
   closed: boolean;
   /** the channel it consumes on; undefined while it re-subscribes */
@@ -130,9 +131,9 @@ export class RabbitDriver implements Driver {
   private readonly nodeOf: Record<Role, number> = { publisher: 0, consumer: 0 };
   private writesCoalesced = false;
   private readonly reconnecting: Record<Role, boolean> = { publisher: false, consumer: false };
-  /** what to re-open on a connection once it has been re-established on another node */
-  private readonly reopeners: Record<Role, Set<(connection: ChannelModel) => void>> = { publisher: new Set(), consumer: new Set() };
-  private liveConsumerConnection: ChannelModel | undefined;
+  /** failover clients' own connections (client-link.ts), closed with the driver */
+  private readonly links = new Set<ClientLink>();
+  private consumersLinked = 0;
   private readonly eventListeners: ((event: DriverEvent) => void)[] = [];
 
   constructor(private readonly options: DriverOptions) {
@@ -158,7 +159,7 @@ export class RabbitDriver implements Driver {
    * same socket would stall deliveries, so an overloaded publisher would starve its own consumers.
    */
   private async consumerConnectionOf(): Promise<ChannelModel> {
-    this.consumerConnection ??= this.openAny('consumer').then((connection) => (this.liveConsumerConnection = connection));
+    this.consumerConnection ??= this.openAny('consumer');
     return this.consumerConnection;
   }
 
@@ -179,6 +180,43 @@ export class RabbitDriver implements Driver {
   }
 
   private async openConnection(url: string, role: Role): Promise<ChannelModel> {
+    const connection = await this.dial(url);
+    if (this.settings.reconnect) {
+      // failover: a lost node is not the end of the run; the next one takes over
+      connection.on('error', () => undefined);
+      connection.on('close', () => void this.reconnect(role, connection, url));
+      return connection;
+    }
+    connection.on('error', (error: Error) => this.raiseFatal(error));
+    connection.on('close', () => {
+      if (!this.fatal.closing) this.raiseFatal(new Error('connection to RabbitMQ closed by the broker'));
+    });
+    return connection;
+  }
+
+  /** A failover client's connection: its loss is its link's to handle (client-link.ts). */
+  private async openLinkConnection(url: string, lost: () => void): Promise<ChannelModel> {
+    const connection = await this.dial(url);
+    connection.on('error', () => undefined);
+    connection.on('close', lost);
+    return connection;
+  }
+
+  /** A failover client's own connection, on its placed node first (no placement: the node the driver connected to). */
+  private linkFor(label: string, placement: ClientPlacement | undefined): ClientLink {
+    const link = new ClientLink({
+      urls: this.urls,
+      start: placement?.node ?? this.nodeOf.publisher,
+      label,
+      connect: (url, lost) => this.openLinkConnection(url, lost),
+      emit: (kind, detail) => this.emit(kind, detail),
+      closing: () => this.fatal.closing,
+    });
+    this.links.add(link);
+    return link;
+  }
+
+  private async dial(url: string): Promise<ChannelModel> {
     const { connectTimeoutMs } = this.options;
     let connection: ChannelModel;
     try {
@@ -195,41 +233,26 @@ export class RabbitDriver implements Driver {
       throw new BrokerUnreachableError(`cannot connect to RabbitMQ at ${redactUrl(url)}: ${reason}${hint}`);
     }
     this.writesCoalesced = coalesceWrites(connection);
-    if (this.settings.reconnect) {
-      // failover: a lost node is not the end of the run; the next one takes over
-      connection.on('error', () => undefined);
-      connection.on('close', () => void this.reconnect(role, connection, url));
-      return connection;
-    }
-    connection.on('error', (error: Error) => this.raiseFatal(error));
-    connection.on('close', () => {
-      if (!this.fatal.closing) this.raiseFatal(new Error('connection to RabbitMQ closed by the broker'));
-    });
     return connection;
   }
 
   /**
-   * A connection was lost (its node died or was stopped): reconnect to the next node that answers,
-   * with a bounded backoff, until one does or the driver is closed; then re-open its channels and
-   * consumers. The engine's stall watch ends a run whose cluster never comes back.
+   * The driver's own connection was lost (its node died or was stopped; failover clients have their
+   * own links): reconnect to the next node that answers, with a bounded backoff, until one does or
+   * the driver is closed, so that teardown can remove the topology.
    */
   private async reconnect(role: Role, lost: ChannelModel, url: string): Promise<void> {
     if (this.fatal.closing || this.reconnecting[role] || !this.isCurrent(role, lost)) return;
     this.reconnecting[role] = true;
-    if (role === 'consumer') this.liveConsumerConnection = undefined;
-    this.emit('connection-lost', `${role} connection to ${nodeAddressOf(url)} lost`);
+    this.emit('connection-lost', `${role === 'publisher' ? 'setup' : role} connection to ${nodeAddressOf(url)} lost`);
     try {
       let delayMs = firstRetryMs;
       while (!this.fatal.closing) {
         try {
           const connection = await this.openAny(role, this.nodeOf[role] + 1);
           if (role === 'publisher') this.connection = connection;
-          else {
-            this.consumerConnection = Promise.resolve(connection);
-            this.liveConsumerConnection = connection;
-          }
-          this.emit('reconnect', `${role} connection re-established on ${nodeAddressOf(this.urls[this.nodeOf[role]] ?? '')}`);
-          for (const reopen of this.reopeners[role]) reopen(connection);
+          else this.consumerConnection = Promise.resolve(connection);
+          this.emit('reconnect', `${role === 'publisher' ? 'setup' : role} connection re-established on ${nodeAddressOf(this.urls[this.nodeOf[role]] ?? '')}`);
           return;
         } catch {
           await sleepMs(delayMs);
@@ -242,7 +265,7 @@ export class RabbitDriver implements Driver {
   }
 
   private isCurrent(role: Role, connection: ChannelModel): boolean {
-    return role === 'publisher' ? this.connection === connection : this.liveConsumerConnection === connection;
+    return role === 'publisher' && this.connection === connection;
   }
 
   private describe(error: unknown): string {
@@ -336,8 +359,8 @@ export class RabbitDriver implements Driver {
     return this.topology ? partitionsBySubscription(this.topology.subscriptions, this.consumerSpecs) : [];
   }
 
-  async createProducer(): Promise<Producer> {
-    if (this.settings.reconnect) return this.createReconnectingProducer();
+  async createProducer(producerId: number, placement?: ClientPlacement): Promise<Producer> {
+    if (this.settings.reconnect) return this.createReconnectingProducer(producerId, placement);
     const connection = this.requireConnection();
     const layout = this.requireLayout();
     const topology = this.topology as Topology;
@@ -405,11 +428,12 @@ export class RabbitDriver implements Driver {
    * to. A lost connection fails every unconfirmed send ("channel closed"), and a send while there is
    * no channel fails at once: the engine resends them (at-least-once), so nothing waits in the driver.
    */
-  private async createReconnectingProducer(): Promise<Producer> {
+  private async createReconnectingProducer(producerId: number, placement: ClientPlacement | undefined): Promise<Producer> {
     const layout = this.requireLayout();
     const routingKey = this.router();
     const { persistent } = this.settings;
     const publishOptions = { persistent, deliveryMode: persistent ? 2 : 1 } as const;
+    const link = this.linkFor(`producer ${producerId}`, placement);
     let closed = false;
     const open = async (connection: ChannelModel): Promise<ConfirmChannel> => {
       const created = await connection.createConfirmChannel();
@@ -419,12 +443,11 @@ export class RabbitDriver implements Driver {
         if (channel !== created || closed) return;
         channel = undefined;
         setTimeout(() => {
-          if (!closed && this.connection && !this.reconnecting.publisher) reopen(this.connection);
+          if (!closed && link.connection) reopen(link.connection);
         }, firstRetryMs);
       });
       return created;
     };
-    let channel: ConfirmChannel | undefined = await open(this.requireConnection());
     const reopen = (connection: ChannelModel): void => {
       channel = undefined;
       open(connection).then(
@@ -432,7 +455,7 @@ export class RabbitDriver implements Driver {
         () => undefined, // the next loss of this connection tries again
       );
     };
-    this.reopeners.publisher.add(reopen);
+    let channel: ConfirmChannel | undefined = await open(await link.open(reopen));
     return {
       brokerAcks: true,
       send: (payload: Buffer, key?: string): Promise<void> =>
@@ -445,9 +468,10 @@ export class RabbitDriver implements Driver {
         }),
       close: async () => {
         closed = true;
-        this.reopeners.publisher.delete(reopen);
         await channel?.waitForConfirms().catch(() => undefined);
         await channel?.close().catch(() => undefined);
+        this.links.delete(link);
+        await link.close();
       },
     };
   }
@@ -511,24 +535,23 @@ export class RabbitDriver implements Driver {
    * A stream is read on from the offset after the last one seen, so nothing of the outage is skipped.
    */
   private async createReconnectingConsumer(spec: ConsumerSpec, onMessage: MessageHandler): Promise<Consumer> {
-    await this.consumerConnectionOf();
     const layout = this.requireLayout();
     const queues = spec.partitions.map((partition) => queueOf(layout, spec, partition));
-    const consumer: FailoverConsumer = { queues, onMessage, closed: false, channel: undefined, unacked: 0, last: undefined, nextOffset: undefined, resubscribing: undefined };
+    const link = this.linkFor(`consumer ${this.consumersLinked++}`, spec.node === undefined ? undefined : { node: spec.node });
+    const consumer: FailoverConsumer = { queues, link, onMessage, closed: false, channel: undefined, unacked: 0, last: undefined, nextOffset: undefined, resubscribing: undefined };
     // a partial multi-ack batch must not sit unacked forever when traffic stops
     const ackTimer = setInterval(() => flushFailoverAcks(consumer), 50);
-    const onReconnect = (): void => this.resubscribe(consumer, 'connection re-established');
-    this.reopeners.consumer.add(onReconnect);
     this.consumerSpecs.push(spec);
-    await this.subscribe(consumer, this.liveConsumerConnection ?? (await this.consumerConnectionOf()));
+    await this.subscribe(consumer, await link.open(() => this.resubscribe(consumer, 'connection re-established')));
     return {
       close: async () => {
         consumer.closed = true;
-        this.reopeners.consumer.delete(onReconnect);
         this.consumerSpecs = this.consumerSpecs.filter((s) => s !== spec);
         clearInterval(ackTimer);
         flushFailoverAcks(consumer);
         await consumer.channel?.close().catch(() => undefined);
+        this.links.delete(link);
+        await link.close();
       },
     };
   }
@@ -571,11 +594,11 @@ export class RabbitDriver implements Driver {
     });
   }
 
-  /** Retries on the live consumer connection, with a doubling backoff, until subscribed or closed. */
+  /** Retries on the consumer's live connection, with a doubling backoff, until subscribed or closed. */
   private async retrySubscribe(consumer: FailoverConsumer, why: string): Promise<void> {
     let delayMs = firstRetryMs;
     while (!consumer.closed && !this.fatal.closing) {
-      const connection = this.liveConsumerConnection;
+      const connection = consumer.link.connection;
       if (connection) {
         try {
           await this.subscribe(consumer, connection);
@@ -637,6 +660,8 @@ export class RabbitDriver implements Driver {
 
   async close(): Promise<void> {
     this.fatal.closeOnPurpose();
+    await Promise.all([...this.links].map((link) => link.close()));
+    this.links.clear();
     await closeConnections(this.consumerConnection, () => this.connection);
     this.connection = undefined;
     this.consumerConnection = undefined;

@@ -60,6 +60,8 @@ export const rabbitPlugin: BrokerPlugin = {
     if (!ours || portOf(url) !== ours.port || !/^amqps?:\/\/([^@/]*@)?(127\.0\.0\.1|localhost)([:/]|$)/i.test(url)) return undefined;
     return [(await privateRabbitBeamPid(localRabbitNode.name)) ?? ours.pid];
   },
+  // a client stays on the node it connected to until that node fails: failover runs place each one
+  placesClients: true,
   cluster: rabbitCluster,
   testing: async () => (await import('./testing.js')).testing,
   create: (options) => new RabbitDriver(options),

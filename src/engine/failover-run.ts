@@ -112,7 +112,8 @@ function withAnalysis(measurement: Measurement, workload: Workload, partial: InP
   const endUs = Math.max(partial.producersDoneUs - windowStartUs, lastSuccessUs);
   const brokerAcks = workload.driver.delivery === 'ack';
   const analysed = analyseFailover({ recording, fault: workload.fault, events, sendEndUs: endUs, receiveEndUs: endUs, counts: measurement.counts, brokerAcks });
-  const populations = populationsOf(placement, partial, measurement, windowStartUs, { faultUs: analysed.faultAtUs, sendEndUs: endUs, receiveEndUs: endUs, brokerAcks });
+  const restoringUs = events.find((e) => e.kind === 'fault-restoring')?.atUs ?? null;
+  const populations = populationsOf(placement, partial, measurement, windowStartUs, { faultUs: analysed.faultAtUs, restoringUs, sendEndUs: endUs, receiveEndUs: endUs, brokerAcks });
   const failedNode = events.find((e) => e.kind === 'fault-injected' && e.node !== undefined)?.node;
   const failover = { ...analysed, ...(failedNode === undefined ? {} : { failedNode }), ...(populations ? { populations } : {}) };
   if (failover.injected || measurement.status === 'aborted') return { ...measurement, events, failover };

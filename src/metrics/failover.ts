@@ -48,11 +48,12 @@ export interface FailoverInputs {
 const recoveryWindowUs = 1_000_000;
 const recoveredShare = 0.9;
 
-/** The fault time: the injector's event when it came, else the plan. */
-export function faultTimes(fault: FaultRecord, events: readonly RunEvent[]): { atUs: number; restoredAtUs: number | null } {
+/** The fault time: the injector's event when it came, else the plan; the restore's start and end when they came. */
+export function faultTimes(fault: FaultRecord, events: readonly RunEvent[]): { atUs: number; restoringAtUs: number | null; restoredAtUs: number | null } {
   const injected = events.find((e) => e.kind === 'fault-injected');
+  const restoring = events.find((e) => e.kind === 'fault-restoring');
   const restored = events.find((e) => e.kind === 'fault-restored');
-  return { atUs: Math.max(0, injected?.atUs ?? fault.atUs), restoredAtUs: restored ? Math.max(0, restored.atUs) : null };
+  return { atUs: Math.max(0, injected?.atUs ?? fault.atUs), restoringAtUs: restoring ? Math.max(0, restoring.atUs) : null, restoredAtUs: restored ? Math.max(0, restored.atUs) : null };
 }
 
 /** False only when the injector said it failed and never that it injected (no event at all: assumed done). */
@@ -60,13 +61,22 @@ export function faultInjected(events: readonly RunEvent[]): boolean {
   return events.some((e) => e.kind === 'fault-injected') || !events.some((e) => e.kind === 'fault-failed');
 }
 
+/** Which stretches count, by where they begin (us since the window started): [fromUs, beforeUs). */
+export interface StretchStart {
+  fromUs?: number;
+  beforeUs?: number;
+}
+
 /**
  * The longest stretch of empty buckets that ends after the fault (one that ended before it is
- * ordinary idleness), bounded by the end of the data; and the first success that ended it.
+ * ordinary idleness) and begins within `begins` (the fault's phase: before the restore began; the
+ * restore's: after), bounded by the end of the data; and the first success that ended it.
  */
-export function outageOf(buckets: readonly number[], bucketUs: number, faultUs: number, endUs: number): DirectionOutage {
+export function outageOf(buckets: readonly number[], bucketUs: number, faultUs: number, endUs: number, begins: StretchStart = {}): DirectionOutage {
   const lastBucket = Math.max(0, Math.ceil(endUs / bucketUs));
   const faultBucket = Math.floor(faultUs / bucketUs);
+  const fromBucket = Math.floor((begins.fromUs ?? 0) / bucketUs);
+  const beforeBucket = begins.beforeUs === undefined ? Number.POSITIVE_INFINITY : Math.floor(begins.beforeUs / bucketUs);
   let best: { from: number; to: number } | undefined;
   let runStart = -1;
   for (let i = 0; i <= lastBucket; i++) {
@@ -76,18 +86,40 @@ export function outageOf(buckets: readonly number[], bucketUs: number, faultUs: 
       continue;
     }
     // a stretch [runStart, i) closed here (by a success, or by the end of the data)
-    if (runStart >= 0 && i > faultBucket && (!best || i - runStart > best.to - best.from)) best = { from: runStart, to: i };
+    const counts = runStart >= fromBucket && runStart < beforeBucket && i > faultBucket;
+    if (runStart >= 0 && counts && (!best || i - runStart > best.to - best.from)) best = { from: runStart, to: i };
     runStart = -1;
   }
   if (!best) {
-    const first = firstSuccessFrom(buckets, faultBucket, lastBucket);
-    return { unavailableUs: 0, unavailableFromUs: faultUs, firstSuccessAfterFaultUs: first === undefined ? null : Math.max(0, first * bucketUs - faultUs) };
+    const first = firstSuccessFrom(buckets, Math.max(faultBucket, fromBucket), lastBucket);
+    return { unavailableUs: 0, unavailableFromUs: Math.max(faultUs, begins.fromUs ?? 0), firstSuccessAfterFaultUs: first === undefined ? null : Math.max(0, first * bucketUs - faultUs) };
   }
   const endedBySuccess = best.to < lastBucket;
   return {
     unavailableUs: (best.to - best.from) * bucketUs,
     unavailableFromUs: best.from * bucketUs,
     firstSuccessAfterFaultUs: endedBySuccess ? Math.max(0, best.to * bucketUs - faultUs) : null,
+  };
+}
+
+/**
+ * The outage of clients that came after the window started (late joiners): measured from when they
+ * opened, so the time before they existed is not counted as theirs; the first success still counts
+ * from the fault. `begins` bounds where a stretch may begin, as in outageOf.
+ */
+export function outageSince(buckets: readonly number[], bucketUs: number, sinceUs: number, faultUs: number, endUs: number, begins: StretchStart = {}): DirectionOutage {
+  const from = Math.floor(sinceUs / bucketUs);
+  const offsetUs = from * bucketUs;
+  const localFaultUs = Math.max(0, faultUs - offsetUs);
+  const shifted = (us: number | undefined): number | undefined => (us === undefined ? undefined : Math.max(0, us - offsetUs));
+  const fromUs = shifted(begins.fromUs);
+  const beforeUs = shifted(begins.beforeUs);
+  const local = outageOf(buckets.slice(from), bucketUs, localFaultUs, endUs - offsetUs, { ...(fromUs === undefined ? {} : { fromUs }), ...(beforeUs === undefined ? {} : { beforeUs }) });
+  const first = local.firstSuccessAfterFaultUs;
+  return {
+    unavailableUs: local.unavailableUs,
+    unavailableFromUs: local.unavailableFromUs + offsetUs,
+    firstSuccessAfterFaultUs: first === null ? null : Math.max(0, first + localFaultUs + offsetUs - faultUs),
   };
 }
 
@@ -134,12 +166,27 @@ function phaseLatency(encoded: string): PhaseLatency {
 
 const noOutage = (faultUs: number): DirectionOutage => ({ unavailableUs: 0, unavailableFromUs: faultUs, firstSuccessAfterFaultUs: null });
 
+/** The gaps that began once the restore began (a node rejoining, a mirror syncing), when it began within the data. */
+function restoreGapsOf(recording: FailoverRecording, atUs: number, restoringAtUs: number | null, inputs: FailoverInputs): Pick<FailoverResult, 'restoreGaps'> {
+  if (restoringAtUs === null || restoringAtUs >= Math.max(inputs.sendEndUs, inputs.receiveEndUs)) return {};
+  const { bucketUs } = recording;
+  const restorePhase: StretchStart = { fromUs: restoringAtUs };
+  return {
+    restoreGaps: {
+      publish: inputs.brokerAcks ? outageOf(recording.acks, bucketUs, atUs, inputs.sendEndUs, restorePhase) : null,
+      consume: outageOf(recording.receipts, bucketUs, atUs, inputs.receiveEndUs, restorePhase),
+    },
+  };
+}
+
 /** The result's `failover` block. */
 export function analyseFailover(inputs: FailoverInputs): FailoverResult {
   const { recording, fault, counts } = inputs;
   const { bucketUs } = recording;
-  const { atUs, restoredAtUs } = faultTimes(fault, inputs.events);
-  const consume = outageOf(recording.receipts, bucketUs, atUs, inputs.receiveEndUs);
+  const { atUs, restoringAtUs, restoredAtUs } = faultTimes(fault, inputs.events);
+  // the fault's gaps begin before the restore does; what the restore itself causes is told apart
+  const faultPhase: StretchStart = restoringAtUs === null ? {} : { beforeUs: restoringAtUs };
+  const consume = outageOf(recording.receipts, bucketUs, atUs, inputs.receiveEndUs, faultPhase);
   const before = rateBefore(recording.receipts, bucketUs, atUs);
   const neverAckedDelivered = counts.receivedDespiteSendError;
   return {
@@ -148,8 +195,9 @@ export function analyseFailover(inputs: FailoverInputs): FailoverResult {
     faultAtUs: atUs,
     restoredAtUs,
     bucketUs,
-    publish: inputs.brokerAcks ? outageOf(recording.acks, bucketUs, atUs, inputs.sendEndUs) : noOutage(atUs),
+    publish: inputs.brokerAcks ? outageOf(recording.acks, bucketUs, atUs, inputs.sendEndUs, faultPhase) : noOutage(atUs),
     consume,
+    ...restoreGapsOf(recording, atUs, restoringAtUs, inputs),
     latency: { before: phaseLatency(recording.phases.before), during: phaseLatency(recording.phases.during), after: phaseLatency(recording.phases.after) },
     receivedPerSecBefore: before,
     recoveryUs: recoveryOf(recording.receipts, bucketUs, atUs, consume, inputs.receiveEndUs, before),

@@ -4,8 +4,8 @@
  * the recorder's per-group buckets and histograms (a group: the clients of one node, or the late
  * joiners), who was placed where, and the per-producer accounting in; one outcome per population out.
  */
-import type { DirectionOutage, PhaseLatency, PopulationOutcome, StreamAccount } from '../results/types.js';
-import { outageOf, type FailoverRecording, type GroupRecording } from './failover.js';
+import type { DirectionOutage, PhaseLatency, PopulationOutcome, RestoreGaps, StreamAccount } from '../results/types.js';
+import { outageOf, outageSince, type FailoverRecording, type GroupRecording, type StretchStart } from './failover.js';
 import { summarizeMerged } from './histogram.js';
 
 export interface PlacedClients {
@@ -26,6 +26,8 @@ export interface PopulationInputs {
   accounting: readonly StreamAccount[];
   /** since the window started (us) */
   faultUs: number;
+  /** when the restore began, same clock; null: not within the data */
+  restoringUs: number | null;
   sendEndUs: number;
   receiveEndUs: number;
   brokerAcks: boolean;
@@ -66,32 +68,29 @@ function summed(groups: readonly GroupRecording[], pick: (group: GroupRecording)
   return Array.from(out, (n) => n ?? 0);
 }
 
-/**
- * The outage of clients that came after the window started (late joiners): measured from when they
- * opened, so the time before they existed is not counted as theirs; the first success still counts from the fault.
- */
-export function outageSince(buckets: readonly number[], bucketUs: number, sinceUs: number, faultUs: number, endUs: number): DirectionOutage {
-  const from = Math.floor(sinceUs / bucketUs);
-  const offsetUs = from * bucketUs;
-  const local = outageOf(buckets.slice(from), bucketUs, Math.max(0, faultUs - offsetUs), endUs - offsetUs);
-  const first = local.firstSuccessAfterFaultUs;
-  return {
-    unavailableUs: local.unavailableUs,
-    unavailableFromUs: local.unavailableFromUs + offsetUs,
-    firstSuccessAfterFaultUs: first === null ? null : Math.max(0, first + Math.max(0, faultUs - offsetUs) + offsetUs - faultUs),
-  };
-}
-
 function phaseOf(groups: readonly GroupRecording[], phase: keyof GroupRecording['phases']): PhaseLatency {
   const summary = summarizeMerged(groups.map((g) => g.phases[phase]).filter((encoded) => encoded !== ''));
   return { count: summary.count, p50Us: summary.p50, p99Us: summary.p99 };
 }
 
-function outcomeOf(members: Members, inputs: PopulationInputs): PopulationOutcome {
+/** Its publish and consume gaps over the stretches that begin within `begins`. */
+function gapsOf(members: Members, groups: readonly GroupRecording[], inputs: PopulationInputs, begins: StretchStart): RestoreGaps {
   const { recording, faultUs } = inputs;
-  const groups = (recording.groups ?? []).filter((g) => members.groups.includes(g.key));
   const outage = (buckets: number[], endUs: number): DirectionOutage =>
-    members.joinedAtUs === undefined ? outageOf(buckets, recording.bucketUs, faultUs, endUs) : outageSince(buckets, recording.bucketUs, members.joinedAtUs, faultUs, endUs);
+    members.joinedAtUs === undefined
+      ? outageOf(buckets, recording.bucketUs, faultUs, endUs, begins)
+      : outageSince(buckets, recording.bucketUs, members.joinedAtUs, faultUs, endUs, begins);
+  return {
+    publish: members.producerIds.length > 0 && inputs.brokerAcks ? outage(summed(groups, (g) => g.acks), inputs.sendEndUs) : null,
+    consume: members.consumers > 0 ? outage(summed(groups, (g) => g.receipts), inputs.receiveEndUs) : null,
+  };
+}
+
+function outcomeOf(members: Members, inputs: PopulationInputs): PopulationOutcome {
+  const groups = (inputs.recording.groups ?? []).filter((g) => members.groups.includes(g.key));
+  const restoring = inputs.restoringUs;
+  const restoreSeen = restoring !== null && restoring < Math.max(inputs.sendEndUs, inputs.receiveEndUs);
+  const fault = gapsOf(members, groups, inputs, restoring === null ? {} : { beforeUs: restoring });
   const own = inputs.accounting.filter((row) => members.producerIds.includes(row.producer));
   return {
     population: members.population,
@@ -99,8 +98,9 @@ function outcomeOf(members: Members, inputs: PopulationInputs): PopulationOutcom
     consumers: members.consumers,
     nodes: members.positions.map((position) => inputs.placed.nodeNumbers[position] ?? position),
     ...(members.joinedAtUs === undefined ? {} : { joinedAtUs: members.joinedAtUs }),
-    publish: members.producerIds.length > 0 && inputs.brokerAcks ? outage(summed(groups, (g) => g.acks), inputs.sendEndUs) : null,
-    consume: members.consumers > 0 ? outage(summed(groups, (g) => g.receipts), inputs.receiveEndUs) : null,
+    publish: fault.publish,
+    consume: fault.consume,
+    ...(restoreSeen ? { restoreGaps: gapsOf(members, groups, inputs, { fromUs: restoring }) } : {}),
     latency: { before: phaseOf(groups, 'before'), during: phaseOf(groups, 'during'), after: phaseOf(groups, 'after') },
     ackedThenLost: own.reduce((n, row) => n + Math.max(0, row.lost), 0),
     duplicated: own.reduce((n, row) => n + row.duplicated, 0),

@@ -1,4 +1,4 @@
-import type { DirectionOutage, FailoverResult, PhaseLatency, PopulationOutcome, RunResult } from '../results/types.js';
+import type { DirectionOutage, FailoverResult, PhaseLatency, PopulationOutcome, RestoreGaps, RunResult } from '../results/types.js';
 import { formatCount, formatLatencyUs, formatRate, formatSeconds } from '../util/format.js';
 
 const seconds = (us: number): string => formatSeconds(us);
@@ -25,11 +25,16 @@ function gapText(what: string, outage: DirectionOutage | null): string {
 
 const plural = (n: number, word: string): string => `${formatCount(n)} ${word}${n === 1 ? '' : 's'}`;
 
+/** The restore's own gaps, when it began within the data. */
+function restoreText(gaps: RestoreGaps | undefined): string {
+  return gaps ? `; once the restore began: ${gapText('publish', gaps.publish)}, ${gapText('consume', gaps.consume)}` : '';
+}
+
 function populationLines(p: PopulationOutcome): string[] {
   const who = `${plural(p.producers, 'producer')}, ${plural(p.consumers, 'consumer')} on node${p.nodes.length === 1 ? '' : 's'} ${p.nodes.join(', ')}`;
   const joined = p.joinedAtUs === undefined ? '' : `, opened at ${seconds(p.joinedAtUs)}`;
   return [
-    `    ${p.population} (${who}${joined}): ${gapText('publish', p.publish)}; ${gapText('consume', p.consume)}`,
+    `    ${p.population} (${who}${joined}): ${gapText('publish', p.publish)}; ${gapText('consume', p.consume)}${restoreText(p.restoreGaps)}`,
     `      latency ${phase('before', p.latency.before)}; ${phase('during', p.latency.during)}; ${phase('after', p.latency.after)}; ` +
       `${formatCount(p.ackedThenLost)} acknowledged then lost${p.ackedThenLost > 0 ? ' (REAL DATA LOSS)' : ''}, ${formatCount(p.duplicated)} duplicate(s)`,
   ];
@@ -52,6 +57,7 @@ export function failoverLines(result: RunResult): string[] {
     `failover: ${f.fault.kind} of ${f.fault.target} at ${seconds(f.faultAtUs)} into the window (planned ${seconds(f.fault.atUs)} for ${f.fault.forUs === null ? 'the rest of the run' : seconds(f.fault.forUs)}), ${restored}`,
     outageLine('publish (broker acknowledgements)', f.publish),
     outageLine('consume (receipts)', f.consume),
+    ...(f.restoreGaps ? [`  once the restore began (gaps the node's return caused): ${gapText('publish', f.restoreGaps.publish)}; ${gapText('consume', f.restoreGaps.consume)}`] : []),
     `  end-to-end latency by intended send time: ${phase('before', f.latency.before)}; ${phase('during', f.latency.during)}; ${phase('after', f.latency.after)}`,
     f.recoveryUs === null
       ? `  throughput: ${formatRate(f.receivedPerSecBefore)} before the fault; never back to 90% of it before the run ended`

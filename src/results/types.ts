@@ -407,8 +407,11 @@ export interface FailoverResult {
   restoredAtUs: Count | null;
   /** resolution of the success buckets the outage is measured with (us) */
   bucketUs: Count;
+  /** the fault's gaps: stretches that began before the restore began (the whole window when it never did) */
   publish: DirectionOutage;
   consume: DirectionOutage;
+  /** what the restore caused (a node rejoining, a mirror syncing): the longest stretches that began once it began; absent when it began after the data */
+  restoreGaps?: RestoreGaps;
   /** phases by intended send time: before the fault, fault to restore, after the restore */
   latency: { before: PhaseLatency; during: PhaseLatency; after: PhaseLatency };
   /** unique receipts per second before the fault */
@@ -433,6 +436,14 @@ export interface FailoverResult {
   populations?: PopulationOutcome[];
 }
 
+/** Gaps that began once the restore began (absolute times since the window started; firstSuccessAfterFaultUs still from the fault). */
+export interface RestoreGaps {
+  /** null: sends are not acknowledged by the broker (or no producer) */
+  publish: DirectionOutage | null;
+  /** null: no consumer */
+  consume: DirectionOutage | null;
+}
+
 /**
  * One client population of a failover run: the clients placed on surviving nodes, those placed on
  * the node that failed (they reconnect elsewhere), and late joiners (fresh connections after the fault).
@@ -446,10 +457,12 @@ export interface PopulationOutcome {
   nodes: Count[];
   /** late joiners: when they were opened, since the window started (us) */
   joinedAtUs?: Count;
-  /** null: no producer in it (or sends are not acknowledged by the broker) */
+  /** the fault's gap (begun before the restore began); null: no producer in it (or sends are not acknowledged by the broker) */
   publish: DirectionOutage | null;
   /** null: no consumer in it */
   consume: DirectionOutage | null;
+  /** the restore's gaps, as in the failover block */
+  restoreGaps?: RestoreGaps;
   /** corrected end-to-end latency of the messages its producers sent, by the phase of the intended send time */
   latency: { before: PhaseLatency; during: PhaseLatency; after: PhaseLatency };
   /** of its producers' messages: acknowledged by the broker and never delivered */

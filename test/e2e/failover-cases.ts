@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { readResult } from '../../src/results/store.js';
 import type { RunResult } from '../../src/results/types.js';
+import { findPlugin } from '../../src/drivers/index.js';
 import { bench } from '../helpers.js';
+import { removeWitnessQueue, runRabbitWitness, type WitnessResult } from '../witness/rabbit-witness.js';
 
 let out: string;
 
@@ -55,6 +57,50 @@ function expectLeaderFollowed(result: RunResult, ratePerS: number): void {
   expect(result.counts.duplicated).toBeLessThanOrEqual(ratePerS / 5);
 }
 
+type WitnessedQueue = 'quorum' | 'stream' | 'classic-mirrored';
+
+/**
+ * A failover run (leader killed, --clients spread, 4 late joiners) with the independent amqplib witness
+ * publishing beside it: the witness's queue of the same type has its leader on node 1 (where the run's
+ * own queue is declared, so where its leader is) and the witness publishes through node 2, established
+ * before the fault.
+ */
+async function witnessedRun(queueType: WitnessedQueue): Promise<{ code: number | null; result: RunResult; stdout: string; witness: WitnessResult }> {
+  const urls = (findPlugin('rabbit').cluster?.url ?? '').split(',');
+  const queue = `mqbench-witness-${process.pid}-${queueType}${queueType === 'classic-mirrored' ? '.ha' : ''}`;
+  const stop = new AbortController();
+  const witnessing = runRabbitWitness({ leaderUrl: urls[0] ?? '', publishUrl: urls[1] ?? '', queue, queueType, ratePerSec: 200, faultForMs: 8000, signal: stop.signal });
+  try {
+    const run = await failoverRun(`rabbit-${queueType}-witnessed`, ['--broker', 'rabbit', '--queue-type', queueType, '--clients', 'spread', '--late-joiners', '4']);
+    stop.abort();
+    return { ...run, witness: await witnessing };
+  } finally {
+    stop.abort();
+    await witnessing.catch(() => undefined);
+    await removeWitnessQueue(urls, queue);
+  }
+}
+
+/** mqbench's survivors agree with the witness within 0.5 s; every population is there; nothing acknowledged was lost. */
+function expectWitnessAgrees(result: RunResult, witness: WitnessResult): void {
+  const f = result.failover;
+  const told = JSON.stringify({ populations: f?.populations, witness });
+  // the witness's queue leads on node 1: the run's fault must have hit that node for the two to be comparable
+  expect(f?.failedNode, told).toBe(1);
+  const survivors = f?.populations?.find((p) => p.population === 'survivors');
+  expect(survivors?.publish, told).not.toBeNull();
+  expect(witness.acked, told).toBeGreaterThan(1000);
+  expect(witness.leaderLostAtMs, told).not.toBeNull();
+  // both figures are of the fault (the witness's begins between 1 s before the kill and the restart): so must mqbench's be
+  const { faultAtUs } = f ?? { faultAtUs: 0 };
+  expect(survivors?.publish?.unavailableFromUs ?? 0, told).toBeGreaterThanOrEqual(faultAtUs - 1_000_000);
+  expect(survivors?.publish?.unavailableFromUs ?? 0, told).toBeLessThan(faultAtUs + 8_000_000);
+  console.log(`witness (${result.workload.driver.queueType}): mqbench survivors publish gap ${(survivors?.publish?.unavailableUs ?? 0) / 1000} ms, amqplib witness ${witness.longestAckGapMs.toFixed(1)} ms; ${told}`);
+  expect(Math.abs((survivors?.publish?.unavailableUs ?? 0) / 1000 - witness.longestAckGapMs), told).toBeLessThanOrEqual(500);
+  expect(f?.populations?.map((p) => p.population), told).toEqual(['survivors', 'failed-node', 'late-joiners']);
+  for (const p of f?.populations ?? []) expect(p.ackedThenLost, told).toBe(0);
+}
+
 /** Registers the failover cases; clusters.test.ts calls it while its clusters are up, before it stops them. */
 export function describeFailover(): void {
   beforeAll(async () => {
@@ -78,14 +124,23 @@ export function describeFailover(): void {
   });
 
   describe('failover on the local clusters', () => {
-    test('RabbitMQ quorum queue, leader killed: exit 0, nothing acknowledged lost, outage reported', async () => {
-      const { code, result, stdout } = await failoverRun('rabbit-kill', ['--broker', 'rabbit', '--queue-type', 'quorum']);
+    test('RabbitMQ quorum queue, leader killed: exit 0, nothing acknowledged lost; each population reported, survivors as the amqplib witness saw it', async () => {
+      const { code, result, stdout, witness } = await witnessedRun('quorum');
       expect(code, stdout).toBe(0);
       expect(result.workload.driver.queueType).toBe('quorum');
       expectNoAckedLoss(result);
+      expectWitnessAgrees(result, witness);
       expect(stdout).toMatch(/failover: kill of leader/);
       expect(stdout).toMatch(/0 acknowledged by the broker and then lost/);
+      expect(stdout).toMatch(/by client population \(--clients spread, 4 late joiner\(s\); node 1 failed\)/);
       expect(result.broker.url).not.toMatch(/guest:guest/);
+    }, 180_000);
+
+    test.each(['stream', 'classic-mirrored'] as const)('RabbitMQ %s queue, leader killed: survivors as the amqplib witness saw them, nothing acknowledged lost', async (queueType) => {
+      const { code, result, stdout, witness } = await witnessedRun(queueType);
+      expect(code, stdout).toBe(0);
+      expectNoAckedLoss(result);
+      expectWitnessAgrees(result, witness);
     }, 180_000);
 
     test('Kafka RF=3 acks=all, leader killed: exit 0, nothing acknowledged lost, outage reported; the consumer follows the new leader, no member replaced', async () => {

@@ -126,6 +126,29 @@ describe('analyseFailover', () => {
   });
 
   test('fault times: the injector event wins over the plan', () => {
-    expect(faultTimes(fault, [{ atUs: 11_000_000, kind: 'fault-injected', detail: 'x' }])).toEqual({ atUs: 11_000_000, restoredAtUs: null });
+    expect(faultTimes(fault, [{ atUs: 11_000_000, kind: 'fault-injected', detail: 'x' }])).toEqual({ atUs: 11_000_000, restoringAtUs: null, restoredAtUs: null });
+  });
+
+  test('the fault\'s gap and the restore\'s gap are told apart: a longer one when the node rejoins does not hide the kill\'s', () => {
+    // a 0.3 s gap at the kill (10 s), the restore begins at 18 s, and a 0.7 s gap when the node rejoins at 23 s
+    const acks = buckets(40_000, 3, [[10_000, 10_300], [23_000, 23_700]]);
+    const receipts = buckets(40_000, 3, [[10_000, 10_400], [23_000, 23_700]]);
+    const recording: FailoverRecording = { bucketUs, acks, receipts, phases: { before: encoded([]), during: encoded([]), after: encoded([]) }, resends: 0, resendReasons: [] };
+    const events = [{ atUs: 10_000_000, kind: 'fault-injected', detail: 'x' }, { atUs: 18_000_000, kind: 'fault-restoring', detail: 'y' }, { atUs: 24_000_000, kind: 'fault-restored', detail: 'z' }];
+    const f = analyseFailover({ recording, fault, events, sendEndUs: 40_000_000, receiveEndUs: 40_000_000, counts, brokerAcks: true });
+    expect(f.publish).toEqual({ unavailableUs: 300_000, unavailableFromUs: 10_000_000, firstSuccessAfterFaultUs: 300_000 });
+    expect(f.consume.unavailableUs).toBe(400_000);
+    expect(f.restoreGaps).toEqual({
+      publish: { unavailableUs: 700_000, unavailableFromUs: 23_000_000, firstSuccessAfterFaultUs: 13_700_000 },
+      consume: { unavailableUs: 700_000, unavailableFromUs: 23_000_000, firstSuccessAfterFaultUs: 13_700_000 },
+    });
+    // a gap that began in the fault and lasted past the restore's start is the fault's, in full, not the restore's
+    const nacked = buckets(40_000, 3, [[10_000, 24_000]]);
+    const long = analyseFailover({ recording: { ...recording, acks: nacked }, fault, events, sendEndUs: 40_000_000, receiveEndUs: 40_000_000, counts, brokerAcks: true });
+    expect(long.publish.unavailableUs).toBe(14_000_000);
+    expect(long.restoreGaps?.publish?.unavailableUs).toBe(0);
+    // never restored within the data (--fault-for never: the restore begins after the run): no restore gaps
+    const never = analyseFailover({ recording, fault, events: [events[0] as (typeof events)[0], { atUs: 41_000_000, kind: 'fault-restoring', detail: 'y' }], sendEndUs: 40_000_000, receiveEndUs: 40_000_000, counts, brokerAcks: true });
+    expect(never.restoreGaps).toBeUndefined();
   });
 });

@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import type { FailoverRecording, GroupRecording } from '../../src/metrics/failover.js';
 import { createHistogram, encodeHistogram } from '../../src/metrics/histogram.js';
-import { analysePopulations, outageSince, type PlacedClients } from '../../src/metrics/populations.js';
+import { outageSince } from '../../src/metrics/failover.js';
+import { analysePopulations, type PlacedClients } from '../../src/metrics/populations.js';
 import type { StreamAccount } from '../../src/results/types.js';
 
 const bucketUs = 10_000;
@@ -54,6 +55,7 @@ describe('client populations of a failover run', () => {
     placed,
     accounting: [account(0, 0, 5), account(1, 0, 3), account(2, 0, 4), account(3, 1, 0)],
     faultUs: 10_000_000,
+    restoringUs: null,
     sendEndUs: 40_000_000,
     receiveEndUs: 40_000_000,
     brokerAcks: true,
@@ -82,7 +84,7 @@ describe('client populations of a failover run', () => {
   });
 
   test('a population with no client is left out; sends without broker acks give no publish figure', () => {
-    const noLate = analysePopulations({ recording, placed: { ...placed, lateJoiners: undefined, producers: placed.producers.slice(1), consumers: [1] }, accounting: [], faultUs: 10_000_000, sendEndUs: 40_000_000, receiveEndUs: 40_000_000, brokerAcks: false });
+    const noLate = analysePopulations({ recording, placed: { ...placed, lateJoiners: undefined, producers: placed.producers.slice(1), consumers: [1] }, accounting: [], faultUs: 10_000_000, restoringUs: null, sendEndUs: 40_000_000, receiveEndUs: 40_000_000, brokerAcks: false });
     expect(noLate.map((p) => p.population)).toEqual(['survivors']);
     expect(noLate[0]?.publish).toBeNull();
   });

@@ -95,6 +95,12 @@ const failoverSessionMs = 6_000;
  * move, and their election; otherwise, a broker gone this long ends the run.
  */
 const leaderWaitMs = { failover: 30_000, otherwise: 10_000 } as const;
+/**
+ * Failover: how long a produce request's partitions follow their leader (the cluster asked again,
+ * sent again to whichever node leads) before their messages fail and the engine resends them; the
+ * same patience as a fetch's, past the broker's session timeout and the election.
+ */
+const followLeaderMs = leaderWaitMs.failover;
 /** Failover: at most one event of a kind per this many ms (every failed batch would be one). */
 const eventSpacingMs = 1000;
 
@@ -216,7 +222,7 @@ export class PlatformaticKafkaDriver extends KafkaDriverBase<Admin, ConsumerEntr
   private async learnEncodings(): Promise<void> {
     try {
       const apis = await this.requireAdmin().listApis();
-      this.produceEncoding = describeProduceEncoding(usableProduceVersion(apis));
+      this.produceEncoding = describeProduceEncoding(usableProduceVersion(apis), this.reconnect);
       this.fetchDecoding = describeFetchDecoding(speaksFetchV17(apis));
     } catch (error) {
       // only the result's description is at stake: each producer and consumer asks for itself
@@ -256,6 +262,8 @@ export class PlatformaticKafkaDriver extends KafkaDriverBase<Admin, ConsumerEntr
       // not resent: their messages fail, with this reason
       onRefused: (error, partitions) => this.emit('produce-refused', `${firstLine(error)}${partitions > 1 ? ` (${partitions} partition batches refused)` : ''}; their messages failed`),
       counts: this.counts,
+      // failover: a dead leader's partitions are followed to the new one, not handed to the client's stale metadata
+      ...(this.reconnect ? { followLeaderMs, onLeaderFollowed: (detail: string) => this.emit('produce-leader-changed', `producer ${producerId}: ${detail}`) } : {}),
     });
     try {
       await sender.start();
@@ -511,7 +519,9 @@ export class PlatformaticKafkaDriver extends KafkaDriverBase<Admin, ConsumerEntr
         consumerCommit: describeCommit(commitIntervalMs(settings.delivery)),
         replicationFactor: this.replicas,
         ...(this.replicas > 1 ? { minInsyncReplicas: Number(failoverMinInsync) } : {}),
-        ...(this.reconnect ? { retries: `client retries ${failoverRetries.tries} x ${failoverRetries.delayMs} ms, then the engine resends` } : {}),
+        ...(this.reconnect
+          ? { retries: `produce: partitions follow their leader for up to ${followLeaderMs / 1000} s, then the engine resends; other requests: client retries ${failoverRetries.tries} x ${failoverRetries.delayMs} ms` }
+          : {}),
       },
       mapping: topology
         ? `topic ${kafkaTopicName(topology)} (${topology.partitions} partition(s)), ${topology.subscriptions} consumer group(s)`

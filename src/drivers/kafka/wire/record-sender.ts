@@ -6,19 +6,29 @@
  * are ours.
  *
  * Each leader's request, and each partition in it, settles on its own: a partition written is
- * written, whatever happened to the others (resending it would write it twice). A failure is handled
- * as the client would handle it, not retried here: partitions the broker refused with a retriable
- * error, or a request lost with its connection, go once through the client's own `producer.send()`
- * (its retries, its refresh of stale metadata after a moved leader); what the client would not retry
- * (a timeout: the broker may have written it; a non-retriable error code) fails those messages only,
- * and so does CORRUPT_MESSAGE (produce-response.ts says why). Every resend is reported and counted
- * (path-counts.ts), so a fault of this encoder cannot hide behind the client's path.
+ * written, whatever happened to the others (resending it would write it twice). Partitions the broker
+ * refused with a retriable error, or a request lost with its connection, are sent again; what the
+ * client would not retry (a timeout: the broker may have written it; a non-retriable error code)
+ * fails those messages only, and so does CORRUPT_MESSAGE (produce-response.ts says why). How they
+ * are sent again:
+ *   - by default, once through the client's own `producer.send()` (its retries, its refresh of stale
+ *     metadata after a moved leader);
+ *   - with `followLeaderMs` (failover runs), they follow their partition's leader as the Java
+ *     producer does: the cluster is asked again (a forced metadata refresh, shared by every waiting
+ *     batch, after a backoff of 100 ms doubled up to 250 ms), and they go through this encoder to
+ *     whichever node leads the partition now, until written or `followLeaderMs` has passed. Why:
+ *     the client's path asked its metadata cache (refreshed every 5 s) and retried the dead leader
+ *     5 x 250 ms, and the engine's backoff (up to 1 s) came on top, so a failover run reported the
+ *     new leader 1.5-3 s after Kafka's own Java producer was writing to it (issue 26).
+ * Every resend is reported and counted (path-counts.ts), so a fault of this encoder cannot hide
+ * behind the client's path.
  *
  * Called by ../platformatic.ts (one RecordBatchSender per producer; usableProduceVersion and
  * describeProduceEncoding for the result); tested by test/unit/record-sender.test.ts and
  * test/e2e/kafka-produce-corrupt.test.ts.
  */
 import { ConnectionPool, murmur2, Writer, type ConnectionOptions, type Producer, type ProduceAcks } from '@platformatic/kafka';
+import { sleepMs } from '../../../util/clock.js';
 import type { PathCounter } from '../path-counts.js';
 import { asError, firstLine, PartialBatchError, speaksVersion, type BatchItem, type BrokerApi } from '../shared.js';
 import { encodeProduceRequest } from './produce-request.js';
@@ -32,6 +42,24 @@ const produceApiKey = 0;
 const maxCachedKeys = 65_536;
 
 type PlatformaticProducer = Producer<Buffer, Buffer, Buffer, Buffer>;
+type ClusterMetadata = Awaited<ReturnType<PlatformaticProducer['metadata']>>;
+
+/**
+ * Following a leader: the wait before the cluster is asked again, doubled per refresh that found no
+ * writable leader. The Java producer starts at retry.backoff.ms (100) and caps at 1 s; capped lower
+ * here because the election is what a failover run measures, and the cap is how late mqbench may
+ * see a new leader (the fetcher caps at 500 ms; a produce request's round trip is shorter than a fetch's wait).
+ */
+const followBackoffMs = 100;
+const followBackoffMaxMs = 250;
+
+/** A batch following its partition's leader: since when, from which node, why, and how many refreshes so far. */
+interface Following {
+  sinceMs: number;
+  node: number;
+  reason: string;
+  refreshes: number;
+}
 
 interface KeyEntry {
   bytes: Buffer;
@@ -68,6 +96,14 @@ export interface RecordSenderOptions {
   timeoutMs: number;
   clientId: string;
   connection: Pick<ConnectionOptions, 'connectTimeout' | 'requestTimeout'>;
+  /**
+   * Failover: how long a batch refused with a retriable error, or lost with its leader's connection,
+   * follows its partition's leader (sent again through this encoder after a metadata refresh) before
+   * its messages fail; undefined: such a batch is resent once through the client instead.
+   */
+  followLeaderMs?: number;
+  /** a batch that followed its partition's leader was written (one line: where, after how long, why) */
+  onLeaderFollowed?: (detail: string) => void;
 }
 
 /** Batches' records, counted per request (not per message). */
@@ -96,11 +132,13 @@ export function usableProduceVersion(apis: readonly BrokerApi[]): EncodedVersion
   return encodedVersions.find((v) => speaksVersion(apis, produceApiKey, v));
 }
 
-/** One encoding, for the result: which Produce version, or the client's own path. */
-export function describeProduceEncoding(version: number | undefined): string {
-  return version === undefined
-    ? "the client's producer.send() (the broker speaks no Produce v9-v11)"
-    : `Produce v${version} requests encoded by mqbench (record batches, magic 2) on connections of the client's ConnectionPool, their responses read by mqbench; partitions refused with a retriable error (not CORRUPT_MESSAGE) or lost with their connection resent once through the client's producer.send()`;
+/** One encoding, for the result: which Produce version, or the client's own path; and how a retriable failure is sent again. */
+export function describeProduceEncoding(version: number | undefined, followsLeader = false): string {
+  if (version === undefined) return "the client's producer.send() (the broker speaks no Produce v9-v11)";
+  const again = followsLeader
+    ? `sent again through this encoder to the partition's leader after a metadata refresh (backoff ${followBackoffMs}-${followBackoffMaxMs} ms), until written or given up`
+    : "resent once through the client's producer.send()";
+  return `Produce v${version} requests encoded by mqbench (record batches, magic 2) on connections of the client's ConnectionPool, their responses read by mqbench; partitions refused with a retriable error (not CORRUPT_MESSAGE) or lost with their connection ${again}`;
 }
 
 export class RecordBatchSender {
@@ -109,6 +147,10 @@ export class RecordBatchSender {
   /** unkeyed records: one partition per batch, the next one each batch (the Java client's sticky partitioner, per batch) */
   private nextUnkeyed: number;
   private version: EncodedVersion | undefined;
+  /** following leaders: the refresh under way, if any, and the wait before the next one */
+  private refreshing: Promise<ClusterMetadata | undefined> | undefined;
+  private followBackoff = followBackoffMs;
+  private closed = false;
 
   constructor(
     private readonly producer: PlatformaticProducer,
@@ -130,16 +172,8 @@ export class RecordBatchSender {
     const metadata = await this.producer.metadata({ topics: [this.options.topic] });
     const topic = metadata.topics.get(this.options.topic);
     if (!topic) throw new Error(`no metadata for topic ${this.options.topic}`);
-    const byLeader = new Map<number, PartitionBatch[]>();
-    for (const batch of this.partitionBatches(items, topic.partitionsCount)) {
-      const leader = topic.partitions[batch.partition]?.leader ?? -1;
-      const batches = byLeader.get(leader);
-      if (batches) batches.push(batch);
-      else byLeader.set(leader, [batch]);
-    }
-    // each leader settles on its own: one refusing (or gone) must not fail what another wrote
     const failures: BatchFailure[] = [];
-    await Promise.all([...byLeader].map(([leader, batches]) => this.sendToLeader(metadata.brokers.get(leader), batches, version, failures)));
+    await this.sendByLeader(metadata, this.partitionBatches(items, topic.partitionsCount), version, failures, undefined);
     if (failures.length > 0) throw new PartialBatchError(failures);
   }
 
@@ -150,12 +184,35 @@ export class RecordBatchSender {
     return this.sendThroughClient(items.map((item) => ({ item, partition: undefined })));
   }
 
+  /** Each partition batch to its leader as `metadata` has it, one request per leader; what failed is added to `failures`. */
+  private async sendByLeader(metadata: ClusterMetadata, batches: readonly PartitionBatch[], version: EncodedVersion, failures: BatchFailure[], following: Following | undefined): Promise<void> {
+    const partitions = metadata.topics.get(this.options.topic)?.partitions ?? [];
+    const byLeader = new Map<number, PartitionBatch[]>();
+    for (const batch of batches) {
+      const leader = partitions[batch.partition]?.leader ?? -1;
+      const same = byLeader.get(leader);
+      if (same) same.push(batch);
+      else byLeader.set(leader, [batch]);
+    }
+    // each leader settles on its own: one refusing (or gone) must not fail what another wrote
+    await Promise.all([...byLeader].map(([leader, own]) => this.sendToLeader(leader, metadata.brokers.get(leader), own, version, failures, following)));
+  }
+
   /** One leader's share of a batch; what failed is added to `failures` (this never rejects). */
-  private async sendToLeader(broker: { host: string; port: number } | undefined, batches: readonly PartitionBatch[], version: EncodedVersion, failures: BatchFailure[]): Promise<void> {
+  private async sendToLeader(
+    leader: number,
+    broker: { host: string; port: number } | undefined,
+    batches: readonly PartitionBatch[],
+    version: EncodedVersion,
+    failures: BatchFailure[],
+    following: Following | undefined,
+  ): Promise<void> {
     if (!broker) {
+      const error = new Error(`no leader for partition ${batches.map((b) => b.partition).join(', ')} of ${this.options.topic}`);
+      if (this.options.followLeaderMs !== undefined) return this.follow(error, 'no leader', leader, batches, version, failures, following);
       // an election under way: neither path can send there now; the next batch asks again
       this.producer.clearMetadata();
-      failures.push(failureOf(batches, new Error(`no leader for partition ${batches.map((b) => b.partition).join(', ')} of ${this.options.topic}`)));
+      failures.push(failureOf(batches, error));
       return;
     }
     this.options.counts.recordPath(produceEncoderPath, 1, recordCount(batches));
@@ -164,23 +221,84 @@ export class RecordBatchSender {
       answered = await this.sendTo(broker, batches, version);
     } catch (error) {
       const resend = partitionsToResend(error, batches);
+      if (resend && this.options.followLeaderMs !== undefined) return this.follow(asError(error), firstLine(error), leader, resend, version, failures, following);
       if (resend) return this.resend(asError(error), firstLine(error), resend, failures);
       failures.push(failureOf(batches, asError(error)));
       return;
     }
     // acks=0: no answer, written as far as anyone will know
-    if (answered) await this.settleAnswer(answered, batches, failures);
+    if (answered) await this.settleAnswer(answered, leader, batches, version, failures, following);
   }
 
-  /** Each partition by its own answer: written, resent once through the client, or failed. */
-  private async settleAnswer(answered: readonly PartitionProduceOutcome[], batches: readonly PartitionBatch[], failures: BatchFailure[]): Promise<void> {
+  /** Each partition by its own answer: written, sent again (following its leader, or once through the client), or failed. */
+  private async settleAnswer(
+    answered: readonly PartitionProduceOutcome[],
+    leader: number,
+    batches: readonly PartitionBatch[],
+    version: EncodedVersion,
+    failures: BatchFailure[],
+    following: Following | undefined,
+  ): Promise<void> {
     const verdicts = judgePartitions(answered, batches, this.options.topic);
     for (const { batch, error } of verdicts.refused) failures.push(failureOf([batch], error));
     const firstRefusal = verdicts.refused[0];
     if (firstRefusal) this.options.onRefused(firstRefusal.error, verdicts.refused.length);
+    if (verdicts.resend.length < batches.length - verdicts.refused.length) this.written(leader, following);
     if (verdicts.resend.length === 0) return;
     const reason = verdicts.resendReasons.join(', ');
-    await this.resend(new Error(`the broker refused ${verdicts.resend.length} partition(s) of ${this.options.topic}: ${reason}`), reason, verdicts.resend, failures);
+    const error = new Error(`the broker refused ${verdicts.resend.length} partition(s) of ${this.options.topic}: ${reason}`);
+    if (this.options.followLeaderMs !== undefined) return this.follow(error, reason, leader, verdicts.resend, version, failures, following);
+    await this.resend(error, reason, verdicts.resend, failures);
+  }
+
+  /**
+   * Failover: these partition batches could not be written where the metadata said their leader was
+   * (gone, refused as not the leader, none yet). They wait for the next refresh of the cluster's
+   * metadata, then go to whichever node leads their partition now; after `followLeaderMs` their
+   * messages fail (the engine then resends them, as any failed send).
+   */
+  private async follow(error: Error, reason: string, node: number, batches: readonly PartitionBatch[], version: EncodedVersion, failures: BatchFailure[], was: Following | undefined): Promise<void> {
+    const following = was ?? { sinceMs: Date.now(), node, reason, refreshes: 0 };
+    const patienceMs = this.options.followLeaderMs ?? 0;
+    if (this.closed || Date.now() - following.sinceMs >= patienceMs) {
+      const partitions = batches.map((b) => b.partition).join(', ');
+      const why = this.closed ? 'the producer closed' : `no leader took them within ${patienceMs / 1000} s`;
+      failures.push(failureOf(batches, new Error(`partition ${partitions} of ${this.options.topic} not written (${following.reason}); ${why}`, { cause: error })));
+      return;
+    }
+    const metadata = await this.refreshedMetadata();
+    following.refreshes++;
+    // no answer from any node: wait for the next refresh
+    if (!metadata) return this.follow(error, reason, node, batches, version, failures, following);
+    await this.sendByLeader(metadata, batches, version, failures, following);
+  }
+
+  /**
+   * The cluster's metadata asked again (the client's cache refreshed with it), after the backoff;
+   * one refresh at a time, shared by every batch that waits for a leader. Undefined when no node answered.
+   */
+  private refreshedMetadata(): Promise<ClusterMetadata | undefined> {
+    this.refreshing ??= (async () => {
+      await sleepMs(this.followBackoff);
+      this.followBackoff = Math.min(followBackoffMaxMs, this.followBackoff * 2);
+      try {
+        return await this.producer.metadata({ topics: [this.options.topic], forceUpdate: true });
+      } catch {
+        return undefined;
+      } finally {
+        this.refreshing = undefined;
+      }
+    })();
+    return this.refreshing;
+  }
+
+  /** A leader wrote partitions of a request: the backoff starts over, and a batch that followed its leader there says so. */
+  private written(leader: number, following: Following | undefined): void {
+    this.followBackoff = followBackoffMs;
+    if (!following) return;
+    const afterS = ((Date.now() - following.sinceMs) / 1000).toFixed(2);
+    const from = following.node >= 0 ? `node ${following.node}: ` : '';
+    this.options.onLeaderFollowed?.(`written at node ${leader} after ${afterS} s (${from}${following.reason}); metadata refreshed ${following.refreshes} time(s)`);
   }
 
   /** Groups a batch by partition: keyed records by the key's murmur2 hash (as the Java client), the rest together. */
@@ -253,6 +371,8 @@ export class RecordBatchSender {
   }
 
   close(): Promise<void> {
+    // batches following a leader fail at their next refresh instead of waiting out followLeaderMs
+    this.closed = true;
     return new Promise<void>((resolve) => this.pool.close(() => resolve()));
   }
 }

@@ -1,13 +1,15 @@
 /**
- * The table behind reports/notes.md question 3: per case folder under the given directory (written by
- * scripts/notes-q3.sh), medians and spreads (min..max) of the failover block over the repeats.
+ * The tables behind reports/notes.md question 3: per case folder under the given directory (written by
+ * scripts/notes-q3.sh), medians and spreads (min..max) of the failover block over the repeats, one
+ * row per case and one per client population; headed by where and when the results were measured.
+ * Results from more than one machine are refused: one table never mixes machines.
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readResults } from '../src/results/store.js';
-import type { RunResult } from '../src/results/types.js';
+import type { DirectionOutage, PopulationOutcome, RunResult } from '../src/results/types.js';
 
-const root = process.argv[2] ?? 'results/baselines/q3';
+const root = process.argv[2] ?? 'results/baselines/q3-populations';
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -15,39 +17,81 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
-/** "median (min..max)" of a figure; "never" counted apart when it is null. */
-function spread(results: RunResult[], pick: (r: RunResult) => number | null | undefined, scale: number, digits: number): string {
-  const raw = results.map(pick);
+/** "median (min..max)" of a figure over the runs that have it; a null ("never") is counted apart. */
+function spread<T>(items: T[], pick: (item: T) => number | null | undefined, scale: number, digits: number): string {
+  const raw = items.map(pick);
   const values = raw.filter((v): v is number => typeof v === 'number').map((v) => v / scale);
   const never = raw.filter((v) => v === null).length;
   if (values.length === 0) return never > 0 ? `never (${never})` : '-';
   const text = `${median(values).toFixed(digits)} (${Math.min(...values).toFixed(digits)}..${Math.max(...values).toFixed(digits)})`;
-  return never > 0 ? `${text}, never in ${never}` : text;
+  return never > 0 ? `${text}, never back in ${never}` : text;
 }
 
-const rows: string[] = [];
-for (const name of (await readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort()) {
-  const dir = join(root, name);
-  const files = (await readdir(dir)).filter((f) => f.endsWith('.json')).map((f) => join(dir, f));
-  const results = (await readResults(files)).filter((r) => r.failover);
-  if (results.length === 0) continue;
+/** A gap in seconds, or null when it never ended (a stretch that ran to the end of the data). */
+const gapOf = (outage: DirectionOutage | null | undefined): number | null | undefined =>
+  outage === undefined || outage === null ? undefined : outage.unavailableUs > 0 && outage.firstSuccessAfterFaultUs === null ? null : outage.unavailableUs;
+
+async function casesIn(dir: string): Promise<{ name: string; results: RunResult[] }[]> {
+  const cases: { name: string; results: RunResult[] }[] = [];
+  for (const name of (await readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort()) {
+    const files = (await readdir(join(dir, name))).filter((f) => f.endsWith('.json')).map((f) => join(dir, name, f));
+    const results = (await readResults(files)).filter((r) => r.failover);
+    if (results.length > 0) cases.push({ name, results });
+  }
+  return cases;
+}
+
+/** Machine, commits, dates, versions: the provenance line; throws when the results come from more than one machine. */
+function provenance(all: RunResult[]): string {
+  const machines = [...new Set(all.map((r) => `${r.environment.cpuModel}, ${r.environment.cores} cores`))];
+  if (machines.length > 1) throw new Error(`results from more than one machine: ${machines.join(' and ')}`);
+  const commits = [...new Set(all.map((r) => r.environment.gitCommit))].join(', ');
+  const dates = all.map((r) => r.startedAt).sort();
+  const brokers = [...new Set(all.map((r) => `${r.broker.name} ${r.broker.version} (${r.broker.client.name} ${r.broker.client.version})`))].sort().join(', ');
+  return `Machine: ${machines[0] ?? '?'}, ${all[0]?.environment.os ?? '?'}, Node ${all[0]?.environment.node ?? '?'}. Commit: ${commits}. Runs from ${dates[0] ?? '?'} to ${dates[dates.length - 1] ?? '?'}. ${brokers}.`;
+}
+
+function caseRow(name: string, results: RunResult[]): string {
   const statuses = results.map((r) => r.status).reduce<Record<string, number>>((n, s) => ({ ...n, [s]: (n[s] ?? 0) + 1 }), {});
-  rows.push(
+  const f = (r: RunResult) => r.failover;
+  return (
     `| ${name} | ${results.length} | ${Object.entries(statuses).map(([s, n]) => `${s} ${n}`).join(', ')} | ` +
-      `${spread(results, (r) => r.failover?.publish.unavailableUs, 1e6, 2)} | ${spread(results, (r) => r.failover?.consume.unavailableUs, 1e6, 2)} | ` +
-      `${spread(results, (r) => r.failover?.consume.firstSuccessAfterFaultUs, 1e6, 2)} | ${spread(results, (r) => r.failover?.recoveryUs, 1e6, 2)} | ` +
-      `${spread(results, (r) => r.failover?.ackedThenLost, 1, 0)} | ${spread(results, (r) => r.failover?.neverAckedLost, 1, 0)} | ` +
-      `${spread(results, (r) => r.failover?.duplicated, 1, 0)} | ${spread(results, (r) => (r.failover?.latency.before.count ? r.failover.latency.before.p99Us : undefined), 1e3, 1)} | ` +
-      `${spread(results, (r) => (r.failover?.latency.during.count ? r.failover.latency.during.p99Us : undefined), 1e3, 0)} | ${spread(results, (r) => (r.failover?.latency.after.count ? r.failover.latency.after.p99Us : undefined), 1e3, 1)} |`,
+    `${spread(results, (r) => gapOf(f(r)?.publish), 1e6, 2)} | ${spread(results, (r) => gapOf(f(r)?.consume), 1e6, 2)} | ` +
+    `${spread(results, (r) => gapOf(f(r)?.restoreGaps?.publish), 1e6, 2)} | ${spread(results, (r) => f(r)?.recoveryUs, 1e6, 2)} | ` +
+    `${spread(results, (r) => f(r)?.ackedThenLost, 1, 0)} | ${spread(results, (r) => f(r)?.neverAckedLost, 1, 0)} | ${spread(results, (r) => f(r)?.duplicated, 1, 0)} | ` +
+    `${spread(results, (r) => (f(r)?.latency.during.count ? f(r)?.latency.during.p99Us : undefined), 1e3, 0)} |`
   );
 }
+
+function populationRows(name: string, results: RunResult[]): string[] {
+  const names = [...new Set(results.flatMap((r) => r.failover?.populations?.map((p) => p.population) ?? []))];
+  return names.map((population) => {
+    const seen = results.flatMap((r) => r.failover?.populations?.filter((p) => p.population === population) ?? []);
+    const pick = (get: (p: PopulationOutcome) => number | null | undefined, scale: number, digits: number): string => spread(seen, get, scale, digits);
+    return (
+      `| ${name} | ${population} | ${seen.length} | ${pick((p) => gapOf(p.publish), 1e6, 2)} | ${pick((p) => gapOf(p.consume), 1e6, 2)} | ` +
+      `${pick((p) => gapOf(p.restoreGaps?.publish), 1e6, 2)} | ${pick((p) => (p.latency.during.count ? p.latency.during.p99Us : undefined), 1e3, 0)} | ` +
+      `${pick((p) => p.ackedThenLost, 1, 0)} | ${pick((p) => p.duplicated, 1, 0)} |`
+    );
+  });
+}
+
+const cases = await casesIn(root);
 process.stdout.write(
   [
     `# Failover runs (${root}): median (min..max) over the repeats`,
     '',
-    '| case | runs | status | publish unavailable s | consume unavailable s | consume gap ended, s after fault | back to 90% s | acked then lost | never acked, lost | duplicates | p99 before ms | p99 during ms | p99 after ms |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
-    ...rows,
+    provenance(cases.flatMap((c) => c.results)),
+    '',
+    '| case | runs | status | publish unavailable s | consume unavailable s | publish gap once restored s | back to 90% s | acked then lost | never acked, lost | duplicates | p99 during ms |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+    ...cases.map((c) => caseRow(c.name, c.results)),
+    '',
+    'Per client population (RabbitMQ runs: `--clients spread --late-joiners 4`; Kafka\'s clients follow the partition leader and are not placed):',
+    '',
+    '| case | population | runs | publish gap s | consume gap s | publish gap once restored s | p99 during ms | acked then lost | duplicates |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...cases.flatMap((c) => populationRows(c.name, c.results)),
     '',
   ].join('\n'),
 );

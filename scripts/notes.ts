@@ -9,20 +9,13 @@ import { renderHtmlReport } from '../src/report/document.js';
 import { formatCount, formatLatencyUs, formatMb } from '../src/util/format.js';
 import { groupResults, type RunGroup } from '../src/report/groups.js';
 import type { RunResult } from '../src/results/types.js';
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { q2Section } from './notes-q2.js';
-import { clusterIntro, clusterReading } from './notes-q3-text.js';
+import { clusterSection } from './notes-q3-section.js';
 import { startLocalKafka, stopLocalKafka } from '../src/drivers/kafka/local.js';
 import { privateRabbitBeamPid, startPrivateRabbit, stopPrivateRabbit } from '../src/drivers/rabbit/local.js';
 import { writeFileAtomic } from '../src/util/atomic-write.js';
 import { repoRoot } from '../src/util/paths.js';
-
-/** Question 3 on 3-node clusters: the table scripts/notes-q3.sh wrote (its own raw results), with what it shows. */
-async function clusterSection(): Promise<string> {
-  const summary = await readFile(join(repoRoot, 'results', 'baselines', 'q3', 'summary.md'), 'utf8').catch(() => undefined);
-  if (!summary) return 'No failover runs found in results/baselines/q3: run `scripts/notes-q3.sh` (about 25 minutes with the settings below).';
-  return `${clusterIntro}\n\n${summary.replace(/^# .*\n\n/, '').trim()}\n\n${clusterReading}`;
-}
 
 const duration = process.env.NOTES_DURATION ?? '8s';
 const repeats = Number(process.env.NOTES_REPEATS ?? '2');

@@ -16,11 +16,11 @@ import { removeWitnessQueue, runRabbitWitness, type WitnessResult } from '../wit
 
 let out: string;
 
-/** A short failover run: 20 s window, the fault at 5 s for 8 s, 500 msg/s. */
+/** A short failover run: 20 s window, the fault at 5 s for 8 s (unless args say otherwise), 500 msg/s. */
 async function failoverRun(name: string, args: string[]): Promise<{ code: number | null; result: RunResult; stdout: string }> {
   const dir = join(out, name);
   const run = await bench(
-    ['run', '--scenario', 'failover', '--rate', '500', '--duration', '20s', '--warmup', '1s', '--fault-at', '5s', '--fault-for', '8s', '--out', dir, '--no-progress', ...args],
+    ['run', '--scenario', 'failover', '--rate', '500', '--duration', '20s', '--warmup', '1s', '--fault-at', '5s', ...(args.includes('--fault-for') ? [] : ['--fault-for', '8s']), '--out', dir, '--no-progress', ...args],
     { timeoutMs: 170_000 },
   );
   const files = (await readdir(dir)).filter((f) => f.endsWith('.json'));
@@ -141,6 +141,20 @@ export function describeFailover(): void {
       expect(code, stdout).toBe(0);
       expectNoAckedLoss(result);
       expectWitnessAgrees(result, witness);
+    }, 180_000);
+
+    test('RabbitMQ quorum queue, leader killed for good (--fault-for never), every client on a survivor: nothing acknowledged lost, only the survivors population', async () => {
+      const { code, result, stdout } = await failoverRun('rabbit-never-survivors', ['--broker', 'rabbit', '--queue-type', 'quorum', '--clients', 'survivors', '--fault-for', 'never']);
+      expect(code, stdout).toBe(0);
+      const f = result.failover;
+      expect(f?.fault).toMatchObject({ forUs: null, clients: 'survivors', lateJoiners: 0 });
+      expect(f?.populations?.map((p) => p.population)).toEqual(['survivors']);
+      expect(f?.populations?.[0]?.nodes).not.toContain(f?.failedNode);
+      expect(f?.populations?.[0]?.producers).toBe(3);
+      // the node stays down to the end of the window: no restore gap inside it
+      expect(f?.restoreGaps).toBeUndefined();
+      expectNoAckedLoss(result);
+      expect(stdout).toMatch(/planned 5s for the rest of the run/);
     }, 180_000);
 
     test('Kafka RF=3 acks=all, leader killed: exit 0, nothing acknowledged lost, outage reported; the consumer follows the new leader, no member replaced', async () => {

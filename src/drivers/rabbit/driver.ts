@@ -437,13 +437,19 @@ export class RabbitDriver implements Driver {
     let closed = false;
     const open = async (connection: ChannelModel): Promise<ConfirmChannel> => {
       const created = await connection.createConfirmChannel();
-      created.on('error', () => undefined);
-      // a channel the broker closed on a live connection (not a lost node): open another
+      let why = 'no reason given';
+      created.on('error', (error: Error) => (why = this.describe(error)));
+      // a channel the broker closed on a live connection (not a lost node): open another, and say so,
+      // since a new channel may be treated by the broker unlike the one it replaces
       created.on('close', () => {
         if (channel !== created || closed) return;
         channel = undefined;
         setTimeout(() => {
-          if (!closed && link.connection) reopen(link.connection);
+          // the connection is still the live one: the broker closed the channel alone (a lost
+          // connection closes its channels too, and the link re-opens them once it reconnects)
+          if (closed || link.connection !== connection) return;
+          this.emit('channel-closed', `producer ${producerId}'s channel closed by the broker (${why}); opening another`);
+          reopen(connection);
         }, firstRetryMs);
       });
       return created;

@@ -166,10 +166,13 @@ async function withSetupCommands<T extends { verbose: boolean }>(y: Argv<T>): Pr
           .positional('action', { type: 'string', demandOption: true, describe: 'up, down or status' })
           .positional('broker', { type: 'string', describe: `${localBrokerNames.join(', ')} or all (default all)` })
           .option('provision', { type: 'string', default: 'auto', describe: 'auto (what answers, else Docker if an engine answers, else local processes), local, docker' })
-          .option('json', { type: 'boolean', default: false, describe: 'print one JSON document: the action and one line per broker or node' }),
+          .option('json', { type: 'boolean', default: false, describe: 'print one JSON document: the action and one line per broker or node' })
+          .option('netns', { type: 'boolean', describe: 'up <cluster>: each node in a network namespace of its own (needs root), so that --fault partition can cut it off' })
+          .option('partition-handling', { type: 'string', describe: "up rabbit-cluster --netns: RabbitMQ's cluster_partition_handling, ignore (RabbitMQ's default), pause_minority or autoheal" }),
       async (argv) => {
         const provision = parseOption({ name: 'provision', kind: 'choice', choices: ['auto', 'local', 'docker'], describe: '' }, argv.provision);
-        const text = await brokersCommand(argv.action, argv.broker, provision as ProvisionMode);
+        const upOptions = { ...(argv.netns === undefined ? {} : { netns: argv.netns }), ...(argv['partition-handling'] === undefined ? {} : { partitionHandling: argv['partition-handling'] }) };
+        const text = await brokersCommand(argv.action, argv.broker, provision as ProvisionMode, upOptions);
         // the plug-ins describe their brokers as lines of text: the document carries those lines
         const lines = text.split('\n').filter((line) => line.trim() !== '');
         process.stdout.write(argv.json ? `${JSON.stringify({ action: argv.action, broker: argv.broker ?? 'all', lines }, null, 2)}\n` : text);

@@ -1,5 +1,5 @@
 import { plugins } from '../drivers/index.js';
-import type { BrokerPlugin, LocalBrokers, LocalCluster, ProvisionMode } from '../drivers/plugin.js';
+import type { BrokerPlugin, ClusterUpOptions, LocalBrokers, LocalCluster, ProvisionMode } from '../drivers/plugin.js';
 import { UsageError } from '../errors.js';
 
 const log = (line: string): void => {
@@ -19,18 +19,32 @@ function targets(target: string | undefined): (BrokerPlugin & { local: LocalBrok
   return [one];
 }
 
+/** The flag each up option comes from, for the refusals. */
+const upFlags: Record<keyof ClusterUpOptions, string> = { netns: '--netns', partitionHandling: '--partition-handling' };
+
+/** Up options only for `up` of a cluster that understands them: one line otherwise. */
+function checkUpOptions(action: string, cluster: LocalCluster | undefined, options: ClusterUpOptions): void {
+  const given = (Object.keys(upFlags) as (keyof ClusterUpOptions)[]).filter((name) => options[name] !== undefined);
+  const first = given[0];
+  if (first === undefined) return;
+  if (action !== 'up' || !cluster) throw new UsageError(`${upFlags[first]} is an option of \`brokers up <cluster>\` (${clusters.map((c) => c.name).join(', ')})`);
+  const unknown = given.find((name) => !cluster.upOptions?.includes(name));
+  if (unknown) throw new UsageError(`${upFlags[unknown]}: ${cluster.name} cannot be started that way (${clusters.filter((c) => c.upOptions?.includes(unknown)).map((c) => c.name).join(', ') || 'no cluster'} can)`);
+}
+
 /** One cluster by name; `all` reaches them for status and down only (starting six nodes is never implied). */
-async function clusterCommand(action: string, cluster: LocalCluster): Promise<string> {
-  if (action === 'up') return cluster.up(log);
+async function clusterCommand(action: string, cluster: LocalCluster, options: ClusterUpOptions = {}): Promise<string> {
+  if (action === 'up') return cluster.up(log, options);
   if (action === 'down') return cluster.down(log);
   return cluster.status();
 }
 
-export async function brokersCommand(action: string, target: string | undefined, mode: ProvisionMode): Promise<string> {
+export async function brokersCommand(action: string, target: string | undefined, mode: ProvisionMode, upOptions: ClusterUpOptions = {}): Promise<string> {
   if (!['up', 'down', 'status'].includes(action)) throw new UsageError(`unknown brokers action "${action}"; valid: up, down, status`);
   const lines: string[] = [];
   const cluster = clusters.find((c) => c.name === target);
-  if (cluster) return `${await clusterCommand(action, cluster)}\n`;
+  checkUpOptions(action, cluster, upOptions);
+  if (cluster) return `${await clusterCommand(action, cluster, upOptions)}\n`;
   for (const { local } of targets(target)) {
     if (action === 'up') lines.push(await local.up(mode, log));
     else if (action === 'down') lines.push(await local.down(log));

@@ -11,6 +11,7 @@ import { ExitCode, MqbenchError, UsageError } from '../errors.js';
 import { commonOptions, parseOption, type OptionRow } from '../options.js';
 import { withTimeout } from '../util/clock.js';
 import { redactUrl } from '../util/redact.js';
+import { cleanNetworks } from './clean-networks.js';
 
 type CleanablePlugin = BrokerPlugin & { clean: Cleaner };
 
@@ -161,16 +162,26 @@ function render(outcomes: readonly BrokerOutcome[], args: CleanArgs): string {
   return `${[...objectLines(outcomes), ...empty, totalLine(outcomes, args['dry-run'])].join('\n')}\n`;
 }
 
-/** Checks all input first (exit 2), then lists (and deletes) broker by broker. */
+/** The network lines after the brokers' (text), or a `networks` field in the JSON document. */
+function withNetworkLines(text: string, lines: readonly string[], json: boolean): string {
+  if (lines.length === 0) return text;
+  if (json) return `${JSON.stringify({ ...(JSON.parse(text) as object), networks: lines }, null, 2)}\n`;
+  return `${text}${lines.join('\n')}\n`;
+}
+
+/** Checks all input first (exit 2), then lists (and deletes) broker by broker, then mqbench's networks. */
 export async function cleanCommand(args: CleanArgs): Promise<CleanOutcome> {
   const timeoutMs = Number(parseOption(connectTimeoutRow(), args['connect-timeout']));
   const runs = runPrefixes(args.run);
   const chosen = targets(args.broker).map((plugin) => ({ plugin, url: urlOf(plugin, args as unknown as Record<string, unknown>) }));
   const outcomes: BrokerOutcome[] = [];
   for (const { plugin, url } of chosen) outcomes.push(await cleanOne(plugin, url, args, runs, timeoutMs));
-  const errors = outcomes.flatMap((o) => (o.error ? [o.error] : []));
-  const exitCode = outcomes.map((o) => o.exitCode).reduce<ExitCode>((worst, code) => (code > worst ? code : worst), ExitCode.ok);
-  return { text: render(outcomes, args), errors, exitCode };
+  // per-node networks belong to no broker and no run: cleaned when neither --broker nor --run narrows the clean
+  const networks = args.broker === undefined && args.run === undefined ? await cleanNetworks({ dryRun: args['dry-run'], force: args.force }) : { lines: [] };
+  const errors = [...outcomes.flatMap((o) => (o.error ? [o.error] : [])), ...(networks.error ? [networks.error] : [])];
+  const exitCodes = [...outcomes.map((o) => o.exitCode), networks.error ? ExitCode.checkFailed : ExitCode.ok];
+  const exitCode = exitCodes.reduce<ExitCode>((worst, code) => (code > worst ? code : worst), ExitCode.ok);
+  return { text: withNetworkLines(render(outcomes, args), networks.lines, args.json), errors, exitCode };
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { NativeTool } from './native-tool/types.js';
 import type { EndpointChoice, LocalBrokers, ProvidedBroker, ProvisionMode } from '../provision/types.js';
+import type { PartitionMode } from '../provision/network/index.js';
 
 export type { EndpointChoice, LocalBrokers, ProvidedBroker, ProvisionMode } from '../provision/types.js';
 import type { OptionRow, OptionValues } from '../options.js';
@@ -22,11 +23,21 @@ export interface EndpointSpec {
 }
 
 export interface ClusterNode { index: number; name: string; pid: number | undefined; url: string; running: boolean }
+/** How `bench brokers up <cluster>` was asked to start it, beyond the plain loopback cluster. */
+export interface ClusterUpOptions {
+  /** each node in a network namespace of its own (provision/network), so that it can be partitioned */
+  netns?: boolean;
+  /** what the cluster does when it finds itself partitioned (RabbitMQ's cluster_partition_handling) */
+  partitionHandling?: string;
+}
 /** A local 3-node cluster mqbench starts (bench brokers up <name>), for the failover scenario. */
 export interface LocalCluster {
   /** e.g. "rabbit-cluster" */
   name: string;
-  up(log: (line: string) => void): Promise<string>;
+  /** no options: as it was started before (a stopped cluster keeps its kind), else the plain loopback cluster */
+  up(log: (line: string) => void, options?: ClusterUpOptions): Promise<string>;
+  /** the up options this cluster understands (absent: none); `brokers up` refuses the others */
+  readonly upOptions?: readonly (keyof ClusterUpOptions)[];
   down(log: (line: string) => void): Promise<string>;
   status(): Promise<string>;
   /** the nodes when mqbench's cluster is up (running or not), else undefined */
@@ -39,6 +50,12 @@ export interface LocalCluster {
   startNode(index: number, log: (line: string) => void): Promise<void>;
   /** graceful stop of one node (for --fault restart) */
   stopNode(index: number, log: (line: string) => void): Promise<void>;
+  /** whether its nodes have networks of their own now (read from its state, synchronously: the plan asks) */
+  partitionable?(): boolean;
+  /** cuts node `index` off as `how` says (--fault partition); both directions, silently (drops) */
+  partitionNode?(index: number, how: PartitionMode): Promise<void>;
+  /** removes node `index`'s partition */
+  healNode?(index: number): Promise<void>;
 }
 
 /** An object a run left on a broker: what it is, its name, and its age when the broker knows it. */

@@ -16,10 +16,22 @@ export interface FailoverPlan {
 export function checkFailoverEndpoint(plugin: BrokerPlugin, endpoint: EndpointChoice, plan: FaultPlan): void {
   const option = plugin.endpoint?.option ?? 'url';
   if (endpoint.named && plan.kind !== 'command') {
-    throw new UsageError(`--fault ${plan.kind}: mqbench never kills what it did not start; on the cluster you named (--${option} or its environment variable) inject the fault with --fault-cmd (and --restore-cmd)`);
+    const verb = plan.kind === 'partition' ? 'partitions' : 'kills';
+    throw new UsageError(`--fault ${plan.kind}: mqbench never ${verb} what it did not start; on the cluster you named (--${option} or its environment variable) inject the fault with --fault-cmd (and --restore-cmd)`);
   }
   if (!endpoint.named && !plugin.cluster) {
     throw new UsageError(`${plugin.name} has no local cluster for the failover scenario; name your cluster's nodes with --${option} and inject the fault with --fault-cmd`);
+  }
+  if (plan.kind === 'partition' && plugin.cluster) checkPartitionable(plugin.cluster);
+}
+
+/** A partition needs nodes on networks of their own: a cluster that can have them, brought up that way. */
+function checkPartitionable(cluster: LocalCluster): void {
+  if (!cluster.partitionNode || !cluster.partitionable) {
+    throw new UsageError(`--fault partition: ${cluster.name} cannot be partitioned (its nodes have no networks of their own); use --fault kill, stop or restart`);
+  }
+  if (!cluster.partitionable()) {
+    throw new UsageError(`--fault partition: ${cluster.name} is not up on per-node networks; bring it up with \`npx bench brokers up ${cluster.name} --netns\` (after \`npx bench brokers down ${cluster.name}\` if it runs on loopback)`);
   }
 }
 

@@ -2,7 +2,8 @@
  * Runs a fault plan against a cluster (drivers/plugin.ts LocalCluster) or through the user's own
  * commands. Broker-agnostic. Never leaves a fault behind: when `signal` aborts, a frozen node is
  * continued and a killed or stopped one restarted before the returned promise settles. It never
- * throws; what it did is told by events: fault-injected (the moment the fault took effect),
+ * throws; what it did is told by events: fault-injected (the moment the fault took effect; a partition
+ * is made and healed by the cluster, partitionNode / healNode),
  * fault-restoring (the restore began), fault-restored (the node is back), fault-failed (why not).
  */
 import type { LocalCluster } from '../drivers/plugin.js';
@@ -80,7 +81,7 @@ async function runCommandPlan(plan: Extract<FaultPlan, { kind: 'command' }>, eve
   event(restore.code === 0 ? 'fault-restored' : 'fault-failed', describeOutcome('--restore-cmd', restore));
 }
 
-type NodePlan = Extract<FaultPlan, { kind: 'kill' | 'stop' | 'restart' }>;
+type NodePlan = Exclude<FaultPlan, { kind: 'command' }>;
 
 /** Which node, by the plan's target; undefined (and a fault-failed event) when it cannot be found. */
 async function resolveTarget(plan: NodePlan, cluster: LocalCluster, topology: Topology, context: PlanContext) {
@@ -107,7 +108,7 @@ async function runNodePlan(plan: NodePlan, cluster: LocalCluster, topology: Topo
   const label = `node ${node.index} (${node.name}, ${targetText(plan.target)})`;
   const injectedAtUs = context.elapsedUs();
   try {
-    await inject(plan.kind, node.pid, node.index, cluster, () => context.event('fault-injected', `${describeKind(plan.kind)} ${label}`, node.index));
+    await inject(plan, node.pid, node.index, cluster, () => context.event('fault-injected', `${describeKind(plan)} ${label}`, node.index));
   } catch (error) {
     // restored all the same below: a group partly stopped, a node half shut down
     context.event('fault-failed', `${plan.kind} of ${label}: ${message(error)}`);
@@ -116,26 +117,37 @@ async function runNodePlan(plan: NodePlan, cluster: LocalCluster, topology: Topo
   const when = fullTime ? '' : plan.forUs === null ? ': the run ended (--fault-for never)' : ' early: the run ended';
   context.event('fault-restoring', `${restoreText(plan.kind)} node ${node.index}${when}`);
   try {
-    await restore(plan.kind, node.pid, node.index, cluster);
-    context.event('fault-restored', `node ${node.index} is back (${plan.kind === 'stop' ? 'continued' : 'restarted and rejoined'})`);
+    await restore(plan, node.pid, node.index, cluster);
+    context.event('fault-restored', `node ${node.index} is back (${restoredText(plan.kind)})`);
   } catch (error) {
     context.event('fault-failed', `restoring node ${node.index}: ${message(error)}`);
   }
 }
 
-function describeKind(kind: NodePlan['kind']): string {
-  return kind === 'kill' ? 'killed (SIGKILL)' : kind === 'stop' ? 'froze (SIGSTOP)' : 'graceful stop of';
+function describeKind(plan: NodePlan): string {
+  if (plan.kind === 'partition') return `partitioned (${plan.mode})`;
+  return plan.kind === 'kill' ? 'killed (SIGKILL)' : plan.kind === 'stop' ? 'froze (SIGSTOP)' : 'graceful stop of';
 }
 
 function restoreText(kind: NodePlan['kind']): string {
-  return kind === 'stop' ? 'SIGCONT to' : 'restarting';
+  return kind === 'stop' ? 'SIGCONT to' : kind === 'partition' ? 'healing' : 'restarting';
+}
+
+function restoredText(kind: NodePlan['kind']): string {
+  return kind === 'stop' ? 'continued' : kind === 'partition' ? 'healed: its network is whole again' : 'restarted and rejoined';
 }
 
 /** The node's start-up lines are not run events: the restore's own events say what happened. */
 const quiet = (): void => undefined;
 
-/** Injects the fault; `injected` is called the moment it takes effect (signals sent, stop begun). */
-async function inject(kind: NodePlan['kind'], pid: number, index: number, cluster: LocalCluster, injected: () => void): Promise<void> {
+/** Injects the fault; `injected` is called the moment it takes effect (signals sent, stop begun, partition rules loaded). */
+async function inject(plan: NodePlan, pid: number, index: number, cluster: LocalCluster, injected: () => void): Promise<void> {
+  const kind = plan.kind;
+  if (kind === 'partition') {
+    if (!cluster.partitionNode) throw new Error(`${cluster.name} cannot partition a node`);
+    await cluster.partitionNode(index, plan.mode);
+    return injected();
+  }
   if (kind === 'restart') {
     injected();
     return cluster.stopNode(index, quiet);
@@ -146,7 +158,11 @@ async function inject(kind: NodePlan['kind'], pid: number, index: number, cluste
   if (kind === 'kill' && !(await awaitGone(pids, killPatienceMs))) throw new Error(`its processes ${pids.join(', ')} still live ${killPatienceMs / 1000} s after SIGKILL`);
 }
 
-async function restore(kind: NodePlan['kind'], pid: number, index: number, cluster: LocalCluster): Promise<void> {
-  if (kind === 'stop') return signalAll(await nodeProcesses(pid), 'SIGCONT');
+async function restore(plan: NodePlan, pid: number, index: number, cluster: LocalCluster): Promise<void> {
+  if (plan.kind === 'partition') {
+    if (!cluster.healNode) throw new Error(`${cluster.name} cannot heal a node`);
+    return cluster.healNode(index);
+  }
+  if (plan.kind === 'stop') return signalAll(await nodeProcesses(pid), 'SIGCONT');
   return cluster.startNode(index, quiet);
 }

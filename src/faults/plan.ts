@@ -3,18 +3,21 @@
  * a cluster is reached only through the LocalCluster interface (drivers/plugin.ts).
  */
 import type { ClusterNode } from '../drivers/plugin.js';
+import type { PartitionMode } from '../provision/network/index.js';
 
 export type FaultTarget = 'leader' | 'connected' | { node: number };
 
 /**
  * kill: SIGKILL the node's processes, restarted (startNode) after forUs. stop: SIGSTOP (frozen),
- * SIGCONT after forUs. restart: graceful stopNode, startNode after forUs. command: the user's
+ * SIGCONT after forUs. restart: graceful stopNode, startNode after forUs. partition: the node cut off
+ * as `mode` says (partitionNode, nodes on networks of their own), healed after forUs. command: the user's
  * --fault-cmd at atUs and --restore-cmd after forUs, for clusters mqbench did not start.
  * atUs counts from the start of the measured window (when runFaultPlan is called). forUs null: never
  * restored while the run goes; restored when the run ends (its signal aborts), so nothing is left behind.
  */
 export type FaultPlan =
   | { kind: 'kill' | 'stop' | 'restart'; target: FaultTarget; atUs: number; forUs: number | null }
+  | { kind: 'partition'; mode: PartitionMode; target: FaultTarget; atUs: number; forUs: number | null }
   | { kind: 'command'; faultCmd: string; restoreCmd?: string; atUs: number; forUs: number | null };
 
 /** How long to wait from `elapsedUs` (since the plan started) until `atUs`; never negative. */

@@ -1,5 +1,6 @@
 import { UsageError } from '../errors.js';
 import type { FaultPlan } from '../faults/plan.js';
+import type { PartitionMode } from '../provision/network/index.js';
 import { type OptionValues } from '../options.js';
 import type { GivenOptions } from './types.js';
 import type { FaultRecord } from '../results/types.js';
@@ -8,7 +9,7 @@ import type { BrokerPlugin } from '../drivers/plugin.js';
 import type { Scenario } from '../scenarios/index.js';
 
 /** The options that mean something only in a scenario that injects a fault. */
-export const faultOptionNames = ['fault', 'fault-target', 'fault-at', 'fault-for', 'fault-cmd', 'restore-cmd', 'clients', 'late-joiners'] as const;
+export const faultOptionNames = ['fault', 'fault-target', 'fault-at', 'fault-for', 'fault-cmd', 'restore-cmd', 'clients', 'late-joiners', 'partition'] as const;
 
 /** Extra time the stall watch allows beyond the fault (a node restart, an election, reconnects). */
 export const stallMarginUs = 30_000_000;
@@ -65,16 +66,27 @@ export function faultPlanOf(scenario: Scenario, values: OptionValues, durationUs
   const restoreCmd = values['restore-cmd'];
   if (faultCmd === undefined) {
     if (restoreCmd !== undefined) throw new UsageError('--restore-cmd needs --fault-cmd (the command that injects the fault)');
-    const kind = String(values.fault ?? 'kill') as 'kill' | 'stop' | 'restart';
-    const target = parseFaultTarget(String(values['fault-target'] ?? 'leader'));
-    return { plan: { kind, target, atUs, forUs }, record: { kind, target: targetText(target), atUs, forUs } };
+    return nodeFaultPlan(values, atUs, forUs);
   }
-  for (const name of ['fault', 'fault-target'] as const) {
+  for (const name of ['fault', 'fault-target', 'partition'] as const) {
     if (values[name] !== undefined) throw new UsageError(`--${name} cannot be combined with --fault-cmd: the command is the fault (mqbench kills only nodes it started)`);
   }
   const plan: FaultPlan = { kind: 'command', faultCmd: String(faultCmd), ...(restoreCmd === undefined ? {} : { restoreCmd: String(restoreCmd) }), atUs, forUs };
   // the command's text is never stored: it may carry a credential
   return { plan, record: { kind: 'command', target: 'command', atUs, forUs } };
+}
+
+/** A fault mqbench injects on a node of its own cluster: kill, stop, restart, or partition (with --partition's mode). */
+function nodeFaultPlan(values: OptionValues, atUs: number, forUs: number | null): { plan: FaultPlan; record: FaultRecord } {
+  const kind = String(values.fault ?? 'kill') as 'kill' | 'stop' | 'restart' | 'partition';
+  const target = parseFaultTarget(String(values['fault-target'] ?? 'leader'));
+  const timing = { target, atUs, forUs };
+  if (kind !== 'partition') {
+    if (values.partition !== undefined) throw new UsageError(`--partition says how a node is cut off: it needs --fault partition (the fault here is ${kind})`);
+    return { plan: { kind, ...timing }, record: { kind, target: targetText(target), atUs, forUs } };
+  }
+  const mode = String(values.partition ?? 'isolate') as PartitionMode;
+  return { plan: { kind, mode, ...timing }, record: { kind, partition: mode, target: targetText(target), atUs, forUs } };
 }
 
 /**

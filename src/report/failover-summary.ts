@@ -54,7 +54,7 @@ export function failoverLines(result: RunResult): string[] {
   const restored = f.restoredAtUs === null ? 'no restore seen' : `restored at ${seconds(f.restoredAtUs)}`;
   const lines = [
     ...(f.injected ? [] : ['failover: THE FAULT WAS NOT INJECTED (see the events): the figures below are of a run without it']),
-    `failover: ${f.fault.kind} of ${f.fault.target} at ${seconds(f.faultAtUs)} into the window (planned ${seconds(f.fault.atUs)} for ${f.fault.forUs === null ? 'the rest of the run' : seconds(f.fault.forUs)}), ${restored}`,
+    `failover: ${f.fault.kind}${f.fault.partition ? ` (${f.fault.partition})` : ''} of ${f.fault.target} at ${seconds(f.faultAtUs)} into the window (planned ${seconds(f.fault.atUs)} for ${f.fault.forUs === null ? 'the rest of the run' : seconds(f.fault.forUs)}), ${restored}`,
     outageLine('publish (broker acknowledgements)', f.publish),
     outageLine('consume (receipts)', f.consume),
     ...(f.restoreGaps ? [`  once the restore began (gaps the node's return caused): ${gapText('publish', f.restoreGaps.publish)}; ${gapText('consume', f.restoreGaps.consume)}`] : []),

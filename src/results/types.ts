@@ -361,8 +361,10 @@ export interface RunEvent {
 
 /** The fault a failover run planned: what, on which node, when (since the measured window started) and for how long. */
 export interface FaultRecord {
-  /** kill | stop | restart | command */
+  /** kill | stop | restart | partition | command */
   kind: string;
+  /** --fault partition: isolate, peers or clients */
+  partition?: string;
   /** leader | connected | node:N | command (the user's command text is never stored: it may hold a secret) */
   target: string;
   atUs: Count;

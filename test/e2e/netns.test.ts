@@ -16,8 +16,8 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { UsageError } from '../../src/errors.js';
-import { heal, inNamespace, leftoverNetworks, networkDown, networkUp, nodeNetwork, partition, removeLeftovers, type PartitionMode } from '../../src/faults/network/index.js';
-import { subnetIndex } from '../../src/faults/network/plan.js';
+import { heal, inNamespace, leftoverNetworks, networkDown, networkUp, nodeNetwork, partition, removeLeftovers, type PartitionMode } from '../../src/provision/network/index.js';
+import { subnetIndex } from '../../src/provision/network/plan.js';
 import { isPidAlive } from '../../src/provision/probe.js';
 import { repoRoot } from '../helpers.js';
 
@@ -249,7 +249,7 @@ describe('a 3-node network', () => {
 
 /** A process that brings a network up, starts a "broker" (sleep) in node 1's namespace, says "up", and waits to be killed. */
 function childWithNetwork(): Promise<{ child: ChildProcess; sleeper: number }> {
-  const module = pathToFileURL(`${repoRoot}src/faults/network/index.ts`).href;
+  const module = pathToFileURL(`${repoRoot}src/provision/network/index.ts`).href;
   const script = [
     `import { spawn } from 'node:child_process';`,
     `import { inNamespace, networkUp, nodeNetwork } from ${JSON.stringify(module)};`,
@@ -294,7 +294,7 @@ test('a SIGKILLed process leaves its network (and the process in it) behind; rem
 }, 60_000);
 
 test('without root: one line saying why, and nothing is created', async () => {
-  const module = pathToFileURL(`${repoRoot}src/faults/network/index.ts`).href;
+  const module = pathToFileURL(`${repoRoot}src/provision/network/index.ts`).href;
   const script = `import { networkUp, nodeNetwork } from ${JSON.stringify(module)}; await networkUp(nodeNetwork(${JSON.stringify(killedCluster)}, 2)).catch((e) => { console.log(e.name + ': ' + e.message); });`;
   const { stdout } = await execFileAsync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: repoRoot, uid: 65534, gid: 65534, env: { ...process.env, HOME: '/tmp' }, timeout: 60_000 });
   expect(stdout).toBe('UsageError: per-node networks need root (network namespaces, bridges and veth pairs): this process runs as uid 65534\n');

@@ -1,8 +1,8 @@
 /** A cluster network's names, addresses and partition rulesets (pure: nothing is created here). */
 import { describe, expect, test } from 'vitest';
 import { UsageError } from '../../src/errors.js';
-import { checkPartitionMode, inNamespace, nodeNetwork, nodeOf, partitionRuleset } from '../../src/faults/network/index.js';
-import { clusterOfNamespace, linkPattern, maxNodes, prefixesOverlap, subnetIndex } from '../../src/faults/network/plan.js';
+import { checkPartitionMode, inNamespace, nodeNetwork, nodeOf, partitionRuleset } from '../../src/provision/network/index.js';
+import { clusterOfNamespace, linkPattern, maxNodes, prefixesOverlap, subnetIndex } from '../../src/provision/network/plan.js';
 
 describe('names and addresses', () => {
   test('a 3-node network: namespaces, bridge, veths, one /24 with the bridge at .1 and node i at .(10+i)', () => {

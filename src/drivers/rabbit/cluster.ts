@@ -3,6 +3,8 @@
  * into one cluster, for the failover scenario. Each node is a private node (local.ts) with its own
  * name, ports and folders; the three share a private Erlang cookie kept in the cluster's own HOME,
  * so no rabbitmqctl call can reach the shared node on 5672 (it has another cookie) nor it ours.
+ * With --netns each node runs in a network namespace of its own (cluster-layout.ts), so that
+ * --fault partition can cut it off (partitionNode, healNode; provision/network).
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -11,22 +13,19 @@ import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { BrokerUnreachableError } from '../../errors.js';
+import { checkNetworkSupport, heal, networkDown, networkUp, partition, type PartitionMode } from '../../provision/network/index.js';
 import { isPidAlive, portAnswers } from '../../provision/probe.js';
 import { sleepMs } from '../../util/clock.js';
 import { stateRoot } from '../../util/paths.js';
 import { redactUrl } from '../../util/redact.js';
-import type { ClusterNode, LocalCluster } from '../plugin.js';
+import type { ClusterNode, ClusterUpOptions, LocalCluster } from '../plugin.js';
 import type { Topology } from '../types.js';
 import { mirroredSuffix, rabbitLayout } from './driver.js';
-import { privateRabbitBeamPid, privateRabbitStatus, startPrivateRabbit, stopPrivateRabbit, type PrivateRabbitOptions } from './local.js';
+import { amqpUrlOf, chosenKind, clusterHome, clusterName, clusterNetwork, clusterUrlOf, currentLayout, isNetnsCluster, nodeIndexes, nodeLayout, rememberedKind, rememberKind, type ClusterKind } from './cluster-layout.js';
+import { privateRabbitBeamPid, privateRabbitStatus, rabbitCtlNodeArgs, startPrivateRabbit, stopPrivateRabbit, type PrivateRabbitOptions } from './local.js';
 
 const execFileAsync = promisify(execFile);
 const ctlScript = process.env.MQBENCH_RABBITMQCTL ?? '/usr/lib/rabbitmq/bin/rabbitmqctl';
-
-const clusterName = 'rabbit-cluster';
-/** the cluster's HOME: its .erlang.cookie (node data lives in each node's own folder, local.ts) */
-const clusterHome = join(stateRoot, clusterName);
-const nodeIndexes = [1, 2, 3] as const;
 
 /**
  * Memory per node: publishers are blocked (flow control) above 512 MiB, and a quorum queue's
@@ -34,20 +33,31 @@ const nodeIndexes = [1, 2, 3] as const;
  */
 const memoryBounds = ['vm_memory_high_watermark.absolute = 512MiB', 'raft.wal_max_size_bytes = 64000000'];
 
-function nodeOptions(index: number, keepData: boolean): PrivateRabbitOptions {
+/**
+ * A netns cluster's partition settings. net_ticktime 10 s instead of RabbitMQ's 60: a partition
+ * drops packets silently, so a peer is declared down only after 0.75-1.25 ticktimes without an
+ * answer; at 60 s that is 45-75 s, longer than a run's fault window, and the partition would be
+ * healed before either side noticed it. At 10 s it is noticed within 7.5-12.5 s.
+ */
+function partitionConfig(kind: ClusterKind): string[] {
+  return kind.netns ? ['net_ticktime = 10', `cluster_partition_handling = ${kind.partitionHandling}`] : [];
+}
+
+function nodeOptions(index: number, keepData: boolean, kind: ClusterKind = rememberedKind() ?? chosenKind({})): PrivateRabbitOptions {
+  const layout = nodeLayout(index, kind.netns);
   return {
     name: `mqbench-c${index}`,
-    port: 5700 + index,
-    distPort: 25700 + index,
-    extraConfig: memoryBounds,
+    port: layout.port,
+    distPort: layout.distPort,
+    extraConfig: [...memoryBounds, ...partitionConfig(kind)],
     environment: { HOME: clusterHome },
     keepData,
+    ...(layout.network ? { network: layout.network } : {}),
   };
 }
 
-const erlangNode = (index: number): string => `mqbench-c${index}@localhost`;
-const amqpUrl = (index: number): string => `amqp://guest:guest@127.0.0.1:${5700 + index}`;
-export const rabbitClusterUrl = nodeIndexes.map(amqpUrl).join(',');
+const erlangNode = (index: number): string => currentLayout(index).erlangNode;
+const amqpUrl = (index: number): string => amqpUrlOf(currentLayout(index));
 
 function checkIndex(index: number): void {
   if (!nodeIndexes.includes(index as 1 | 2 | 3)) throw new RangeError(`rabbit-cluster has nodes 1..3, not ${index}`);
@@ -55,7 +65,8 @@ function checkIndex(index: number): void {
 
 async function ctl(index: number, args: string[]): Promise<string> {
   const env = { ...process.env, HOME: clusterHome };
-  const { stdout } = await execFileAsync(ctlScript, ['-n', erlangNode(index), ...args], { env, timeout: 60_000, maxBuffer: 4 * 1024 * 1024 });
+  const layout = currentLayout(index);
+  const { stdout } = await execFileAsync(ctlScript, [...rabbitCtlNodeArgs({ name: `mqbench-c${index}`, ...(layout.network ? { network: layout.network } : {}) }), ...args], { env, timeout: 60_000, maxBuffer: 4 * 1024 * 1024 });
   return stdout;
 }
 
@@ -93,8 +104,9 @@ async function joinCluster(log: (line: string) => void): Promise<void> {
 
 async function nodeOf(index: number): Promise<ClusterNode> {
   const state = await privateRabbitStatus(`mqbench-c${index}`);
-  const running = state !== undefined && (await portAnswers('127.0.0.1', 5700 + index, 500));
-  return { index, name: erlangNode(index), pid: state?.pid, url: amqpUrl(index), running };
+  const layout = currentLayout(index);
+  const running = state !== undefined && (await portAnswers(layout.address, layout.port, 500));
+  return { index, name: layout.erlangNode, pid: state?.pid, url: amqpUrlOf(layout), running };
 }
 
 async function nodes(): Promise<ClusterNode[] | undefined> {
@@ -104,27 +116,57 @@ async function nodes(): Promise<ClusterNode[] | undefined> {
 
 function describe(node: ClusterNode): string {
   const pid = node.pid === undefined ? '' : `, pid ${node.pid}`;
-  return `  node ${node.index} ${node.name} at ${redactUrl(node.url)} (distribution port ${25700 + node.index}): ${node.running ? 'running' : 'not running'}${pid}`;
+  const layout = currentLayout(node.index);
+  const where = layout.network ? `, namespace ${layout.network.namespace}` : '';
+  return `  node ${node.index} ${node.name} at ${redactUrl(node.url)} (distribution port ${layout.distPort}${where}): ${node.running ? 'running' : 'not running'}${pid}`;
+}
+
+function kindLine(kind: ClusterKind | undefined): string[] {
+  if (!kind?.netns) return [];
+  const net = clusterNetwork();
+  return [`  per-node networks: ${net.subnet} on bridge ${net.bridge}; cluster_partition_handling = ${kind.partitionHandling}, net_ticktime = 10`];
 }
 
 async function status(): Promise<string> {
   const list = await nodes();
   if (!list) return `${clusterName} not running (start it with \`npx bench brokers up ${clusterName}\`)`;
-  return [`${clusterName} started by mqbench (data in ${join(stateRoot, 'rabbit-mqbench-c*')}):`, ...list.map(describe)].join('\n');
+  return [`${clusterName} started by mqbench (data in ${join(stateRoot, 'rabbit-mqbench-c*')}):`, ...kindLine(rememberedKind()), ...list.map(describe)].join('\n');
+}
+
+/**
+ * A node in a namespace opens its AMQP port ~8 s before its rabbit app has booted (measured here),
+ * and rabbitmqctl's cluster commands fail until then: such a node is started only once the app runs.
+ */
+async function startClusterNode(index: number, keepData: boolean, kind: ClusterKind, log: (line: string) => void): Promise<void> {
+  await startPrivateRabbit(nodeOptions(index, keepData, kind), log);
+  if (kind.netns) await ctl(index, ['await_startup', '--timeout', '120']);
 }
 
 async function startNode(index: number, log: (line: string) => void): Promise<void> {
   checkIndex(index);
-  await startPrivateRabbit(nodeOptions(index, true), log);
+  await startClusterNode(index, true, rememberedKind() ?? chosenKind({}), log);
 }
 
-async function up(log: (line: string) => void): Promise<string> {
+/** The cluster's folder with its cookie, and for a netns cluster its kind and its network; refusals come first. */
+async function prepare(options: ClusterUpOptions): Promise<ClusterKind> {
+  const kind = chosenKind(options);
+  // one line, exit 2, before anything is written or started
+  if (kind.netns) await checkNetworkSupport();
+  await ensureCookie();
+  if (kind.netns) {
+    await rememberKind(kind);
+    await networkUp(clusterNetwork());
+  }
+  return kind;
+}
+
+async function up(log: (line: string) => void, options: ClusterUpOptions = {}): Promise<string> {
   const began = Date.now();
   // a cluster started before keeps its data (its nodes know each other); a new one starts clean
   const keepData = existsSync(clusterHome);
-  await ensureCookie();
+  const kind = await prepare(options);
   // all at once: a node restarting with cluster data waits for its peers before it opens its port
-  await Promise.all(nodeIndexes.map((index) => startPrivateRabbit(nodeOptions(index, keepData), log)));
+  await Promise.all(nodeIndexes.map((index) => startClusterNode(index, keepData, kind, log)));
   await joinCluster(log);
   const running = await runningNodeNames();
   if (running.length !== nodeIndexes.length) throw new BrokerUnreachableError(`${clusterName}: only ${running.join(', ')} joined; see ${join(stateRoot, 'rabbit-mqbench-c*', 'server.log')}`);
@@ -134,11 +176,15 @@ async function up(log: (line: string) => void): Promise<string> {
 
 async function down(log: (line: string) => void): Promise<string> {
   if (!existsSync(clusterHome)) return `${clusterName} nothing to stop (mqbench did not start it)`;
+  const netns = isNetnsCluster();
   log(`stopping the ${clusterName} nodes mqbench started and removing their data`);
   const stopped = await Promise.all(nodeIndexes.map((index) => stopPrivateRabbit(`mqbench-c${index}`)));
+  // the nodes are gone; what lives on in their namespaces (each one's epmd) goes with the network
+  const network = netns ? await networkDown(clusterNetwork(), { killProcesses: true }) : undefined;
   await rm(clusterHome, { recursive: true, force: true });
   const pids = stopped.flatMap((state) => (state ? [state.pid] : []));
-  return `${clusterName} stopped (pids ${pids.join(', ') || 'none running'}); data folders removed`;
+  const removed = network ? `; network removed (${network.namespaces.length} namespaces, ${network.links.length} links, ${network.rules.length} rules)` : '';
+  return `${clusterName} stopped (pids ${pids.join(', ') || 'none running'}); data folders removed${removed}`;
 }
 
 /** Graceful stop (rabbitmqctl stop): the node leaves its queues' leadership and the VM exits. */
@@ -152,18 +198,18 @@ async function stopNode(index: number, log: (line: string) => void): Promise<voi
   while (isPidAlive(state.pid) && Date.now() < deadline) await sleepMs(100);
 }
 
-/** "mqbench-c2@localhost" -> 2 */
+/** "mqbench-c2@localhost" or "mqbench-c2@10.213.42.12" -> 2 */
 export function nodeIndexIn(text: string): number | undefined {
-  const match = /mqbench-c(\d)@localhost/.exec(text);
+  const match = /mqbench-c(\d)@[\w.-]+/.exec(text);
   return match ? Number(match[1]) : undefined;
 }
 
-/** The node a queue is local to (`list_queues --local`): a classic queue's node, which list_queues names by pid only. */
-async function hostingNode(queue: string, running: readonly ClusterNode[]): Promise<number | undefined> {
+/** The node a queue is local to (`list_queues --local`): a classic queue's node, a quorum queue's or stream's leader's. */
+async function hostingNode(names: readonly string[], running: readonly ClusterNode[]): Promise<number | undefined> {
   const hosts = await Promise.all(
     running.map(async (node) => {
       const rows = JSON.parse(await ctl(node.index, ['list_queues', '--local', 'name', '--formatter', 'json'])) as { name?: string }[];
-      return rows.some((r) => r.name === queue) ? node.index : undefined;
+      return rows.some((r) => r.name !== undefined && names.includes(r.name)) ? node.index : undefined;
     }),
   );
   return hosts.find((index) => index !== undefined);
@@ -175,25 +221,53 @@ async function leaderOf(topology: Topology): Promise<number> {
   const running = ((await nodes()) ?? []).filter((node) => node.running);
   const asked = running[0];
   if (!queue || !asked) throw new BrokerUnreachableError(`${clusterName}: no running node to ask for the leader`);
-  const rows = JSON.parse(await ctl(asked.index, ['list_queues', 'name', 'leader', '--formatter', 'json'])) as { name?: string; leader?: string }[];
   // a classic-mirrored run names its queue with the suffix its ha policy matches
-  const row = rows.find((r) => r.name === queue) ?? rows.find((r) => r.name === `${queue}${mirroredSuffix}`);
-  if (!row) throw new BrokerUnreachableError(`${clusterName}: the queue ${queue} does not exist`);
-  const index = nodeIndexIn(row.leader ?? '') ?? (await hostingNode(row.name ?? queue, running));
+  const names = [queue, `${queue}${mirroredSuffix}`];
+  // A plain list_queues has every node send its rows straight to rabbitmqctl's own Erlang node, which this
+  // host's rabbitmq-env.conf keeps on 127.0.0.1: nodes in namespaces cannot reach it and the call hangs
+  // until its timeout. Asked with --local, each node answers for itself only.
+  const index = isNetnsCluster() ? await hostingNode(names, running) : await leaderAskedOf(asked, names, running);
   if (index === undefined) throw new BrokerUnreachableError(`${clusterName}: cannot find the node leading queue ${queue}`);
   return index;
 }
 
+async function leaderAskedOf(asked: ClusterNode, names: readonly string[], running: readonly ClusterNode[]): Promise<number | undefined> {
+  const rows = JSON.parse(await ctl(asked.index, ['list_queues', 'name', 'leader', '--formatter', 'json'])) as { name?: string; leader?: string }[];
+  const row = rows.find((r) => r.name === names[0]) ?? rows.find((r) => r.name === names[1]);
+  if (!row) throw new BrokerUnreachableError(`${clusterName}: the queue ${names[0]} does not exist`);
+  return nodeIndexIn(row.leader ?? '') ?? (await hostingNode([row.name ?? ''], running));
+}
+
 /** The Erlang VMs of the running nodes, when `url` is this cluster's (resource cost). */
 async function localProcesses(url: string): Promise<number[] | undefined> {
-  if (url !== rabbitClusterUrl) return undefined;
+  if (url !== clusterUrlOf(isNetnsCluster())) return undefined;
   const pids = await Promise.all(nodeIndexes.map((index) => privateRabbitBeamPid(`mqbench-c${index}`)));
   return pids.filter((pid): pid is number => pid !== undefined && isPidAlive(pid));
 }
 
+/** A partition needs the nodes' own networks: refused (as an error event) on a loopback cluster. */
+function netnsNetwork(what: string) {
+  if (!isNetnsCluster()) throw new Error(`cannot ${what}: ${clusterName} runs on loopback; bring it up with \`npx bench brokers up ${clusterName} --netns\``);
+  return clusterNetwork();
+}
+
+async function partitionNode(index: number, how: PartitionMode): Promise<void> {
+  checkIndex(index);
+  await partition(netnsNetwork(`partition node ${index}`), index, how);
+}
+
+async function healNode(index: number): Promise<void> {
+  checkIndex(index);
+  await heal(netnsNetwork(`heal node ${index}`), index);
+}
+
 export const rabbitCluster: LocalCluster & { localProcesses: typeof localProcesses } = {
   name: clusterName,
-  url: rabbitClusterUrl,
+  /** the cluster as it is now: loopback ports, or the namespaces' addresses */
+  get url() {
+    return clusterUrlOf(isNetnsCluster());
+  },
+  upOptions: ['netns', 'partitionHandling'],
   up,
   down,
   status,
@@ -201,5 +275,8 @@ export const rabbitCluster: LocalCluster & { localProcesses: typeof localProcess
   leaderOf,
   startNode,
   stopNode,
+  partitionable: isNetnsCluster,
+  partitionNode,
+  healNode,
   localProcesses,
 };

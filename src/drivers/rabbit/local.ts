@@ -28,6 +28,8 @@ export interface PrivateRabbitOptions {
   environment?: Readonly<Record<string, string>>;
   /** restart with the data folder as it is (a cluster node rejoining), instead of a fresh one */
   keepData?: boolean;
+  /** run inside this network namespace, listening on `address` (a long node name, name@address); absent: loopback, name@localhost */
+  network?: { namespace: string; address: string };
 }
 
 export interface PrivateRabbitState extends PrivateRabbitOptions {
@@ -54,29 +56,29 @@ export function privateRabbitStatus(name: string): Promise<PrivateRabbitState | 
   return readState(name);
 }
 
-/**
- * Starts a private RabbitMQ node from the installed rabbitmq-server: its own node name, ports and
- * data folder, no plugins. Fault tests kill it without touching the shared broker on 5672.
- */
-export async function startPrivateRabbit(options: PrivateRabbitOptions, log: (line: string) => void): Promise<{ state: PrivateRabbitState; started: boolean }> {
-  const existing = await readState(options.name);
-  if (existing && (await portAnswers('127.0.0.1', existing.port))) return { state: existing, started: false };
-  if (await portAnswers('127.0.0.1', options.port)) {
-    throw new BrokerUnreachableError(`port ${options.port} is taken by something mqbench did not start; choose another port for the private RabbitMQ node`);
-  }
-  if (!existsSync(serverScript)) {
-    throw new BrokerUnreachableError(`cannot start a private RabbitMQ node: ${serverScript} not found (install the rabbitmq-server package)`);
-  }
-  const home = homeOf(options.name);
-  if (!options.keepData) await rm(home, { recursive: true, force: true });
+/** Where a node runs: its host part, listen address and how it is spawned (rabbit-cluster --netns). */
+function placementOf(options: Pick<PrivateRabbitOptions, 'name' | 'network'>): { node: string; address: string } {
+  const address = options.network?.address ?? '127.0.0.1';
+  // a namespace's node is named by its address: a long name, which the other namespaces can resolve
+  return { node: `${options.name}@${options.network ? address : 'localhost'}`, address };
+}
+
+async function writeNodeFiles(home: string, options: PrivateRabbitOptions, address: string): Promise<void> {
   await mkdir(join(home, 'log'), { recursive: true });
   await writeFile(join(home, 'enabled_plugins'), `[${(options.plugins ?? []).join(',')}].\n`);
-  await writeFile(join(home, 'rabbitmq.conf'), ['# written by mqbench: a private node for benchmarks and fault tests', `listeners.tcp.default = 127.0.0.1:${options.port}`, ...(options.extraConfig ?? []), ''].join('\n'));
-  const node = `${options.name}@localhost`;
-  const env = {
+  // clients of a namespaced node come from the bridge's address, not loopback: guest must be allowed from there
+  const remoteGuest = options.network ? ['loopback_users = none'] : [];
+  await writeFile(join(home, 'rabbitmq.conf'), ['# written by mqbench: a private node for benchmarks and fault tests', `listeners.tcp.default = ${address}:${options.port}`, ...remoteGuest, ...(options.extraConfig ?? []), ''].join('\n'));
+  // this host's /etc/rabbitmq/rabbitmq-env.conf pins epmd and distribution to 127.0.0.1, which a namespace's
+  // node must not inherit (its peers reach it at its own address): it gets an empty file of its own
+  if (options.network) await writeFile(join(home, 'rabbitmq-env.conf'), '# written by mqbench: nothing from /etc/rabbitmq/rabbitmq-env.conf\n');
+}
+
+function nodeEnvironment(home: string, options: PrivateRabbitOptions, node: string, address: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
     ...process.env,
     RABBITMQ_NODENAME: node,
-    RABBITMQ_NODE_IP_ADDRESS: '127.0.0.1',
+    RABBITMQ_NODE_IP_ADDRESS: address,
     RABBITMQ_NODE_PORT: String(options.port),
     RABBITMQ_DIST_PORT: String(options.distPort),
     RABBITMQ_MNESIA_BASE: join(home, 'mnesia'),
@@ -84,28 +86,58 @@ export async function startPrivateRabbit(options: PrivateRabbitOptions, log: (li
     RABBITMQ_ENABLED_PLUGINS_FILE: join(home, 'enabled_plugins'),
     RABBITMQ_CONFIG_FILE: join(home, 'rabbitmq.conf'),
     RABBITMQ_PID_FILE: join(home, 'pid'),
+    ...(options.network ? { RABBITMQ_USE_LONGNAME: 'true', RABBITMQ_CONF_ENV_FILE: join(home, 'rabbitmq-env.conf') } : {}),
     ...options.environment,
   };
-  log(`starting a private RabbitMQ node ${node} on 127.0.0.1:${options.port}; data and logs in ${home}`);
+  // epmd inside the namespace must listen on its address, not only on the namespace's own loopback
+  if (options.network) delete env.ERL_EPMD_ADDRESS;
+  return env;
+}
+
+/** Spawns the start script (inside the node's namespace when it has one), detached, its output in server.log. */
+function spawnNode(home: string, options: PrivateRabbitOptions, env: NodeJS.ProcessEnv): number {
   const logFd = openSync(join(home, 'server.log'), 'a');
-  const child = spawn(serverScript, [], { env, detached: true, stdio: ['ignore', logFd, logFd] });
+  const [file, args] = options.network ? ['ip', ['netns', 'exec', options.network.namespace, serverScript]] : [serverScript, []];
+  // the node's own folder as cwd: a VM that crashes writes erl_crash.dump there, not into the caller's folder
+  const child = spawn(file, args, { env, cwd: options.network ? home : undefined, detached: true, stdio: ['ignore', logFd, logFd] });
   closeSync(logFd);
   child.unref();
   if (child.pid === undefined) throw new BrokerUnreachableError('cannot start rabbitmq-server');
-  const state: PrivateRabbitState = {
-    ...options,
-    pid: child.pid,
-    node,
-    url: `amqp://guest:guest@127.0.0.1:${options.port}`,
-    startedAt: new Date().toISOString(),
-  };
-  await writeFile(join(home, 'state.json'), `${JSON.stringify(state, null, 2)}\n`);
+  return child.pid;
+}
+
+async function awaitPort(address: string, port: number, pid: number, home: string): Promise<void> {
   const deadline = Date.now() + 90_000;
-  while (!(await portAnswers('127.0.0.1', options.port, 500))) {
-    if (!isPidAlive(child.pid)) throw new BrokerUnreachableError(`the private RabbitMQ node exited during start-up; see ${join(home, 'server.log')}`);
-    if (Date.now() > deadline) throw new BrokerUnreachableError(`the private RabbitMQ node did not open port ${options.port} within 90 s; see ${join(home, 'server.log')}`);
+  while (!(await portAnswers(address, port, 500))) {
+    if (!isPidAlive(pid)) throw new BrokerUnreachableError(`the private RabbitMQ node exited during start-up; see ${join(home, 'server.log')}`);
+    if (Date.now() > deadline) throw new BrokerUnreachableError(`the private RabbitMQ node did not open port ${port} within 90 s; see ${join(home, 'server.log')}`);
     await sleepMs(250);
   }
+}
+
+/**
+ * Starts a private RabbitMQ node from the installed rabbitmq-server: its own node name, ports and
+ * data folder, no plugins. Fault tests kill it without touching the shared broker on 5672.
+ */
+export async function startPrivateRabbit(options: PrivateRabbitOptions, log: (line: string) => void): Promise<{ state: PrivateRabbitState; started: boolean }> {
+  const { node, address } = placementOf(options);
+  const existing = await readState(options.name);
+  if (existing && (await portAnswers(address, existing.port))) return { state: existing, started: false };
+  if (await portAnswers(address, options.port)) {
+    throw new BrokerUnreachableError(`port ${options.port} is taken by something mqbench did not start; choose another port for the private RabbitMQ node`);
+  }
+  if (!existsSync(serverScript)) {
+    throw new BrokerUnreachableError(`cannot start a private RabbitMQ node: ${serverScript} not found (install the rabbitmq-server package)`);
+  }
+  const home = homeOf(options.name);
+  if (!options.keepData) await rm(home, { recursive: true, force: true });
+  await writeNodeFiles(home, options, address);
+  const where = options.network ? ` in network namespace ${options.network.namespace}` : '';
+  log(`starting a private RabbitMQ node ${node} on ${address}:${options.port}${where}; data and logs in ${home}`);
+  const pid = spawnNode(home, options, nodeEnvironment(home, options, node, address));
+  const state: PrivateRabbitState = { ...options, pid, node, url: `amqp://guest:guest@${address}:${options.port}`, startedAt: new Date().toISOString() };
+  await writeFile(join(home, 'state.json'), `${JSON.stringify(state, null, 2)}\n`);
+  await awaitPort(address, options.port, pid, home);
   return { state, started: true };
 }
 
@@ -116,12 +148,18 @@ export async function privateRabbitBeamPid(name: string): Promise<number | undef
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
 
+/** rabbitmqctl's arguments that name the node: a namespaced node has a long name (name@address). */
+export function rabbitCtlNodeArgs(options: Pick<PrivateRabbitOptions, 'name' | 'network'>): string[] {
+  const { node } = placementOf(options);
+  return options.network ? ['--longnames', '-n', node] : ['-n', node];
+}
+
 /** Stops the private node mqbench started (never another one) and removes its data. */
 export async function stopPrivateRabbit(name: string): Promise<PrivateRabbitState | undefined> {
   const state = await readState(name);
   if (state) {
     const env = { ...process.env, ...state.environment };
-    await execFileAsync(ctlScript, ['-n', state.node, 'stop'], { timeout: 30_000, env }).catch(() => undefined);
+    await execFileAsync(ctlScript, [...rabbitCtlNodeArgs(state), 'stop'], { timeout: 30_000, env }).catch(() => undefined);
     const beam = await privateRabbitBeamPid(name);
     for (const pid of [beam, state.pid]) {
       if (pid !== undefined && isPidAlive(pid)) {

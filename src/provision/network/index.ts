@@ -9,7 +9,8 @@
  *   await networkDown(net);                          // after the nodes are stopped
  *
  * Clients in the root namespace (the load generator) reach node i at net.nodes[i-1].address and come
- * from net.gateway.
+ * from net.gateway. It lives in provision/ (below drivers/) because a plug-in's cluster uses it to
+ * start its nodes and to partition them (LocalCluster.partitionNode), so the injector stays broker-agnostic.
  */
 export { checkNetworkSupport, checkPartitionSupport, NetworkCommandError } from './commands.js';
 export { leftoverNetworks, removeLeftovers, type NetworkLeftovers } from './leftovers.js';

@@ -1,0 +1,50 @@
+/**
+ * `bench clean`'s part for per-node networks (provision/network): the namespaces, links and rules
+ * mqbench made and a SIGKILLed run or a failed `brokers up --netns` left behind, and any process
+ * still inside them (a node, its epmd). The network of a cluster that is up (its state says so) is
+ * in use, like a queue with a consumer: kept unless --force.
+ */
+import { plugins } from '../drivers/index.js';
+import { leftoverNetworks, NetworkCommandError, removeLeftovers, type NetworkLeftovers } from '../provision/network/index.js';
+import { clusterOfNamespace } from '../provision/network/plan.js';
+
+export interface NetworkCleanOutcome {
+  /** one line per cluster network found */
+  lines: string[];
+  error?: string;
+}
+
+/** The clusters whose nodes run in their namespaces now (`brokers up <cluster> --netns`, not brought down). */
+function clustersInUse(): Set<string> {
+  return new Set(plugins.flatMap((p) => (p.cluster?.partitionable?.() ? [p.cluster.name] : [])));
+}
+
+function describe(cluster: string, found: NetworkLeftovers, action: string): string {
+  const pids = found.processes.flatMap((entry) => entry.pids);
+  const processes = pids.length > 0 ? `, processes ${pids.join(', ')}` : '';
+  return `network ${cluster}: ${found.namespaces.length} namespaces, ${found.links.length} links, ${found.rules.length} rules${processes}  ${action}`;
+}
+
+/** Lists (and, unless `dryRun`, removes) the networks; never throws: a failure is the outcome's error. */
+export async function cleanNetworks(options: { dryRun: boolean; force: boolean }): Promise<NetworkCleanOutcome> {
+  try {
+    const all = await leftoverNetworks();
+    const clusters = [...new Set(all.namespaces.map((namespace) => clusterOfNamespace(namespace) ?? namespace))];
+    const inUse = clustersInUse();
+    const lines: string[] = [];
+    for (const cluster of clusters) {
+      const found = await leftoverNetworks(cluster);
+      if (inUse.has(cluster) && !options.force) lines.push(describe(cluster, found, 'in use: kept (its cluster is up; `bench brokers down` removes it)'));
+      else if (options.dryRun) lines.push(describe(cluster, found, 'would delete'));
+      else lines.push(describe(cluster, await removeLeftovers({ cluster, killProcesses: true }), 'deleted'));
+    }
+    // links and rules whose namespaces are gone name no cluster (only a tag): removed when nothing is in use
+    const orphans = !options.dryRun && clusters.every((c) => !inUse.has(c)) && (await leftoverNetworks()).links.length > 0;
+    if (orphans) lines.push(describe('(no namespace)', await removeLeftovers({ killProcesses: true }), 'deleted'));
+    return { lines };
+  } catch (error) {
+    // a host without iproute2 has no mqbench network to clean
+    if (error instanceof NetworkCommandError && error.code === 'ENOENT') return { lines: [] };
+    return { lines: [], error: `networks: ${error instanceof Error ? error.message : String(error)}` };
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * Where rabbit-cluster's nodes are: on loopback (the default: 127.0.0.1, AMQP 5701-5703, names
+ * mqbench-c<i>@localhost), or each in a network namespace of its own (`brokers up rabbit-cluster
+ * --netns`: node i at its namespace's address, AMQP 5672, distribution 25672, long names
+ * mqbench-c<i>@<address>), so that a node can be partitioned. Which of the two is remembered in a
+ * small file in the cluster's folder, read synchronously: the cluster's URL is a property, and the
+ * run plan asks whether the cluster can be partitioned before anything connects.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UsageError } from '../../errors.js';
+import { nodeNetwork, nodeOf, type NodeNetwork } from '../../provision/network/index.js';
+import { stateRoot } from '../../util/paths.js';
+import type { ClusterUpOptions } from '../plugin.js';
+
+export const clusterName = 'rabbit-cluster';
+/** the cluster's HOME: its .erlang.cookie and kind.json (node data lives in each node's own folder, local.ts) */
+export const clusterHome = join(stateRoot, clusterName);
+export const nodeIndexes = [1, 2, 3] as const;
+
+/** RabbitMQ's cluster_partition_handling values; ignore is RabbitMQ's own default. */
+export const partitionHandlings = ['ignore', 'pause_minority', 'autoheal'] as const;
+export type PartitionHandling = (typeof partitionHandlings)[number];
+
+/** What kind.json holds; a cluster folder without it is a loopback cluster (as every cluster before --netns). */
+export interface ClusterKind {
+  netns: boolean;
+  partitionHandling: PartitionHandling;
+}
+
+const kindPath = join(clusterHome, 'kind.json');
+const loopback: ClusterKind = { netns: false, partitionHandling: 'ignore' };
+
+/** The kind of the cluster whose folder exists, else undefined. */
+export function rememberedKind(): ClusterKind | undefined {
+  if (!existsSync(clusterHome)) return undefined;
+  try {
+    return { ...loopback, ...(JSON.parse(readFileSync(kindPath, 'utf8')) as Partial<ClusterKind>) };
+  } catch {
+    return loopback;
+  }
+}
+
+export async function rememberKind(kind: ClusterKind): Promise<void> {
+  await writeFile(kindPath, `${JSON.stringify(kind, null, 2)}\n`);
+}
+
+export const isNetnsCluster = (): boolean => rememberedKind()?.netns === true;
+
+export function checkPartitionHandling(text: string): PartitionHandling {
+  if ((partitionHandlings as readonly string[]).includes(text)) return text as PartitionHandling;
+  throw new UsageError(`--partition-handling: must be ${partitionHandlings.join(', ')} (RabbitMQ's cluster_partition_handling), got "${text.slice(0, 40)}"`);
+}
+
+/**
+ * The kind `brokers up` starts: as asked, or (nothing asked) as the cluster was started before.
+ * A cluster whose folder exists keeps its kind: switching needs `brokers down` first (its nodes'
+ * names, addresses and data differ).
+ */
+export function chosenKind(options: ClusterUpOptions): ClusterKind {
+  const before = rememberedKind();
+  const netns = options.netns ?? before?.netns ?? false;
+  if (options.partitionHandling !== undefined && !netns) {
+    throw new UsageError('--partition-handling needs --netns: only a cluster whose nodes have networks of their own can be partitioned');
+  }
+  const partitionHandling = options.partitionHandling === undefined ? (before?.partitionHandling ?? 'ignore') : checkPartitionHandling(options.partitionHandling);
+  const kind = { netns, partitionHandling };
+  if (before && (before.netns !== kind.netns || before.partitionHandling !== kind.partitionHandling)) {
+    const was = before.netns ? `with --netns --partition-handling ${before.partitionHandling}` : 'on loopback (without --netns)';
+    throw new UsageError(`${clusterName} was started ${was}; to start it otherwise, first \`npx bench brokers down ${clusterName}\``);
+  }
+  return kind;
+}
+
+/** The cluster's network (names and addresses only; provision/network). */
+export const clusterNetwork = (): NodeNetwork => nodeNetwork(clusterName, nodeIndexes.length);
+
+export interface NodeLayout {
+  index: number;
+  /** the Erlang node name, e.g. mqbench-c2@localhost or mqbench-c2@10.213.42.12 */
+  erlangNode: string;
+  address: string;
+  port: number;
+  distPort: number;
+  /** the namespace it runs in (netns clusters only) */
+  network?: { namespace: string; address: string };
+}
+
+/** Node `index` of a loopback or a netns cluster. */
+export function nodeLayout(index: number, netns: boolean): NodeLayout {
+  if (!netns) return { index, erlangNode: `mqbench-c${index}@localhost`, address: '127.0.0.1', port: 5700 + index, distPort: 25700 + index };
+  const node = nodeOf(clusterNetwork(), index);
+  // each node has its own address, so every node keeps RabbitMQ's standard ports
+  return { index, erlangNode: `mqbench-c${index}@${node.address}`, address: node.address, port: 5672, distPort: 25672, network: { namespace: node.namespace, address: node.address } };
+}
+
+/** Node `index` of the cluster as it is now (loopback when it is not up). */
+export const currentLayout = (index: number): NodeLayout => nodeLayout(index, isNetnsCluster());
+
+export const amqpUrlOf = (layout: NodeLayout): string => `amqp://guest:guest@${layout.address}:${layout.port}`;
+
+export function clusterUrlOf(netns: boolean): string {
+  return nodeIndexes.map((index) => amqpUrlOf(nodeLayout(index, netns))).join(',');
+}

@@ -21,6 +21,7 @@ import type { RunEvent } from '../../src/results/types.js';
 import { stateRoot } from '../../src/util/paths.js';
 import { bench } from '../helpers.js';
 import { describeFailover } from './failover-cases.js';
+import { describeKafkaWitness } from './failover-witness-kafka.js';
 
 const clusters: LocalCluster[] = [rabbitCluster, kafkaCluster];
 const upBefore = new Map<string, boolean>();
@@ -147,6 +148,7 @@ test('a frozen node (SIGSTOP) is continued at once when the run ends before the 
 
 // the failover scenario on these clusters, while they are up (starting them takes a minute: once per suite)
 describeFailover();
+describeKafkaWitness();
 
 describe('bench brokers down', () => {
   test.for(clusters.map((c) => c.name))('%s: no process of it and no data folder remain', async (name, { skip }) => {

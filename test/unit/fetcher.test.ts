@@ -204,3 +204,19 @@ describe('path counts', () => {
     expect(run.counts.snapshot()).toEqual({ paths: [{ path: 'fetch: mqbench decoder', requests: 2, records: 7 }], fallbacks: [] });
   });
 });
+
+describe('a leader the metadata has no address for (a node just fenced, its partitions not moved yet)', () => {
+  it('is waited out like no leader: metadata refreshed until the election, the same offset fetched from the new leader, never the client path', async () => {
+    const next = await fakeFetchBroker(2, inTurn((r) => fetchResponse([{ index: 0, errorCode: 0, records: batchAt(r.partitions[0]?.fetchOffset ?? -1n, named('b', 2)) }])));
+    // node 1 leads partition 0, but only node 2 is among the brokers
+    const run = await fetching([next], [0], { leaders: [1], committed: [5n] });
+    await until(() => run.state.forcedMetadata >= 2);
+    run.state.leadersAfterRefresh = [2];
+    await until(() => run.received.length >= 2);
+    expect(run.errors).toEqual([]);
+    expect(run.received).toEqual(['b0', 'b1']);
+    expect(offsetsOf(next)[0]).toEqual([5n]);
+    expect(run.state.clientFetches).toEqual([]);
+    expect(run.notices.map((n) => n.kind)).toEqual(['fetch-leader-changed']);
+  });
+});

@@ -151,3 +151,93 @@ describe('record sender: a Produce response with partitions refused', () => {
     expect(events).toEqual([expect.stringMatching(/^refused 1: .*CORRUPT_MESSAGE/)]);
   });
 });
+
+/**
+ * A client producer whose metadata moves partition 0 to `after` once the cluster has been asked
+ * again (a forced refresh) `refreshesBeforeMove` times; the sender must go there itself.
+ */
+function movingClient(before: number, after: number, ports: ReadonlyMap<number, number>, refreshesBeforeMove = 1): ScriptedClient & { refreshes: () => number } {
+  const client = scriptedClient([before], ports);
+  let forced = 0;
+  const at = (leader: number) => ({
+    brokers: new Map([...ports].map(([id, port]) => [id, { host: '127.0.0.1', port }])),
+    topics: new Map([[topic, { partitionsCount: 1, partitions: [{ leader }] }]]),
+  });
+  const producer = client.producer as unknown as { metadata: (options: { forceUpdate?: boolean }) => Promise<unknown> };
+  producer.metadata = async ({ forceUpdate }) => {
+    if (forceUpdate) forced++;
+    return at(forced >= refreshesBeforeMove ? after : before);
+  };
+  return { ...client, refreshes: () => forced };
+}
+
+async function followingSender(client: ScriptedClient, followLeaderMs: number, events: string[], counts = new PathCounter()): Promise<RecordBatchSender> {
+  const sender = new RecordBatchSender(client.producer, {
+    topic,
+    acks: ProduceAcks.ALL,
+    timeoutMs: 5_000,
+    firstPartition: 0,
+    clientId: 'mqbench-test-produce',
+    connection: { connectTimeout: 2_000, requestTimeout: 5_000 },
+    onResend: (error, partitions) => void events.push(`resent ${partitions}: ${error.message}`),
+    onRefused: (error, partitions) => void events.push(`refused ${partitions}: ${error.message}`),
+    counts,
+    followLeaderMs,
+    onLeaderFollowed: (detail) => void events.push(`followed: ${detail}`),
+  });
+  await sender.start();
+  started.push(sender);
+  return sender;
+}
+
+/** A port nothing listens on: a connection there is refused, as to a killed broker. */
+async function deadPort(): Promise<number> {
+  const gone = await startFakeBroker(() => 'hold');
+  await gone.close();
+  return gone.port;
+}
+
+describe('record sender, failover: a partition follows its leader (followLeaderMs)', () => {
+  it('a leader gone (connection refused): the batch goes through this encoder to the leader the refreshed metadata names, not through the client', async () => {
+    const next = await fakeBroker((partitions) => produceResponseV11(topic, partitions.map((index) => ({ index, errorCode: 0 }))));
+    const client = movingClient(1, 2, new Map([[1, await deadPort()], [2, next.port]]));
+    const events: string[] = [];
+    const counts = new PathCounter();
+    const sender = await followingSender(client, 10_000, events, counts);
+    await sender.send(items(['a', 'b']));
+    expect(next.requests).toEqual([[0]]);
+    expect(client.sends).toEqual([]);
+    expect(client.refreshes()).toBe(1);
+    expect(events).toEqual([expect.stringMatching(/^followed: written at node 2 after [\d.]+ s \(node 1: .*ECONNREFUSED.*\); metadata refreshed 1 time\(s\)$/)]);
+    expect(counts.snapshot()).toEqual({ paths: [{ path: 'produce: mqbench encoder', requests: 2, records: 4 }], fallbacks: [] });
+  });
+
+  it('refused as not the leader: asked again until the metadata moves, then written once at the new leader', async () => {
+    const old = await fakeBroker(() => produceResponseV11(topic, [{ index: 0, errorCode: notLeaderOrFollower }]));
+    const next = await fakeBroker(() => produceResponseV11(topic, [{ index: 0, errorCode: 0 }]));
+    const client = movingClient(1, 2, new Map([[1, old.port], [2, next.port]]), 3);
+    const sender = await followingSender(client, 10_000, []);
+    await sender.send(items(['a']));
+    // two refreshes still named the old leader (refused again each time), the third the new one
+    expect(old.requests).toHaveLength(3);
+    expect(next.requests).toEqual([[0]]);
+    expect(client.sends).toEqual([]);
+  });
+
+  it('no leader takes the partition within followLeaderMs: its messages fail, saying why', async () => {
+    const client = movingClient(1, 1, new Map([[1, await deadPort()]]));
+    const sender = await followingSender(client, 400, []);
+    const began = Date.now();
+    await expect(sender.send(items(['a']))).rejects.toThrow(/partition 0 of mqbench-test\.stream not written \(.*ECONNREFUSED.*\); no leader took them within 0\.4 s/);
+    expect(Date.now() - began).toBeLessThan(2_000);
+    expect(client.sends).toEqual([]);
+  });
+
+  it('the producer closed while its batch followed a leader: the batch fails at the next refresh instead of waiting it out', async () => {
+    const client = movingClient(1, 1, new Map([[1, await deadPort()]]));
+    const sender = await followingSender(client, 60_000, []);
+    const sending = sender.send(items(['a']));
+    setTimeout(() => void sender.close(), 300);
+    await expect(sending).rejects.toThrow(/the producer closed/);
+  });
+});

@@ -13,13 +13,16 @@
  * keeping each partition's position: a leader change (NOT_LEADER_OR_FOLLOWER, FENCED_LEADER_EPOCH,
  * UNKNOWN_LEADER_EPOCH, or the old leader's connection failing) asks the cluster again and fetches
  * from the new leader after a short backoff, where the client's `consumer.fetch()` retried the dead
- * node until the member was replaced and re-read from the last commit; OFFSET_OUT_OF_RANGE resets
- * to the earliest offset; a corrupt batch is fetched again. A compressed batch or an error response
- * goes to the client's own `consumer.fetch()`, and is delivered from its answer.
+ * node until the member was replaced and re-read from the last commit (a leader the metadata has no
+ * address for, a node just fenced, is waited out the same way, as is a start-offset lookup that finds
+ * no reachable leader); OFFSET_OUT_OF_RANGE resets to the earliest offset; a corrupt batch is
+ * fetched again. A compressed batch or an error response goes to the client's own
+ * `consumer.fetch()`, and is delivered from its answer.
  * The requests and the walk over their records are in wire/fetch-decoding.ts; this module keeps
  * the member's partitions, positions, leaders and fetches in flight.
  */
 import { ConnectionPool, ListOffsetTimestamps, type ConnectionOptions, type Consumer, type RecordsBatch } from '@platformatic/kafka';
+import { sleepMs } from '../../util/clock.js';
 import type { PathCounter } from './path-counts.js';
 import { asError, isConnectionLoss, rootCauseLine } from './shared.js';
 import {
@@ -53,9 +56,14 @@ const leaderMovedCodes = new Map<number, string>([
   [100, 'UNKNOWN_TOPIC_ID'],
 ]);
 const offsetOutOfRange = 1;
-/** Waits before a stalled partition is fetched again, doubled per failure (the Java client's retry.backoff.ms 100; capped below its 1 s: an election is what a failover run measures). */
+/**
+ * Waits before a stalled partition is fetched again, doubled per failure (the Java client's
+ * retry.backoff.ms 100; capped below its 1 s: an election is what a failover run measures, and the
+ * cap is how late a new leader may be noticed; the record sender's is the same, so that a failover
+ * run's publish and consume gaps end with the same resolution).
+ */
 const retryBackoffMs = 100;
-const retryBackoffMaxMs = 500;
+const retryBackoffMaxMs = 250;
 
 /** The kinds of notice: something the fetcher recovered from, one line in the result. */
 export type FetchNotice = 'fetch-leader-changed' | 'fetch-offset-reset' | 'fetch-corrupt-batch';
@@ -172,7 +180,7 @@ export class GroupFetcher {
     if (added.length > 0 && !this.closed) {
       try {
         this.ownDecoding ??= await this.brokerSpeaksFetchV17();
-        const starts = await this.startOffsets(added);
+        const starts = await this.startOffsetsPatiently(added);
         // a later assignment may have taken some away while their offsets were looked up
         added.forEach((partition, i) => {
           if (this.assigned.includes(partition) && !this.positions.has(partition)) this.positions.set(partition, starts[i] as bigint);
@@ -196,6 +204,25 @@ export class GroupFetcher {
   /** Where each owned partition would be fetched from next (for a member that takes over from this one). */
   positionsNow(): Map<number, bigint> {
     return new Map(this.positions);
+  }
+
+  /**
+   * startOffsets, asked again while the node that should answer cannot be reached or no longer leads
+   * (a member that joins during an election: the Java consumer retries its offset lookups the same
+   * way), with the metadata refreshed between tries; up to leaderWaitMs, then the member gives up.
+   */
+  private async startOffsetsPatiently(partitions: number[]): Promise<bigint[]> {
+    const since = Date.now();
+    for (let failures = 1; ; failures++) {
+      try {
+        return await this.startOffsets(partitions);
+      } catch (error) {
+        const moved = leaderUnreachable(error) || (error as { findBy?: (key: string, value: unknown) => unknown }).findBy?.('hasStaleMetadata', true);
+        if (!moved || this.closed || Date.now() - since > this.options.leaderWaitMs) throw error;
+        await sleepMs(Math.min(retryBackoffMaxMs, retryBackoffMs * 2 ** (failures - 1)));
+        await this.consumer.metadata({ topics: [this.topic], forceUpdate: true }).catch(() => undefined);
+      }
+    }
   }
 
   /**
@@ -241,14 +268,19 @@ export class GroupFetcher {
         continue;
       }
       const leader = partitions[partition]?.leader ?? -1;
-      if (leader < 0) leaderless.push(partition);
+      // a leader the metadata gives no address for is a node just fenced, its partitions not moved yet:
+      // no one can fetch there (the client's fetch fails with "Cannot find broker"), so as good as none
+      if (leader < 0 || !metadata.brokers.has(leader)) leaderless.push(partition);
       else {
         const group = byLeader.get(leader);
         if (group) group.push(partition);
         else byLeader.set(leader, [partition]);
       }
     }
-    for (const [leader, owned] of byLeader) if (!this.inFlight.has(leader)) this.fetchFrom(leader, metadata.brokers.get(leader), topic?.id ?? '', owned);
+    for (const [leader, owned] of byLeader) {
+      const broker = metadata.brokers.get(leader);
+      if (broker && !this.inFlight.has(leader)) this.fetchFrom(leader, broker, topic?.id ?? '', owned);
+    }
     if (leaderless.length > 0) this.stall(leaderless, -1, 'no leader', true);
     // a timer may fire a moment before Date.now() reaches its due time: the retry must not be lost
     else if (waiting) this.scheduleRetry();
@@ -306,7 +338,7 @@ export class GroupFetcher {
     if (!this.closed) this.hooks.onError(asError(error));
   }
 
-  private fetchFrom(leader: number, broker: { host: string; port: number } | undefined, topicId: string, owned: readonly number[]): void {
+  private fetchFrom(leader: number, broker: { host: string; port: number }, topicId: string, owned: readonly number[]): void {
     // rotated each fetch: the broker fills a response in request order, so a partition always asked
     // for behind one with a batch over partitionMaxBytes would get nothing (the Java consumer moves
     // partitions that returned data to the end of its next request)
@@ -319,9 +351,7 @@ export class GroupFetcher {
     }
     const request = partitionRequests(requested);
     const fetching = (
-      this.ownDecoding === true && broker
-        ? this.fetchOwn(leader, broker, topicId, request, requested)
-        : this.fetchThroughClient(leader, topicId, request, requested, this.ownDecoding === true ? "fetch: the leader's address is not in the metadata" : this.clientReason)
+      this.ownDecoding === true ? this.fetchOwn(leader, broker, topicId, request, requested) : this.fetchThroughClient(leader, topicId, request, requested, this.clientReason)
     )
       // a throw while delivering would otherwise end this leader's loop unheard
       .catch((error: unknown) => this.fail(error));

@@ -309,6 +309,7 @@ export class PlatformaticKafkaDriver extends KafkaDriverBase<Admin, ConsumerEntr
       void withTimeout(this.closeConsumer(old), 15_000, () => new Error('close timed out')).catch(() => undefined);
       // closing stopped its deliveries at once: these are final
       for (const [partition, next] of old.fetcher.positionsNow()) if (next > (resumeFrom.get(partition) ?? -1n)) resumeFrom.set(partition, next);
+      await this.retire(old);
       let delayMs = 250;
       while (!closed && !this.fatal.closing) {
         try {
@@ -329,8 +330,8 @@ export class PlatformaticKafkaDriver extends KafkaDriverBase<Admin, ConsumerEntr
         const lost = current;
         if (waiting.has(lost)) return;
         waiting.add(lost);
-        void this.awaitNewCoordinator(lost, () => closed || current !== lost).then((node) => {
-          if (current === lost) void replace(`${error.message}; the client never looks for another: replaced once node ${node} coordinates the group`);
+        void this.awaitNewCoordinator(lost, () => closed || current !== lost).then(({ node, removal }) => {
+          if (current === lost) void replace(`${error.message}; the client never looks for another: replaced once node ${node} coordinates the group (the old member ${removal})`);
         }).catch(() => undefined); // the driver closed while waiting: nothing left to replace
       },
       resumeFrom,
@@ -348,10 +349,10 @@ export class PlatformaticKafkaDriver extends KafkaDriverBase<Admin, ConsumerEntr
    * Failover: the member's group coordinator died, and @platformatic/kafka 1.35 never looks for
    * another (once the dead node leaves its metadata, its next group request throws uncaught). Its
    * commits stop now; resolves with the new coordinator's node once the group has one (or after
-   * leaderWaitMs), having removed the member through it, so its successor does not wait for its
-   * session to expire.
+   * leaderWaitMs), having removed the member through it (`removal` says how that went), so its
+   * successor does not wait for its session to expire.
    */
-  private async awaitNewCoordinator(entry: ConsumerEntry, stopped: () => boolean): Promise<number> {
+  private async awaitNewCoordinator(entry: ConsumerEntry, stopped: () => boolean): Promise<{ node: number; removal: string }> {
     entry.committer.hold();
     const admin = this.requireAdmin();
     const { groupId, memberId } = entry.consumer;
@@ -363,10 +364,44 @@ export class PlatformaticKafkaDriver extends KafkaDriverBase<Admin, ConsumerEntr
     for (; dead < 0 && waitOn(); dead = await coordinator()) await sleepMs(250);
     let now = dead;
     for (; (now === dead || now < 0) && waitOn(); now = await coordinator()) await sleepMs(250);
-    if (memberId) await admin.removeMembersFromConsumerGroup({ groupId, members: [{ memberId }] }).catch(() => undefined);
+    const removal = memberId ? await this.removeMember(groupId, memberId) : 'had no member id';
     // its own leave would go to the dead node
     entry.consumer.memberId = null;
-    return now;
+    return { node: now, removal };
+  }
+
+  /**
+   * A member given up on is removed from its group through the admin client, which asks the cluster
+   * for the group's coordinator: its own leave goes to the coordinator its client knows, which may be
+   * dead or no longer the coordinator (NOT_COORDINATOR after coordinators moved), and a member left in
+   * the group holds its successor's join for the rebalance timeout. Already done when its coordinator died.
+   */
+  private async retire(entry: ConsumerEntry): Promise<void> {
+    const { groupId, memberId } = entry.consumer;
+    if (memberId) await this.removeMember(groupId, memberId);
+  }
+
+  /**
+   * Removes a member through its group's coordinator, asking again while that fails: a coordinator
+   * just elected may still be loading the group (COORDINATOR_LOAD_IN_PROGRESS, past the client's
+   * own few retries), and a member left in the group holds its successor's join for the whole
+   * rebalance timeout (failoverSessionMs: seen as 6 s without consumption). Gives up after that
+   * long, when waiting it out costs no more. Says what happened, for the replacement's event.
+   */
+  private async removeMember(groupId: string, memberId: string): Promise<string> {
+    const admin = this.requireAdmin();
+    const deadline = Date.now() + failoverSessionMs;
+    for (let tries = 1; ; tries++) {
+      try {
+        await admin.removeMembersFromConsumerGroup({ groupId, members: [{ memberId }] });
+        return tries === 1 ? 'was removed' : `was removed at try ${tries}`;
+      } catch (error) {
+        // the group no longer knows it (its session expired): nothing holds the successor's join
+        if ((error as { findBy?: (key: string, value: unknown) => unknown }).findBy?.('apiId', 'UNKNOWN_MEMBER_ID')) return 'had already left the group';
+        if (Date.now() > deadline || this.fatal.closing) return `could not be removed (${rootCauseLine(error)})`;
+        await sleepMs(250);
+      }
+    }
   }
 
   /** One group member: joined, consuming, tracked; `hooks.onGiveUp` when its fetch, heartbeat or rejoin fails for good. */

@@ -19,18 +19,19 @@
  *     whichever node leads the partition now, until written or `followLeaderMs` has passed. Why:
  *     the client's path asked its metadata cache (refreshed every 5 s) and retried the dead leader
  *     5 x 250 ms, and the engine's backoff (up to 1 s) came on top, so a failover run reported the
- *     new leader 1.5-3 s after Kafka's own Java producer was writing to it (issue 26).
+ *     new leader seconds after Kafka's own Java producer was writing to it (issue 26; measured side
+ *     by side with test/witness/KafkaWitness.java in test/e2e/failover-witness-kafka.ts).
  * Every resend is reported and counted (path-counts.ts), so a fault of this encoder cannot hide
  * behind the client's path.
  *
  * Called by ../platformatic.ts (one RecordBatchSender per producer; usableProduceVersion and
- * describeProduceEncoding for the result); tested by test/unit/record-sender.test.ts and
- * test/e2e/kafka-produce-corrupt.test.ts.
+ * describeProduceEncoding for the result); tested by test/unit/record-sender.test.ts,
+ * test/e2e/kafka-produce-corrupt.test.ts and test/e2e/failover-witness-kafka.ts.
  */
 import { ConnectionPool, murmur2, Writer, type ConnectionOptions, type Producer, type ProduceAcks } from '@platformatic/kafka';
 import { sleepMs } from '../../../util/clock.js';
 import type { PathCounter } from '../path-counts.js';
-import { asError, firstLine, PartialBatchError, speaksVersion, type BatchItem, type BrokerApi } from '../shared.js';
+import { asError, firstLine, PartialBatchError, rootCauseLine, speaksVersion, type BatchItem, type BrokerApi } from '../shared.js';
 import { encodeProduceRequest } from './produce-request.js';
 import { judgePartitions, parseProduceResponse, type PartitionProduceOutcome } from './produce-response.js';
 
@@ -48,7 +49,7 @@ type ClusterMetadata = Awaited<ReturnType<PlatformaticProducer['metadata']>>;
  * Following a leader: the wait before the cluster is asked again, doubled per refresh that found no
  * writable leader. The Java producer starts at retry.backoff.ms (100) and caps at 1 s; capped lower
  * here because the election is what a failover run measures, and the cap is how late mqbench may
- * see a new leader (the fetcher caps at 500 ms; a produce request's round trip is shorter than a fetch's wait).
+ * see a new leader (../fetcher.ts caps the same: publish and consume gaps end with one resolution).
  */
 const followBackoffMs = 100;
 const followBackoffMaxMs = 250;
@@ -221,7 +222,8 @@ export class RecordBatchSender {
       answered = await this.sendTo(broker, batches, version);
     } catch (error) {
       const resend = partitionsToResend(error, batches);
-      if (resend && this.options.followLeaderMs !== undefined) return this.follow(asError(error), firstLine(error), leader, resend, version, failures, following);
+      // the innermost cause (ECONNREFUSED, not "Connection to ... failed."): what the event will say
+      if (resend && this.options.followLeaderMs !== undefined) return this.follow(asError(error), rootCauseLine(error), leader, resend, version, failures, following);
       if (resend) return this.resend(asError(error), firstLine(error), resend, failures);
       failures.push(failureOf(batches, asError(error)));
       return;
@@ -259,18 +261,24 @@ export class RecordBatchSender {
    */
   private async follow(error: Error, reason: string, node: number, batches: readonly PartitionBatch[], version: EncodedVersion, failures: BatchFailure[], was: Following | undefined): Promise<void> {
     const following = was ?? { sinceMs: Date.now(), node, reason, refreshes: 0 };
-    const patienceMs = this.options.followLeaderMs ?? 0;
-    if (this.closed || Date.now() - following.sinceMs >= patienceMs) {
-      const partitions = batches.map((b) => b.partition).join(', ');
-      const why = this.closed ? 'the producer closed' : `no leader took them within ${patienceMs / 1000} s`;
-      failures.push(failureOf(batches, new Error(`partition ${partitions} of ${this.options.topic} not written (${following.reason}); ${why}`, { cause: error })));
-      return;
-    }
+    if (this.givenUp(error, batches, following, failures)) return;
     const metadata = await this.refreshedMetadata();
     following.refreshes++;
+    // closed or out of time while waiting: not sent again
+    if (this.givenUp(error, batches, following, failures)) return;
     // no answer from any node: wait for the next refresh
     if (!metadata) return this.follow(error, reason, node, batches, version, failures, following);
     await this.sendByLeader(metadata, batches, version, failures, following);
+  }
+
+  /** True, with the batches' messages failed and why, once the producer closed or followLeaderMs has passed. */
+  private givenUp(error: Error, batches: readonly PartitionBatch[], following: Following, failures: BatchFailure[]): boolean {
+    const patienceMs = this.options.followLeaderMs ?? 0;
+    if (!this.closed && Date.now() - following.sinceMs < patienceMs) return false;
+    const partitions = batches.map((b) => b.partition).join(', ');
+    const why = this.closed ? 'the producer closed' : `no leader took them within ${patienceMs / 1000} s`;
+    failures.push(failureOf(batches, new Error(`partition ${partitions} of ${this.options.topic} not written (${following.reason}); ${why}`, { cause: error })));
+    return true;
   }
 
   /**

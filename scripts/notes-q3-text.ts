@@ -18,7 +18,8 @@ not acknowledge. On RabbitMQ each producer and the consumer have a connection of
 (\`--late-joiners 4\`): what a newly started application instance sees. Kafka's clients talk to each partition's
 leader wherever they first connected, so they are not placed. Three repeats of each, the cases interleaved round by
 round, made by \`REPEAT=3 DURATION=25s FAULT_AT=5s FAULT_FOR=8s RATE=500 scripts/notes-q3.sh\` (raw results:
-\`results/baselines/q3-populations/\`; the line under the tables says where and when). "Unavailable" is the longest
+\`results/baselines/q3-populations/\`; the line above the tables says where and when; this sitting ran
+the RabbitMQ cases, Kafka's are read below from paired runs with its own Java client). "Unavailable" is the longest
 stretch with no broker acknowledgement (publish) or no delivery (consume) that began after the fault and before the
 restore began; what the restore itself caused (a node rejoining, a mirror syncing) is the "once restored" column;
 "never back" counts runs where the stretch lasted to the end of the window. "Acked then lost" are messages the broker

@@ -1,5 +1,6 @@
 /**
- * The failover scenario on mqbench's local 3-node clusters (issue 11, "Must show", short form):
+ * The failover scenario on mqbench's local 3-node clusters (issue 11, "Must show", short form; Kafka's
+ * leader kill is in failover-witness-kafka.ts, beside Kafka's own Java client):
  * the leader killed with a replicated queue / topic loses no acknowledged message and the outage is
  * reported; a frozen leader is survived or reported, never a hang. Run from clusters.test.ts, which
  * owns the clusters' lifecycle, so that the suite starts them once (they take a minute).
@@ -37,24 +38,6 @@ function expectNoAckedLoss(result: RunResult): void {
   expect(result.events?.some((e) => e.kind === 'fault-injected')).toBe(true);
   // the outage is reported (it may be short, but the block says so either way)
   expect(f?.consume.firstSuccessAfterFaultUs).not.toBeNull();
-}
-
-/**
- * Kafka, the partition leader killed: the consumer follows the partition to its new leader (a
- * metadata refresh, the same offset fetched there; one 'fetch-leader-changed' event) and no group
- * member is replaced. One case is allowed: the group's coordinator lived on the killed node, which
- * @platformatic/kafka 1.35 never looks past (the event says so); the new member then starts where
- * the replaced one had read to. Either way, what comes twice is at most what was in flight.
- */
-function expectLeaderFollowed(result: RunResult, ratePerS: number): void {
-  const events = result.events ?? [];
-  const replaced = events.filter((e) => e.kind === 'consumer-replaced');
-  for (const e of replaced) expect(e.detail, JSON.stringify(events)).toMatch(/its group coordinator did not answer a heartbeat/);
-  // a member replaced for its coordinator was closed before the election: its successor starts at the new leader
-  const followed = events.filter((e) => e.kind === 'fetch-leader-changed');
-  if (replaced.length === 0) expect(followed, JSON.stringify(events)).toHaveLength(1);
-  // in flight at the fault: unacknowledged sends (resent, so written twice) over ~200 ms of the rate
-  expect(result.counts.duplicated).toBeLessThanOrEqual(ratePerS / 5);
 }
 
 type WitnessedQueue = 'quorum' | 'stream' | 'classic-mirrored';
@@ -155,14 +138,6 @@ export function describeFailover(): void {
       expect(f?.restoreGaps).toBeUndefined();
       expectNoAckedLoss(result);
       expect(stdout).toMatch(/planned 5s for the rest of the run/);
-    }, 180_000);
-
-    test('Kafka RF=3 acks=all, leader killed: exit 0, nothing acknowledged lost, outage reported; the consumer follows the new leader, no member replaced', async () => {
-      const { code, result, stdout } = await failoverRun('kafka-kill', ['--broker', 'kafka', '--kafka-acks', 'all']);
-      expect(code, stdout).toBe(0);
-      expect(result.broker.settings).toMatchObject({ replicationFactor: 3, minInsyncReplicas: 2, acks: 'all' });
-      expectNoAckedLoss(result);
-      expectLeaderFollowed(result, 500);
     }, 180_000);
 
     test('RabbitMQ quorum queue, leader frozen (SIGSTOP): survived or reported, never a hang', async () => {

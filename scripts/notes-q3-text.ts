@@ -18,8 +18,8 @@ not acknowledge. On RabbitMQ each producer and the consumer have a connection of
 (\`--late-joiners 4\`): what a newly started application instance sees. Kafka's clients talk to each partition's
 leader wherever they first connected, so they are not placed. Three repeats of each, the cases interleaved round by
 round, made by \`REPEAT=3 DURATION=25s FAULT_AT=5s FAULT_FOR=8s RATE=500 scripts/notes-q3.sh\` (raw results:
-\`results/baselines/q3-populations/\`; the line above the tables says where and when; this sitting ran
-the RabbitMQ cases, Kafka's are read below from paired runs with its own Java client). "Unavailable" is the longest
+\`results/baselines/q3-populations/\`; the line above the tables says where and when; the Kafka rows
+were run after the Kafka fixes, at the end of the same session). "Unavailable" is the longest
 stretch with no broker acknowledgement (publish) or no delivery (consume) that began after the fault and before the
 restore began; what the restore itself caused (a node rejoining, a mirror syncing) is the "once restored" column;
 "never back" counts runs where the stretch lasted to the end of the window. "Acked then lost" are messages the broker
@@ -61,17 +61,19 @@ export const clusterReading = `What the runs show (medians of 3, ranges in brack
   lost. An 8 s freeze is shorter than RabbitMQ's failure
   detection (60 s net tick time), so peers and clients wait for it.
 - **Kafka acks=all: nothing lost, unavailable for about the broker session timeout, and mqbench now sees what the Java
-  client sees.** Not in the tables above (this sitting measured RabbitMQ; the Kafka cases are for the next one). Seven
-  leader kills on the same cluster the same morning (2026-12-07, 500 msg/s, fault at 5 s for 8 s), each with Kafka's
-  own Java client (kafka-clients 4.1.1, acks=all, linger 0, 200 msg/s on the same partition) publishing beside it:
-  mqbench's publish gap 7.63 to 12.42 s, the Java producer's longest acknowledgement gap 7.71 to 12.44 s, never more
-  than 0.08 s apart; consume gaps 7.58 to 11.82 s; nothing acknowledged was lost in the test runs. Before mqbench's producer followed a partition to its new
-  leader by itself (it waited for the client's 5 s metadata refresh, then the engine's resend back-off), it was 0.9 to
-  3.7 s longer than the Java producer in 6 of 7 such pairs: the old table's "12.6 s" was partly mqbench. The spread
-  (7.6 to 12.4 s) is the broker's: the controller waits for the dead broker's session (9 s) to time out, less what of
-  it had already passed, on a machine whose load average reached 11 during these runs. acks=1 was not re-measured
-  (the earlier sitting, 2026-11-25 on the same kind of machine: 10.3 s, 0 lost in 3 kills; acks=1 can lose what the
-  dead leader had acknowledged, and a 15 s freeze did lose 300 then).
+  client sees.** In this sitting (09:58-10:07, after the Kafka fixes below): acks=all, leader killed: publish 10.00 s
+  (9.58..12.31), consume 9.86 s, 0 acknowledged lost; killed for good: 8.51 s (7.67..10.32), 0 lost: the partition
+  moves to a survivor whether or not the node returns. acks=1 lost what it had acknowledged: 2 (0..2) messages per
+  kill and 5 (0..6) per permanent kill, REAL DATA LOSS as acks=1 allows (the dead leader's unreplicated tail), with
+  gaps of 11.17 s (8.19..12.39) and 9.47 s. Kafka's clients are not placed: every producer of a partition talks to its
+  leader, so all of them wait for the election. Seven leader kills the same morning, each with Kafka's own Java
+  client (kafka-clients 4.1.1, acks=all, linger 0, 200 msg/s on the same partition) publishing beside mqbench: its
+  longest acknowledgement gap 7.71 to 12.44 s, mqbench's publish gap 7.63 to 12.42 s, never more than 0.08 s apart.
+  Before mqbench's producer followed a partition to its new leader by itself (it waited for the client's 5 s
+  metadata refresh, then the engine's resend back-off) it was 0.9 to 3.7 s longer than the Java producer in 6 of 7
+  such pairs: the old table's "12.6 s" was partly mqbench. The spread (7.6 to 12.4 s) is the broker's: the
+  controller waits for the dead broker's session (9 s) to time out, less what of it had already passed, on a machine
+  whose load average reached 11 during these runs.
 
 What this host cannot show: three nodes on two cores share CPU and disk, so recovery times include the restart of a
 JVM or an Erlang VM on a busy machine (two other engineers' work ran on it during this sitting); network partitions

@@ -168,7 +168,7 @@ async function withSetupCommands<T extends { verbose: boolean }>(y: Argv<T>): Pr
           .option('provision', { type: 'string', default: 'auto', describe: 'auto (what answers, else Docker if an engine answers, else local processes), local, docker' })
           .option('json', { type: 'boolean', default: false, describe: 'print one JSON document: the action and one line per broker or node' })
           .option('netns', { type: 'boolean', describe: 'up <cluster>: each node in a network namespace of its own (needs root), so that --fault partition can cut it off' })
-          .option('partition-handling', { type: 'string', describe: "up rabbit-cluster --netns: RabbitMQ's cluster_partition_handling, ignore (RabbitMQ's default), pause_minority or autoheal" }),
+          .option('partition-handling', { type: 'string', describe: "up <cluster> --netns: how the cluster resolves a network partition, in its broker's own terms (e.g. ignore, pause_minority or autoheal); refused by a cluster that has no such setting" }),
       async (argv) => {
         const provision = parseOption({ name: 'provision', kind: 'choice', choices: ['auto', 'local', 'docker'], describe: '' }, argv.provision);
         const upOptions = { ...(argv.netns === undefined ? {} : { netns: argv.netns }), ...(argv['partition-handling'] === undefined ? {} : { partitionHandling: argv['partition-handling'] }) };

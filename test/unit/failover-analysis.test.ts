@@ -1,21 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { analyseFailover, faultInjected, faultTimes, outageOf, rateBefore, recoveryOf, type FailoverRecording } from '../../src/metrics/failover.js';
-import { createHistogram, encodeHistogram } from '../../src/metrics/histogram.js';
+import { bucketUs, buckets, encoded } from './failover-buckets.js';
 import type { Counts, FaultRecord } from '../../src/results/types.js';
-
-const bucketUs = 10_000;
-/** 10 ms buckets: `perBucket` successes each, except the empty stretches [fromMs, toMs). */
-function buckets(totalMs: number, perBucket: number, gaps: [number, number][]): number[] {
-  return Array.from({ length: totalMs / 10 }, (_, i) => (gaps.some(([from, to]) => i * 10 >= from && i * 10 < to) ? 0 : perBucket));
-}
-
-function encoded(values: number[]): string {
-  const h = createHistogram();
-  for (const v of values) h.recordValue(v);
-  const out = encodeHistogram(h);
-  h.destroy();
-  return out;
-}
 
 const fault: FaultRecord = { kind: 'kill', target: 'leader', atUs: 10_000_000, forUs: 15_000_000 };
 const counts: Counts = { sent: 40_000, acked: 39_990, received: 39_995, expected: 39_990, lost: 0, duplicated: 12, reordered: 3, sendErrors: 10, receivedDespiteSendError: 5, arrivedAfterClose: 0 };

@@ -1,23 +1,9 @@
 import { describe, expect, test } from 'vitest';
 import type { FailoverRecording, GroupRecording } from '../../src/metrics/failover.js';
-import { createHistogram, encodeHistogram } from '../../src/metrics/histogram.js';
+import { bucketUs, buckets, encoded } from './failover-buckets.js';
 import { outageSince } from '../../src/metrics/failover.js';
 import { analysePopulations, type PlacedClients } from '../../src/metrics/populations.js';
 import type { StreamAccount } from '../../src/results/types.js';
-
-const bucketUs = 10_000;
-/** 10 ms buckets over `totalMs`: `perBucket` successes each, except in [fromMs, toMs) of each gap; none before `startMs`. */
-function buckets(totalMs: number, perBucket: number, gaps: [number, number][], startMs = 0): number[] {
-  return Array.from({ length: totalMs / 10 }, (_, i) => (i * 10 < startMs || gaps.some(([from, to]) => i * 10 >= from && i * 10 < to) ? 0 : perBucket));
-}
-
-function encoded(values: number[]): string {
-  const h = createHistogram();
-  for (const v of values) h.recordValue(v);
-  const out = encodeHistogram(h);
-  h.destroy();
-  return out;
-}
 
 function group(key: string, acks: number[], receipts: number[], during: number[] = []): GroupRecording {
   return { key, acks, receipts, phases: { before: encoded([1000]), during: encoded(during), after: encoded([2000]) } };

@@ -1,3 +1,4 @@
+import { prebuiltCli } from '../bin/prebuilt.js';
 import { loadExternalPlugins, plugins } from '../src/drivers/index.js';
 
 /** Each plug-in's part of the teardown, in the order their setups ran. */
@@ -7,6 +8,8 @@ const log = (line: string): void => void process.stderr.write(`[global-setup] ${
 
 /** What every registered plug-in's tests need (its `testing().globalSetup`: e.g. Kafka's local broker, the private stream node). */
 export async function setup(): Promise<void> {
+  // the CLI's JavaScript copy of src/ (bin/prebuilt.js), made once here rather than by the first test's command
+  await prebuiltCli();
   await loadExternalPlugins();
   for (const plugin of plugins) {
     const teardown = await (await plugin.testing?.())?.globalSetup?.(log);

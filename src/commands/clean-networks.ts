@@ -5,7 +5,7 @@
  * in use, like a queue with a consumer: kept unless --force.
  */
 import { plugins } from '../drivers/index.js';
-import { leftoverNetworks, NetworkCommandError, removeLeftovers, type NetworkLeftovers } from '../provision/network/index.js';
+import { healNamespace, leftoverNetworks, lingeringPartitions, NetworkCommandError, removeLeftovers, type NetworkLeftovers } from '../provision/network/index.js';
 import { clusterOfNamespace } from '../provision/network/plan.js';
 
 export interface NetworkCleanOutcome {
@@ -25,6 +25,13 @@ function describe(cluster: string, found: NetworkLeftovers, action: string): str
   return `network ${cluster}: ${found.namespaces.length} namespaces, ${found.links.length} links, ${found.rules.length} rules${processes}  ${action}`;
 }
 
+/** A cluster that is up keeps its network, but not a partition a killed run left in it. */
+async function healLeft(cluster: string, dryRun: boolean): Promise<string[]> {
+  const left = await lingeringPartitions(cluster);
+  if (!dryRun) for (const namespace of left) await healNamespace(namespace);
+  return left.map((namespace) => `network ${cluster}: partition left in ${namespace}  ${dryRun ? 'would heal' : 'healed'}`);
+}
+
 /** Lists (and, unless `dryRun`, removes) the networks; never throws: a failure is the outcome's error. */
 export async function cleanNetworks(options: { dryRun: boolean; force: boolean }): Promise<NetworkCleanOutcome> {
   try {
@@ -34,7 +41,7 @@ export async function cleanNetworks(options: { dryRun: boolean; force: boolean }
     const lines: string[] = [];
     for (const cluster of clusters) {
       const found = await leftoverNetworks(cluster);
-      if (inUse.has(cluster) && !options.force) lines.push(describe(cluster, found, 'in use: kept (its cluster is up; `bench brokers down` removes it)'));
+      if (inUse.has(cluster) && !options.force) lines.push(describe(cluster, found, 'in use: kept (its cluster is up; `bench brokers down` removes it)'), ...(await healLeft(cluster, options.dryRun)));
       else if (options.dryRun) lines.push(describe(cluster, found, 'would delete'));
       else lines.push(describe(cluster, await removeLeftovers({ cluster, killProcesses: true }), 'deleted'));
     }

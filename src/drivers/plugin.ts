@@ -56,6 +56,12 @@ export interface LocalCluster {
   partitionNode?(index: number, how: PartitionMode): Promise<void>;
   /** removes node `index`'s partition */
   healNode?(index: number): Promise<void>;
+  /**
+   * Follows what the brokers themselves report about the cluster (a node seen down, a partition
+   * detected, a queue's or partition's replicas shrinking and growing back), read from their own logs,
+   * and calls `report` with one line per such report; the returned function stops following.
+   */
+  watchReports?(topology: Topology, report: (detail: string, node: number) => void): Promise<() => Promise<void>>;
 }
 
 /** An object a run left on a broker: what it is, its name, and its age when the broker knows it. */

@@ -6,6 +6,7 @@ import type { Driver, Topology } from '../drivers/types.js';
 import type { FailoverPlan } from '../faults/failover-endpoint.js';
 import { runFaultPlan } from '../faults/index.js';
 import { analyseFailover } from '../metrics/failover.js';
+import { divergenceOf } from '../metrics/divergence.js';
 import { analysePopulations, type PlacedClients, type PopulationInputs } from '../metrics/populations.js';
 import type { PopulationOutcome, RunEvent, Workload } from '../results/types.js';
 import { placeClients, type Placement } from './client-placement.js';
@@ -16,6 +17,8 @@ import type { RunHooks, RunMode } from './run.js';
 
 /** Restoring a node (a restart, a rejoin) may take a while; the run waits for it before teardown. */
 const restorePatienceMs = 120_000;
+/** broker-reported events kept per run */
+const maxBrokerReports = 100;
 
 /** The in-process mode, decorated with the fault plan. */
 export function failoverMode(workload: Workload, failover: FailoverPlan, hooks: RunHooks): RunMode<Measurement> {
@@ -43,6 +46,7 @@ async function runWithFailover(driver: Driver, workload: Workload, failover: Fai
   hooks.signal?.addEventListener('abort', onInterrupt, { once: true });
   let windowStartUs: number | undefined;
   let planRun: Promise<void> | undefined;
+  const reports = watchBrokerReports(failover, topology, record);
   const startPlanAt = (startUs: number): void => {
     windowStartUs = startUs;
     const timer = setTimeout(() => {
@@ -65,6 +69,7 @@ async function runWithFailover(driver: Driver, workload: Workload, failover: Fai
     }), placement?.plan);
     stop.abort();
     await settlePlan(planRun, hooks);
+    await reports.stop();
     const start = windowStartUs ?? partial.warmupEndUs;
     // the participant's driver events, read after the restore: what the driver said while the node came back counts too
     const events = [...(partial.events ?? []), ...stamped].map((e) => ({ ...e, atUs: e.atUs - start })).sort((a, b) => a.atUs - b.atUs);
@@ -73,7 +78,32 @@ async function runWithFailover(driver: Driver, workload: Workload, failover: Fai
     stop.abort();
     hooks.signal?.removeEventListener('abort', onInterrupt);
     await settlePlan(planRun, hooks);
+    await reports.stop();
   }
+}
+
+/**
+ * What the brokers report in their own logs while the run goes (broker-reported events), from before
+ * the warm-up to after the restore: a partition noticed late, or healed, is reported all the same.
+ */
+function watchBrokerReports(failover: FailoverPlan, topology: Topology, record: (event: Omit<RunEvent, 'atUs'>) => void): { stop: () => Promise<void> } {
+  let count = 0;
+  // bounded like the driver's events: a broker that logs a report per message cannot flood the result
+  const report = (detail: string, node: number): void => {
+    count += 1;
+    if (count <= maxBrokerReports) record({ kind: 'broker-reported', detail, node });
+  };
+  const watching = failover.plan.kind === 'command' ? undefined : failover.cluster?.watchReports?.(topology, report);
+  let stopped = false;
+  return {
+    async stop() {
+      if (stopped || !watching) return;
+      stopped = true;
+      const end = await watching.catch(() => undefined);
+      await end?.().catch(() => undefined);
+      if (count > maxBrokerReports) record({ kind: 'broker-reported', detail: `${count - maxBrokerReports} more report(s) not kept` });
+    },
+  };
 }
 
 async function settlePlan(planRun: Promise<void> | undefined, hooks: RunHooks): Promise<void> {
@@ -115,7 +145,8 @@ function withAnalysis(measurement: Measurement, workload: Workload, partial: InP
   const restoringUs = events.find((e) => e.kind === 'fault-restoring')?.atUs ?? null;
   const populations = populationsOf(placement, partial, measurement, windowStartUs, { faultUs: analysed.faultAtUs, restoringUs, sendEndUs: endUs, receiveEndUs: endUs, brokerAcks });
   const failedNode = events.find((e) => e.kind === 'fault-injected' && e.node !== undefined)?.node;
-  const failover = { ...analysed, ...(failedNode === undefined ? {} : { failedNode }), ...(populations ? { populations } : {}) };
+  const divergence = workload.fault.kind === 'partition' && populations ? divergenceOf(populations) : undefined;
+  const failover = { ...analysed, ...(failedNode === undefined ? {} : { failedNode }), ...(populations ? { populations } : {}), ...(divergence ? { divergence } : {}) };
   if (failover.injected || measurement.status === 'aborted') return { ...measurement, events, failover };
   // a failover run without its fault measured something else: never a plain success
   const why = events.find((e) => e.kind === 'fault-failed')?.detail ?? 'no detail';

@@ -1,6 +1,7 @@
 /** The failover scenario's endpoint: refused when mqbench cannot fault it honestly, else found or started. */
 import type { BrokerPlugin, EndpointChoice, LocalCluster, ProvidedBroker } from '../drivers/plugin.js';
 import { UsageError } from '../errors.js';
+import { lingeringPartitions } from '../provision/network/index.js';
 import type { FaultPlan } from './plan.js';
 
 /** A failover run's fault: the plan, and the cluster it acts on (undefined: a user command plan). */
@@ -42,6 +43,7 @@ function checkPartitionable(cluster: LocalCluster): void {
 export async function provideFailoverEndpoint(plugin: BrokerPlugin, endpoint: EndpointChoice, log: (line: string) => void): Promise<ProvidedBroker> {
   const cluster = plugin.cluster;
   if (endpoint.named || !cluster) return { url: endpoint.url };
+  await refuseLingeringPartition(cluster);
   const nodes = await cluster.nodes();
   if (!nodes || nodes.every((node) => !node.running)) {
     log(`starting the local ${cluster.name} (three nodes) for the failover scenario`);
@@ -53,6 +55,17 @@ export async function provideFailoverEndpoint(plugin: BrokerPlugin, endpoint: En
     }
   }
   return { url: cluster.url };
+}
+
+/**
+ * A node still cut off by a run that ended before its heal (SIGKILL) would make every figure of this
+ * run wrong: refused, with the command that heals it.
+ */
+async function refuseLingeringPartition(cluster: LocalCluster): Promise<void> {
+  if (!cluster.partitionable?.()) return;
+  const left = await lingeringPartitions(cluster.name);
+  if (left.length === 0) return;
+  throw new UsageError(`${cluster.name} is still partitioned (${left.join(', ')}): a run ended before its heal; \`npx bench clean\` heals it`);
 }
 
 /** The fault plan as the engine takes it: the cluster only when mqbench started it. */

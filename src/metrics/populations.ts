@@ -86,6 +86,15 @@ function gapsOf(members: Members, groups: readonly GroupRecording[], inputs: Pop
   };
 }
 
+/** Acknowledged sends in the buckets from the fault to the restore (the end of the data when none). */
+function ackedDuringFault(members: Members, groups: readonly GroupRecording[], inputs: PopulationInputs): number | null {
+  if (members.producerIds.length === 0 || !inputs.brokerAcks) return null;
+  const { bucketUs } = inputs.recording;
+  const from = Math.floor(inputs.faultUs / bucketUs);
+  const to = inputs.restoringUs === null ? Number.POSITIVE_INFINITY : Math.floor(inputs.restoringUs / bucketUs);
+  return summed(groups, (g) => g.acks).reduce((n, acks, bucket) => n + (bucket >= from && bucket < to ? acks : 0), 0);
+}
+
 function outcomeOf(members: Members, inputs: PopulationInputs): PopulationOutcome {
   const groups = (inputs.recording.groups ?? []).filter((g) => members.groups.includes(g.key));
   const restoring = inputs.restoringUs;
@@ -103,6 +112,7 @@ function outcomeOf(members: Members, inputs: PopulationInputs): PopulationOutcom
     ...(restoreSeen ? { restoreGaps: gapsOf(members, groups, inputs, { fromUs: restoring }) } : {}),
     latency: { before: phaseOf(groups, 'before'), during: phaseOf(groups, 'during'), after: phaseOf(groups, 'after') },
     ackedThenLost: own.reduce((n, row) => n + Math.max(0, row.lost), 0),
+    ackedDuringFault: ackedDuringFault(members, groups, inputs),
     duplicated: own.reduce((n, row) => n + row.duplicated, 0),
   };
 }

@@ -1,4 +1,4 @@
-import type { DirectionOutage, FailoverResult, PhaseLatency, PopulationOutcome, RestoreGaps, RunResult } from '../results/types.js';
+import type { DirectionOutage, DivergenceSide, FailoverResult, PhaseLatency, PopulationOutcome, RestoreGaps, RunResult } from '../results/types.js';
 import { formatCount, formatLatencyUs, formatRate, formatSeconds } from '../util/format.js';
 
 const seconds = (us: number): string => formatSeconds(us);
@@ -47,6 +47,18 @@ function populationsBlock(f: FailoverResult): string[] {
   return [`  by client population (--clients ${f.fault.clients ?? 'spread'}${lateJoiners}; node ${f.failedNode ?? '?'} failed):`, ...f.populations.flatMap(populationLines)];
 }
 
+function sideText(name: string, side: DivergenceSide): string {
+  return `${name} (${plural(side.producers, 'producer')}) acknowledged ${formatCount(side.ackedDuringPartition)} during the partition, lost ${formatCount(side.ackedThenLost)} acknowledged`;
+}
+
+/** A partition's divergence: whether both sides took writes, and what each side's producers lost. */
+function divergenceLines(f: FailoverResult): string[] {
+  const d = f.divergence;
+  if (!d) return [];
+  const verdict = d.bothSidesAccepted ? 'BOTH SIDES ACCEPTED WRITES while apart (split brain)' : 'only one side accepted writes while apart';
+  return [`  divergence: ${verdict}; ${sideText('cut side', d.cutSide)}; ${sideText('majority side', d.majoritySide)}`];
+}
+
 /** The failover block in plain words: what was done, how long each direction was down, what was lost. */
 export function failoverLines(result: RunResult): string[] {
   const f = result.failover;
@@ -66,7 +78,7 @@ export function failoverLines(result: RunResult): string[] {
       `${formatCount(f.neverAckedLost)} never acknowledged and not delivered, ${formatCount(f.neverAckedDelivered)} never acknowledged but delivered, ` +
       `${formatCount(f.resends)} resend(s), ${formatCount(f.duplicated)} duplicate(s), ${formatCount(f.reordered)} reordered`,
   ];
-  lines.push(...populationsBlock(f));
+  lines.push(...populationsBlock(f), ...divergenceLines(f));
   if (f.resendReasons.length > 0) lines.push(`  sends failed before their resend: ${f.resendReasons.map((r) => `${r.reason} (${formatCount(r.count)})`).join('; ')}`);
   const events = result.events ?? [];
   if (events.length > 0) {

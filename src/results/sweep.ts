@@ -3,7 +3,7 @@
  * rate search (the steps of `bench find-rate`). Their own types and schemas, kept apart from the run
  * result's (schema.json describes one run; these name run files and summarise them).
  */
-import { Ajv } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import type { RunStatus } from './types.js';
 
 /** A small sample: median and the full range (min-max) across repeats. */
@@ -214,22 +214,28 @@ const searchSchema = {
   },
 };
 
-const ajv = new Ajv({ allErrors: false, strict: false });
-const validateSweep = ajv.compile(sweepSchema);
-const validateSearch = ajv.compile(searchSchema);
+// compiled on first use: an import must not cost the commands that never read a sweep (see validate.ts)
+let compiled: { sweep: ValidateFunction; search: ValidateFunction } | undefined;
+function validators(): { sweep: ValidateFunction; search: ValidateFunction } {
+  if (!compiled) {
+    const ajv = new Ajv({ allErrors: false, strict: false });
+    compiled = { sweep: ajv.compile(sweepSchema), search: ajv.compile(searchSchema) };
+  }
+  return compiled;
+}
 
-function problemOf(valid: boolean, errors: typeof validateSweep.errors): string | undefined {
-  if (valid) return undefined;
-  const first = errors?.[0];
+function problemOf(validate: ValidateFunction, value: unknown): string | undefined {
+  if (validate(value)) return undefined;
+  const first = validate.errors?.[0];
   return first ? `${first.instancePath || '/'} ${first.message ?? 'is invalid'}` : 'is invalid';
 }
 
 /** Undefined when `value` is a valid sweep file, else one line. */
 export function sweepProblem(value: unknown): string | undefined {
-  return problemOf(validateSweep(value), validateSweep.errors);
+  return problemOf(validators().sweep, value);
 }
 
 /** Undefined when `value` is a valid rate-search file, else one line. */
 export function rateSearchProblem(value: unknown): string | undefined {
-  return problemOf(validateSearch(value), validateSearch.errors);
+  return problemOf(validators().search, value);
 }

@@ -436,6 +436,8 @@ export interface FailoverResult {
   failedNode?: Count;
   /** per client population (--clients, --late-joiners): what the clients on each side of the fault saw */
   populations?: PopulationOutcome[];
+  /** --fault partition with producers on both sides: what each side accepted and lost */
+  divergence?: Divergence;
 }
 
 /** Gaps that began once the restore began (absolute times since the window started; firstSuccessAfterFaultUs still from the fault). */
@@ -469,7 +471,30 @@ export interface PopulationOutcome {
   latency: { before: PhaseLatency; during: PhaseLatency; after: PhaseLatency };
   /** of its producers' messages: acknowledged by the broker and never delivered */
   ackedThenLost: Count;
+  /** its producers' sends the broker acknowledged between the fault and the restore; null: sends are not acknowledged by the broker (or no producer) */
+  ackedDuringFault?: Count | null;
   duplicated: Count;
+}
+
+/**
+ * A partition's divergence: whether the cut node's side and the rest both accepted writes while
+ * apart, and how many acknowledged messages each side's producers lost (discarded at or after the
+ * heal). Sides are told by where the producers were placed: the failed-node population is the cut
+ * side, survivors and late joiners the majority.
+ */
+export interface Divergence {
+  /** both sides acknowledged sends during the partition: a split brain that must be merged or thrown away at the heal */
+  bothSidesAccepted: boolean;
+  cutSide: DivergenceSide;
+  majoritySide: DivergenceSide;
+}
+
+export interface DivergenceSide {
+  producers: Count;
+  /** sends acknowledged between the partition and the heal */
+  ackedDuringPartition: Count;
+  /** of its producers' messages: acknowledged and never delivered */
+  ackedThenLost: Count;
 }
 
 interface RunResultBase {

@@ -10,10 +10,26 @@ const schemaV1 = require('./schema-v1.json') as object;
 
 // ajv-formats is CommonJS; its default export arrives wrapped under ESM.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
-const ajv = new Ajv({ allErrors: false, strict: false });
-addFormats(ajv);
-const validateV2 = ajv.compile(schema);
-const validateV1 = ajv.compile(schemaV1);
+/**
+ * Compiled on first use, not at import: compiling the result schema takes ~0.7 s of CPU, which every
+ * command that never reads a result (`--version`, a refused option) would pay before its first line.
+ */
+function compiledOnce(source: object): () => ValidateFunction {
+  let compiled: ValidateFunction | undefined;
+  return () => (compiled ??= ajvInstance().compile(source));
+}
+
+let ajv: Ajv | undefined;
+function ajvInstance(): Ajv {
+  if (!ajv) {
+    ajv = new Ajv({ allErrors: false, strict: false });
+    addFormats(ajv);
+  }
+  return ajv;
+}
+
+const validateV2 = compiledOnce(schema);
+const validateV1 = compiledOnce(schemaV1);
 
 /** Readable words for the failures whose schema text would say little (a regular expression). */
 function explain(error: ErrorObject): string {
@@ -44,10 +60,10 @@ function problemOf(validate: ValidateFunction, value: unknown, what: string): st
 
 /** Checks against result schema version 2 (the current one). Returns undefined when valid, else one readable line. */
 export function resultProblem(value: unknown): string | undefined {
-  return problemOf(validateV2, value, 'result schema');
+  return problemOf(validateV2(), value, 'result schema');
 }
 
 /** Checks against result schema version 1 (files written before version 2). Undefined when valid, else one line. */
 export function v1ResultProblem(value: unknown): string | undefined {
-  return problemOf(validateV1, value, 'version 1 result schema');
+  return problemOf(validateV1(), value, 'version 1 result schema');
 }

@@ -102,7 +102,7 @@ describe('bench calibrate: bad input, one line and exit 2 before anything runs',
     [['--broker', 'nats'], `bench: nats has no native benchmark tool; calibrate supports: ${calibrated}`],
   ];
   for (const [args, message] of cases) {
-    it(args.join(' '), async () => {
+    it.concurrent(args.join(' '), async () => {
       const run = await bench(['calibrate', ...args, '--out', join(out, 'never')], { timeoutMs: 30_000 });
       expect(run.code).toBe(2);
       expect(run.stderr.trim().split('\n')).toHaveLength(1);

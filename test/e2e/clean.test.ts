@@ -92,8 +92,8 @@ describe('bench clean', () => {
   test('lists the leftovers of SIGKILLed runs with --dry-run, then deletes them and nothing else', { timeout: 300_000 }, async () => {
     const kafkaBefore = new Set(await admin.listTopics());
     const runs = await Promise.all([
-      startRun(['--broker', 'rabbit', '--scenario', 'fanout', '--duration', '30s', '--rabbit-url', vhostUrl]),
-      startRun(['--broker', 'kafka', '--scenario', 'ack', '--duration', '30s']),
+      startRun(['--broker', 'rabbit', '--scenario', 'fanout', '--duration', '30s', '--rate', '200', '--rabbit-url', vhostUrl]),
+      startRun(['--broker', 'kafka', '--scenario', 'ack', '--duration', '30s', '--rate', '200']),
     ]);
     await Promise.all(runs.map(kill));
 
@@ -122,7 +122,7 @@ describe('bench clean', () => {
   });
 
   test('keeps an object in use (a run still going) unless --force', { timeout: 300_000 }, async () => {
-    const run = await startRun(['--broker', 'rabbit', '--scenario', 'noack', '--duration', '60s', '--rabbit-url', vhostUrl]);
+    const run = await startRun(['--broker', 'rabbit', '--scenario', 'noack', '--duration', '60s', '--rate', '200', '--rabbit-url', vhostUrl]);
     try {
       const [queue] = await rabbitNames();
       expect(queue).toMatch(/^mqbench-[0-9a-f]+\.noack$/);

@@ -75,7 +75,7 @@ test('hello-world prints what it received, as the tutorial does', async () => {
 });
 
 describe('bad input: one line naming the valid choices, non-zero exit', () => {
-  test.each([
+  test.concurrent.each([
     [['run', '--broker', 'nosuch', '--scenario', 'noack'], `unknown broker "nosuch"; valid brokers: ${driverNames.join(', ')}\n`],
     [['run', '--broker', 'rabbit', '--scenario', 'nosuch'], /unknown scenario "nosuch"; valid scenarios: hello-world, noack, ack, fanout, partitioned/],
     [['run', '--broker', 'rabbit', '--scenario', 'noack', '--duration', 'soon'], /--duration: cannot parse duration "soon"/],

@@ -141,11 +141,14 @@ export function describeFailover(): void {
     }, 180_000);
 
     test('RabbitMQ quorum queue, leader frozen (SIGSTOP): survived or reported, never a hang', async () => {
-      const { code, result } = await failoverRun('rabbit-stop', ['--broker', 'rabbit', '--fault', 'stop']);
-      expect([0, 4]).toContain(code);
+      const { code, result, stdout } = await failoverRun('rabbit-stop', ['--broker', 'rabbit', '--fault', 'stop']);
+      // 0: survived; 1: went to its end with sends that were never confirmed, and said so (seen once in a
+      // CI run, whose log kept only the exit code: the assertion now prints the result's error); 4: aborted, said so
+      expect([0, 1, 4], `${result.status}: ${'error' in result ? result.error : ''}\n${stdout}`).toContain(code);
       expect(result.events?.some((e) => e.kind === 'fault-restored')).toBe(true);
-      if (code === 0) expect(result.failover?.ackedThenLost).toBe(0);
-      else expect(result.status).toBe('aborted');
+      if (code === 4) expect(result.status).toBe('aborted');
+      else expect(result.failover?.ackedThenLost).toBe(0);
+      if (code === 1) expect(result).toMatchObject({ status: 'completed-with-errors', error: expect.stringMatching(/failed or were never confirmed/) });
     }, 180_000);
   });
 }

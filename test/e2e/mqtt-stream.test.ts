@@ -97,7 +97,7 @@ test('rabbit-stream with a wrong password: exit 3, one line, the password nowher
 });
 
 describe('bad input: one line, exit 2, before connecting', () => {
-  test.each([
+  test.concurrent.each([
     [['--broker', 'rabbit-stream', '--scenario', 'partitioned', '--partitions', '2', '--consumers', '4'], /rabbit-stream: --consumers \(4\) must not exceed --partitions \(2\): a stream has no competing consumers/],
     [['--broker', 'rabbit-stream', '--scenario', 'noack', '--rabbit-stream-url', 'amqp://127.0.0.1:5552'], /must be a rabbitmq-stream:\/\/ URL/],
     [['--broker', 'rabbit-stream', '--scenario', 'noack', '--stream-store-interval', '500'], /--stream-store-interval has no meaning in noack delivery/],

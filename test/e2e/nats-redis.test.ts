@@ -151,7 +151,7 @@ describe('bench clean', () => {
 });
 
 describe('bad input', () => {
-  test.each([
+  test.concurrent.each([
     { args: ['--broker', 'nats', '--scenario', 'noack', '--nats-storage', 'memory'], message: '--nats-storage is a JetStream setting; noack delivery on NATS is core NATS' },
     { args: ['--broker', 'redis', '--scenario', 'ack', '--redis-url', 'redis://:pa/ss@127.0.0.1:6379'], message: "the user or password holds '/', '?' or '#'" },
     { args: ['--broker', 'redis', '--scenario', 'failover'], message: 'redis cannot run the failover scenario' },

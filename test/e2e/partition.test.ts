@@ -10,7 +10,6 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -19,19 +18,15 @@ import { leftoverNetworks, nodeNetwork } from '../../src/provision/network/index
 import { readResult } from '../../src/results/store.js';
 import type { RunResult } from '../../src/results/types.js';
 import { bench } from '../helpers.js';
+import { connects, failoverSummaryOf, networkToolsMissing, probeWhile } from './partition-probe.js';
 
 const execFileAsync = promisify(execFile);
 const network = nodeNetwork('rabbit-cluster', 3);
 
 /** Why this file cannot run here, or undefined. */
 async function missing(): Promise<string | undefined> {
-  if (process.getuid?.() !== 0) return 'needs root (network namespaces)';
-  try {
-    await execFileAsync('nft', ['--version']);
-    await execFileAsync('ip', ['netns', 'list']);
-  } catch (error) {
-    return `needs ip and nft: ${(error as Error).message}`;
-  }
+  const tools = await networkToolsMissing();
+  if (tools) return tools;
   const taken = (await leftoverNetworks('rabbit-cluster')).namespaces;
   return taken.length > 0 ? `a rabbit-cluster network is already up (${taken.join(', ')}): bring it down first` : undefined;
 }
@@ -42,39 +37,10 @@ let home: string;
 let out: string;
 const env = (): NodeJS.ProcessEnv => ({ MQBENCH_HOME: home });
 
-/** A TCP connect from this (the root) namespace: true when it connected within 1 s. */
-function connects(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(1000, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
-
-/** Probes every node's AMQP port every 500 ms until stopped: how many connects failed, per node. */
-function probeWhile(stop: AbortSignal): Promise<Map<number, number>> {
-  const failures = new Map(network.nodes.map((n) => [n.index, 0]));
-  return (async () => {
-    while (!stop.aborted) {
-      const results = await Promise.all(network.nodes.map((n) => connects(n.address, 5672)));
-      results.forEach((ok, i) => {
-        if (!ok) failures.set(i + 1, (failures.get(i + 1) ?? 0) + 1);
-      });
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-    return failures;
-  })();
-}
-
 async function partitionRun(name: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; result: RunResult; failures: Map<number, number> }> {
   const dir = join(out, name);
   const stop = new AbortController();
-  const probing = probeWhile(stop.signal);
+  const probing = probeWhile(network.nodes, 5672, stop.signal);
   const run = await bench(
     ['run', '--broker', 'rabbit', '--scenario', 'failover', '--fault', 'partition', '--rate', '500', '--duration', '20s', '--warmup', '1s', '--fault-at', '5s', '--fault-for', '8s', '--out', dir, '--no-progress', ...args],
     { timeoutMs: 240_000, env: env() },
@@ -85,9 +51,6 @@ async function partitionRun(name: string, args: string[]): Promise<{ code: numbe
   expect(files, run.stderr).toHaveLength(1);
   return { ...run, result: await readResult(join(dir, files[0] as string)), failures };
 }
-
-/** The run's failover summary lines, for the test's log (the brief asks for them). */
-const summaryOf = (stdout: string): string => stdout.split('\n').filter((line) => /^(STATUS|failover|  |messages)/.test(line) && !/[│├└┌]/.test(line)).join('\n');
 
 describe.skipIf(skipReason !== undefined)('rabbit-cluster --netns and --fault partition', () => {
   beforeAll(async () => {
@@ -107,7 +70,7 @@ describe.skipIf(skipReason !== undefined)('rabbit-cluster --netns and --fault pa
 
   test('quorum queue, its leader isolated for 8 s: injected and healed, nothing acknowledged lost, populations, the cut is real', async () => {
     const run = await partitionRun('quorum-isolate', ['--queue-type', 'quorum', '--partition', 'isolate']);
-    console.log(summaryOf(run.stdout));
+    console.log(failoverSummaryOf(run.stdout));
     const f = run.result.failover;
     // exit 1 is allowed for one stated reason: the cut node's own producer still had sends unconfirmed when the window closed
     if (run.result.status !== 'completed') expect(run.result.error, run.stdout).toMatch(/still unconfirmed when the run ended|never confirmed/);
@@ -118,6 +81,8 @@ describe.skipIf(skipReason !== undefined)('rabbit-cluster --netns and --fault pa
     expect(f?.populations?.map((p) => p.population)).toEqual(expect.arrayContaining(['survivors', 'failed-node']));
     const events = (run.result.events ?? []).map((e) => e.kind);
     expect(events).toEqual(expect.arrayContaining(['fault-injected', 'fault-restoring', 'fault-restored']));
+    // RabbitMQ's own word, from its logs: a peer seen down, a partition, a new leader
+    expect(run.result.events?.filter((e) => e.kind === 'broker-reported').length, JSON.stringify(run.result.events)).toBeGreaterThan(0);
     const cut = f?.failedNode as number;
     // 8 s of partition at a probe every ~0.5-1.5 s: several failures on the cut node, none elsewhere
     expect(run.failures.get(cut), JSON.stringify([...run.failures])).toBeGreaterThanOrEqual(3);
@@ -125,6 +90,28 @@ describe.skipIf(skipReason !== undefined)('rabbit-cluster --netns and --fault pa
     // healed: the cut node answers again from the root namespace
     expect(await connects(network.nodes[cut - 1]?.address ?? '', 5672)).toBe(true);
   }, 260_000);
+
+  test('a run SIGKILLed mid-partition leaves the cut; the next run refuses it (exit 2); bench clean heals it and keeps the cluster', async () => {
+    const dir = join(out, 'killed');
+    let pid: number | undefined;
+    const running = bench(['run', '--broker', 'rabbit', '--scenario', 'failover', '--fault', 'partition', '--partition', 'peers', '--fault-target', 'node:2', '--rate', '200', '--duration', '30s', '--warmup', '0s', '--fault-at', '1s', '--fault-for', '20s', '--out', dir, '--no-progress'], { timeoutMs: 60_000, env: env(), onSpawn: (p) => (pid = p) });
+    const cut = network.nodes[1]?.namespace ?? '';
+    const partitioned = async (): Promise<boolean> => (await execFileAsync('ip', ['netns', 'exec', cut, 'nft', 'list', 'tables'])).stdout.includes('mqbench');
+    const deadline = Date.now() + 40_000;
+    while (!(await partitioned()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await partitioned()).toBe(true);
+    process.kill(pid as number, 'SIGKILL');
+    await running;
+    expect(await partitioned()).toBe(true);
+    const refused = await bench(['run', '--broker', 'rabbit', '--scenario', 'failover', '--fault', 'kill', '--duration', '30s', '--out', dir], { env: env() });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.trim()).toBe(`bench: rabbit-cluster is still partitioned (${cut}): a run ended before its heal; \`npx bench clean\` heals it`);
+    const clean = await bench(['clean', '--broker', 'rabbit'], { env: env(), timeoutMs: 60_000 });
+    expect(clean.stdout, clean.stderr).toContain(`network rabbit-cluster: partition left in ${cut}  healed`);
+    expect(await partitioned()).toBe(false);
+    // the cluster is up: its network stays
+    expect((await leftoverNetworks('rabbit-cluster')).namespaces).toHaveLength(3);
+  }, 120_000);
 
   test('brokers down removes the nodes and the network: no namespace, link or rule left', async () => {
     const down = await bench(['brokers', 'down', 'rabbit-cluster'], { timeoutMs: 120_000, env: env() });

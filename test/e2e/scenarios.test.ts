@@ -103,7 +103,7 @@ describe('workload files and comparison runs', () => {
     expect(await resultsIn(dir)).toHaveLength(2);
   });
 
-  test.each([
+  test.concurrent.each([
     ['unknown: 1\nscenario: noack\n', /unknown field "unknown"/],
     ['scenario: [noack\n', /not valid YAML/],
     ['- a\n- b\n', /must be a YAML mapping/],

@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import type { FailoverRecording, GroupRecording } from '../../src/metrics/failover.js';
 import { bucketUs, buckets, encoded } from './failover-buckets.js';
 import { outageSince } from '../../src/metrics/failover.js';
+import { divergenceOf } from '../../src/metrics/divergence.js';
 import { analysePopulations, type PlacedClients } from '../../src/metrics/populations.js';
 import type { StreamAccount } from '../../src/results/types.js';
 
@@ -73,6 +74,32 @@ describe('client populations of a failover run', () => {
     const noLate = analysePopulations({ recording, placed: { ...placed, lateJoiners: undefined, producers: placed.producers.slice(1), consumers: [1] }, accounting: [], faultUs: 10_000_000, restoringUs: null, sendEndUs: 40_000_000, receiveEndUs: 40_000_000, brokerAcks: false });
     expect(noLate.map((p) => p.population)).toEqual(['survivors']);
     expect(noLate[0]?.publish).toBeNull();
+  });
+});
+
+describe('divergence of a partition', () => {
+  // the fault at 10 s, the heal (restore) begun at 20 s: acks in [10 s, 20 s) count as taken while apart
+  const populations = analysePopulations({ recording, placed, accounting: [account(0, 7, 0), account(1, 0, 0), account(2, 0, 0), account(3, 1, 0)], faultUs: 10_000_000, restoringUs: 20_000_000, sendEndUs: 40_000_000, receiveEndUs: 40_000_000, brokerAcks: true });
+
+  test('each population counts the acks its producers got between the fault and the restore', () => {
+    const during = Object.fromEntries(populations.map((p) => [p.population, p.ackedDuringFault]));
+    // failed node: only 19.8-20 s (20 buckets of 2); survivors: 1 s less 0.30 and 0.31 s of gap, 2 per bucket each; late: 19.9-20 s
+    expect(during).toEqual({ 'failed-node': 40, survivors: 1940 + 1938, 'late-joiners': 20 });
+  });
+
+  test('both sides took writes: a split brain, with what each side lost', () => {
+    expect(divergenceOf(populations)).toEqual({
+      bothSidesAccepted: true,
+      cutSide: { producers: 1, ackedDuringPartition: 40, ackedThenLost: 7 },
+      majoritySide: { producers: 4, ackedDuringPartition: 1940 + 1938 + 20, ackedThenLost: 1 },
+    });
+  });
+
+  test('a cut side that took nothing is no split brain; no producer on one side, or no broker acks: no divergence at all', () => {
+    const silent = populations.map((p) => (p.population === 'failed-node' ? { ...p, ackedDuringFault: 0 } : p));
+    expect(divergenceOf(silent)?.bothSidesAccepted).toBe(false);
+    expect(divergenceOf(populations.filter((p) => p.population !== 'failed-node'))).toBeUndefined();
+    expect(divergenceOf(populations.map((p) => ({ ...p, ackedDuringFault: null })))).toBeUndefined();
   });
 });
 

@@ -38,9 +38,11 @@ describe('--fault partition', () => {
     );
   });
 
-  test('refused for a cluster that cannot have per-node networks (kafka-cluster, for now)', () => {
+  test('kafka-cluster as well: refused when it is not up on per-node networks', () => {
+    const kafkaCluster = findPlugin('kafka').cluster as LocalCluster & { partitionable: () => boolean };
+    vi.spyOn(kafkaCluster, 'partitionable').mockReturnValue(false);
     expect(refusal(() => plan('kafka', { fault: 'partition' }))).toBe(
-      '--fault partition: kafka-cluster cannot be partitioned (its nodes have no networks of their own); use --fault kill, stop or restart',
+      '--fault partition: kafka-cluster is not up on per-node networks; bring it up with `npx bench brokers up kafka-cluster --netns` (after `npx bench brokers down kafka-cluster` if it runs on loopback)',
     );
   });
 

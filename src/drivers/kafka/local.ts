@@ -24,6 +24,14 @@ export interface KafkaInstance {
   clusterNode?: { nodeId: number; quorumVoters: string; clusterId: string; replicas: number };
   /** the JVM's -Xmx (default 1g) */
   maxHeap?: string;
+  /** the address its listeners bind and advertise (default 127.0.0.1) */
+  host?: string;
+  /** runs inside this network namespace (a cluster node on a network of its own), reached at `host` */
+  namespace?: string;
+  /** server.properties lines appended to the generated ones (later lines win) */
+  extraProperties?: readonly string[];
+  /** a log4j2 configuration of its own instead of brokers/kafka/log4j2.properties */
+  log4jConfig?: string;
 }
 
 export const defaultKafkaInstance: KafkaInstance = { name: 'kafka', port: localKafkaPort, controllerPort: 9093 };
@@ -31,7 +39,7 @@ export const defaultKafkaInstance: KafkaInstance = { name: 'kafka', port: localK
 const pomPath = join(repoRoot, 'brokers', 'kafka', 'pom.xml');
 const libDir = join(repoRoot, 'brokers', 'kafka', 'lib');
 const log4jConfig = join(repoRoot, 'brokers', 'kafka', 'log4j2.properties');
-function pathsOf(instance: KafkaInstance) {
+function pathsOf(instance: Pick<KafkaInstance, 'name'>) {
   const home = join(stateRoot, instance.name);
   return {
     home,
@@ -98,8 +106,13 @@ async function readState(instance: KafkaInstance = defaultKafkaInstance): Promis
   }
 }
 
+/** The broker's own log (its stdout and stderr): what a cluster's watchReports follows. */
+export const kafkaLogPath = (instance: Pick<KafkaInstance, 'name'>): string => pathsOf(instance).logPath;
+
+const hostOf = (instance: KafkaInstance): string => instance.host ?? localKafkaHost;
+
 export async function localKafkaStatus(instance: KafkaInstance = defaultKafkaInstance): Promise<KafkaStatus> {
-  return { reachable: await portAnswers(localKafkaHost, instance.port), ours: await readState(instance) };
+  return { reachable: await portAnswers(hostOf(instance), instance.port), ours: await readState(instance) };
 }
 
 /** A cluster node's replication: every internal topic on all nodes, and a write needs two in-sync copies. */
@@ -116,13 +129,15 @@ function replicationProperties(replicas: number): string[] {
 
 function serverProperties(instance: KafkaInstance, dataDir: string): string {
   const { port, controllerPort, clusterNode } = instance;
+  const host = hostOf(instance);
   return [
     `# written by mqbench: a ${clusterNode ? 'cluster node' : 'single-node KRaft broker'} for benchmarks on this host`,
     'process.roles=broker,controller',
     `node.id=${clusterNode?.nodeId ?? 1}`,
-    `controller.quorum.voters=${clusterNode?.quorumVoters ?? `1@${localKafkaHost}:${controllerPort}`}`,
-    `listeners=PLAINTEXT://${localKafkaHost}:${port},CONTROLLER://${localKafkaHost}:${controllerPort}`,
-    `advertised.listeners=PLAINTEXT://${localKafkaHost}:${port}`,
+    `controller.quorum.voters=${clusterNode?.quorumVoters ?? `1@${host}:${controllerPort}`}`,
+    `listeners=PLAINTEXT://${host}:${port},CONTROLLER://${host}:${controllerPort}`,
+    // clients bootstrap from any node and then connect to what the nodes advertise: the address they are reached at
+    `advertised.listeners=PLAINTEXT://${host}:${port}`,
     'controller.listener.names=CONTROLLER',
     'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
     'inter.broker.listener.name=PLAINTEXT',
@@ -133,21 +148,60 @@ function serverProperties(instance: KafkaInstance, dataDir: string): string {
     'group.initial.rebalance.delay.ms=0',
     'auto.create.topics.enable=false',
     'delete.topic.enable=true',
+    ...(instance.extraProperties ?? []),
     '',
   ].join('\n');
 }
 
-function javaArgs(mainClass: string, args: string[], maxHeap = '1g'): string[] {
+function javaArgs(mainClass: string, args: string[], maxHeap = '1g', logConfig = log4jConfig): string[] {
   return [
     '-Xms256m',
     `-Xmx${maxHeap}`,
     '-XX:+UseG1GC',
-    `-Dlog4j2.configurationFile=${log4jConfig}`,
+    `-Dlog4j2.configurationFile=${logConfig}`,
     '-cp',
     `${libDir}/*`,
     mainClass,
     ...args,
   ];
+}
+
+/** Formats the data folder with the cluster id, once (a folder with meta.properties is kept as it is). */
+async function formatDataDir(instance: KafkaInstance, dataDir: string, configPath: string, cwd: string): Promise<void> {
+  if (existsSync(join(dataDir, 'meta.properties'))) return;
+  await rm(dataDir, { recursive: true, force: true });
+  try {
+    await execFileAsync('java', javaArgs('kafka.tools.StorageTool', ['format', '-t', instance.clusterNode?.clusterId ?? newClusterId(), '-c', configPath]), { cwd });
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'java is not installed' : String((error as Error).message).split('\n')[0];
+    throw new BrokerUnreachableError(`cannot format the local Kafka data folder: ${reason}`);
+  }
+}
+
+/** The broker's JVM, detached, its output appended to its log; inside its namespace when it has one. */
+function spawnKafka(instance: KafkaInstance, configPath: string, cwd: string, logPath: string): number {
+  const java = javaArgs('kafka.Kafka', [configPath], instance.maxHeap, instance.log4jConfig);
+  // `ip netns exec` execs java in place (no fork): the pid is the JVM's, as a kill fault needs
+  const [file, args] = instance.namespace ? ['ip', ['netns', 'exec', instance.namespace, 'java', ...java]] : ['java', java];
+  const logFd = openSync(logPath, 'a');
+  const child = spawn(file, args, { cwd, detached: true, stdio: ['ignore', logFd, logFd] });
+  closeSync(logFd);
+  child.unref();
+  if (child.pid === undefined) throw new BrokerUnreachableError('cannot start java for the local Kafka broker');
+  return child.pid;
+}
+
+async function awaitKafkaPort(instance: KafkaInstance, pid: number, statePath: string, logPath: string): Promise<void> {
+  const url = `${hostOf(instance)}:${instance.port}`;
+  const deadline = Date.now() + 90_000;
+  while (!(await portAnswers(hostOf(instance), instance.port, 500))) {
+    if (!isPidAlive(pid)) {
+      await rm(statePath, { force: true });
+      throw new BrokerUnreachableError(`the local Kafka broker exited during start-up; see ${logPath}`);
+    }
+    if (Date.now() > deadline) throw new BrokerUnreachableError(`the local Kafka broker did not open ${url} within 90 s; see ${logPath}`);
+    await sleepMs(250);
+  }
 }
 
 /**
@@ -162,42 +216,16 @@ export async function startLocalKafka(
   if (status.reachable) return { state: status.ours, started: false };
   const version = await fetchKafkaJars(log);
   const { home: kafkaHome, dataDir, configPath, statePath, logPath } = pathsOf(instance);
-  const url = `${localKafkaHost}:${instance.port}`;
+  const url = `${hostOf(instance)}:${instance.port}`;
   await mkdir(kafkaHome, { recursive: true });
   await writeFile(configPath, serverProperties(instance, dataDir));
-  if (!existsSync(join(dataDir, 'meta.properties'))) {
-    await rm(dataDir, { recursive: true, force: true });
-    try {
-      await execFileAsync('java', javaArgs('kafka.tools.StorageTool', ['format', '-t', instance.clusterNode?.clusterId ?? newClusterId(), '-c', configPath]), {
-        cwd: kafkaHome,
-      });
-    } catch (error) {
-      const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'java is not installed' : String((error as Error).message).split('\n')[0];
-      throw new BrokerUnreachableError(`cannot format the local Kafka data folder: ${reason}`);
-    }
-  }
-  log(`starting Apache Kafka ${version} (KRaft, ${instance.clusterNode ? `cluster node ${instance.clusterNode.nodeId}` : 'single node'}) on ${url}; logs in ${logPath}`);
-  const logFd = openSync(logPath, 'a');
-  const child = spawn('java', javaArgs('kafka.Kafka', [configPath], instance.maxHeap), {
-    cwd: kafkaHome,
-    detached: true,
-    stdio: ['ignore', logFd, logFd],
-  });
-  closeSync(logFd);
-  child.unref();
-  const pid = child.pid;
-  if (pid === undefined) throw new BrokerUnreachableError('cannot start java for the local Kafka broker');
+  await formatDataDir(instance, dataDir, configPath, kafkaHome);
+  const where = instance.namespace ? ` in network namespace ${instance.namespace}` : '';
+  log(`starting Apache Kafka ${version} (KRaft, ${instance.clusterNode ? `cluster node ${instance.clusterNode.nodeId}` : 'single node'}) on ${url}${where}; logs in ${logPath}`);
+  const pid = spawnKafka(instance, configPath, kafkaHome, logPath);
   const state: LocalKafkaState = { pid, version, url, startedAt: new Date().toISOString() };
   await writeFile(statePath, `${JSON.stringify(state, null, 2)}\n`);
-  const deadline = Date.now() + 90_000;
-  while (!(await portAnswers(localKafkaHost, instance.port, 500))) {
-    if (!isPidAlive(pid)) {
-      await rm(statePath, { force: true });
-      throw new BrokerUnreachableError(`the local Kafka broker exited during start-up; see ${logPath}`);
-    }
-    if (Date.now() > deadline) throw new BrokerUnreachableError(`the local Kafka broker did not open ${url} within 90 s; see ${logPath}`);
-    await sleepMs(250);
-  }
+  await awaitKafkaPort(instance, pid, statePath, logPath);
   return { state, started: true };
 }
 

@@ -6,11 +6,10 @@
  * small file in the cluster's folder, read synchronously: the cluster's URL is a property, and the
  * run plan asks whether the cluster can be partitioned before anything connects.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../../errors.js';
 import { nodeNetwork, nodeOf, type NodeNetwork } from '../../provision/network/index.js';
+import { kindFileOf } from '../../provision/cluster-kind.js';
 import { stateRoot } from '../../util/paths.js';
 import type { ClusterUpOptions } from '../plugin.js';
 
@@ -29,24 +28,11 @@ export interface ClusterKind {
   partitionHandling: PartitionHandling;
 }
 
-const kindPath = join(clusterHome, 'kind.json');
-const loopback: ClusterKind = { netns: false, partitionHandling: 'ignore' };
-
+const kindFile = kindFileOf<ClusterKind>(clusterHome, { netns: false, partitionHandling: 'ignore' });
 /** The kind of the cluster whose folder exists, else undefined. */
-export function rememberedKind(): ClusterKind | undefined {
-  if (!existsSync(clusterHome)) return undefined;
-  try {
-    return { ...loopback, ...(JSON.parse(readFileSync(kindPath, 'utf8')) as Partial<ClusterKind>) };
-  } catch {
-    return loopback;
-  }
-}
-
-export async function rememberKind(kind: ClusterKind): Promise<void> {
-  await writeFile(kindPath, `${JSON.stringify(kind, null, 2)}\n`);
-}
-
-export const isNetnsCluster = (): boolean => rememberedKind()?.netns === true;
+export const rememberedKind = (): ClusterKind | undefined => kindFile.remembered();
+export const rememberKind = (kind: ClusterKind): Promise<void> => kindFile.remember(kind);
+export const isNetnsCluster = (): boolean => kindFile.isNetns();
 
 export function checkPartitionHandling(text: string): PartitionHandling {
   if ((partitionHandlings as readonly string[]).includes(text)) return text as PartitionHandling;

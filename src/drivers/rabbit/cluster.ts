@@ -13,7 +13,7 @@ import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { BrokerUnreachableError } from '../../errors.js';
-import { checkNetworkSupport, heal, networkDown, networkUp, partition, type PartitionMode } from '../../provision/network/index.js';
+import { checkNetworkSupport, clusterPartitioner, networkDown, networkUp } from '../../provision/network/index.js';
 import { isPidAlive, portAnswers } from '../../provision/probe.js';
 import { sleepMs } from '../../util/clock.js';
 import { stateRoot } from '../../util/paths.js';
@@ -22,7 +22,9 @@ import type { ClusterNode, ClusterUpOptions, LocalCluster } from '../plugin.js';
 import type { Topology } from '../types.js';
 import { mirroredSuffix, rabbitLayout } from './driver.js';
 import { amqpUrlOf, chosenKind, clusterHome, clusterName, clusterNetwork, clusterUrlOf, currentLayout, isNetnsCluster, nodeIndexes, nodeLayout, rememberedKind, rememberKind, type ClusterKind } from './cluster-layout.js';
-import { privateRabbitBeamPid, privateRabbitStatus, rabbitCtlNodeArgs, startPrivateRabbit, stopPrivateRabbit, type PrivateRabbitOptions } from './local.js';
+import { rabbitReportOf } from './reports.js';
+import { tailFiles } from '../../util/log-tail.js';
+import { privateRabbitBeamPid, privateRabbitLogPath, privateRabbitStatus, rabbitCtlNodeArgs, startPrivateRabbit, stopPrivateRabbit, type PrivateRabbitOptions } from './local.js';
 
 const execFileAsync = promisify(execFile);
 const ctlScript = process.env.MQBENCH_RABBITMQCTL ?? '/usr/lib/rabbitmq/bin/rabbitmqctl';
@@ -245,20 +247,19 @@ async function localProcesses(url: string): Promise<number[] | undefined> {
   return pids.filter((pid): pid is number => pid !== undefined && isPidAlive(pid));
 }
 
-/** A partition needs the nodes' own networks: refused (as an error event) on a loopback cluster. */
-function netnsNetwork(what: string) {
-  if (!isNetnsCluster()) throw new Error(`cannot ${what}: ${clusterName} runs on loopback; bring it up with \`npx bench brokers up ${clusterName} --netns\``);
-  return clusterNetwork();
-}
+/** --fault partition: the nodes' own networks cut and healed (refused on loopback). */
+const { partitionNode, healNode } = clusterPartitioner(clusterName, nodeIndexes.length, isNetnsCluster);
 
-async function partitionNode(index: number, how: PartitionMode): Promise<void> {
-  checkIndex(index);
-  await partition(netnsNetwork(`partition node ${index}`), index, how);
-}
-
-async function healNode(index: number): Promise<void> {
-  checkIndex(index);
-  await heal(netnsNetwork(`heal node ${index}`), index);
+/** Each node's own log, followed for what RabbitMQ reports about the cluster and the run's queues. */
+async function watchReports(topology: Topology, report: (detail: string, node: number) => void): Promise<() => Promise<void>> {
+  const names = rabbitLayout(topology).queues.flat().flatMap((queue) => [queue, `${queue}${mirroredSuffix}`]);
+  const paths = await Promise.all(nodeIndexes.map((index) => privateRabbitLogPath(`mqbench-c${index}`)));
+  const followed = nodeIndexes.flatMap((index, k) => (paths[k] ? [{ index, path: paths[k] }] : []));
+  return tailFiles(followed.map((f) => f.path), (line, k) => {
+    const detail = rabbitReportOf(line, names);
+    const node = followed[k]?.index;
+    if (detail !== undefined && node !== undefined) report(`node ${node}: ${detail}`, node);
+  });
 }
 
 export const rabbitCluster: LocalCluster & { localProcesses: typeof localProcesses } = {
@@ -278,5 +279,6 @@ export const rabbitCluster: LocalCluster & { localProcesses: typeof localProcess
   partitionable: isNetnsCluster,
   partitionNode,
   healNode,
+  watchReports,
   localProcesses,
 };

@@ -52,6 +52,12 @@ async function readState(name: string): Promise<PrivateRabbitState | undefined> 
   }
 }
 
+/** The node's own log (RabbitMQ names it after the node); undefined before the node has written one. */
+export async function privateRabbitLogPath(name: string): Promise<string | undefined> {
+  const state = await readState(name);
+  return state ? join(homeOf(name), 'log', `${state.node}.log`) : undefined;
+}
+
 export function privateRabbitStatus(name: string): Promise<PrivateRabbitState | undefined> {
   return readState(name);
 }

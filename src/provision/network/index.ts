@@ -14,7 +14,7 @@
  */
 export { checkNetworkSupport, checkPartitionSupport, NetworkCommandError } from './commands.js';
 export { leftoverNetworks, removeLeftovers, type NetworkLeftovers } from './leftovers.js';
-export { heal, partition } from './partition.js';
+export { clusterPartitioner, heal, healNamespace, lingeringPartitions, partition } from './partition.js';
 export { inNamespace, nodeNetwork, nodeOf, type NodeAddress, type NodeNetwork } from './plan.js';
 export { checkPartitionMode, partitionModes, partitionRuleset, type PartitionMode } from './rules.js';
 export { networkDown, networkUp } from './up-down.js';

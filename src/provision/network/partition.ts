@@ -8,8 +8,9 @@
  */
 import { UsageError } from '../../errors.js';
 import { checkPartitionSupport, NetworkCommandError, run } from './commands.js';
-import { nodeOf, type NodeNetwork } from './plan.js';
-import { healRuleset, partitionRuleset, type PartitionMode } from './rules.js';
+import { nodeNetwork, nodeOf, type NodeNetwork } from './plan.js';
+import { leftoverNetworks } from './leftovers.js';
+import { healRuleset, nftTable, partitionRuleset, type PartitionMode } from './rules.js';
 
 async function loadRuleset(net: NodeNetwork, index: number, ruleset: string, what: string): Promise<void> {
   const node = nodeOf(net, index);
@@ -34,4 +35,43 @@ export async function partition(net: NodeNetwork, index: number, mode: Partition
 export async function heal(net: NodeNetwork, index: number): Promise<void> {
   await checkPartitionSupport();
   await loadRuleset(net, index, healRuleset(), 'heal');
+}
+
+/** Whether `namespace` holds a partition table: a run that ended (SIGKILL) before its heal left it. */
+async function holdsPartition(namespace: string): Promise<boolean> {
+  try {
+    await run('ip', ['netns', 'exec', namespace, 'nft', 'list', 'table', 'inet', nftTable]);
+    return true;
+  } catch {
+    // no such table, or no nft at all: no partition mqbench could have made
+    return false;
+  }
+}
+
+/** The namespaces of `cluster` (every mqbench cluster when undefined) that are partitioned now. */
+export async function lingeringPartitions(cluster?: string): Promise<string[]> {
+  const { namespaces } = await leftoverNetworks(cluster);
+  const held = await Promise.all(namespaces.map(holdsPartition));
+  return namespaces.filter((_, k) => held[k]);
+}
+
+/** Heals a partition by its namespace (bench clean: no cluster state needed). */
+export async function healNamespace(namespace: string): Promise<void> {
+  await run('ip', ['netns', 'exec', namespace, 'nft', '-f', '-'], healRuleset());
+}
+
+/**
+ * A cluster's `partitionNode` and `healNode` (drivers/plugin.ts LocalCluster) for a cluster of
+ * `nodeCount` nodes that runs in namespaces when `inNamespaces()` says so; on loopback both refuse.
+ */
+export function clusterPartitioner(cluster: string, nodeCount: number, inNamespaces: () => boolean) {
+  const networkFor = (what: string, index: number): NodeNetwork => {
+    if (!Number.isInteger(index) || index < 1 || index > nodeCount) throw new RangeError(`${cluster} has nodes 1..${nodeCount}, not ${index}`);
+    if (!inNamespaces()) throw new Error(`cannot ${what} node ${index}: ${cluster} runs on loopback; bring it up with \`npx bench brokers up ${cluster} --netns\``);
+    return nodeNetwork(cluster, nodeCount);
+  };
+  return {
+    partitionNode: (index: number, how: PartitionMode): Promise<void> => partition(networkFor('partition', index), index, how),
+    healNode: (index: number): Promise<void> => heal(networkFor('heal', index), index),
+  };
 }

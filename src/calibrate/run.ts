@@ -52,7 +52,8 @@ export interface CalibrationReport {
   rows: CalibrationRow[];
 }
 
-function parseRounds(raw: string | number | undefined): number {
+/** --rounds, checked: a whole number from 1 to 100 (the floor's rounds too). */
+export function parseRounds(raw: string | number | undefined): number {
   const n = typeof raw === 'number' ? raw : raw === undefined ? 3 : /^\s*\d+\s*$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isInteger(n) || n < 1 || n > 100) throw new UsageError(`--rounds: must be a whole number from 1 to 100, got "${String(raw)}"`);
   return n;

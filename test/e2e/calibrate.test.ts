@@ -7,6 +7,7 @@ import { plugins } from '../../src/drivers/index.js';
 import { checkJar, jarNamed } from '../../src/drivers/native-tool/java.js';
 import { calibration as streamCalibration } from '../../src/drivers/rabbit-stream/calibrate.js';
 import type { CalibrationReport } from '../../src/calibrate/run.js';
+import type { FloorReport } from '../../src/calibrate/floor-report.js';
 import { bench, kafkaUrl, leftoverRabbitObjects } from '../helpers.js';
 
 let out: string;
@@ -120,4 +121,60 @@ describe('bench calibrate: bad input, one line and exit 2 before anything runs',
   it('tools not fetched: names the command that fetches them', () => {
     expect(() => checkJar('no-such-tool-')).toThrow('no no-such-tool-*.jar in brokers/tools/lib: the native benchmark tools are not fetched; run `npm run fetch:tools` (needs Maven)');
   });
+});
+
+describe('bench calibrate --floor: the harness alone, and a broker beside it', () => {
+  async function floor(args: string[], dir: string): Promise<FloorReport> {
+    const run = await bench(['calibrate', '--floor', ...args, '--rounds', '1', '--duration', '1s', '--json', '--out', join(out, dir)], { timeoutMs: 120_000 });
+    expect(run.stderr).not.toMatch(/bench: /);
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as FloorReport;
+    expect(report.kind).toBe('mqbench-floor');
+    expect(await readdir(join(out, dir))).toEqual([expect.stringMatching(new RegExp(`_floor_${report.broker?.name ?? 'memory'}_${report.id}\\.json$`))]);
+    return report;
+  }
+
+  function expectRow(report: FloorReport, rate: number, side: string): void {
+    const row = report.rows.find((r) => r.rate === rate && r.side === side);
+    expect(row, `${rate} ${side}`).toBeDefined();
+    expect(row?.rounds).toBe(1);
+    expect(row?.metrics.endToEndP99Us.median).toBeGreaterThan(0);
+    expect(row?.metrics.cpuPerMessageUs.median).toBeGreaterThan(0);
+  }
+
+  it('floor alone: one row at 1,000 msg/s on the in-memory broker, saved', async () => {
+    const report = await floor(['--rates', '1000'], 'floor-memory');
+    expect(report.workload).toMatchObject({ size: 100, durationSec: 1, warmupSec: 2, rounds: 1, rates: [1000] });
+    expect(report.rows.map((r) => `${r.rate}:${r.side}`)).toEqual(['1000:memory']);
+    expectRow(report, 1000, 'memory');
+    expect(report.samples).toEqual([expect.objectContaining({ round: 1, rate: 1000, side: 'memory', status: 'completed' })]);
+  });
+
+  it('floor beside rabbit at 500 msg/s: interleaved, both rows, nothing left on RabbitMQ', async () => {
+    const report = await floor(['--broker', 'rabbit', '--rates', '500'], 'floor-rabbit');
+    expect(report.samples.map((s) => s.side)).toEqual(['memory', 'rabbit']);
+    expect(report.rows.map((r) => `${r.rate}:${r.side}`)).toEqual(['500:memory', '500:rabbit']);
+    expectRow(report, 500, 'memory');
+    expectRow(report, 500, 'rabbit');
+    expect(report.broker?.client.name).toBe('amqplib');
+    expect(JSON.stringify(report)).not.toContain('guest:guest');
+    const ids = report.samples.map((s) => s.resultId);
+    expect((await leftoverRabbitObjects()).filter((name) => ids.some((id) => name.includes(id)))).toEqual([]);
+  });
+
+  const refusals: [string[], string][] = [
+    [['--floor', '--rates', '0'], 'bench: --rates: must be messages per second, comma-separated, each greater than zero (e.g. 2000,5000,20000), got "0"'],
+    [['--floor', '--rates', '2000,x'], 'bench: --rates: must be messages per second, comma-separated, each greater than zero (e.g. 2000,5000,20000), got "2000,x"'],
+    [['--rates', '1000'], 'bench: --rates: only with --floor'],
+    [['--floor', '--broker', 'nosuch'], 'bench: unknown broker "nosuch"; valid brokers:'],
+    [[], 'bench: --broker: name a broker with a native tool ('],
+  ];
+  for (const [args, message] of refusals) {
+    it.concurrent(`refused, one line, exit 2: ${args.join(' ') || 'no --broker, no --floor'}`, async () => {
+      const run = await bench(['calibrate', ...args, '--out', join(out, 'never')], { timeoutMs: 30_000 });
+      expect(run.code).toBe(2);
+      expect(run.stderr.trim().split('\n')).toHaveLength(1);
+      expect(run.stderr).toContain(message);
+    });
+  }
 });

@@ -76,6 +76,30 @@ function populationRows(name: string, results: RunResult[]): string[] {
   });
 }
 
+/** A partition case's divergence: in how many runs both sides took writes, and what each side lost. */
+function divergenceRow(name: string, results: RunResult[]): string[] {
+  const seen = results.flatMap((r) => (r.failover?.divergence ? [r.failover.divergence] : []));
+  if (seen.length === 0) return [];
+  const both = seen.filter((d) => d.bothSidesAccepted).length;
+  return [
+    `| ${name} | ${seen.length} | ${both} | ${spread(seen, (d) => d.cutSide.ackedDuringPartition, 1, 0)} | ${spread(seen, (d) => d.cutSide.ackedThenLost, 1, 0)} | ` +
+      `${spread(seen, (d) => d.majoritySide.ackedDuringPartition, 1, 0)} | ${spread(seen, (d) => d.majoritySide.ackedThenLost, 1, 0)} |`,
+  ];
+}
+
+function divergenceTable(cases: { name: string; results: RunResult[] }[]): string[] {
+  const rows = cases.flatMap((c) => divergenceRow(c.name, c.results));
+  if (rows.length === 0) return [];
+  return [
+    'Divergence (partitions: the cut side is the failed-node population, the majority the survivors and late joiners):',
+    '',
+    '| case | runs | both sides accepted writes | cut side acked while apart | cut side acked then lost | majority acked while apart | majority acked then lost |',
+    '|---|---|---|---|---|---|---|',
+    ...rows,
+    '',
+  ];
+}
+
 const cases = await casesIn(root);
 process.stdout.write(
   [
@@ -93,5 +117,6 @@ process.stdout.write(
     '|---|---|---|---|---|---|---|---|---|',
     ...cases.flatMap((c) => populationRows(c.name, c.results)),
     '',
+    ...divergenceTable(cases),
   ].join('\n'),
 );

@@ -76,5 +76,34 @@ export const clusterReading = `What the runs show (medians of 3, ranges in brack
   whose load average reached 11 during these runs.
 
 What this host cannot show: three nodes on two cores share CPU and disk, so recovery times include the restart of a
-JVM or an Erlang VM on a busy machine (two other engineers' work ran on it during this sitting); network partitions
-(rather than dead or frozen processes) are the next step.`;
+JVM or an Erlang VM on a busy machine (two other engineers' work ran on it during this sitting). Network partitions,
+rather than dead or frozen processes, are below.`;
+
+/** The partition sitting's settings, each a folder under results/baselines/q3-partitions. */
+export const partitionGroups = [
+  { folder: 'ignore', title: 'RabbitMQ, cluster_partition_handling = ignore (RabbitMQ\'s default)' },
+  { folder: 'pause_minority', title: 'RabbitMQ, cluster_partition_handling = pause_minority' },
+  { folder: 'autoheal', title: 'RabbitMQ, cluster_partition_handling = autoheal' },
+  { folder: 'kafka', title: 'Kafka (KRaft, RF 3, min.insync.replicas 2)' },
+] as const;
+
+export const partitionIntro = `### Partitions on 3-node clusters: a leader cut off, not killed
+
+The same failover scenario on clusters whose nodes each run in a network namespace of their own
+(\`bench brokers up rabbit-cluster|kafka-cluster --netns\`), the leader of the run's queue or partition cut off with
+nftables rules in its namespace (packets dropped both ways, so both sides see silence, as in a real partition) 5 s
+into a 30 s window and healed 15 s later: \`--partition peers\` cuts it from the other nodes only (its own clients
+still reach it: the split-brain case), \`--partition isolate\` from the other nodes and from every client. RabbitMQ's
+nodes notice a silent peer after 0.75-1.25 of their net_ticktime (10 s on these clusters, instead of 60 s, so that the
+partition is noticed inside the window); Kafka's controller fences a broker whose heartbeats stop after
+\`broker.session.timeout.ms\` (3 s on these clusters, instead of 9 s, for the same reason). RabbitMQ runs place their
+clients as above (\`--clients spread --late-joiners 4\`); "divergence" reads the failed-node population as the cut
+side and the others as the majority: whether both sides acknowledged sends while apart, and what each side's
+producers lost. With \`ignore\` RabbitMQ does not merge the two sides when the network heals; as its documentation
+tells an operator, mqbench then restarts the cut node's RabbitMQ application (\`rabbitmqctl stop_app\`, \`start_app\`),
+which is where that side's changes are thrown away, and the run's events say so. What the brokers themselves logged
+(a peer down, Mnesia's \`inconsistent_database\`, a mirror promoted, an ISR shrinking) is in each result's events
+(\`broker-reported\`). Made by \`scripts/notes-q3-partitions.sh\` (3 repeats of each case, interleaved; raw results:
+\`results/baselines/q3-partitions/\`).`;
+
+export const partitionReading = `What the partition runs show: (to be written from the sitting's tables)`;

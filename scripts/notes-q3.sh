@@ -13,7 +13,8 @@
 #   REPEAT=1 DURATION=20s FAULT_AT=5s FAULT_FOR=8s RATE=500 scripts/notes-q3.sh   # one short round
 #
 # BENCH="npx bench", OUT, REPEAT, DURATION, RATE, FAULT_AT, FAULT_FOR, LATE_JOINERS (4), CASES (a
-# space-separated subset of the case names below) and FAULTS ("kill kill-never stop") can be overridden;
+# space-separated subset of the case names below) and FAULTS ("kill kill-never stop"; partition-isolate and
+# partition-peers need clusters brought up with --netns: scripts/notes-q3-partitions.sh) can be overridden;
 # DRY_RUN=1 prints the commands instead.
 # classic-mirrored queues are mirrored by the ha policy `bench brokers up rabbit-cluster` sets.
 # The clusters are started when they are not up (bench run does it) and left running; stop them with
@@ -52,6 +53,8 @@ fault_flags_of() { # fault name -> fault flags
     kill) echo "--fault kill --fault-for $fault_for" ;;
     kill-never) echo "--fault kill --fault-for never" ;;
     stop) echo "--fault stop --fault-for $fault_for" ;;
+    partition-isolate) echo "--fault partition --partition isolate --fault-for $fault_for" ;;
+    partition-peers) echo "--fault partition --partition peers --fault-for $fault_for" ;;
     *) echo "unknown fault $1" >&2; exit 2 ;;
   esac
 }

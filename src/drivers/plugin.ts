@@ -54,8 +54,8 @@ export interface LocalCluster {
   partitionable?(): boolean;
   /** cuts node `index` off as `how` says (--fault partition); both directions, silently (drops) */
   partitionNode?(index: number, how: PartitionMode): Promise<void>;
-  /** removes node `index`'s partition */
-  healNode?(index: number): Promise<void>;
+  /** removes node `index`'s partition; resolves to what else the heal took (e.g. a node restarted to rejoin), if anything */
+  healNode?(index: number): Promise<string | void>;
   /**
    * Follows what the brokers themselves report about the cluster (a node seen down, a partition
    * detected, a queue's or partition's replicas shrinking and growing back), read from their own logs,

@@ -117,8 +117,8 @@ async function runNodePlan(plan: NodePlan, cluster: LocalCluster, topology: Topo
   const when = fullTime ? '' : plan.forUs === null ? ': the run ended (--fault-for never)' : ' early: the run ended';
   context.event('fault-restoring', `${restoreText(plan.kind)} node ${node.index}${when}`);
   try {
-    await restore(plan, node.pid, node.index, cluster);
-    context.event('fault-restored', `node ${node.index} is back (${restoredText(plan.kind)})`);
+    const also = await restore(plan, node.pid, node.index, cluster);
+    context.event('fault-restored', `node ${node.index} is back (${restoredText(plan.kind)})${also ? `; ${also}` : ''}`);
   } catch (error) {
     context.event('fault-failed', `restoring node ${node.index}: ${message(error)}`);
   }
@@ -158,7 +158,8 @@ async function inject(plan: NodePlan, pid: number, index: number, cluster: Local
   if (kind === 'kill' && !(await awaitGone(pids, killPatienceMs))) throw new Error(`its processes ${pids.join(', ')} still live ${killPatienceMs / 1000} s after SIGKILL`);
 }
 
-async function restore(plan: NodePlan, pid: number, index: number, cluster: LocalCluster): Promise<void> {
+/** Undoes the fault; resolves to what else the restore took, as the cluster tells it. */
+async function restore(plan: NodePlan, pid: number, index: number, cluster: LocalCluster): Promise<string | void> {
   if (plan.kind === 'partition') {
     if (!cluster.healNode) throw new Error(`${cluster.name} cannot heal a node`);
     return cluster.healNode(index);

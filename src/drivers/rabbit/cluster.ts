@@ -248,7 +248,40 @@ async function localProcesses(url: string): Promise<number[] | undefined> {
 }
 
 /** --fault partition: the nodes' own networks cut and healed (refused on loopback). */
-const { partitionNode, healNode } = clusterPartitioner(clusterName, nodeIndexes.length, isNetnsCluster);
+const partitioner = clusterPartitioner(clusterName, nodeIndexes.length, isNetnsCluster);
+const partitionNode = partitioner.partitionNode;
+
+/** The partitions RabbitMQ records (`cluster_status`: each node and the peers it was cut from), as node numbers. */
+async function recordedPartitions(index: number): Promise<number[]> {
+  const status = JSON.parse(await ctl(index, ['cluster_status', '--formatter', 'json'])) as { partitions?: Record<string, string[]> };
+  return Object.keys(status.partitions ?? {}).flatMap((node) => nodeIndexIn(node) ?? []);
+}
+
+/**
+ * Whether the cluster stays split once the network is whole: RabbitMQ records a partition when the
+ * nodes meet again, so it is asked a few times over the seconds after the heal, not once.
+ */
+async function staysSplit(index: number): Promise<boolean> {
+  for (let attempt = 0; attempt < 4; attempt++) {
+    await sleepMs(2500);
+    if ((await recordedPartitions(index).catch(() => [])).length > 0) return true;
+  }
+  return false;
+}
+
+/**
+ * The network healed. With cluster_partition_handling = ignore RabbitMQ leaves the cluster split until
+ * the operator restarts the other side, as its documentation says; mqbench does that (stop_app,
+ * start_app on the cut node), and the restart is where that side's writes are thrown away.
+ * pause_minority and autoheal recover by themselves.
+ */
+async function healNode(index: number): Promise<string | void> {
+  await partitioner.healNode(index);
+  if ((rememberedKind()?.partitionHandling ?? 'ignore') !== 'ignore' || !(await staysSplit(index))) return;
+  await ctl(index, ['stop_app']);
+  await ctl(index, ['start_app']);
+  return `cluster_partition_handling = ignore left the cluster split: node ${index} restarted (rabbitmqctl stop_app, start_app) to rejoin, its side's changes discarded`;
+}
 
 /** Each node's own log, followed for what RabbitMQ reports about the cluster and the run's queues. */
 async function watchReports(topology: Topology, report: (detail: string, node: number) => void): Promise<() => Promise<void>> {

@@ -143,7 +143,8 @@ function withAnalysis(measurement: Measurement, workload: Workload, partial: InP
   const brokerAcks = workload.driver.delivery === 'ack';
   const analysed = analyseFailover({ recording, fault: workload.fault, events, sendEndUs: endUs, receiveEndUs: endUs, counts: measurement.counts, brokerAcks });
   const restoringUs = events.find((e) => e.kind === 'fault-restoring')?.atUs ?? null;
-  const populations = populationsOf(placement, partial, measurement, windowStartUs, { faultUs: analysed.faultAtUs, restoringUs, sendEndUs: endUs, receiveEndUs: endUs, brokerAcks });
+  const firstConnectionLostUs = events.find((e) => e.kind === 'connection-lost' && e.atUs >= analysed.faultAtUs)?.atUs;
+  const populations = populationsOf(placement, partial, measurement, windowStartUs, { faultUs: analysed.faultAtUs, restoringUs, sendEndUs: endUs, receiveEndUs: endUs, brokerAcks, ...(firstConnectionLostUs === undefined ? {} : { firstConnectionLostUs }) });
   const failedNode = events.find((e) => e.kind === 'fault-injected' && e.node !== undefined)?.node;
   const divergence = workload.fault.kind === 'partition' && populations ? divergenceOf(populations) : undefined;
   const failover = { ...analysed, ...(failedNode === undefined ? {} : { failedNode }), ...(populations ? { populations } : {}), ...(divergence ? { divergence } : {}) };

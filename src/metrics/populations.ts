@@ -28,6 +28,12 @@ export interface PopulationInputs {
   faultUs: number;
   /** when the restore began, same clock; null: not within the data */
   restoringUs: number | null;
+  /**
+   * when a client first lost its connection after the fault, same clock; absent: none did. The clients of
+   * the node that failed are on it only until then (they reconnect to a survivor), so the acknowledgements
+   * their population got "during the fault" are counted up to it: later ones came from another node.
+   */
+  firstConnectionLostUs?: number;
   sendEndUs: number;
   receiveEndUs: number;
   brokerAcks: boolean;
@@ -91,7 +97,9 @@ function ackedDuringFault(members: Members, groups: readonly GroupRecording[], i
   if (members.producerIds.length === 0 || !inputs.brokerAcks) return null;
   const { bucketUs } = inputs.recording;
   const from = Math.floor(inputs.faultUs / bucketUs);
-  const to = inputs.restoringUs === null ? Number.POSITIVE_INFINITY : Math.floor(inputs.restoringUs / bucketUs);
+  const restoring = inputs.restoringUs ?? Number.POSITIVE_INFINITY;
+  const lost = members.population === 'failed-node' ? (inputs.firstConnectionLostUs ?? Number.POSITIVE_INFINITY) : Number.POSITIVE_INFINITY;
+  const to = Math.floor(Math.min(restoring, lost) / bucketUs);
   return summed(groups, (g) => g.acks).reduce((n, acks, bucket) => n + (bucket >= from && bucket < to ? acks : 0), 0);
 }
 

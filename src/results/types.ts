@@ -471,7 +471,11 @@ export interface PopulationOutcome {
   latency: { before: PhaseLatency; during: PhaseLatency; after: PhaseLatency };
   /** of its producers' messages: acknowledged by the broker and never delivered */
   ackedThenLost: Count;
-  /** its producers' sends the broker acknowledged between the fault and the restore; null: sends are not acknowledged by the broker (or no producer) */
+  /**
+   * its producers' sends the broker acknowledged between the fault and the restore (the failed node's:
+   * only until a client first lost its connection, after which they were on another node); null: sends
+   * are not acknowledged by the broker (or no producer)
+   */
   ackedDuringFault?: Count | null;
   duplicated: Count;
 }
@@ -491,7 +495,7 @@ export interface Divergence {
 
 export interface DivergenceSide {
   producers: Count;
-  /** sends acknowledged between the partition and the heal */
+  /** sends acknowledged between the partition and the heal (the cut side's: while its clients were still on the cut node) */
   ackedDuringPartition: Count;
   /** of its producers' messages: acknowledged and never delivered */
   ackedThenLost: Count;

@@ -95,6 +95,14 @@ describe('divergence of a partition', () => {
     });
   });
 
+  test('the failed node\'s clients count only until a client lost its connection: later acks came from a survivor', () => {
+    const reconnected = analysePopulations({ recording, placed, accounting: [], faultUs: 10_000_000, restoringUs: 20_000_000, firstConnectionLostUs: 15_000_000, sendEndUs: 40_000_000, receiveEndUs: 40_000_000, brokerAcks: true });
+    const during = Object.fromEntries(reconnected.map((p) => [p.population, p.ackedDuringFault]));
+    // the failed node's producer got its acks at 19.8-20 s, after the loss: none while on the cut node; the others are unchanged
+    expect(during).toEqual({ 'failed-node': 0, survivors: 1940 + 1938, 'late-joiners': 20 });
+    expect(divergenceOf(reconnected)?.bothSidesAccepted).toBe(false);
+  });
+
   test('a cut side that took nothing is no split brain; no producer on one side, or no broker acks: no divergence at all', () => {
     const silent = populations.map((p) => (p.population === 'failed-node' ? { ...p, ackedDuringFault: 0 } : p));
     expect(divergenceOf(silent)?.bothSidesAccepted).toBe(false);

@@ -5,17 +5,20 @@
 // its folder is named by a hash of every source file's path, size and mtime, so an edited file makes a
 // new copy and a stale one is never run. `import.meta.url` keeps naming the original .ts file, so every
 // path a module finds from its own location (package.json, the brokers/ folder, schema.json, the timer
-// worker, the worker process entry) is the same as through tsx.
+// worker, the worker process entry) is the same as through tsx. Copies live in .mqbench/js/ (git-ignored).
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, utimesSync } from 'node:fs';
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const sourceRoot = join(root, 'src');
-// under node_modules: packages resolve from there as from src/, and `npm ci` starts it afresh
-const cacheRoot = join(root, 'node_modules', '.cache', 'mqbench-js');
+// in the checkout's own (git-ignored) state folder: packages resolve from there as from src/, and a second
+// checkout sharing node_modules through a link keeps its copies apart
+const cacheRoot = join(root, '.mqbench', 'js');
+/** A copy unused for this long is removed when another is made; a command still running from it keeps it in use. */
+const unusedForMs = 24 * 3600_000;
 
 function sourceFiles(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -60,9 +63,16 @@ async function build(files, target) {
   }
 }
 
-/** Copies made for earlier states of src/ are of no further use. */
-async function removeOthers(keep) {
-  for (const name of readdirSync(cacheRoot)) if (name !== keep && !name.endsWith('.tmp')) await rm(join(cacheRoot, name), { recursive: true, force: true });
+/**
+ * Copies made for earlier states of src/, once unused for a day: not at once, since a command started
+ * from one (a long run, a sweep) still loads modules from it as it goes.
+ */
+async function removeUnused(keep) {
+  const before = Date.now() - unusedForMs;
+  for (const name of readdirSync(cacheRoot)) {
+    const path = join(cacheRoot, name);
+    if (name !== keep && statSync(path).mtimeMs < before) await rm(path, { recursive: true, force: true });
+  }
 }
 
 /** The copy's cli.js for src/ as it is now, made when missing; undefined when it cannot be made. */
@@ -71,10 +81,13 @@ export async function prebuiltCli() {
     const files = sourceFiles(sourceRoot);
     const stamp = stampOf(files);
     const target = join(cacheRoot, stamp);
-    if (!existsSync(join(target, 'src', 'cli.js'))) {
+    if (existsSync(join(target, 'src', 'cli.js'))) {
+      // its last use, for removeUnused
+      utimesSync(target, new Date(), new Date());
+    } else {
       await mkdir(cacheRoot, { recursive: true });
       await build(files, target);
-      await removeOthers(stamp);
+      await removeUnused(stamp);
     }
     return pathToFileURL(join(target, 'src', 'cli.js')).href;
   } catch {

@@ -10,6 +10,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
 COPY bin ./bin
 COPY src ./src
+# the JavaScript copy of src/ that bin/bench.js starts from (bin/prebuilt.js), made once here: the
+# non-root user cannot write /app, and through tsx every start would cost about a second more
+RUN node bin/bench.js --version
 
 # the image's own "node" user, by number: a pod with runAsNonRoot can only verify a numeric user
 USER 1000

@@ -75,6 +75,15 @@ async function removeUnused(keep) {
   }
 }
 
+/** Its last use, for removeUnused; a copy another user made (a container's image) may not be ours to touch. */
+function markUsed(target) {
+  try {
+    utimesSync(target, new Date(), new Date());
+  } catch {
+    // read-only to us: used all the same
+  }
+}
+
 /** The copy's cli.js for src/ as it is now, made when missing; undefined when it cannot be made. */
 export async function prebuiltCli() {
   try {
@@ -82,8 +91,7 @@ export async function prebuiltCli() {
     const stamp = stampOf(files);
     const target = join(cacheRoot, stamp);
     if (existsSync(join(target, 'src', 'cli.js'))) {
-      // its last use, for removeUnused
-      utimesSync(target, new Date(), new Date());
+      markUsed(target);
     } else {
       await mkdir(cacheRoot, { recursive: true });
       await build(files, target);

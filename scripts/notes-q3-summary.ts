@@ -100,6 +100,19 @@ function divergenceTable(cases: { name: string; results: RunResult[] }[]): strin
   ];
 }
 
+function populationTable(cases: { name: string; results: RunResult[] }[]): string[] {
+  const rows = cases.flatMap((c) => populationRows(c.name, c.results));
+  if (rows.length === 0) return [];
+  return [
+    'Per client population (RabbitMQ runs: `--clients spread --late-joiners 4`; Kafka\'s clients follow the partition leader and are not placed):',
+    '',
+    '| case | population | runs | publish gap s | consume gap s | publish gap once restored s | p99 during ms | acked then lost | duplicates |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...rows,
+    '',
+  ];
+}
+
 const cases = await casesIn(root);
 process.stdout.write(
   [
@@ -111,12 +124,7 @@ process.stdout.write(
     '|---|---|---|---|---|---|---|---|---|---|---|',
     ...cases.map((c) => caseRow(c.name, c.results)),
     '',
-    'Per client population (RabbitMQ runs: `--clients spread --late-joiners 4`; Kafka\'s clients follow the partition leader and are not placed):',
-    '',
-    '| case | population | runs | publish gap s | consume gap s | publish gap once restored s | p99 during ms | acked then lost | duplicates |',
-    '|---|---|---|---|---|---|---|---|---|',
-    ...cases.flatMap((c) => populationRows(c.name, c.results)),
-    '',
+    ...populationTable(cases),
     ...divergenceTable(cases),
   ].join('\n'),
 );

@@ -106,7 +106,7 @@ describe.skipIf(skipReason !== undefined)('rabbit-cluster --netns and --fault pa
     const refused = await bench(['run', '--broker', 'rabbit', '--scenario', 'failover', '--fault', 'kill', '--duration', '30s', '--out', dir], { env: env() });
     expect(refused.code).toBe(2);
     expect(refused.stderr.trim()).toBe(`bench: rabbit-cluster is still partitioned (${cut}): a run ended before its heal; \`npx bench clean\` heals it`);
-    const clean = await bench(['clean', '--broker', 'rabbit'], { env: env(), timeoutMs: 60_000 });
+    const clean = await bench(['clean'], { env: env(), timeoutMs: 90_000 });
     expect(clean.stdout, clean.stderr).toContain(`network rabbit-cluster: partition left in ${cut}  healed`);
     expect(await partitioned()).toBe(false);
     // the cluster is up: its network stays

@@ -36,12 +36,16 @@ function vhostOf(url: string): string {
   }
 }
 
-/** The private node mqbench started that listens on `port`, if any (its state lives under stateRoot). */
+/**
+ * The private node mqbench started that listens on `port` on loopback, if any (its state lives under
+ * stateRoot). A node in a network namespace of its own (a --netns cluster) listens on its namespace's
+ * address, whatever its port: on 5672 it must not be mistaken for the host's default node.
+ */
 async function privateNodeOn(port: number): Promise<string | undefined> {
   const names = (await readdir(stateRoot).catch(() => [] as string[])).filter((n) => n.startsWith('rabbit-'));
   for (const dir of names) {
     const state = await privateRabbitStatus(dir.slice('rabbit-'.length));
-    if (state?.port === port) return state.node;
+    if (state?.port === port && !state.network) return state.node;
   }
   return undefined;
 }

@@ -139,16 +139,17 @@ with a second engineer's profiling runs on the same machine part of the time):
   the cut node, decided; it named node 2 the winner and restarted node 3, where the majority's promoted master
   held everything acknowledged since the cut (and after the heal, until the restart at about 30 s), so the loss
   is larger than what was acknowledged while apart. In the third run autoheal restarted the cut node instead.
-- **Kafka, leader isolated: Kafka moved the partition in 5 s, mqbench's producer did not follow until after the
-  window.** The cut leader's peers fenced it and logged the ISR shrinking and the new leader 5.1 s after the cut
-  (the events; session timeout 3 s on this cluster). Acks=all: 0 acknowledged lost, but publish unavailable
-  16.63 s (15.02..27.45) and consume 27.43 s, back to 90% of the rate within the window in 2 of 3 runs; acks=1:
-  2 (0..16) acknowledged messages lost, publish 26.68 s. In two acks=all runs the producers moved right after
-  the heal (gaps of 15.02 and 16.63 s from the cut, which lasted 15 s); in the third, read in detail, their
-  requests to the isolated leader stayed unanswered until 32.9 s, 12.8 s after the heal, when it answered
-  NOT_LEADER_OR_FOLLOWER and they moved to the new leader in 0.19 s. mqbench's Kafka producer follows a leader change only when a
-  request fails or is refused; a request into a silent network has no timeout of its own, so this gap is
-  mqbench's client path, not Kafka's, until a witness shows otherwise. Kafka's Java producer bounds each request
-  with request.timeout.ms (30 s by default), so it may wait as long; the independent Java witness that checks
-  mqbench's figure after a kill has not yet been run beside a partition. That comparison, and a request timeout
-  in mqbench's producer, are the next work (reported in the issue).`;
+- **Kafka, leader isolated: Kafka moved the partition within seconds; its clients, Kafka's own Java client
+  included, waited for the heal.** The cut leader's peers fenced it and logged the ISR shrinking and the new
+  leader 5.1 s after the cut (the events; session timeout 3 s on this cluster). Acks=all: 0 acknowledged lost,
+  but publish unavailable 16.63 s (15.02..27.45) and consume 27.43 s; acks=1: 2 (0..16) acknowledged messages
+  lost, publish 26.68 s. A produce request sent to the isolated leader gets no answer and no error: the producer
+  learns of the new leader only when the old one answers NOT_LEADER_OR_FOLLOWER after the heal (or when its
+  request times out). Kafka's own Java client does the same: run beside one more such partition
+  (\`results/baselines/q3-partitions/kafka-witness/\`: kafka-clients 4.1.1, acks=all, 200 msg/s on the run's
+  partition, request.timeout.ms at its default of 30 s), its longest gap between acknowledgements was 15.98 s
+  where mqbench's publish gap was 16.11 s, and its longest gap between its own receipts 26.68 s where mqbench's
+  consume gap was 26.63 s; the leader had moved 3.4 s after the cut. So this is what a Kafka client with default
+  settings sees when its partition leader goes silent: an outage as long as the partition (up to
+  request.timeout.ms), whatever the cluster did. In one acks=all run of the three the old leader answered only
+  12.8 s after the heal (gap 27.45 s); that run had no Java witness beside it.`;

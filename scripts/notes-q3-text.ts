@@ -98,8 +98,8 @@ nodes notice a silent peer after 0.75-1.25 of their net_ticktime (10 s on these 
 partition is noticed inside the window); Kafka's controller fences a broker whose heartbeats stop after
 \`broker.session.timeout.ms\` (3 s on these clusters, instead of 9 s, for the same reason). RabbitMQ runs place their
 clients as above (\`--clients spread --late-joiners 4\`); "divergence" reads the failed-node population as the cut
-side and the others as the majority: whether both sides acknowledged sends while apart, and what each side's
-producers lost. With \`ignore\` RabbitMQ does not merge the two sides when the network heals; as its documentation
+side (until one of its clients lost its connection: then they were on a survivor) and the others as the
+majority: whether both sides acknowledged sends while apart, and what each side's producers lost. With \`ignore\` RabbitMQ does not merge the two sides when the network heals; as its documentation
 tells an operator, mqbench then restarts the cut node's RabbitMQ application (\`rabbitmqctl stop_app\`, \`start_app\`),
 which is where that side's changes are thrown away, and the run's events say so. What the brokers themselves logged
 (a peer down, Mnesia's \`inconsistent_database\`, a mirror promoted, an ISR shrinking) is in each result's events

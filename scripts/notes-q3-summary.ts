@@ -87,31 +87,27 @@ function divergenceRow(name: string, results: RunResult[]): string[] {
   ];
 }
 
-function divergenceTable(cases: { name: string; results: RunResult[] }[]): string[] {
-  const rows = cases.flatMap((c) => divergenceRow(c.name, c.results));
+/** A titled table with a row per case that has any; nothing at all when none has. */
+function optionalTable(title: string, columns: string[], rows: string[]): string[] {
   if (rows.length === 0) return [];
-  return [
-    'Divergence (partitions: the cut side is the failed-node population, the majority the survivors and late joiners):',
-    '',
-    '| case | runs | both sides accepted writes | cut side acked while apart | cut side acked then lost | majority acked while apart | majority acked then lost |',
-    '|---|---|---|---|---|---|---|',
-    ...rows,
-    '',
-  ];
+  return [title, '', `| ${columns.join(' | ')} |`, `|${columns.map(() => '---').join('|')}|`, ...rows, ''];
 }
 
-function populationTable(cases: { name: string; results: RunResult[] }[]): string[] {
-  const rows = cases.flatMap((c) => populationRows(c.name, c.results));
-  if (rows.length === 0) return [];
-  return [
-    'Per client population (RabbitMQ runs: `--clients spread --late-joiners 4`; Kafka\'s clients follow the partition leader and are not placed):',
-    '',
-    '| case | population | runs | publish gap s | consume gap s | publish gap once restored s | p99 during ms | acked then lost | duplicates |',
-    '|---|---|---|---|---|---|---|---|---|',
-    ...rows,
-    '',
-  ];
-}
+type Case = { name: string; results: RunResult[] };
+
+const divergenceTable = (cases: Case[]): string[] =>
+  optionalTable(
+    'Divergence (partitions: the cut side is the failed-node population, the majority the survivors and late joiners):',
+    ['case', 'runs', 'both sides accepted writes', 'cut side acked while apart', 'cut side acked then lost', 'majority acked while apart', 'majority acked then lost'],
+    cases.flatMap((c) => divergenceRow(c.name, c.results)),
+  );
+
+const populationTable = (cases: Case[]): string[] =>
+  optionalTable(
+    "Per client population (RabbitMQ runs: `--clients spread --late-joiners 4`; Kafka's clients follow the partition leader and are not placed):",
+    ['case', 'population', 'runs', 'publish gap s', 'consume gap s', 'publish gap once restored s', 'p99 during ms', 'acked then lost', 'duplicates'],
+    cases.flatMap((c) => populationRows(c.name, c.results)),
+  );
 
 const cases = await casesIn(root);
 process.stdout.write(

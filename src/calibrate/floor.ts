@@ -5,15 +5,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { findPlugin, plugins } from '../drivers/index.js';
-import { BrokerUnreachableError, RunAbortedError, UsageError } from '../errors.js';
+import { RunAbortedError, UsageError } from '../errors.js';
 import { planRun, type RunPlan } from '../plan/index.js';
-import { hostPortOf, portAnswers } from '../provision/probe.js';
 import { describeEnvironment } from '../results/environment.js';
 import type { RunResult } from '../results/types.js';
 import { runPlan } from '../run/benchmark.js';
 import { formatCount } from '../util/format.js';
 import { redactUrl } from '../util/redact.js';
-import { parseRounds } from './run.js';
+import { checkBrokerAnswers, parseRounds } from './run.js';
 import { floorRows, floorSide, floorValuesOf, parseRates, type FloorReport, type FloorSample, type FloorWorkload } from './floor-report.js';
 
 export interface FloorRequest {
@@ -74,14 +73,6 @@ export function planFloor(request: FloorRequest): FloorPlan {
   return { workload, runs, sides: broker ? [floorSide, broker.name] : [floorSide], ...(broker && { broker: { name: broker.name, url: broker.url } }) };
 }
 
-async function checkBrokerAnswers(broker: { name: string; url: string }): Promise<void> {
-  const defaultUrl = findPlugin(broker.name).endpoint?.defaultUrl ?? '';
-  const { host, port } = hostPortOf(broker.url, hostPortOf(defaultUrl, 0).port);
-  if (!(await portAnswers(host, port, 3000))) {
-    throw new BrokerUnreachableError(`no ${broker.name} broker answers at ${redactUrl(broker.url)}: --floor --broker needs a running broker (\`npx bench brokers up ${broker.name}\`)`);
-  }
-}
-
 /** One run, as calibrate's mqbench side: an aborted or errored run ends the command, never becomes a row. */
 async function runOnce(run: FloorRun, round: number): Promise<{ sample: FloorSample; result: RunResult }> {
   const result = await runPlan(run.plan);
@@ -105,7 +96,7 @@ async function runOnce(run: FloorRun, round: number): Promise<{ sample: FloorSam
 
 /** Rounds of every planned run in order (per rate: floor, broker), then one row per rate and side. */
 export async function runFloor(plan: FloorPlan, log: (line: string) => void): Promise<FloorReport> {
-  if (plan.broker) await checkBrokerAnswers(plan.broker);
+  if (plan.broker) await checkBrokerAnswers(plan.broker.name, plan.broker.url, '--floor --broker');
   const startedAt = new Date().toISOString();
   const samples: FloorSample[] = [];
   let brokerResult: RunResult | undefined;

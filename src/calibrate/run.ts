@@ -91,10 +91,15 @@ export function planCalibration(request: CalibrationRequest): CalibrationPlan {
 async function checkReady(plan: CalibrationPlan): Promise<void> {
   checkJar(plan.tool.jar, plan.tool.obtainHint);
   await checkJava();
-  const defaultUrl = findPlugin(plan.tool.broker).endpoint?.defaultUrl ?? '';
-  const { host, port } = hostPortOf(plan.url, hostPortOf(defaultUrl, 0).port);
+  await checkBrokerAnswers(plan.tool.broker, plan.url, 'calibrate');
+}
+
+/** A broker answers at `url` (its plug-in's default port when the URL has none), or one line (exit 3) naming `needs`. */
+export async function checkBrokerAnswers(broker: string, url: string, needs: string): Promise<void> {
+  const defaultUrl = findPlugin(broker).endpoint?.defaultUrl ?? '';
+  const { host, port } = hostPortOf(url, hostPortOf(defaultUrl, 0).port);
   if (!(await portAnswers(host, port, 3000))) {
-    throw new BrokerUnreachableError(`no ${plan.tool.broker} broker answers at ${redactUrl(plan.url)}: calibrate needs a running broker (\`npx bench brokers up ${plan.tool.broker}\`)`);
+    throw new BrokerUnreachableError(`no ${broker} broker answers at ${redactUrl(url)}: ${needs} needs a running broker (\`npx bench brokers up ${broker}\`)`);
   }
 }
 

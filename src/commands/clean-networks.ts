@@ -5,7 +5,7 @@
  * in use, like a queue with a consumer: kept unless --force.
  */
 import { plugins } from '../drivers/index.js';
-import { healNamespace, leftoverNetworks, lingeringPartitions, NetworkCommandError, removeLeftovers, type NetworkLeftovers } from '../provision/network/index.js';
+import { healNamespace, leftoverNetworks, NetworkCommandError, partitionedAmong, removeLeftovers, type NetworkLeftovers } from '../provision/network/index.js';
 import { clusterOfNamespace } from '../provision/network/plan.js';
 
 export interface NetworkCleanOutcome {
@@ -26,8 +26,8 @@ function describe(cluster: string, found: NetworkLeftovers, action: string): str
 }
 
 /** A cluster that is up keeps its network, but not a partition a killed run left in it. */
-async function healLeft(cluster: string, dryRun: boolean): Promise<string[]> {
-  const left = await lingeringPartitions(cluster);
+async function healLeft(cluster: string, found: NetworkLeftovers, dryRun: boolean): Promise<string[]> {
+  const left = await partitionedAmong(found.namespaces);
   if (!dryRun) for (const namespace of left) await healNamespace(namespace);
   return left.map((namespace) => `network ${cluster}: partition left in ${namespace}  ${dryRun ? 'would heal' : 'healed'}`);
 }
@@ -41,7 +41,7 @@ export async function cleanNetworks(options: { dryRun: boolean; force: boolean }
     const lines: string[] = [];
     for (const cluster of clusters) {
       const found = await leftoverNetworks(cluster);
-      if (inUse.has(cluster) && !options.force) lines.push(describe(cluster, found, 'in use: kept (its cluster is up; `bench brokers down` removes it)'), ...(await healLeft(cluster, options.dryRun)));
+      if (inUse.has(cluster) && !options.force) lines.push(describe(cluster, found, 'in use: kept (its cluster is up; `bench brokers down` removes it)'), ...(await healLeft(cluster, found, options.dryRun)));
       else if (options.dryRun) lines.push(describe(cluster, found, 'would delete'));
       else lines.push(describe(cluster, await removeLeftovers({ cluster, killProcesses: true }), 'deleted'));
     }

@@ -12,16 +12,14 @@
  * folder (MQBENCH_HOME, else .mqbench) is used as it is, and left running.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { leftoverNetworks, nodeNetwork } from '../../src/provision/network/index.js';
-import { readResult } from '../../src/results/store.js';
-import type { RunResult } from '../../src/results/types.js';
 import { bench } from '../helpers.js';
-import { connects, failoverSummaryOf, networkToolsMissing, probeWhile } from './partition-probe.js';
+import { connects, failoverSummaryOf, networkToolsMissing, probedPartitionRun, type ProbedRun } from './partition-probe.js';
 
 const execFileAsync = promisify(execFile);
 const cluster = 'kafka-cluster';
@@ -52,12 +50,7 @@ let out: string;
 /** our own state folder, unless the cluster was up before */
 const env = (): NodeJS.ProcessEnv => (home ? { MQBENCH_HOME: home } : {});
 
-interface PartitionRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  result: RunResult;
-  failures: Map<number, number>;
+interface PartitionRun extends ProbedRun {
   /** whether the cut node's broker port answered once the run (and so the heal) was over */
   answersAfterHeal: boolean;
 }
@@ -65,20 +58,9 @@ let run: PartitionRun | undefined;
 
 /** The run, with every node's broker port probed from this namespace while it goes. */
 async function partitionRun(name: string, args: string[]): Promise<PartitionRun> {
-  const dir = join(out, name);
-  const stop = new AbortController();
-  const probing = probeWhile(network.nodes, brokerPort, stop.signal);
-  const done = await bench(
-    ['run', '--broker', 'kafka', '--scenario', 'failover', '--fault', 'partition', '--rate', '500', '--duration', '20s', '--warmup', '1s', '--fault-at', '5s', '--fault-for', '8s', '--out', dir, '--no-progress', ...args],
-    { timeoutMs: 120_000, env: env() },
-  );
-  stop.abort();
-  const failures = await probing;
-  const files = (await readdir(dir)).filter((f) => f.endsWith('.json'));
-  expect(files, done.stderr).toHaveLength(1);
-  const result = await readResult(join(dir, files[0] as string));
-  const cut = network.nodes[(result.failover?.failedNode ?? 0) - 1];
-  return { ...done, result, failures, answersAfterHeal: cut ? await connects(cut.address, brokerPort) : false };
+  const done = await probedPartitionRun({ broker: 'kafka', nodes: network.nodes, port: brokerPort, dir: join(out, name), env: env(), timeoutMs: 120_000, args });
+  const cut = network.nodes[(done.result.failover?.failedNode ?? 0) - 1];
+  return { ...done, answersAfterHeal: cut ? await connects(cut.address, brokerPort) : false };
 }
 
 describe.skipIf(skip !== undefined)('kafka-cluster --netns and --fault partition', () => {

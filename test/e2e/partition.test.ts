@@ -9,16 +9,14 @@
  * mqbench-rabbit-cluster-n1..3 and no traffic leaves them and loopback.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { leftoverNetworks, nodeNetwork } from '../../src/provision/network/index.js';
-import { readResult } from '../../src/results/store.js';
-import type { RunResult } from '../../src/results/types.js';
 import { bench } from '../helpers.js';
-import { connects, failoverSummaryOf, networkToolsMissing, probeWhile } from './partition-probe.js';
+import { connects, failoverSummaryOf, networkToolsMissing, probedPartitionRun, type ProbedRun } from './partition-probe.js';
 
 const execFileAsync = promisify(execFile);
 const network = nodeNetwork('rabbit-cluster', 3);
@@ -37,20 +35,8 @@ let home: string;
 let out: string;
 const env = (): NodeJS.ProcessEnv => ({ MQBENCH_HOME: home });
 
-async function partitionRun(name: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; result: RunResult; failures: Map<number, number> }> {
-  const dir = join(out, name);
-  const stop = new AbortController();
-  const probing = probeWhile(network.nodes, 5672, stop.signal);
-  const run = await bench(
-    ['run', '--broker', 'rabbit', '--scenario', 'failover', '--fault', 'partition', '--rate', '500', '--duration', '20s', '--warmup', '1s', '--fault-at', '5s', '--fault-for', '8s', '--out', dir, '--no-progress', ...args],
-    { timeoutMs: 240_000, env: env() },
-  );
-  stop.abort();
-  const failures = await probing;
-  const files = (await readdir(dir)).filter((f) => f.endsWith('.json'));
-  expect(files, run.stderr).toHaveLength(1);
-  return { ...run, result: await readResult(join(dir, files[0] as string)), failures };
-}
+const partitionRun = (name: string, args: string[]): Promise<ProbedRun> =>
+  probedPartitionRun({ broker: 'rabbit', nodes: network.nodes, port: 5672, dir: join(out, name), env: env(), timeoutMs: 240_000, args });
 
 describe.skipIf(skipReason !== undefined)('rabbit-cluster --netns and --fault partition', () => {
   beforeAll(async () => {

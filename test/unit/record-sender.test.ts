@@ -7,7 +7,7 @@ import { murmur2, ProduceAcks, type Producer } from '@platformatic/kafka';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PathCounter } from '../../src/drivers/kafka/path-counts.js';
 import { createBatcher, type BatchItem } from '../../src/drivers/kafka/shared.js';
-import { RecordBatchSender } from '../../src/drivers/kafka/wire/record-sender.js';
+import { RecordBatchSender, type RecordSenderOptions } from '../../src/drivers/kafka/wire/record-sender.js';
 import { produceResponseV11, startFakeBroker, type FakeBroker, type ProduceAnswer } from './fake-kafka-broker.js';
 
 const topic = 'mqbench-test.stream';
@@ -58,7 +58,8 @@ async function fakeBroker(answer: (partitions: number[]) => ProduceAnswer): Prom
   return broker;
 }
 
-async function startedSender(client: ScriptedClient, events: string[], counts = new PathCounter()): Promise<RecordBatchSender> {
+/** A started sender whose resends and refusals go to `events`; `extra` overrides or adds options (acks=1 unless it says). */
+async function startedSender(client: ScriptedClient, events: string[], counts = new PathCounter(), extra: Partial<RecordSenderOptions> = {}): Promise<RecordBatchSender> {
   const sender = new RecordBatchSender(client.producer, {
     topic,
     acks: ProduceAcks.LEADER,
@@ -69,6 +70,7 @@ async function startedSender(client: ScriptedClient, events: string[], counts = 
     onResend: (error, partitions) => void events.push(`resent ${partitions}: ${error.message}`),
     onRefused: (error, partitions) => void events.push(`refused ${partitions}: ${error.message}`),
     counts,
+    ...extra,
   });
   await sender.start();
   started.push(sender);
@@ -171,23 +173,8 @@ function movingClient(before: number, after: number, ports: ReadonlyMap<number, 
   return { ...client, refreshes: () => forced };
 }
 
-async function followingSender(client: ScriptedClient, followLeaderMs: number, events: string[], counts = new PathCounter()): Promise<RecordBatchSender> {
-  const sender = new RecordBatchSender(client.producer, {
-    topic,
-    acks: ProduceAcks.ALL,
-    timeoutMs: 5_000,
-    firstPartition: 0,
-    clientId: 'mqbench-test-produce',
-    connection: { connectTimeout: 2_000, requestTimeout: 5_000 },
-    onResend: (error, partitions) => void events.push(`resent ${partitions}: ${error.message}`),
-    onRefused: (error, partitions) => void events.push(`refused ${partitions}: ${error.message}`),
-    counts,
-    followLeaderMs,
-    onLeaderFollowed: (detail) => void events.push(`followed: ${detail}`),
-  });
-  await sender.start();
-  started.push(sender);
-  return sender;
+function followingSender(client: ScriptedClient, followLeaderMs: number, events: string[], counts = new PathCounter()): Promise<RecordBatchSender> {
+  return startedSender(client, events, counts, { acks: ProduceAcks.ALL, followLeaderMs, onLeaderFollowed: (detail) => void events.push(`followed: ${detail}`) });
 }
 
 /** A port nothing listens on: a connection there is refused, as to a killed broker. */

@@ -2,9 +2,9 @@
  * Issue 27's network layer, broker-agnostic: a private network per cluster with one namespace per
  * node, and partitions of its nodes. A cluster's start code uses it as
  *
- *   const net = nodeNetwork('rabbit-cluster', 3);   // names and addresses, pure
+ *   const net = nodeNetwork('my-cluster', 3);       // names and addresses, pure
  *   await networkUp(net);                            // UsageError (exit 2) without root or namespaces
- *   spawn(...inNamespace(net, 1, 'rabbitmq-server')) // a node inside its namespace, on net.nodes[0].address
+ *   spawn(...inNamespace(net, 1, 'my-broker'))  // a node inside its namespace, on net.nodes[0].address
  *   await partition(net, 1, 'peers'); await heal(net, 1);
  *   await networkDown(net);                          // after the nodes are stopped
  *
@@ -14,7 +14,7 @@
  */
 export { checkNetworkSupport, checkPartitionSupport, NetworkCommandError } from './commands.js';
 export { leftoverNetworks, removeLeftovers, type NetworkLeftovers } from './leftovers.js';
-export { clusterPartitioner, heal, healNamespace, lingeringPartitions, partition } from './partition.js';
+export { clusterPartitioner, heal, healNamespace, lingeringPartitions, partition, partitionedAmong } from './partition.js';
 export { inNamespace, nodeNetwork, nodeOf, type NodeAddress, type NodeNetwork } from './plan.js';
 export { checkPartitionMode, partitionModes, partitionRuleset, type PartitionMode } from './rules.js';
 export { networkDown, networkUp } from './up-down.js';

@@ -48,11 +48,15 @@ async function holdsPartition(namespace: string): Promise<boolean> {
   }
 }
 
-/** The namespaces of `cluster` (every mqbench cluster when undefined) that are partitioned now. */
-export async function lingeringPartitions(cluster?: string): Promise<string[]> {
-  const { namespaces } = await leftoverNetworks(cluster);
+/** Those of `namespaces` that are partitioned now. */
+export async function partitionedAmong(namespaces: readonly string[]): Promise<string[]> {
   const held = await Promise.all(namespaces.map(holdsPartition));
   return namespaces.filter((_, k) => held[k]);
+}
+
+/** The namespaces of `cluster` (every mqbench cluster when undefined) that are partitioned now. */
+export async function lingeringPartitions(cluster?: string): Promise<string[]> {
+  return partitionedAmong((await leftoverNetworks(cluster)).namespaces);
 }
 
 /** Heals a partition by its namespace (bench clean: no cluster state needed). */

@@ -28,7 +28,7 @@ const clusterPattern = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
 export interface NodeAddress {
   /** 1-based, as in node:N */
   index: number;
-  /** e.g. mqbench-rabbit-cluster-n1 */
+  /** e.g. mqbench-my-cluster-n1 */
   namespace: string;
   /** the veth end on the bridge, in the root namespace, e.g. mqb1a2b3cv1 */
   hostVeth: string;
@@ -116,7 +116,7 @@ export function inNamespace(net: NodeNetwork, index: number, command: string, ar
   return { file: 'ip', args: ['netns', 'exec', nodeOf(net, index).namespace, command, ...args] };
 }
 
-/** "mqbench-rabbit-cluster-n2" -> "rabbit-cluster"; undefined for a name mqbench did not make. */
+/** "mqbench-my-cluster-n2" -> "my-cluster"; undefined for a name mqbench did not make. */
 export function clusterOfNamespace(namespace: string): string | undefined {
   const match = /^mqbench-(.+)-n\d{1,2}$/.exec(namespace);
   return match?.[1] !== undefined && clusterPattern.test(match[1]) ? match[1] : undefined;

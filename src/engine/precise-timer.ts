@@ -45,8 +45,11 @@ export interface PreciseTimerOptions {
  * of microseconds after its intended time for a few percent of a core more.
  */
 export class PreciseTimer {
-  /** the cell shared with the worker: earliest target in us, 0 idle, -1 stop (see the worker) */
-  private readonly cell = new BigInt64Array(new SharedArrayBuffer(8));
+  /**
+   * the cells shared with the worker: [0] the earliest wake in us, 0 idle, -1 stop; [1] the wake
+   * after it, which the worker moves on to by itself after waking this thread (see the worker)
+   */
+  private readonly cell = new BigInt64Array(new SharedArrayBuffer(16));
   private worker: Worker | undefined;
   /** false until the worker's first message: starting a thread takes tens of milliseconds */
   private online = false;
@@ -64,6 +67,8 @@ export class PreciseTimer {
   private readonly lateness: number[] = [];
   /** when the worker last woke this thread */
   private lastWakeUs = 0;
+  /** times this thread woke the worker to tell it of an earlier target (Atomics.notify) */
+  private notified = 0;
 
   constructor(options: PreciseTimerOptions = {}) {
     const lead = options.leadUs ?? 'adaptive';
@@ -87,6 +92,25 @@ export class PreciseTimer {
       if (!this.online) this.spin();
       else this.request(targetUs, nowUs());
     });
+  }
+
+  /**
+   * Says that `targetUs` will be waited for next (a producer's next send): the worker moves on to it
+   * by itself after the wake before it, instead of being woken again to be told (one thread wake per
+   * target instead of two). Nothing resolves for it; a time that never gets its wakeAt costs one
+   * spare wake.
+   */
+  foresee(targetUs: number): void {
+    if (this.closed || targetUs <= nowUs()) return;
+    this.start();
+    if (this.waiters.size === 0) this.worker?.ref();
+    this.waiters.push(targetUs, noop);
+    if (!this.spinning && this.online) this.request(targetUs, nowUs());
+  }
+
+  /** How many times this thread had to wake the worker to give it an earlier target. */
+  get notifies(): number {
+    return this.notified;
   }
 
   /** Waiters not yet resolved. */
@@ -155,13 +179,25 @@ export class PreciseTimer {
     const wake = BigInt(wakeUs);
     for (;;) {
       const current = Atomics.load(this.cell, 0);
-      if (current > 0n && current <= wake) return;
+      if (current > 0n && current <= wake) break;
       if (Atomics.compareExchange(this.cell, 0, current, wake) === current) {
         this.armed(targetUs, wakeUs);
-        Atomics.notify(this.cell, 0);
-        return;
+        this.notifyWorker();
+        break;
       }
     }
+    this.publishNext(now);
+  }
+
+  private notifyWorker(): void {
+    this.notified++;
+    Atomics.notify(this.cell, 0);
+  }
+
+  /** Keeps cell 1 at the wake time for the earliest waiter after the earliest (0: none). */
+  private publishNext(now: number): void {
+    const next = this.waiters.peekAfterEarliest();
+    Atomics.store(this.cell, 1, next === undefined ? 0n : BigInt(this.wakeTimeFor(next, now)));
   }
 
   private armed(targetUs: number, wakeUs: number): void {
@@ -194,12 +230,27 @@ export class PreciseTimer {
    * with the earliest waiter (never later than anything written since, which is still waiting).
    */
   private arm(now: number): void {
+    this.publishNext(now);
     const next = this.waiters.peek();
     const wakeUs = next === undefined ? 0 : this.wakeTimeFor(next, now);
+    const current = Number(Atomics.load(this.cell, 0));
+    if (next !== undefined && this.keeps(current, next, wakeUs)) {
+      this.armed(next, current);
+      return;
+    }
     if (next !== undefined) this.armed(next, wakeUs);
-    if (Atomics.load(this.cell, 0) === BigInt(wakeUs)) return;
+    if (current === wakeUs) return;
     Atomics.store(this.cell, 0, BigInt(wakeUs));
-    Atomics.notify(this.cell, 0);
+    this.notifyWorker();
+  }
+
+  /**
+   * The worker already sleeps for `target` (it moved on to cell 1 by itself): a wake time a little
+   * earlier than the one computed now (the lead or the wake gap moved since) is kept rather than
+   * woken over: it costs at most maxLeadUs of yielding, a notify costs a thread wake.
+   */
+  private keeps(current: number, target: number, wakeUs: number): boolean {
+    return current > 0 && current <= target && current >= wakeUs - maxLeadUs;
   }
 
   /**
@@ -271,6 +322,8 @@ function withFineTimerSlack<T>(create: () => T): T {
   }
 }
 
+const noop = (): void => {};
+
 /** A binary min-heap of (target, resolve); equal targets leave in the order they came. */
 class WaiterHeap {
   private readonly targets: number[] = [];
@@ -284,6 +337,24 @@ class WaiterHeap {
 
   peek(): number | undefined {
     return this.targets[0];
+  }
+
+  /** The earliest target later than the earliest (equal ones are one wake): looks only below equals. */
+  peekAfterEarliest(): number | undefined {
+    const earliest = this.targets[0];
+    if (earliest === undefined) return undefined;
+    let best: number | undefined;
+    const equals = [0];
+    while (equals.length > 0) {
+      const i = equals.pop() as number;
+      for (const child of [2 * i + 1, 2 * i + 2]) {
+        const target = this.targets[child];
+        if (target === undefined) continue;
+        if (target === earliest) equals.push(child);
+        else if (best === undefined || target < best) best = target;
+      }
+    }
+    return best;
   }
 
   push(target: number, resolve: () => void): void {

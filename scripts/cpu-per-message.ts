@@ -1,0 +1,114 @@
+/**
+ * The load generator's CPU per message at fixed rates, mqbench beside RabbitMQ's PerfTest, in one
+ * sitting (issue 28): rounds interleaved, each round runs every rate for mqbench on the in-memory
+ * broker, mqbench on RabbitMQ and PerfTest on RabbitMQ, all noack, 100 B, one producer and one
+ * consumer. mqbench's figure is its own (client CPU over the measured window, from its result);
+ * PerfTest's is its JVM's CPU (utime + stime in /proc) over the same 10 s after a 5 s start, divided
+ * by the messages it sent in those seconds (its per-second lines). Writes one JSON per run and a
+ * summary (summary.json, summary.md) to the output folder.
+ *
+ *   npx tsx scripts/cpu-per-message.ts [--rounds 3] [--rates 2000,5000] [--out results/baselines/cpu-per-message]
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, rates: { type: 'string', default: '2000,5000' }, out: { type: 'string', default: 'results/baselines/cpu-per-message' } } });
+const rounds = Number(values.rounds);
+const rates = values.rates.split(',').map(Number);
+const out = values.out;
+const ticksPerSecond = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+const windowStartSec = 5;
+const windowSec = 10;
+
+interface Figure {
+  tool: string;
+  rate: number;
+  round: number;
+  cpuPerMessageUs: number;
+  sendDelayP99Us?: number;
+  sendDelayP999Us?: number;
+  eventLoopP99Us?: number;
+  endToEndP50Us?: number;
+  endToEndP99Us?: number;
+}
+
+function mqbench(broker: string, rate: number, round: number): Figure {
+  const run = spawnSync(process.execPath, ['bin/bench.js', 'run', '--broker', broker, '--scenario', 'noack', '--rate', String(rate), '--duration', `${windowSec}s`, '--warmup', '2s', '--no-progress', '--json'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (run.status !== 0) throw new Error(`mqbench ${broker} ${rate}: exit ${run.status}: ${run.stderr.trim().split('\n').pop()}`);
+  writeFileSync(join(out, `mqbench-${broker}-${rate}-${round}.json`), run.stdout);
+  const result = JSON.parse(run.stdout);
+  return {
+    tool: `mqbench ${broker}`,
+    rate,
+    round,
+    cpuPerMessageUs: result.client.cpuPerMessageUs,
+    sendDelayP99Us: result.latencyUs.sendDelay.p99,
+    sendDelayP999Us: result.latencyUs.sendDelay.p999,
+    eventLoopP99Us: result.client.eventLoopDelayP99Us,
+    endToEndP50Us: result.latencyUs.endToEnd.p50,
+    endToEndP99Us: result.latencyUs.endToEnd.p99,
+  };
+}
+
+/** utime + stime of a process and all its threads, in microseconds. */
+function cpuUsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / ticksPerSecond;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function perfTest(rate: number, round: number): Promise<Figure> {
+  const args = ['-cp', 'brokers/tools/lib/*', 'com.rabbitmq.perf.PerfTest', '-x', '1', '-y', '1', '-a', '-r', String(rate), '-s', '100', '-z', String(windowStartSec + windowSec + 2), '-h', 'amqp://guest:guest@127.0.0.1:5672'];
+  const child = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  await sleep(windowStartSec * 1000);
+  const before = cpuUsOf(child.pid as number);
+  await sleep(windowSec * 1000);
+  const after = cpuUsOf(child.pid as number);
+  const status = await exited;
+  writeFileSync(join(out, `perftest-${rate}-${round}.txt`), stdout);
+  if (status !== 0) throw new Error(`PerfTest ${rate}: exit ${status}`);
+  const seconds = [...stdout.matchAll(/time:? ([\d.]+) ?s, sent: (\d+) msg\/s/g)].map((m) => ({ time: Number(m[1]), sent: Number(m[2]) }));
+  const inWindow = seconds.filter((s) => s.time > windowStartSec && s.time <= windowStartSec + windowSec);
+  const sent = inWindow.reduce((sum, s) => sum + s.sent, 0);
+  return { tool: 'PerfTest rabbit', rate, round, cpuPerMessageUs: (after - before) / sent };
+}
+
+const medianOf = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
+
+function summarise(figures: Figure[]): string {
+  const keys = ['cpuPerMessageUs', 'sendDelayP99Us', 'sendDelayP999Us', 'eventLoopP99Us', 'endToEndP50Us', 'endToEndP99Us'] as const;
+  const lines = [`| tool | rate (msg/s) | CPU per message (us), median [min-max] | send delay p99 / p99.9 (us) | event-loop p99 (us) | end-to-end p50 / p99 (us) |`, '|---|---|---|---|---|---|'];
+  for (const rate of rates) {
+    for (const tool of ['mqbench memory', 'mqbench rabbit', 'PerfTest rabbit']) {
+      const runs = figures.filter((f) => f.rate === rate && f.tool === tool);
+      const med = Object.fromEntries(keys.map((k) => [k, runs.some((r) => r[k] !== undefined) ? medianOf(runs.map((r) => r[k] as number)) : undefined]));
+      const cpu = runs.map((r) => r.cpuPerMessageUs);
+      const show = (v: number | undefined): string => (v === undefined ? '-' : v.toFixed(0));
+      lines.push(`| ${tool} | ${rate} | ${show(med.cpuPerMessageUs)} [${show(Math.min(...cpu))}-${show(Math.max(...cpu))}] | ${show(med.sendDelayP99Us)} / ${show(med.sendDelayP999Us)} | ${show(med.eventLoopP99Us)} | ${show(med.endToEndP50Us)} / ${show(med.endToEndP99Us)} |`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+mkdirSync(out, { recursive: true });
+const figures: Figure[] = [];
+for (let round = 1; round <= rounds; round++) {
+  for (const rate of rates) {
+    figures.push(mqbench('memory', rate, round), mqbench('rabbit', rate, round), await perfTest(rate, round));
+    process.stderr.write(`round ${round} rate ${rate}: ${figures.slice(-3).map((f) => `${f.tool} ${f.cpuPerMessageUs.toFixed(1)} us`).join(', ')}\n`);
+  }
+}
+const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim();
+writeFileSync(join(out, 'summary.json'), `${JSON.stringify({ commit, date: new Date().toISOString(), rounds, rates, figures }, null, 2)}\n`);
+writeFileSync(join(out, 'summary.md'), summarise(figures));
+process.stdout.write(summarise(figures));

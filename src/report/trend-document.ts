@@ -49,7 +49,9 @@ function trendChart(s: TrendSeries, metric: TrendMetric, colour: string): string
             ...(p.failures.length > 0 ? { symbolSize: 14, itemStyle: { color: '#d62728' } } : {}),
           })),
         },
-        { name: metric.boundName, type: 'line', color: '#999', lineStyle: { type: 'dashed' }, showSymbol: false, data: s.points.map(metric.bound) },
+        // each point's bound is also a dash of its own: with two commits there is one bound, and a
+        // line through one point draws nothing
+        { name: metric.boundName, type: 'line', color: '#999', lineStyle: { type: 'dashed' }, symbol: 'rect', symbolSize: [28, 3], showAllSymbol: true, data: s.points.map(metric.bound) },
       ],
     },
     900,

@@ -4,6 +4,7 @@ import { describe, expect, test } from 'vitest';
 import { defaultThresholds } from '../../src/report/check.js';
 import { defaultRules } from '../../src/report/compare.js';
 import { renderTrendText, trendSeries } from '../../src/report/trend.js';
+import { renderTrendHtml } from '../../src/report/trend-document.js';
 import { migrateV1, type ResultV1 } from '../../src/results/migrate.js';
 import type { RunResult } from '../../src/results/types.js';
 
@@ -27,6 +28,17 @@ describe('trend', () => {
     expect(series?.points[0]).toMatchObject({ runs: ['a10', 'a11'], band: null, throughput: { median: 1005, min: 1000, max: 1010 } });
     expect(series?.points[1]?.band).toEqual({ minThroughput: 1005 * 0.9, maxP99Us: 1050 * 1.2 });
     expect(renderTrendText(results.length ? [series!] : [])).toMatch(/bbbbbbb 2026-11-20 20:00 {2}1 run\(s\) .* ✓ \(too few repeats to call a change\)/);
+  });
+
+  test('the first trend anyone draws (two commits): the one bound the check applies is drawn, not a line through one point', () => {
+    const series = trendSeries([run('a', 1, 1000, 1000), run('b', 2, 1000, 1000)], defaultThresholds, defaultRules);
+    const charts = renderTrendHtml(series, 'two commits').split('<figure').slice(1);
+    expect(charts).toHaveLength(2);
+    for (const chart of charts) {
+      // the bound series (index 1) has a mark at the second point (data index 1), none at the first (no bound)
+      expect(chart).toMatch(/<path [^>]*fill="#999" ecmeta_series_index="1" ecmeta_data_index="1"/);
+      expect(chart).not.toMatch(/ecmeta_series_index="1" ecmeta_data_index="0"/);
+    }
   });
 
   test('a point the check would fail is marked: 3 runs significantly and beyond the threshold slower than the 3 before', () => {

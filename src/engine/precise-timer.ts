@@ -67,6 +67,8 @@ export class PreciseTimer {
   private readonly lateness: number[] = [];
   /** when the worker last woke this thread */
   private lastWakeUs = 0;
+  /** what cell 1 holds (only this thread writes it) */
+  private publishedNextUs = 0;
   /** times this thread woke the worker to tell it of an earlier target (Atomics.notify) */
   private notified = 0;
 
@@ -176,11 +178,11 @@ export class PreciseTimer {
   /** Tells the worker about `targetUs` if it is earlier than what it sleeps for. */
   private request(targetUs: number, now: number): void {
     const wakeUs = this.wakeTimeFor(targetUs, now);
-    const wake = BigInt(wakeUs);
     for (;;) {
       const current = Atomics.load(this.cell, 0);
-      if (current > 0n && current <= wake) break;
-      if (Atomics.compareExchange(this.cell, 0, current, wake) === current) {
+      // compared as numbers: a BigInt made per send is garbage per send
+      if (current > 0n && Number(current) <= wakeUs) break;
+      if (Atomics.compareExchange(this.cell, 0, current, BigInt(wakeUs)) === current) {
         this.armed(targetUs, wakeUs);
         this.notifyWorker();
         break;
@@ -197,7 +199,10 @@ export class PreciseTimer {
   /** Keeps cell 1 at the wake time for the earliest waiter after the earliest (0: none). */
   private publishNext(now: number): void {
     const next = this.waiters.peekAfterEarliest();
-    Atomics.store(this.cell, 1, next === undefined ? 0n : BigInt(this.wakeTimeFor(next, now)));
+    const wakeUs = next === undefined ? 0 : this.wakeTimeFor(next, now);
+    if (wakeUs === this.publishedNextUs) return;
+    this.publishedNextUs = wakeUs;
+    Atomics.store(this.cell, 1, BigInt(wakeUs));
   }
 
   private armed(targetUs: number, wakeUs: number): void {

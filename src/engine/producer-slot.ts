@@ -149,6 +149,7 @@ export class ProducerSlot {
 
   private settled(): void {
     this.outstanding--;
-    for (const wake of this.waiters.splice(0)) wake();
+    // splice makes an array: not per message when nobody waits
+    if (this.waiters.length > 0) for (const wake of this.waiters.splice(0)) wake();
   }
 }

@@ -74,7 +74,8 @@ export class OpenLoop implements Executor {
       const intended = intendedTimeUs(schedule, i);
       if (intended >= context.endUs) return;
       foreseeNext(intendedTimeUs(schedule, i + 1), context, timer);
-      if (!(await waitUntil(intended, context, timer))) return;
+      const due = waitUntil(intended, context, timer);
+      if (!(typeof due === 'boolean' ? due : await due)) return;
       const measured = intended >= context.warmupEndUs;
       // a warmup backlog is not carried into the measured window: measuring starts on schedule
       if (!measured && nowUs() >= context.warmupEndUs) {
@@ -117,7 +118,19 @@ function foreseeNext(nextUs: number, context: ExecutionContext, timer: PreciseTi
  * Sleeps until `targetUs` on the precise timer (a worker thread: the event loop neither spins nor
  * oversleeps by setTimeout's millisecond); false if the run stops meanwhile.
  */
-async function waitUntil(targetUs: number, context: ExecutionContext, timer: PreciseTimer): Promise<boolean> {
+function waitUntil(targetUs: number, context: ExecutionContext, timer: PreciseTimer): Promise<boolean> | boolean {
+  if (context.shouldStop()) return false;
+  const now = nowUs();
+  if (now >= targetUs) return true;
+  // the usual case, one wake: no async function (its promise and frame are garbage per send)
+  if (targetUs - now <= maxWaitChunkUs) {
+    // a closed timer resolves early: then the long way, which checks the clock again
+    return timer.wakeAt(targetUs).then(() => (nowUs() >= targetUs ? !context.shouldStop() : waitInChunks(targetUs, context, timer)));
+  }
+  return waitInChunks(targetUs, context, timer);
+}
+
+async function waitInChunks(targetUs: number, context: ExecutionContext, timer: PreciseTimer): Promise<boolean> {
   for (;;) {
     if (context.shouldStop()) return false;
     const now = nowUs();

@@ -9,6 +9,7 @@ import type { MqttClient } from 'mqtt';
 import { BrokerUnreachableError } from '../../errors.js';
 import { withTimeout } from '../../util/clock.js';
 import { redactSecretsIn, redactUrl } from '../../util/redact.js';
+import { mqttTargetOf } from './url.js';
 import type { Cleaner, LeftoverObject } from '../plugin.js';
 
 const runPrefix = 'mqbench-';
@@ -19,8 +20,9 @@ async function open(url: string, connectTimeoutMs: number): Promise<MqttClient> 
   // loaded here, not when mqbench starts: `bench list` and bad flags do not pay for it
   const { connectAsync } = await import('mqtt');
   try {
+    const target = mqttTargetOf(url);
     return await withTimeout(
-      connectAsync(url, { clean: true, reconnectPeriod: 0, connectTimeout: connectTimeoutMs }),
+      connectAsync(target.url, { clean: true, reconnectPeriod: 0, connectTimeout: connectTimeoutMs, ...target.login }),
       connectTimeoutMs,
       () => new Error(`no answer within ${connectTimeoutMs} ms`),
     );

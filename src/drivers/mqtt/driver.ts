@@ -8,6 +8,7 @@ import { FatalSignal } from '../fatal.js';
 import { partitionForKey, partitionsBySubscription } from '../partition.js';
 import type { Consumer, ConsumerSpec, Driver, DriverInfo, DriverOptions, MessageHandler, Producer, Topology } from '../types.js';
 import { mqttSettingsOf, type MqttSettings } from './settings.js';
+import { mqttTargetOf } from './url.js';
 import { brokerVersionOf } from './version.js';
 
 const mqttVersion = (createRequire(import.meta.url)('mqtt/package.json') as { version: string }).version;
@@ -59,7 +60,9 @@ export class MqttDriver implements Driver {
     };
     let client: MqttClient;
     try {
-      client = await withTimeout(mqtt.connectAsync(url, options), connectTimeoutMs, () => new Error(`no answer within ${connectTimeoutMs} ms`));
+      // the login apart from the URL: mqtt.js would split a password holding ':' (url.ts)
+      const target = mqttTargetOf(url);
+      client = await withTimeout(mqtt.connectAsync(target.url, { ...options, ...target.login }), connectTimeoutMs, () => new Error(`no answer within ${connectTimeoutMs} ms`));
     } catch (error) {
       const reason = redactSecretsIn((error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '', [url]);
       const refused = /not authori[sz]ed|bad user name or password/i.test(reason);

@@ -30,11 +30,29 @@ export async function checkJava(): Promise<void> {
   if (!ok) throw new MqbenchError('java not found: calibrate runs the brokers\' own Java tools; install a JDK 17+ (e.g. apt-get install openjdk-17-jre-headless)', ExitCode.brokerUnreachable);
 }
 
+/**
+ * A broker URL a tool reads from its environment: on its command line, `ps` would show the password
+ * to every user of the machine for the whole run; a process's environment only its own user (and
+ * root) can read.
+ */
+export interface UrlFromEnvironment {
+  /** the tool's option for the URL: the recorded command shows `<flag> <url>`, as a user would type it */
+  flag: string;
+  /** the variables that carry it, and any the tool needs to look them up */
+  env: Readonly<Record<string, string>>;
+}
+
+export interface JavaRun {
+  /** the broker URLs among the arguments or in `fromEnvironment`, never shown: <url> in the command, secrets masked in errors */
+  urls?: readonly string[];
+  fromEnvironment?: UrlFromEnvironment;
+}
+
 /** Runs `java -jar` on the executable jar in brokers/tools/lib whose name starts with `prefix`. */
-export function runJavaJar(prefix: string, args: readonly string[], timeoutMs: number, urls: readonly string[] = []): Promise<JavaOutput> {
+export function runJavaJar(prefix: string, args: readonly string[], timeoutMs: number, run: JavaRun = {}): Promise<JavaOutput> {
   const jar = jarNamed(prefix);
   if (jar === undefined) return Promise.reject(new Error(`no ${prefix}*.jar in brokers/tools/lib`));
-  return runJvm(['-jar', join(libDir, jar), ...args], `java -jar brokers/tools/lib/${jar} ${args.join(' ')}`, jar, timeoutMs, urls);
+  return runJvm(['-jar', join(libDir, jar), ...args], `java -jar brokers/tools/lib/${jar} ${typedArgs(args, run)}`, jar, timeoutMs, run);
 }
 
 export interface JavaOutput {
@@ -44,21 +62,37 @@ export interface JavaOutput {
   command: string;
 }
 
-/**
- * Runs a tool's main class; rejects with its last stderr line on failure or when it overruns.
- * `urls`: the broker URLs among the arguments, never shown: <url> in the command, secrets masked in errors.
- */
-export function runJava(mainClass: string, args: readonly string[], timeoutMs: number, urls: readonly string[] = []): Promise<JavaOutput> {
+/** Runs a tool's main class; rejects with its last stderr line on failure or when it overruns. */
+export function runJava(mainClass: string, args: readonly string[], timeoutMs: number, run: JavaRun = {}): Promise<JavaOutput> {
   // logback.xml: without it the Kafka clients log every DEBUG line to stdout, slowing the tool measured
   const jvm = [`-Dlogback.configurationFile=${join(toolsDir, 'logback.xml')}`, '-cp', `${join(libDir, '*')}`, mainClass, ...args];
-  const command = `java -cp 'brokers/tools/lib/*' ${mainClass} ${args.join(' ')}`;
-  return runJvm(jvm, command, mainClass.split('.').pop() ?? mainClass, timeoutMs, urls);
+  const command = `java -cp 'brokers/tools/lib/*' ${mainClass} ${typedArgs(args, run)}`;
+  return runJvm(jvm, command, mainClass.split('.').pop() ?? mainClass, timeoutMs, run);
 }
 
-function runJvm(jvm: readonly string[], typed: string, toolName: string, timeoutMs: number, urls: readonly string[]): Promise<JavaOutput> {
+/** The arguments as a user would type them: the URL the tool reads from its environment in front, as <url>. */
+function typedArgs(args: readonly string[], run: JavaRun): string {
+  return (run.fromEnvironment ? [run.fromEnvironment.flag, '<url>', ...args] : args).join(' ');
+}
+
+/**
+ * The child's environment: ours, and the variables that carry its URL. Java decodes its environment
+ * in the locale's charset; under C or POSIX a non-ASCII password would arrive as '?', so such a
+ * value gets a UTF-8 locale (unless one is set already).
+ */
+export function toolEnvironment(fromEnvironment: UrlFromEnvironment | undefined, inherited: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  if (!fromEnvironment) return inherited;
+  const values = Object.values(fromEnvironment.env);
+  const locale = inherited.LC_ALL || inherited.LC_CTYPE || inherited.LANG || '';
+  const needsUtf8 = values.some((value) => /[^\x00-\x7f]/.test(value)) && !/utf-?8/i.test(locale);
+  return { ...inherited, ...fromEnvironment.env, ...(needsUtf8 && { LC_ALL: 'C.UTF-8' }) };
+}
+
+function runJvm(jvm: readonly string[], typed: string, toolName: string, timeoutMs: number, run: JavaRun): Promise<JavaOutput> {
+  const urls = run.urls ?? [];
   const command = urls.reduce((text, url) => text.split(url).join('<url>'), typed);
   return new Promise((resolve, reject) => {
-    const child = spawn('java', jvm, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('java', jvm, { stdio: ['ignore', 'pipe', 'pipe'], env: toolEnvironment(run.fromEnvironment) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { runJavaJar } from '../native-tool/java.js';
+import { javaUserInfo, urisFromEnvironment } from '../native-tool/tool-uri.js';
 import { median } from '../native-tool/stats.js';
 import type { CalibrationCase, CalibrationWorkload, CaseMetric, NativeFigures, NativeTool } from '../native-tool/types.js';
 import { UsageError } from '../../errors.js';
@@ -91,11 +92,14 @@ export function parseStreamPerfTest(stdout: string, warmupSec: number): Record<s
   };
 }
 
-/** The URI stream-perf-test takes: credentials and vhost spelled out (mqbench's URL may leave them to defaults). */
-function toolUri(url: string): string {
+/**
+ * The URI stream-perf-test takes: credentials and vhost spelled out (mqbench's URL may leave them to
+ * defaults), the user info as the Java clients decode it (tool-uri.ts).
+ */
+export function streamToolUri(url: string): string {
   const { hostname, port, username, password, vhost } = parseStreamUrl(url);
   const host = hostname.includes(':') ? `[${hostname}]` : hostname;
-  return `rabbitmq-stream://${encodeURIComponent(username)}:${encodeURIComponent(password)}@${host}:${port}/${encodeURIComponent(vhost)}`;
+  return `rabbitmq-stream://${javaUserInfo({ username, password })}${host}:${port}/${encodeURIComponent(vhost)}`;
 }
 
 async function run(which: CalibrationCase, workload: CalibrationWorkload, url: string): Promise<NativeFigures> {
@@ -103,10 +107,10 @@ async function run(which: CalibrationCase, workload: CalibrationWorkload, url: s
   if (!flags) throw new Error(`no stream-perf-test flags for case ${which.id}`);
   const stream = `mqbench-calibrate-${randomBytes(4).toString('hex')}`;
   const seconds = workload.warmupSec + workload.durationSec;
-  const uri = toolUri(url);
-  const args = ['--uris', uri, '-x', '1', '-y', '1', '-s', String(workload.size), '-z', String(seconds), '-st', stream, '-ds', 'true', '-bs', '100', ...flags];
+  const uri = streamToolUri(url);
+  const args = ['-x', '1', '-y', '1', '-s', String(workload.size), '-z', String(seconds), '-st', stream, '-ds', 'true', '-bs', '100', ...flags];
   try {
-    const output = await runJavaJar('stream-perf-test', args, (seconds + 60) * 1000, [uri, url]);
+    const output = await runJavaJar('stream-perf-test', args, (seconds + 60) * 1000, { urls: [uri, url], fromEnvironment: urisFromEnvironment('RABBITMQ_STREAM_PERF_TEST_ENV_PREFIX', [uri]) });
     return { values: parseStreamPerfTest(output.stdout, workload.warmupSec), commands: [output.command] };
   } finally {
     // the tool deletes its stream when it ends normally (-ds): this is for when it did not

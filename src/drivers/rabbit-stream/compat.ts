@@ -10,6 +10,7 @@
  *   process would die of an unhandled rejection instead of exiting 3 with one line. The failure is
  *   passed to the socket instead, which rejects the pending connect.
  * - Its sockets keep Nagle's algorithm on (see createSocketWithoutDelay).
+ * - A non-ASCII user or password makes a SASL frame of the wrong length (see withUtf8Login).
  */
 import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
@@ -47,13 +48,24 @@ export function adaptStreamClient(): void {
     return exchangeCommandVersions.call(this);
   };
   Connection.prototype.auth = function authOrFailTheSocket(this: PatchableConnection, params: unknown) {
-    return auth.call(this, params).catch((error: unknown) => {
+    return auth.call(this, withUtf8Login(params)).catch((error: unknown) => {
       const refused = /Unable Authenticate/.test(error instanceof Error ? error.message : '');
       this.socket.destroy(new Error(refused ? 'access refused (wrong user or password)' : String(error)));
       // the connect callback must not go on (nor throw): it waits for ever, and is collected with the socket
       return new Promise<never>(() => undefined);
     });
   };
+}
+
+/**
+ * The client sizes its SASL PLAIN frame by the strings' length in UTF-16 units, then writes them as
+ * UTF-8: a non-ASCII user or password makes a frame the server cannot read, and it never answers.
+ * As Buffers (which it copies as they are), length and content are the same bytes.
+ */
+function withUtf8Login(params: unknown): unknown {
+  const { username, password } = params as { username?: unknown; password?: unknown };
+  if (typeof username !== 'string' || typeof password !== 'string') return params;
+  return { ...(params as object), username: Buffer.from(username, 'utf8'), password: Buffer.from(password, 'utf8') };
 }
 
 interface DeliveringClient {

@@ -1,4 +1,5 @@
 /** The rabbitmq-stream:// URL form: rabbitmq-stream://user:password@host:port/vhost (RabbitMQ's stream URI). */
+import { splitUrlCredentials } from '../../util/url-credentials.js';
 
 export interface StreamEndpoint {
   hostname: string;
@@ -21,18 +22,24 @@ export function streamUrlProblem(url: string): string | undefined {
   } catch {
     return 'is not a valid URL (host:port/vhost)';
   }
+  try {
+    splitUrlCredentials(url);
+  } catch (error) {
+    return (error as Error).message;
+  }
   return undefined;
 }
 
 export function parseStreamUrl(url: string): StreamEndpoint {
-  // an http URL parses the same authority and path, with the port kept as given
-  const parsed = new URL(url.replace(/^rabbitmq-stream:/i, 'http:'));
+  // the user info read once, as every broker's (url-credentials.ts); an http URL parses the same host and path
+  const { address, credentials } = splitUrlCredentials(url);
+  const parsed = new URL(address.replace(/^rabbitmq-stream:/i, 'http:'));
   const path = parsed.pathname.slice(1);
   return {
     hostname: parsed.hostname.replace(/^\[|\]$/g, ''),
     port: parsed.port === '' ? streamDefaultPort : Number(parsed.port),
-    username: parsed.username === '' ? 'guest' : decodeURIComponent(parsed.username),
-    password: parsed.password === '' ? 'guest' : decodeURIComponent(parsed.password),
+    username: credentials?.username || 'guest',
+    password: credentials?.password || 'guest',
     vhost: path === '' ? '/' : decodeURIComponent(path),
   };
 }

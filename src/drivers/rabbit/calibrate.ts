@@ -2,12 +2,14 @@
  * RabbitMQ's native benchmark tool for `bench calibrate`: PerfTest (com.rabbitmq:perf-test 2.22),
  * one producer and one consumer, as mqbench's noack/ack scenarios run them.
  */
-import amqp from 'amqplib';
+import type amqp from 'amqplib';
 import { randomBytes } from 'node:crypto';
 import { runJava } from '../native-tool/java.js';
+import { javaToolUri, urisFromEnvironment } from '../native-tool/tool-uri.js';
 import { median } from '../native-tool/stats.js';
 import type { CalibrationCase, CalibrationWorkload, CaseMetric, NativeFigures, NativeTool } from '../native-tool/types.js';
 import { UsageError } from '../../errors.js';
+import { connectAmqp, rabbitUrlList } from './urls.js';
 
 const received: CaseMetric = { id: 'received', label: 'throughput received (msg/s)', unit: 'msg/s', fromMqbench: (r) => r.throughput.receivedPerSec };
 const sent: CaseMetric = { id: 'sent', label: 'throughput sent (msg/s)', unit: 'msg/s', fromMqbench: (r) => r.throughput.sentPerSec };
@@ -84,7 +86,7 @@ export function parsePerfTest(stdout: string, warmupSec: number): Record<string,
 
 /** PerfTest declares an exchange and a queue and leaves the exchange behind: named here, deleted after. */
 async function deleteObjects(url: string, name: string): Promise<void> {
-  const connection = await amqp.connect(url);
+  const connection = await connectAmqp(rabbitUrlList(url)[0] ?? url);
   try {
     for (const remove of [(c: amqp.Channel) => c.deleteQueue(name), (c: amqp.Channel) => c.deleteExchange(name)]) {
       // a failed delete closes its channel: one channel each
@@ -102,9 +104,10 @@ async function run(which: CalibrationCase, workload: CalibrationWorkload, url: s
   if (!flags) throw new Error(`no PerfTest flags for case ${which.id}`);
   const name = `mqbench-calibrate-${randomBytes(4).toString('hex')}`;
   const seconds = workload.warmupSec + workload.durationSec;
-  const args = ['--uri', url, '-x', '1', '-y', '1', '-s', String(workload.size), '-z', String(seconds), '-u', name, '-e', name, '-k', name, '--id', name, ...flags];
+  const args = ['-x', '1', '-y', '1', '-s', String(workload.size), '-z', String(seconds), '-u', name, '-e', name, '-k', name, '--id', name, ...flags];
+  const uris = rabbitUrlList(url).map(javaToolUri);
   try {
-    const output = await runJava('com.rabbitmq.perf.PerfTest', args, (seconds + 60) * 1000, [url]);
+    const output = await runJava('com.rabbitmq.perf.PerfTest', args, (seconds + 60) * 1000, { urls: [url, ...uris], fromEnvironment: urisFromEnvironment('RABBITMQ_PERF_TEST_ENV_PREFIX', uris) });
     return { values: parsePerfTest(output.stdout, workload.warmupSec), commands: [output.command] };
   } finally {
     await deleteObjects(url, name);

@@ -8,7 +8,7 @@ import { FatalSignal } from '../fatal.js';
 import { partitionForKey, partitionsBySubscription } from '../partition.js';
 import { deleteRabbitObjects, type RabbitObject } from './clean.js';
 import { rabbitSettingsOf, type QueueType, type RabbitSettings } from './settings.js';
-import { nodeAddressOf, rabbitUrlList } from './urls.js';
+import { connectAmqp, nodeAddressOf, rabbitUrlList } from './urls.js';
 import { coalesceWrites } from './coalesce.js';
 import { ClientLink, firstRetryMs, maxRetryMs } from './client-link.js';
 import type {
@@ -223,7 +223,7 @@ export class RabbitDriver implements Driver {
       connection = await withTimeout(
         // Nagle's algorithm would hold small publishes behind unacknowledged consumer acks on the same
         // socket for up to the peer's delayed-ACK time (~40 ms); the Java client sets TCP_NODELAY too.
-        amqp.connect(this.settings.reconnect ? withHeartbeat(url) : url, { timeout: connectTimeoutMs, noDelay: true }),
+        connectAmqp(this.settings.reconnect ? withHeartbeat(url) : url, { timeout: connectTimeoutMs, noDelay: true }),
         connectTimeoutMs,
         () => new Error(`no answer within ${connectTimeoutMs} ms`),
       );
@@ -338,7 +338,7 @@ export class RabbitDriver implements Driver {
     if (declared.length === 0) return true;
     const { url, connectTimeoutMs } = this.options;
     const attempt = async (): Promise<boolean> => {
-      const connection = await amqp.connect(url, { timeout: connectTimeoutMs, noDelay: true });
+      const connection = await connectAmqp(url, { timeout: connectTimeoutMs, noDelay: true });
       connection.on('error', () => undefined);
       try {
         return (await deleteRabbitObjects(connection, declared)).length === 0;

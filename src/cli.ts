@@ -19,6 +19,7 @@ import { allOptionRows, driverNames, plugins } from './drivers/index.js';
 import { helpOf, parseOption } from './options.js';
 import { ExitCode, MqbenchError } from './errors.js';
 import { scenarioNames } from './scenarios/index.js';
+import { printable, printableText } from './util/printable.js';
 
 // report, compare and check load ECharts (seconds of start-up): imported only when one of them runs
 const reports = () => import('./commands/report.js');
@@ -39,18 +40,18 @@ const quit: Quit = (code) => process.exit(code);
 
 /** Prints a command's text, flushed (stdout to a pipe is written asynchronously), and exits with its code. */
 async function finish(output: CommandOutput): Promise<never> {
-  await new Promise((resolve) => process.stdout.write(output.text, resolve));
+  await new Promise((resolve) => process.stdout.write(printableText(output.text), resolve));
   process.exit(output.exitCode);
 }
 
 function fail(error: unknown): never {
   if (error instanceof MqbenchError) {
-    process.stderr.write(`bench: ${error.message}\n`);
+    process.stderr.write(`bench: ${printable(error.message)}\n`);
     if (verbose && error.stack) process.stderr.write(`${error.stack}\n`);
     process.exit(error.exitCode);
   }
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`bench: unexpected error: ${message.split('\n')[0]}${verbose ? '' : ' (--verbose for details)'}\n`);
+  process.stderr.write(`bench: unexpected error: ${printable(message.split('\n')[0] ?? '')}${verbose ? '' : ' (--verbose for details)'}\n`);
   if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
   process.exit(ExitCode.aborted);
 }
@@ -184,7 +185,7 @@ async function withSetupCommands<T extends { verbose: boolean }>(y: Argv<T>): Pr
       clean.cleanOptions,
       async (argv) => {
         const { text, errors, exitCode } = await clean.cleanCommand(argv);
-        for (const line of errors) process.stderr.write(`bench: ${line}\n`);
+        for (const line of errors) process.stderr.write(`bench: ${printable(line)}\n`);
         await finish({ text, exitCode });
       },
     )
@@ -234,7 +235,7 @@ async function main(): Promise<void> {
     .wrap(Math.min(110, process.stdout.columns ?? 110))
     .fail((message, error) => {
       if (error) fail(error);
-      process.stderr.write(`bench: ${usageMessage(message)} (see bench --help)\n`);
+      process.stderr.write(`bench: ${printable(usageMessage(message))} (see bench --help)\n`);
       process.exit(ExitCode.usage);
     });
   const argv = await parser.parseAsync();

@@ -5,6 +5,8 @@
  */
 import { UsageError } from './errors.js';
 import { parseDurationUs } from './util/duration.js';
+import { decimalOf, decimalOnly, isOtherNotation, quantityOf } from './util/number.js';
+import { printable } from './util/printable.js';
 
 export type OptionKind = 'duration' | 'whole' | 'size' | 'rate' | 'choice' | 'boolean' | 'text';
 export type OptionValue = string | number | boolean;
@@ -16,7 +18,7 @@ export interface OptionRow {
   describe: string;
   /** as a user would write it; absent: derived (the help says from what) */
   default?: OptionValue;
-  /** whole and size: the value; duration: microseconds */
+  /** whole, size and rate: the value; duration: microseconds (a duration without a max: at most a week) */
   min?: number;
   max?: number;
   /** why the minimum, when it is not obvious (e.g. "the mqbench header") */
@@ -30,12 +32,15 @@ export interface OptionRow {
 
 /** Options every broker understands: the load's shape and the run's length. */
 export const commonOptions: readonly OptionRow[] = [
-  { name: 'duration', kind: 'duration', default: '10s', min: 1, describe: 'measured window' },
-  { name: 'warmup', kind: 'duration', default: '2s', min: 0, describe: 'excluded from every statistic' },
-  { name: 'drain-timeout', kind: 'duration', default: '5s', min: 1, describe: 'how long to wait for in-flight messages after producers stop' },
-  { name: 'stall-timeout', kind: 'duration', default: '10s', min: 1, describe: 'abort (exit 4) when nothing is acknowledged or received for this long while work is outstanding' },
+  // at most a week (a soak test); the waits at most an hour (longer is a stalled broker, not a setting)
+  { name: 'duration', kind: 'duration', default: '10s', min: 1, max: 7 * 24 * 3_600_000_000, describe: 'measured window' },
+  { name: 'warmup', kind: 'duration', default: '2s', min: 0, max: 3_600_000_000, describe: 'excluded from every statistic' },
+  { name: 'drain-timeout', kind: 'duration', default: '5s', min: 1, max: 3_600_000_000, describe: 'how long to wait for in-flight messages after producers stop' },
+  { name: 'stall-timeout', kind: 'duration', default: '10s', min: 1, max: 3_600_000_000, describe: 'abort (exit 4) when nothing is acknowledged or received for this long while work is outstanding' },
   { name: 'size', kind: 'size', default: 100, min: 32, max: 64 * 1024 * 1024, minReason: 'the mqbench header', describe: 'message size, header included (bytes; 1KB = 1000, 1KiB = 1k = 1024)' },
-  { name: 'rate', kind: 'rate', default: 'max', describe: 'msg/s for the whole run (open loop, latency corrected) or "max" (closed loop)' },
+  // below 1 msg/s a run of seconds sends nothing ("0 msg/s ... target rate reached"); 10,000,000 is far past
+  // what one host sends; fractions above 1 are meaningful (2.5 msg/s: 5 messages in 2 s)
+  { name: 'rate', kind: 'rate', default: 'max', min: 1, max: 10_000_000, describe: 'msg/s for the whole run (open loop, latency corrected) or "max" (closed loop)' },
   { name: 'inflight', kind: 'whole', default: 1000, min: 1, max: 1_000_000, describe: 'closed loop: messages in flight end to end' },
   { name: 'max-outstanding', kind: 'whole', min: 1, max: 1_000_000, describe: 'open loop: most sends awaiting the broker at once; what it holds back is late (default: 100 ms of the rate, 64..100,000, at most 256 MiB)' },
   { name: 'messages', kind: 'whole', min: 1, max: 1_000_000_000, describe: 'send exactly this many messages instead of a timed window' },
@@ -53,8 +58,8 @@ export const commonOptions: readonly OptionRow[] = [
   { name: 'fault', kind: 'choice', choices: ['kill', 'stop', 'restart', 'partition'], describe: 'failover: kill (SIGKILL, restarted after --fault-for), stop (SIGSTOP, SIGCONT after --fault-for), restart (graceful stop, started after --fault-for) or partition (cut off as --partition says, healed after --fault-for; a cluster brought up with --netns) a node mqbench started (default kill)' },
   { name: 'partition', kind: 'choice', choices: ['isolate', 'peers', 'clients'], describe: 'failover with --fault partition: isolate (the node cut from its peers and its clients), peers (from the other nodes only: split brain) or clients (from the load generator only) (default isolate)' },
   { name: 'fault-target', kind: 'text', describe: 'failover: leader (of the run\'s queue / partition), connected (the first listed node) or node:N (default leader)' },
-  { name: 'fault-at', kind: 'duration', min: 0, describe: 'failover: when the fault starts, after the measured window started (default 10s)' },
-  { name: 'fault-for', kind: 'duration', min: 1, words: ['never'], describe: 'failover: how long the fault lasts before it is restored, or never (the node stays down for the rest of the run and is restored after it) (default 15s)' },
+  { name: 'fault-at', kind: 'duration', min: 0, max: 7 * 24 * 3_600_000_000, describe: 'failover: when the fault starts, after the measured window started (default 10s)' },
+  { name: 'fault-for', kind: 'duration', min: 1, max: 7 * 24 * 3_600_000_000, words: ['never'], describe: 'failover: how long the fault lasts before it is restored, or never (the node stays down for the rest of the run and is restored after it) (default 15s)' },
   { name: 'clients', kind: 'choice', choices: ['spread', 'failed-node', 'survivors'], describe: 'failover: where producers and consumers connect: spread (dealt over the nodes: some on the node that fails, some on survivors), failed-node (all on the node the fault hits) or survivors (none on it); each stays on its node until that node fails (default spread, for brokers whose clients stay on one node)' },
   { name: 'late-joiners', kind: 'whole', min: 0, max: 100, describe: 'failover: fresh producers opened on surviving nodes just after the fault, each at the rate of one producer: what a newly started application sees (default 0)' },
   { name: 'fault-cmd', kind: 'text', describe: 'failover on a cluster you run: the command that injects the fault (e.g. a kubectl or systemctl line); mqbench never kills what it did not start' },
@@ -65,14 +70,19 @@ export const commonOptions: readonly OptionRow[] = [
 
 const longValue = 40;
 
-/** The value as the user gave it, shortened: a 10 MB value is never echoed back in full. */
+/** The value as the user gave it, shortened: a 10 MB value is never echoed back in full, nor a control character raw. */
 export function shown(raw: unknown): string {
   const text = String(raw);
-  return text.length <= longValue ? `"${text}"` : `"${text.slice(0, longValue)}…" (${text.length.toLocaleString('en-US')} characters)`;
+  return printable(text.length <= longValue ? `"${text}"` : `"${text.slice(0, longValue)}…" (${text.length.toLocaleString('en-US')} characters)`);
 }
 
 function fail(row: OptionRow, message: string, raw: unknown): never {
   throw new UsageError(`--${row.name}: ${message}, got ${shown(raw)}`);
+}
+
+/** "0x10", "1e3", "Infinity": refused the same way by every numeric option, whatever its kind. */
+function refuseOtherNotation(row: OptionRow, raw: unknown): void {
+  if (isOtherNotation(raw)) fail(row, decimalOnly, raw);
 }
 
 function wholeRange(row: OptionRow, unit = ''): string {
@@ -82,18 +92,21 @@ function wholeRange(row: OptionRow, unit = ''): string {
 }
 
 function parseWhole(row: OptionRow, raw: unknown): number {
-  const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!Number.isInteger(n) || n < (row.min ?? 0) || (row.max !== undefined && n > row.max)) fail(row, `must be ${wholeRange(row)}`, raw);
+  refuseOtherNotation(row, raw);
+  const n = decimalOf(raw);
+  if (n === undefined || !Number.isInteger(n) || n < (row.min ?? 0) || (row.max !== undefined && n > row.max)) fail(row, `must be ${wholeRange(row)}`, raw);
   return n;
 }
 
 const sizeUnits: Record<string, number> = { '': 1, b: 1, kb: 1000, k: 1024, kib: 1024, mb: 1_000_000, m: 1024 * 1024, mib: 1024 * 1024 };
 
 function parseSize(row: OptionRow, raw: unknown): number {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(String(raw));
-  const factor = match ? sizeUnits[(match[2] ?? '').toLowerCase()] : undefined;
-  if (!match || factor === undefined) fail(row, 'must be a size in bytes, e.g. 100, 1KB (1000), 1KiB or 1k (1024), 1MiB', raw);
-  const bytes = Number(match[1]) * factor;
+  refuseOtherNotation(row, raw);
+  const quantity = quantityOf(raw);
+  const unit = quantity?.unit.toLowerCase() ?? '';
+  const factor = quantity && Object.hasOwn(sizeUnits, unit) ? sizeUnits[unit] : undefined;
+  if (!quantity || factor === undefined) fail(row, 'must be a size in bytes, e.g. 100, 1KB (1000), 1KiB or 1k (1024), 1MiB', raw);
+  const bytes = quantity.value * factor;
   if (!Number.isInteger(bytes)) fail(row, 'must be a whole number of bytes', raw);
   if (row.min !== undefined && bytes < row.min) {
     throw new UsageError(`--${row.name}: must be at least ${row.min} bytes${row.minReason ? ` (${row.minReason})` : ''}, got ${shown(raw)}`);
@@ -104,8 +117,12 @@ function parseSize(row: OptionRow, raw: unknown): number {
 
 function parseRateValue(row: OptionRow, raw: unknown): number | 'max' {
   if (String(raw).trim().toLowerCase() === 'max') return 'max';
-  const n = typeof raw === 'number' ? raw : String(raw).trim() === '' ? Number.NaN : Number(raw);
-  if (!Number.isFinite(n) || n <= 0) fail(row, 'must be a number of messages per second greater than zero or "max"', raw);
+  refuseOtherNotation(row, raw);
+  const n = decimalOf(raw);
+  if (n === undefined || n <= 0) fail(row, 'must be a number of messages per second greater than zero or "max"', raw);
+  const min = row.min ?? 0;
+  const max = row.max ?? Number.MAX_SAFE_INTEGER;
+  if (n < min || n > max) fail(row, `must be from ${min.toLocaleString('en-US')} to ${max.toLocaleString('en-US')} messages per second, or "max"`, raw);
   return n;
 }
 
@@ -124,12 +141,25 @@ function parseBoolean(row: OptionRow, raw: unknown): boolean {
   return fail(row, 'must be true or false', raw);
 }
 
+/** The longest a duration option may be unless its row says otherwise: a week (a soak test's length). */
+export const longestDurationUs = 7 * 24 * 3_600_000_000;
+
 function parseDuration(row: OptionRow, raw: unknown): number | string {
   const word = String(raw).trim().toLowerCase();
   if (row.words?.includes(word)) return word;
+  refuseOtherNotation(row, raw);
   const us = parseDurationUs(typeof raw === 'number' ? raw : String(raw).slice(0, 200), `--${row.name}`, (row.min ?? 1) === 0);
-  if (row.max !== undefined && us > row.max) fail(row, `must be at most ${row.max / 1_000_000} s`, raw);
+  const max = row.max ?? longestDurationUs;
+  if (us > max) fail(row, `must be at most ${durationWords(max)}`, raw);
   return us;
+}
+
+/** 604800000000 -> "7 days", 3600000000 -> "1 h": how a maximum is said. */
+function durationWords(us: number): string {
+  const day = 24 * 3_600_000_000;
+  if (us % day === 0) return `${us / day} day${us === day ? '' : 's'}`;
+  if (us % 3_600_000_000 === 0) return `${us / 3_600_000_000} h`;
+  return `${us / 1_000_000} s`;
 }
 
 function parseText(row: OptionRow, raw: unknown): string {
@@ -165,6 +195,7 @@ export type OptionValues = Readonly<Record<string, number | string | boolean>>;
 export function helpOf(row: OptionRow): string {
   const parts = [row.describe];
   if (row.default !== undefined) parts.push(`(default ${String(row.default)})`);
+  if (row.kind === 'duration') parts.push(`(at most ${durationWords(row.max ?? longestDurationUs)})`);
   if (row.broker) parts.push(`[${row.broker}]`);
   return parts.join(' ');
 }

@@ -12,6 +12,8 @@ import { detailOf, judgeStep, marginOf, rateTolerance, type StepDetail } from '.
 import type { Quit } from './interrupts.js';
 import { interrupted, newRunId, planPoint, runPlanned, stampOf, targetOf, writeDocument, writeReport, type GivenOptions } from './sweep-runs.js';
 import { requireWritableFolder } from '../util/output-dir.js';
+import { decimalOf, decimalOnly, isOtherNotation } from '../util/number.js';
+import { shown } from '../options.js';
 import type { RunPlan } from '../plan/index.js';
 
 export interface FindRateCommandOptions {
@@ -37,10 +39,11 @@ export interface FindRateOutcome {
 
 export const searchDefaults = { startRate: 1000, maxSteps: 16, resolutionPct: 5, minRate: 10, confirmations: 2 } as const;
 
+/** A search rule's flag, read by the one number parser of every option (decimal only). */
 function numberOption(name: string, raw: string | undefined, fallback: number, check: (n: number) => boolean, range: string): number {
   if (raw === undefined) return fallback;
-  const n = Number(String(raw).trim());
-  if (String(raw).trim() === '' || !Number.isFinite(n) || !check(n)) throw new UsageError(`--${name}: must be ${range}, got "${String(raw).slice(0, 40)}"`);
+  const n = decimalOf(raw);
+  if (n === undefined || !check(n)) throw new UsageError(`--${name}: ${isOtherNotation(raw) ? decimalOnly : `must be ${range}`}, got ${shown(raw)}`);
   return n;
 }
 

@@ -3,16 +3,15 @@
  * layer, its result written atomically, its summary (or JSON) printed. Also the one-run path that
  * sweep, find-rate, harness and the notes scripts share (runCommand). Returns exit codes; cli.ts exits.
  */
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { findPlugin } from '../drivers/index.js';
 import { ExitCode } from '../errors.js';
 import { planRun, planRuns, type GivenOptions, type RunPlan } from '../plan/index.js';
 import { renderSummary } from '../report/summary.js';
-import { writeResult } from '../results/store.js';
+import { writeResultOrLastResort, type KeptResult } from '../results/last-resort.js';
 import type { RunResult } from '../results/types.js';
 import { newRunId, runPlan, type RunHandlers } from '../run/benchmark.js';
 import { formatCount } from '../util/format.js';
+import { printable } from '../util/printable.js';
 import { requireWritableFolder } from '../util/output-dir.js';
 import { leftoversOf } from './clean.js';
 import { runInterrupts, type Quit } from './interrupts.js';
@@ -71,17 +70,12 @@ export function runOnce(given: GivenOptions, output: OutputOptions): Promise<Run
 }
 
 /**
- * Writes the result; if --out became unwritable during the run (disk full, read-only), the measurement
- * is kept in the system's temp folder and the user is told where.
+ * Writes the result; if --out became unwritable during the run (disk full, read-only, removed), the
+ * measurement is kept in a private temp folder or, failing that, on stdout (results/last-resort.ts).
  */
-async function writeKeepingMeasurement(out: string, result: RunResult): Promise<string> {
-  try {
-    return await writeResult(out, result);
-  } catch (error) {
-    const fallback = await writeResult(join(tmpdir(), 'mqbench-results'), result);
-    log(`warning: could not write into ${out} (${(error as NodeJS.ErrnoException).code ?? 'error'}); the result was kept in ${fallback}`);
-    return fallback;
-  }
+async function writeKeepingMeasurement(out: string, result: RunResult, json: boolean): Promise<KeptResult> {
+  // with --json the document reaches stdout anyway (alone, or in the array of several runs)
+  return writeResultOrLastResort(out, result, { log, ...(json ? {} : { stdout: (text: string) => void process.stdout.write(text) }) });
 }
 
 /** Objects earlier runs left on this run's broker (looked up alongside the run, never failing it). */
@@ -126,11 +120,13 @@ export async function runCommand(plan: RunPlan, output: OutputOptions): Promise<
     interrupts.release();
     stopDisplay();
   }
-  const path = await writeKeepingMeasurement(output.out, result);
+  const kept = await writeKeepingMeasurement(output.out, result, output.json);
+  const path = kept.path ?? '-';
   if (result.status === 'errored') log(`bench: ${result.error}`);
   // looked up after the run, not during it: listing may start a broker tool that would share the CPU
   const left = await earlierLeftovers(plan, runId);
   if (left > 0) log(`warning: ${left} mqbench-* object(s) that earlier runs left are on the ${plan.broker} broker (not in use): \`npx bench clean --broker ${plan.broker}\` removes them`);
-  if (output.print !== false) process.stdout.write(output.json ? `${JSON.stringify(result, null, 2)}\n` : `${renderSummary(result)}result: ${path}\n`);
-  return { exitCode: exitCodeOf[result.status], result, path };
+  if (output.print !== false) process.stdout.write(output.json ? `${JSON.stringify(result, null, 2)}\n` : `${renderSummary(result)}result: ${kept.path === undefined ? 'on stdout above' : printable(path)}\n`);
+  // a result kept elsewhere than --out is not a success: a script would not find it
+  return { exitCode: kept.elsewhere ? Math.max(exitCodeOf[result.status], ExitCode.aborted) : exitCodeOf[result.status], result, path };
 }

@@ -10,7 +10,7 @@ import { helpOf } from '../options.js';
 import { scenarioNames } from '../scenarios/index.js';
 import { givenOptionsOf } from './workload-file.js';
 
-export type Args = Record<string, unknown> & { out: string; json: boolean; progress: boolean; report?: string; workload?: string };
+export type Args = Record<string, unknown> & { out: string; json: boolean; progress: boolean; quiet?: boolean; report?: string; workload?: string };
 
 function runFlags(y: Argv<object>, brokerHelp: string): Argv<object> {
   let out = y
@@ -22,8 +22,12 @@ function runFlags(y: Argv<object>, brokerHelp: string): Argv<object> {
     .option('out', { type: 'string', default: 'results', describe: 'directory for the result JSON of every run' })
     .option('report', { type: 'string', describe: 'report path without extension (writes .md and .html)' })
     .option('json', { type: 'boolean', default: false, describe: 'print the tying document (JSON) on stdout instead of the summary' })
-    .option('progress', { type: 'boolean', default: true, describe: 'live progress on stderr (--no-progress to silence)' });
+    .option('progress', { type: 'boolean', default: true, describe: 'live progress on stderr (--no-progress to silence)' })
+    .option('quiet', { type: 'boolean', default: false, describe: 'no progress on stderr (same as --no-progress), as for bench run' });
 }
+
+/** --no-progress or --quiet: the same switch, as `bench run` has it. */
+const progressOf = (argv: Args): boolean => argv.progress && argv.quiet !== true;
 
 export const sweepModule: Omit<CommandModule<object, Args>, 'handler'> = {
   command: 'sweep',
@@ -39,7 +43,7 @@ export const sweepModule: Omit<CommandModule<object, Args>, 'handler'> = {
 export async function sweepRun(argv: Args, quit: Quit): Promise<CommandOutput> {
   const { sweepCommand } = await import('./sweep.js');
   const { renderSweepText } = await import('../report/sweep-text.js');
-  const outcome = await sweepCommand(await givenOptionsOf(argv), { vary: argv.vary as string | undefined, out: argv.out, report: argv.report, json: argv.json, progress: argv.progress, quit });
+  const outcome = await sweepCommand(await givenOptionsOf(argv), { vary: argv.vary as string | undefined, out: argv.out, report: argv.report, json: argv.json, progress: progressOf(argv), quit });
   const text = argv.json ? `${JSON.stringify(outcome.document, null, 2)}\n` : renderSweepText(outcome.document, outcome.sweepFile, outcome.reportFiles);
   return { text, exitCode: outcome.exitCode };
 }
@@ -69,7 +73,7 @@ export async function findRateRun(argv: Args, quit: Quit): Promise<CommandOutput
     out: argv.out,
     report: argv.report,
     json: argv.json,
-    progress: argv.progress,
+    progress: progressOf(argv),
     quit,
   });
   const text = argv.json ? `${JSON.stringify(outcome.document, null, 2)}\n` : renderSearchText(outcome.document, outcome.searchFile, outcome.reportFiles);

@@ -14,7 +14,7 @@ import { parsePidList } from '../metrics/broker-cost.js';
 import { parseOptions, type OptionValues } from '../options.js';
 import type { EndpointChoice, ProvisionMode } from '../provision/types.js';
 import { findScenario, scenarioNames, type Scenario } from '../scenarios/index.js';
-import { redactUrl } from '../util/redact.js';
+import { endpointUrlProblem, shownUrl } from './endpoint-url.js';
 import { faultPlanOf, withClientPlacement, withScenarioDefaults } from './fault-options.js';
 import type { GivenOptions, RunPlan } from './types.js';
 import { required, resolveWorkload, withFault } from './workload.js';
@@ -98,9 +98,9 @@ export function endpointOf(plugin: BrokerPlugin, values: OptionValues): Endpoint
   const url = String(named).trim();
   const source = values[spec.option] !== undefined ? `--${spec.option}` : spec.env;
   if (url === '') throw new UsageError(`${source}: must not be empty`);
-  const problem = spec.problemWith?.(url);
+  const problem = endpointUrlProblem(url, spec.defaultUrl) ?? spec.problemWith?.(url);
   // the URL itself is never echoed: it may carry a password
-  if (problem) throw new UsageError(`${source}: ${redactUrl(url).slice(0, 80)}: ${problem}`);
+  if (problem) throw new UsageError(`${source}: ${shownUrl(url)}: ${problem}`);
   return { url, named: true };
 }
 

@@ -24,6 +24,16 @@ export function required<T extends number | string | boolean>(values: OptionValu
   return value;
 }
 
+/**
+ * --max-outstanding caps the open loop's sends awaiting the broker; in closed loop (--rate max) the
+ * in-flight window is that cap, so the option would be silently ignored: refused with one line.
+ */
+function refuseClosedLoopCap(rate: number | 'max', values: OptionValues): void {
+  if (rate === 'max' && values['max-outstanding'] !== undefined) {
+    throw new UsageError('--max-outstanding caps the sends of an open loop (--rate N); in closed loop (--rate max) --inflight is the cap: use --inflight, or give a rate');
+  }
+}
+
 /** --keys on|off, else keyed when the scenario is, or when there are partitions to spread the load over. */
 function keyedLoad(keys: string | undefined, scenarioKeyed: boolean, partitions: number): boolean {
   if (keys !== undefined) return keys === 'on';
@@ -52,6 +62,7 @@ export function resolveWorkload(plugin: BrokerPlugin, scenario: Scenario, values
   const delivery = (valueOf<string>(values, 'delivery') ?? scenario.delivery) as DeliveryMode;
   const partitions = valueOf<number>(values, 'partitions') ?? scenario.partitions;
   const rate = required<number | string>(values, 'rate') as number | 'max';
+  refuseClosedLoopCap(rate, values);
   const inflight = required<number>(values, 'inflight');
   const size = fixedCount !== null && values.size === undefined ? headerSize + helloText.length : required<number>(values, 'size');
   const producers = valueOf<number>(values, 'producers') ?? scenario.producers;

@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.js';
+import { quantityOf } from './number.js';
 
 const unitToMicros: Record<string, number> = {
   us: 1,
@@ -9,18 +10,20 @@ const unitToMicros: Record<string, number> = {
 };
 
 /**
- * Parses "500ms", "5s", "2m", "1h" or a bare number of seconds into integer microseconds.
- * `allowZero` exists because a warmup of 0 is meaningful while a duration of 0 is not.
+ * Parses "500ms", "5s", "2m", "1h" or a bare number of seconds into integer microseconds (the number
+ * read by util/number.ts, as every option's). `allowZero` exists because a warmup of 0 is meaningful
+ * while a duration of 0 is not. Upper bounds are the caller's (the options table's rows).
  */
 export function parseDurationUs(text: string | number, what: string, allowZero = false): number {
   const raw = String(text).trim();
-  const match = /^(\d+(?:\.\d+)?)\s*(us|ms|s|m|h)?$/.exec(raw);
-  if (!match) {
+  const quantity = quantityOf(typeof text === 'number' ? text : raw);
+  const unit = quantity?.unit === '' ? 's' : quantity?.unit ?? '';
+  // own keys only: "5constructor" must not find Object's prototype
+  const factor = quantity && Object.hasOwn(unitToMicros, unit) ? unitToMicros[unit] : undefined;
+  if (!quantity || factor === undefined) {
     throw new UsageError(`${what}: cannot parse duration "${raw}" (use e.g. 500ms, 5s, 2m)`);
   }
-  const value = Number(match[1]);
-  const unit = match[2] ?? 's';
-  const micros = Math.round(value * (unitToMicros[unit] ?? 1_000_000));
+  const micros = Math.round(quantity.value * factor);
   if (micros < 0 || (!allowZero && micros === 0)) {
     throw new UsageError(`${what}: must be ${allowZero ? 'zero or more' : 'greater than zero'}, got "${raw}"`);
   }

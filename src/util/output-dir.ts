@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { access, mkdir, stat } from 'node:fs/promises';
+import { access, lstat, mkdir, readlink, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 
@@ -8,15 +8,24 @@ import { UsageError } from '../errors.js';
  * that this process may write into. A finished measurement must never be lost to a typo in --out.
  */
 export async function requireWritableFolder(dir: string, option = '--out'): Promise<void> {
-  const info = await stat(dir).catch(() => undefined);
-  if (info && !info.isDirectory()) throw new UsageError(`${option}: ${dir} is not a folder`);
-  if (!info) {
-    await makeFolders(dir).catch((error: NodeJS.ErrnoException) => {
-      throw new UsageError(`${option}: cannot create ${dir} (${error.code ?? 'error'})`);
-    });
-  }
+  if (dir.trim() === '') throw new UsageError(`${option}: must name a folder, got ""`);
+  const info = await stat(dir).catch((error: NodeJS.ErrnoException) => error);
+  if (info instanceof Error) await createMissing(dir, option, info);
+  else if (!info.isDirectory()) throw new UsageError(`${option}: ${dir} is not a folder`);
   await access(dir, constants.W_OK).catch((error: NodeJS.ErrnoException) => {
     throw new UsageError(`${option}: cannot write into ${dir} (${error.code ?? 'error'})`);
+  });
+}
+
+/** A folder stat() did not find: created when it is missing, else the cause named (a symbolic link loop is not "exists"). */
+async function createMissing(dir: string, option: string, error: NodeJS.ErrnoException): Promise<void> {
+  if (error.code === 'ELOOP') throw new UsageError(`${option}: ${dir} is a loop of symbolic links (ELOOP)`);
+  if (error.code === 'ENOTDIR') throw new UsageError(`${option}: a part of ${dir} is a file, not a folder (ENOTDIR)`);
+  if (error.code !== 'ENOENT') throw new UsageError(`${option}: cannot use ${dir} (${error.code ?? 'error'})`);
+  const link = await lstat(dir).catch(() => undefined);
+  if (link?.isSymbolicLink()) throw new UsageError(`${option}: ${dir} is a symbolic link to ${await readlink(dir)}, which does not exist`);
+  await makeFolders(dir).catch((cause: NodeJS.ErrnoException) => {
+    throw new UsageError(`${option}: cannot create ${dir} (${cause.code ?? 'error'})`);
   });
 }
 

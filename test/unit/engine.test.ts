@@ -111,12 +111,12 @@ describe('open loop: numbers are what happened', () => {
 
   test('an impossible rate: bounded outstanding sends, target not reached, the shortfall counted', async () => {
     const started = Date.now();
-    const r = await faulty('faulty://?brokerAcks=1&delayMs=1', { rate: 1e12, duration: '1s', 'max-outstanding': 1000, scenario: 'ack' });
+    const r = await faulty('faulty://?brokerAcks=1&delayMs=1', { rate: 10_000_000, duration: '1s', 'max-outstanding': 1000, scenario: 'ack' });
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(r.status).toBe('completed');
     const o = r.openLoop;
     expect(o?.targetReached).toBe(false);
-    expect(o?.scheduled).toBe(1e12);
+    expect(o?.scheduled).toBe(10_000_000);
     expect(o?.unsent).toBe((o?.scheduled ?? 0) - r.counts.sent);
     expect(o?.achievedSendPerSec).toBe(r.throughput.sentPerSec);
     expect(r.throughput.sentPerSec).toBeCloseTo(r.counts.sent / (r.throughput.sendWindowUs / 1e6), 6);

@@ -40,9 +40,31 @@ function acksOf(value: string | number | boolean | undefined, delivery: Delivery
 
 const defaultOf = (name: string): string | number | boolean | undefined => kafkaOptions.find((r) => r.name === name)?.default;
 
+/** Kafka's default message.max.bytes (1 MiB + 12): the largest record batch a broker takes unless configured otherwise. */
+export const defaultMessageMaxBytes = 1_048_588;
+/** A record batch's header (61 bytes) and one record's framing besides its key (23 bytes at most), as shared.ts counts them. */
+const oneRecordFramingBytes = 61 + 23;
+
+/**
+ * A message that alone makes a record batch over message.max.bytes would be refused by the broker
+ * every time, and the run would report a produce error, not its cause: refused here, naming the limit.
+ * A broker configured for more is declared by a --batch-bytes at least that large.
+ */
+function refuseOversizedMessage(values: OptionValues, batchBytes: number): void {
+  const size = Number(values.size ?? 0);
+  const batch = size + oneRecordFramingBytes;
+  if (batch <= Math.max(batchBytes, defaultMessageMaxBytes)) return;
+  const n = (bytes: number): string => bytes.toLocaleString('en-US');
+  throw new UsageError(
+    `--size: a message of ${n(size)} bytes makes a record batch of ${n(batch)} bytes, over Kafka's message.max.bytes (${n(defaultMessageMaxBytes)} bytes by default): the broker would refuse every message; lower --size, or, for a broker configured for more, give --batch-bytes of at least ${n(batch)}`,
+  );
+}
+
 /** The user's values with the delivery mode's defaults; contradictions refused with one line. */
 export function kafkaSettings(values: OptionValues, delivery: DeliveryMode): BrokerSettings {
   const kafkaAcks = acksOf(values['kafka-acks'], delivery);
+  const batchBytes = Number(values['batch-bytes'] ?? defaultOf('batch-bytes'));
+  refuseOversizedMessage(values, batchBytes);
   if (delivery === 'ack' && kafkaAcks === 0) throw new UsageError('--kafka-acks 0 contradicts the ack (at-least-once) delivery mode');
   const client = String(values['kafka-client'] ?? defaultOf('kafka-client'));
   // a failover run has its fault options set (from the scenario's defaults or the user)
@@ -54,7 +76,7 @@ export function kafkaSettings(values: OptionValues, delivery: DeliveryMode): Bro
     kafkaAcks,
     lingerMs: Number(values.linger ?? defaultOf('linger')),
     batchSize: Number(values['batch-size'] ?? defaultOf('batch-size')),
-    batchBytes: Number(values['batch-bytes'] ?? defaultOf('batch-bytes')),
+    batchBytes,
   };
 }
 

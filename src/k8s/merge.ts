@@ -6,7 +6,8 @@ import { slotsBefore, splitEvenly } from '../engine/schedule.js';
 import { formatCount } from '../util/format.js';
 import type { BrokerRecord, PodRecord, RunResult, Workload } from '../results/types.js';
 import { redactUrl } from '../util/redact.js';
-import type { PodPartial } from './partial.js';
+import { partialProblem } from './partial-checks.js';
+import { podName, type PodPartial } from './partial.js';
 
 /** What `bench merge` makes of the pods' lines: one run result and, per pod, what happened. */
 export interface MergedRun {
@@ -17,18 +18,42 @@ export interface MergedRun {
 
 const list = (ids: readonly number[]): string => (ids.length === 0 ? 'none' : ids.join(', '));
 
-/** The pods' lines must come from one run, each pod once. */
+/** The first JSON pointer (under `at`) where two JSON values differ, with both values; undefined when equal. */
+function firstDifference(a: unknown, b: unknown, at: string): string | undefined {
+  if (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null && Array.isArray(a) === Array.isArray(b)) {
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
+    for (const key of keys) {
+      const difference = firstDifference((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], `${at}/${key}`);
+      if (difference) return difference;
+    }
+    return undefined;
+  }
+  return Object.is(a, b) ? undefined : `${at} (${JSON.stringify(a) ?? 'missing'} vs ${JSON.stringify(b) ?? 'missing'})`;
+}
+
+/** Each pod's line on its own (partial-checks.ts): a damaged or forged one is refused by pod, source and field. */
+function checkEachLine(partials: readonly PodPartial[]): void {
+  for (const p of partials) {
+    const problem = partialProblem(p);
+    if (problem) throw new UsageError(`${podName(p)}: ${problem}; not merged`);
+  }
+}
+
+/** The pods' lines must come from one run, each pod once, all with the run's one workload. */
 function checkOneRun(partials: readonly PodPartial[]): { runId: string; pods: number } {
   const first = partials[0];
   if (!first) throw new UsageError('no pod results found (lines that `bench worker` prints); nothing to merge');
+  checkEachLine(partials);
   const runs = [...new Set(partials.map((p) => p.runId))];
   if (runs.length > 1) throw new UsageError(`pod results from ${runs.length} different runs (${runs.join(', ')}): merge one run at a time`);
   if (partials.some((p) => p.pods !== first.pods)) throw new UsageError(`run ${first.runId}: pod results disagree on the pod count`);
   const seen = new Set<number>();
   for (const p of partials) {
-    if (!Number.isInteger(p.index) || p.index < 0 || p.index >= first.pods) throw new UsageError(`run ${first.runId}: pod index ${String(p.index)} is out of range 0..${first.pods - 1}`);
+    if (p.index >= first.pods) throw new UsageError(`run ${first.runId}: pod index ${String(p.index)} is out of range 0..${first.pods - 1}`);
     if (seen.has(p.index)) throw new UsageError(`run ${first.runId}: pod ${p.index} appears twice (the same logs given twice?)`);
     seen.add(p.index);
+    const difference = firstDifference(p.workload, first.workload, '/workload');
+    if (difference) throw new UsageError(`run ${first.runId}: ${podName(p)} disagrees with ${podName(first)} on ${difference}: the pods of one run share one workload`);
   }
   return { runId: first.runId, pods: first.pods };
 }

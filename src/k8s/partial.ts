@@ -34,6 +34,15 @@ const marker = '{"kind":"mqbench-pod-partial"';
 
 export const encodePartial = (partial: PodPartial): string => JSON.stringify(partial);
 
+/** Where each line read by partialsIn came from (`source:line`), for messages that name a pod. */
+const origins = new WeakMap<PodPartial, string>();
+
+/** "pod 2 (logs.txt:14)": a pod's line named for the user, with where it was read when known. */
+export function podName(partial: PodPartial): string {
+  const origin = origins.get(partial);
+  return `pod ${String(partial.index)}${origin ? ` (${origin})` : ''}`;
+}
+
 /**
  * The pod partials in a text (a file, or `kubectl logs` of every pod, stderr lines and `--prefix`
  * included): each line's JSON from the marker on; other lines are ignored. A damaged line is reported.
@@ -44,7 +53,9 @@ export function partialsIn(text: string, source: string, onDamaged: (line: strin
     const at = line.indexOf(marker);
     if (at < 0) return;
     try {
-      found.push(JSON.parse(line.slice(at)) as PodPartial);
+      const partial = JSON.parse(line.slice(at)) as PodPartial;
+      if (typeof partial === 'object' && partial !== null) origins.set(partial, `${source}:${n + 1}`);
+      found.push(partial);
     } catch {
       onDamaged(`${source}:${n + 1}: a damaged pod result line (cut off?), ignored`);
     }

@@ -1,4 +1,5 @@
 import * as hdr from 'hdr-histogram-js';
+import { inspectEncodedHistogram } from './histogram-bounds.js';
 import type { Latencies, LatencySummary } from '../results/types.js';
 
 export type { Latencies, LatencySummary } from '../results/types.js';
@@ -31,8 +32,12 @@ export function encodeHistogram(histogram: Histogram): string {
   return hdr.encodeIntoCompressedBase64(histogram);
 }
 
+/**
+ * Decodes within bounds (histogram-bounds.ts): an encoding that inflates beyond what mqbench writes,
+ * tracks absurd values or overflows a bucket throws HistogramRefusal before the decoder allocates.
+ */
 export function decodeHistogram(encoded: string): Histogram {
-  return hdr.decodeFromCompressedBase64(encoded, 32, true);
+  return hdr.WasmHistogram.decode(inspectEncodedHistogram(encoded).inflated, 32);
 }
 
 /** Exact merge of encoded histograms (from workers or repeats) into a new one; inputs untouched. */

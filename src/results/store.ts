@@ -4,6 +4,7 @@ import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { migrateV1, type ResultV1 } from './migrate.js';
 import { schemaVersion, type RunResult } from './types.js';
+import { inexactNumberProblem, resultTrustProblem } from './trust.js';
 import { resultProblem, v1ResultProblem } from './validate.js';
 
 /** `results/2026-11-23T20-41-07Z_<broker>_<scenario>_<run id>.json` */
@@ -21,20 +22,25 @@ export async function writeResult(dir: string, result: RunResult): Promise<strin
   return path;
 }
 
-/** Reads one result file: version 2 as is, version 1 checked against its own schema and migrated (migrate.ts). */
-export async function readResult(path: string): Promise<RunResult> {
-  let text: string;
+/**
+ * The largest result file read: 64 MiB, far above any mqbench writes (a day-long run's timeline is
+ * ~13 MB); a larger file is refused before it is read into memory.
+ */
+const maxResultBytes = 64 * 1024 * 1024;
+
+async function resultText(path: string): Promise<string> {
   try {
-    text = await readFile(path, 'utf8');
+    const info = await stat(path);
+    if (info.isFile() && info.size > maxResultBytes) throw new UsageError(`${path}: ${info.size} bytes, too large for a result file (at most ${maxResultBytes})`);
+    return await readFile(path, 'utf8');
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     throw new UsageError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new UsageError(`${path}: not a result file (damaged or not JSON)`);
-  }
+}
+
+/** A version 2 result from a parsed file (version 1 checked against its own schema and migrated, migrate.ts). */
+function resultOf(path: string, value: unknown): RunResult {
   const version = (value as { schemaVersion?: unknown } | null)?.schemaVersion;
   if (version === schemaVersion) {
     const problem = resultProblem(value);
@@ -50,6 +56,26 @@ export async function readResult(path: string): Promise<RunResult> {
     return migrated;
   }
   throw new UsageError(`${path}: unknown result schema version ${JSON.stringify(version)} (this mqbench reads versions 1 and ${schemaVersion})`);
+}
+
+/**
+ * Reads one result file, which is untrusted input: numbers finite and exact, the schema (version 1
+ * migrated), then histograms decoded within bounds and consistent with the counts (trust.ts).
+ */
+export async function readResult(path: string): Promise<RunResult> {
+  const text = await resultText(path);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new UsageError(`${path}: not a result file (damaged or not JSON)`);
+  }
+  const inexact = inexactNumberProblem(value);
+  if (inexact) throw new UsageError(`${path}: damaged result file: ${inexact}`);
+  const result = resultOf(path, value);
+  const untrusted = resultTrustProblem(result);
+  if (untrusted) throw new UsageError(`${path}: damaged result file: ${untrusted}`);
+  return result;
 }
 
 async function resultFilesIn(paths: readonly string[]): Promise<string[]> {

@@ -67,3 +67,12 @@ export function resultProblem(value: unknown): string | undefined {
 export function v1ResultProblem(value: unknown): string | undefined {
   return problemOf(validateV1(), value, 'version 1 result schema');
 }
+
+/** The result schema's Workload part, resolved against the compiled result schema (its $id). */
+const validateWorkloadPart = compiledOnce({ $ref: `${(schema as { $id: string }).$id}#/definitions/Workload` });
+
+/** Checks a workload alone (a pod's line carries one) against the result schema. Undefined when valid, else one line. */
+export function workloadProblem(value: unknown): string | undefined {
+  validateV2(); // registers the result schema, which the Workload part refers into
+  return problemOf(validateWorkloadPart(), value, 'workload schema');
+}

@@ -10,19 +10,24 @@ import type { Counts, Latencies, LatencySummary, RunResult } from './types.js';
 /** JSON pointer segment (RFC 6901). */
 const segment = (key: string): string => key.replace(/~/g, '~0').replace(/\//g, '~1');
 
+/** Deeper than any result or pod line nests (about 6 levels): past it, a forged file would exhaust the stack of whatever walks it. */
+const maxDepth = 32;
+
 /**
- * The first number that is not finite or too large to be exact (beyond 2^53), as one line naming its
- * JSON pointer; undefined when every number is fine. Depth-first, in document order.
+ * The first number that is not finite or too large to be exact (beyond 2^53), or the first value nested
+ * deeper than maxDepth, as one line naming its JSON pointer; undefined when all is fine. Depth-first,
+ * in document order.
  */
-export function inexactNumberProblem(value: unknown, at = ''): string | undefined {
+export function inexactNumberProblem(value: unknown, at = '', depth = 0): string | undefined {
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) return `${at || '/'} must be a finite number (it reads as ${String(value)})`;
     if (Math.abs(value) > Number.MAX_SAFE_INTEGER) return `${at || '/'} is ${value}, beyond the numbers JSON can hold exactly (2^53)`;
     return undefined;
   }
   if (value === null || typeof value !== 'object') return undefined;
+  if (depth >= maxDepth) return `${at} is nested more than ${maxDepth} levels deep, deeper than anything mqbench writes`;
   for (const [key, item] of Object.entries(value)) {
-    const problem = inexactNumberProblem(item, `${at}/${segment(key)}`);
+    const problem = inexactNumberProblem(item, `${at}/${segment(key)}`, depth + 1);
     if (problem) return problem;
   }
   return undefined;

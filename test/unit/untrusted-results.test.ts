@@ -100,6 +100,11 @@ describe('a result file is checked before use (report, compare, check, trend)', 
     expect(await refusedFile('huge.json', forged(() => undefined).replace(/"bytes": \d+/, '"bytes": 1e300'))).toBe('damaged result file: /timeline/0/bytes is 1e+300, beyond the numbers JSON can hold exactly (2^53)');
   });
 
+  test('a file nested 100,000 levels deep is refused in one line, not with a stack overflow', async () => {
+    const deep = `{"schemaVersion":2,"broker":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+    expect(await refusedFile('deep.json', deep)).toBe(`damaged result file: /broker${'/0'.repeat(31)} is nested more than 32 levels deep, deeper than anything mqbench writes`);
+  });
+
   test('a histogram of 2^32 - 1 values of 2^52 us (every percentile 0 us before) is refused', async () => {
     const text = forged((r) => {
       r.latencyUs.endToEnd.hdr = forgedHistogram(2 ** 52, 2 ** 32 - 1);

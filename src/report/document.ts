@@ -1,5 +1,7 @@
 import type { RunResult } from '../results/types.js';
-import { brokerComparisonChart, groupStyles, latencyPercentileChart, p99TimelineChart, throughputTimelineChart } from './charts.js';
+import { defaultChartOptions, type ChartOptions } from './axis-scale.js';
+import { groupStyles, hasThroughput, latencyPercentileChart, p99TimelineChart, throughputTimelineChart } from './charts.js';
+import { brokerComparisonChart, fixedCountNote } from './comparison-chart.js';
 import { groupResults, type RunGroup } from './groups.js';
 import { htmlPage } from './page.js';
 import { accountingTable, brokerTable, comparisonTable, environmentTable, escapeHtml, htmlTable, markdownTable, percentileTable, timelineTable } from './tables.js';
@@ -44,23 +46,35 @@ export function renderMarkdownReport(results: readonly RunResult[], title: strin
   ].join('\n');
 }
 
-function section(heading: string, id: string, svg: string, table: string): string {
-  return `<h2>${escapeHtml(heading)}</h2>\n<figure id="${id}" class="chart">${svg}</figure>\n${table}`;
+function section(heading: string, id: string, svg: string, table: string, note = ''): string {
+  const sentence = note === '' ? '' : `\n<p class="note">${escapeHtml(note)}</p>`;
+  return `<h2>${escapeHtml(heading)}</h2>\n<figure id="${id}" class="chart">${svg}</figure>${sentence}\n${table}`;
 }
 
-/** `bench report` as one self-contained HTML page: inline SVG charts and CSS, no script, works offline; a table under every chart. */
-export function renderHtmlReport(results: readonly RunResult[], title: string): string {
+/** Throughput over time, or one sentence when every run sent a fixed count (no rate to draw). */
+function throughputSection(groups: readonly RunGroup[], styles: ReturnType<typeof groupStyles>, colourOf: (g: RunGroup) => string | undefined, options: ChartOptions): string {
+  const note = fixedCountNote(groups);
+  if (!groups.some(hasThroughput)) return `<h2>Throughput over time</h2>\n<p class="note">${escapeHtml(note)}</p>`;
+  return section('Throughput over time', 'throughput-timeline', throughputTimelineChart(groups, styles, options), htmlTable(timelineTable(groups, colourOf, 'throughput'), 'timeline'), note);
+}
+
+/**
+ * `bench report` as one self-contained HTML page: inline SVG charts and CSS, no script, works offline;
+ * a table under every chart. `options.logAxis`: every value axis logarithmic (else only where the
+ * values span more than 100x).
+ */
+export function renderHtmlReport(results: readonly RunResult[], title: string, options: ChartOptions = defaultChartOptions): string {
   const groups = groupResults(results);
   const styles = groupStyles(groups);
   const colourOf = (g: RunGroup) => styles.get(g)?.colour;
   return htmlPage(
     title,
     `<p class="note">${results.length} run(s). ${intro.map(escapeHtml).join('\n')}
-One colour per broker and client in every chart and table; several workloads of one broker differ by line style.</p>
-${section('Latency by percentile', 'latency-percentiles', latencyPercentileChart(groups, styles), htmlTable(percentileTable(groups, colourOf), 'percentiles'))}
-${section('Side by side', 'broker-comparison', brokerComparisonChart(groups, styles), htmlTable(comparisonTable(groups, colourOf), 'comparison'))}
-${section('Throughput over time', 'throughput-timeline', throughputTimelineChart(groups, styles), htmlTable(timelineTable(groups, colourOf, 'throughput'), 'timeline'))}
-${section('p99 over time', 'p99-timeline', p99TimelineChart(groups, styles), htmlTable(timelineTable(groups, colourOf, 'p99'), 'timeline-p99'))}
+One hue per broker, the same on every page mqbench draws; several workloads or clients of one broker are shades of it, and differ by line style too.</p>
+${section('Latency by percentile', 'latency-percentiles', latencyPercentileChart(groups, styles, options), htmlTable(percentileTable(groups, colourOf), 'percentiles'))}
+${section('Side by side', 'broker-comparison', brokerComparisonChart(groups, styles, options), htmlTable(comparisonTable(groups, colourOf), 'comparison'), fixedCountNote(groups))}
+${throughputSection(groups, styles, colourOf, options)}
+${section('p99 over time', 'p99-timeline', p99TimelineChart(groups, styles, options), htmlTable(timelineTable(groups, colourOf, 'p99'), 'timeline-p99'))}
 <h2>Accounting</h2>
 ${htmlTable(accountingTable(results), 'accounting')}
 <h2>Brokers and clients</h2>

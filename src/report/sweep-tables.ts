@@ -1,5 +1,5 @@
 /** Sweep and rate-search tables (pure): the same rows for the terminal, Markdown and HTML. */
-import type { RateSearchDocument, SampleSpread, SweepDocument, SweepPoint } from '../results/sweep.js';
+import type { RateSearchDocument, SweepDocument, SweepPoint } from '../results/sweep.js';
 import { formatCount, formatLatencyUs } from '../util/format.js';
 import type { TableData } from './tables.js';
 
@@ -23,15 +23,17 @@ export const sweepMetrics: readonly SweepMetric[] = [
   { key: 'brokerCpuPerMessageUs', title: 'Broker CPU per message', unit: 'us', scale: 1, format: cpu },
 ];
 
-function spreadCells(s: SampleSpread | null, format: (v: number) => string): string[] {
-  if (!s) return ['0', '-', '-', '-'];
-  return [String(s.n), format(s.median), format(s.min), format(s.max)];
+/** A point's cells for one metric; a broker without a CPU sampler says so rather than showing "0 -". */
+function spreadCells(p: SweepPoint, metric: SweepMetric): string[] {
+  const s = p[metric.key];
+  if (!s) return ['0', metric.key === 'brokerCpuPerMessageUs' && p.brokerCostNotMeasured ? 'not measured' : '-', '-', '-'];
+  return [String(s.n), metric.format(s.median), metric.format(s.min), metric.format(s.max)];
 }
 
 export function sweepMetricTable(document: SweepDocument, metric: SweepMetric): TableData {
   return {
     head: ['broker', document.vary.option, 'runs', 'median', 'min', 'max'],
-    rows: document.points.map((p) => [p.broker, p.value, ...spreadCells(p[metric.key], metric.format)]),
+    rows: document.points.map((p) => [p.broker, p.value, ...spreadCells(p, metric)]),
   };
 }
 

@@ -3,88 +3,136 @@
  * server-side renderer, no script), a table under every chart.
  */
 import * as echarts from 'echarts';
-import type { RateSearchDocument, SweepDocument } from '../results/sweep.js';
+import type { RateSearchDocument, SampleSpread, SweepDocument } from '../results/sweep.js';
+import { axisScale, defaultChartOptions, onScale, scaledTitle, valueAxis, type ChartOptions } from './axis-scale.js';
+import { drawChart, titleHeight, type ChartSpec } from './charts.js';
+import { assignColours, entryKey, shade, stepColours } from './palette.js';
 import { searchStepsTable, searchVerdict, sweepMetrics, sweepMetricTable, type SweepMetric } from './sweep-tables.js';
-import { renderSvg } from './charts.js';
 import { htmlPage } from './page.js';
 import { escapeHtml, htmlTable, markdownTable } from './tables.js';
 
+/** The brokers' colours on a sweep or search page: the hue each has on every page (one variant each). */
+function brokerColours(brokers: readonly string[]): Map<string, string> {
+  const entries = brokers.map((broker) => ({ broker, variant: '' }));
+  const colours = assignColours(entries);
+  return new Map(brokers.map((b) => [b, colours.get(entryKey({ broker: b, variant: '' })) as string]));
+}
+
+/** The points of one broker for a metric, in the order of the varied values (null where none was measured). */
+function brokerPoints(document: SweepDocument, metric: SweepMetric, broker: string): (SampleSpread | null)[] {
+  return document.vary.values.map((value) => document.points.find((p) => p.broker === broker && p.value === value)?.[metric.key] ?? null);
+}
+
+/** Brokers with at least one measured point of the metric: only they get a curve and a legend entry. */
+export function measuredBrokers(document: SweepDocument, metric: SweepMetric): string[] {
+  return document.brokers.filter((broker) => brokerPoints(document, metric, broker).some((s) => s !== null));
+}
+
+/** A vertical bar from min to max, with short caps. */
+function rangeBar(_params: unknown, api: echarts.CustomSeriesRenderItemAPI): echarts.CustomSeriesRenderItemReturn {
+  const low = api.coord([api.value(0), api.value(1)]);
+  const high = api.coord([api.value(0), api.value(2)]);
+  const style = { stroke: api.visual('color') as string, lineWidth: 1.5 };
+  return {
+    type: 'group',
+    children: [
+      { type: 'line', shape: { x1: low[0], y1: low[1], x2: high[0], y2: high[1] }, style },
+      { type: 'line', shape: { x1: (low[0] as number) - 5, y1: low[1], x2: (low[0] as number) + 5, y2: low[1] }, style },
+      { type: 'line', shape: { x1: (high[0] as number) - 5, y1: high[1], x2: (high[0] as number) + 5, y2: high[1] }, style },
+    ],
+  } as echarts.CustomSeriesRenderItemReturn;
+}
+
 /**
  * One curve per broker (the median across repeats) against the varied value, and a vertical bar
- * from min to max at every point (the spread across repeats).
+ * from min to max at every point (the spread across repeats); in each broker's colour on every page.
  */
-export function sweepChart(document: SweepDocument, metric: SweepMetric): string {
-  const values = document.vary.values;
-  const series = document.brokers.flatMap((broker) => {
-    const points = values.map((value) => document.points.find((p) => p.broker === broker && p.value === value)?.[metric.key] ?? null);
+export function sweepChartSpec(document: SweepDocument, metric: SweepMetric, options: ChartOptions = defaultChartOptions): ChartSpec {
+  const brokers = measuredBrokers(document, metric);
+  const colours = brokerColours(document.brokers);
+  const all = brokers.flatMap((b) => brokerPoints(document, metric, b).flatMap((s) => (s ? [s.min / metric.scale, s.max / metric.scale] : [])));
+  const scale = axisScale(all, options);
+  const series = brokers.flatMap((broker) => {
+    const points = brokerPoints(document, metric, broker);
+    const colour = colours.get(broker) as string;
     return [
-      {
-        name: broker,
-        type: 'line' as const,
-        connectNulls: false,
-        data: points.map((s) => (s ? s.median / metric.scale : null)),
-      },
+      { name: broker, type: 'line' as const, color: colour, connectNulls: false, data: points.map((s) => (s ? onScale(s.median / metric.scale, scale) : null)) },
       {
         name: broker,
         type: 'custom' as const,
-        renderItem: (_params: unknown, api: echarts.CustomSeriesRenderItemAPI) => {
-          const low = api.coord([api.value(0), api.value(1)]);
-          const high = api.coord([api.value(0), api.value(2)]);
-          const style = { stroke: api.visual('color') as string, lineWidth: 1.5 };
-          return {
-            type: 'group',
-            children: [
-              { type: 'line', shape: { x1: low[0], y1: low[1], x2: high[0], y2: high[1] }, style },
-              { type: 'line', shape: { x1: (low[0] as number) - 5, y1: low[1], x2: (low[0] as number) + 5, y2: low[1] }, style },
-              { type: 'line', shape: { x1: (high[0] as number) - 5, y1: high[1], x2: (high[0] as number) + 5, y2: high[1] }, style },
-            ],
-          } as echarts.CustomSeriesRenderItemReturn;
-        },
+        color: colour,
+        renderItem: rangeBar,
         encode: { x: 0, y: [1, 2] },
-        data: points.flatMap((s, i) => (s ? [[i, s.min / metric.scale, s.max / metric.scale]] : [])),
+        data: points.flatMap((s, i) => (s && (!scale.log || s.min > 0) ? [[i, s.min / metric.scale, s.max / metric.scale]] : [])),
         z: 3,
       },
     ];
   });
-  return renderSvg({
-    title: { text: `${metric.title} against ${document.vary.option} (median, bars: min-max of ${document.repeats} repeat(s))`, left: 'center', textStyle: { fontSize: 14 } },
-    legend: { bottom: 0, data: document.brokers },
-    grid: { left: 80, right: 30, top: 50, bottom: 70 },
-    xAxis: { type: 'category', data: values, name: document.vary.option, nameLocation: 'middle', nameGap: 28 },
-    yAxis: { type: 'value', name: metric.unit, min: 0 },
-    series: series as echarts.SeriesOption[],
-  });
+  const title = scaledTitle(`${metric.title} against ${document.vary.option} (median, bars: min-max of ${document.repeats} repeat(s))`, { scale });
+  const top = titleHeight(title);
+  return {
+    option: {
+      title: { text: title, left: 'center', textStyle: { fontSize: 14 } },
+      legend: { bottom: 0, data: brokers },
+      grid: { left: 80, right: 30, top, bottom: 70 },
+      xAxis: { type: 'category', data: document.vary.values, name: document.vary.option, nameLocation: 'middle', nameGap: 28 },
+      yAxis: valueAxis(scale, { name: metric.unit }),
+      series: series as echarts.SeriesOption[],
+    },
+    width: 900,
+    height: top + 330,
+  };
 }
 
-/** The steps: asked rate (bar, pass or fail), achieved receive rate, and the objective's metric. */
-export function searchChart(document: RateSearchDocument): string {
+export function sweepChart(document: SweepDocument, metric: SweepMetric, options: ChartOptions = defaultChartOptions): string {
+  return drawChart(sweepChartSpec(document, metric, options));
+}
+
+/** The steps: asked rate (bars: passed, failed), achieved receive rate, and the objective's metric. */
+export function searchChartSpec(document: RateSearchDocument, options: ChartOptions = defaultChartOptions): ChartSpec {
   const steps = document.steps.map((_, i) => `${i + 1}`);
-  const threshold = document.sloThresholdUs / 1000;
-  return renderSvg({
-    title: { text: `find-rate steps: asked rate (bars: pass / fail), received rate, and ${document.slo}`, left: 'center', textStyle: { fontSize: 14 } },
-    legend: { bottom: 0 },
-    grid: { left: 80, right: 80, top: 50, bottom: 70 },
-    xAxis: { type: 'category', data: steps, name: 'step', nameLocation: 'middle', nameGap: 28 },
-    yAxis: [
-      { type: 'value', name: 'msg/s', min: 0 },
-      { type: 'value', name: 'latency (ms)', min: 0 },
-    ],
-    series: [
-      {
-        name: 'asked (pass: green, fail: red)',
-        type: 'bar',
-        data: document.steps.map((s) => ({ value: s.rate, itemStyle: { color: s.pass ? '#3a9a4a' : '#c8412f' } })),
-      },
-      { name: 'received msg/s', type: 'line', data: document.steps.map((s) => Math.round(s.achievedReceivePerSec)) },
-      {
-        name: `${document.slo.replace(/[<=].*$/, '')} (ms)`,
-        type: 'line',
-        yAxisIndex: 1,
-        data: document.steps.map((s) => s.sloValueUs / 1000),
-        markLine: { symbol: 'none', data: [{ yAxis: threshold, name: document.slo }], label: { formatter: document.slo } },
-      },
-    ],
+  const colour = brokerColours([document.broker]).get(document.broker) as string;
+  const scale = axisScale(document.steps.flatMap((s) => [s.rate, s.achievedReceivePerSec]), options);
+  const metricName = document.slo.replace(/[<=].*$/, '');
+  // two bar series, one per verdict, at the same place: each legend swatch is the colour of its bars
+  const asked = (pass: boolean) => ({
+    name: pass ? 'asked, passed' : 'asked, failed',
+    type: 'bar' as const,
+    barGap: '-100%',
+    color: pass ? stepColours.pass : stepColours.fail,
+    data: document.steps.map((s) => (s.pass === pass ? onScale(s.rate, scale) : null)),
   });
+  const title = scaledTitle(`find-rate steps: asked rate (bars: passed / failed), received rate, and ${document.slo}`, { scale, axis: 'msg/s' });
+  const top = titleHeight(title);
+  return {
+    option: {
+      title: { text: title, left: 'center', textStyle: { fontSize: 14 } },
+      legend: { bottom: 0 },
+      grid: { left: 80, right: 80, top, bottom: 70 },
+      xAxis: { type: 'category', data: steps, name: 'step', nameLocation: 'middle', nameGap: 28 },
+      yAxis: [valueAxis(scale, { name: 'msg/s' }), valueAxis({ log: false, why: '' }, { name: 'latency (ms)' })],
+      series: [
+        asked(true),
+        asked(false),
+        { name: 'received msg/s', type: 'line', color: colour, data: document.steps.map((s) => onScale(Math.round(s.achievedReceivePerSec), scale)) },
+        {
+          name: `${metricName} (ms)`,
+          type: 'line',
+          yAxisIndex: 1,
+          color: shade(colour, 1),
+          lineStyle: { type: 'dashed' },
+          data: document.steps.map((s) => s.sloValueUs / 1000),
+          markLine: { symbol: 'none', lineStyle: { color: '#555' }, data: [{ yAxis: document.sloThresholdUs / 1000, name: document.slo }], label: { formatter: document.slo, position: 'insideEndTop' } },
+        },
+      ],
+    },
+    width: 900,
+    height: top + 330,
+  };
+}
+
+export function searchChart(document: RateSearchDocument, options: ChartOptions = defaultChartOptions): string {
+  return drawChart(searchChartSpec(document, options));
 }
 
 function sweepIntro(document: SweepDocument): string {
@@ -101,8 +149,15 @@ function notMeasuredNote(document: SweepDocument): string {
   return reasons.length > 0 ? `Broker cost not measured for ${reasons.join('; ')}.` : '';
 }
 
+/** A metric no run measured (broker CPU of brokers without a sampler) gets this sentence instead of an empty chart. */
+export function unmeasuredSentence(metric: SweepMetric): string {
+  return `${metric.title}: not measured in any run of this sweep${metric.key === 'brokerCpuPerMessageUs' ? ' (see why above)' : ''}, so no chart.`;
+}
+
 export function renderSweepMarkdown(document: SweepDocument, title: string): string {
-  const sections = sweepMetrics.flatMap((m) => [`## ${m.title}`, '', markdownTable(sweepMetricTable(document, m)), '']);
+  const sections = sweepMetrics.flatMap((m) =>
+    measuredBrokers(document, m).length > 0 ? [`## ${m.title}`, '', markdownTable(sweepMetricTable(document, m)), ''] : [`## ${m.title}`, '', unmeasuredSentence(m), ''],
+  );
   const runs = document.points.flatMap((p) => p.runs.map((r) => [p.broker, p.value, String(r.repeat), r.status, r.file]));
   return [
     `# ${title}`,
@@ -117,10 +172,14 @@ export function renderSweepMarkdown(document: SweepDocument, title: string): str
   ].join('\n');
 }
 
-export function renderSweepHtml(document: SweepDocument, title: string): string {
-  const sections = sweepMetrics.map(
-    (m) => `<h2>${escapeHtml(m.title)}</h2>\n<figure id="sweep-${m.key}">${sweepChart(document, m)}</figure>\n${htmlTable(sweepMetricTable(document, m), `sweep-${m.key}`)}`,
-  );
+function sweepSection(document: SweepDocument, m: SweepMetric, options: ChartOptions): string {
+  const heading = `<h2>${escapeHtml(m.title)}</h2>`;
+  if (measuredBrokers(document, m).length === 0) return `${heading}\n<p class="note">${escapeHtml(unmeasuredSentence(m))}</p>`;
+  return `${heading}\n<figure id="sweep-${m.key}">${sweepChart(document, m, options)}</figure>\n${htmlTable(sweepMetricTable(document, m), `sweep-${m.key}`)}`;
+}
+
+export function renderSweepHtml(document: SweepDocument, title: string, options: ChartOptions = defaultChartOptions): string {
+  const sections = sweepMetrics.map((m) => sweepSection(document, m, options));
   const runs = document.points.flatMap((p) => p.runs.map((r) => [p.broker, p.value, String(r.repeat), r.status, r.file]));
   return htmlPage(
     title,

@@ -1,7 +1,7 @@
 import { renderSvg } from './charts.js';
 import { formatCount, formatLatencyUs } from '../util/format.js';
 import { htmlPage } from './page.js';
-import { assignColours, colourKey } from './palette.js';
+import { assignColours, entryKey, failColour, type ColourEntry } from './palette.js';
 import { htmlTable, escapeHtml, type TableData } from './tables.js';
 import { pointName, type TrendPoint, type TrendSeries } from './trend.js';
 
@@ -46,7 +46,7 @@ function trendChart(s: TrendSeries, metric: TrendMetric, colour: string): string
           data: s.points.map((p) => ({
             value: metric.median(p),
             // a point `bench check` would fail against the one before: a red, larger symbol
-            ...(p.failures.length > 0 ? { symbolSize: 14, itemStyle: { color: '#d62728' } } : {}),
+            ...(p.failures.length > 0 ? { symbolSize: 14, itemStyle: { color: failColour } } : {}),
           })),
         },
         // each point's bound is also a dash of its own: with two commits there is one bound, and a
@@ -74,9 +74,11 @@ function trendTable(s: TrendSeries): TableData {
 
 /** `bench trend` as one self-contained HTML page: per workload, throughput and p99 over commits, each with its table. */
 export function renderTrendHtml(series: readonly TrendSeries[], title: string): string {
-  const colours = assignColours(series.map((s) => colourKey(s.broker, s.clientName)));
+  // the same colour as the report gives this broker, client and workload (charts.ts groupColourEntry)
+  const entry = (s: TrendSeries): ColourEntry => ({ broker: s.broker, variant: `${s.clientName} ${s.label}` });
+  const colours = assignColours(series.map(entry));
   const sections = series.map((s, i) => {
-    const colour = colours.get(colourKey(s.broker, s.clientName)) ?? '#4e79a7';
+    const colour = colours.get(entryKey(entry(s))) as string;
     return `<h2>${escapeHtml(`${s.broker}: ${s.label}`)}</h2>
 <figure id="trend-${i}-throughput" class="chart">${trendChart(s, throughput, colour)}</figure>
 <figure id="trend-${i}-p99" class="chart">${trendChart(s, p99, colour)}</figure>

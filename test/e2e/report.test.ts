@@ -95,20 +95,19 @@ describe('bench report', () => {
       expect(axis).toMatch(/rabbit: noack 1000 msg\/s, 100 B, 1s after 0\.5s warmup/);
       expect(axis).toMatch(/kafka: noack/);
       expect(axis).toMatch(/rabbit: ack/);
-      // one colour per broker + client: the same in the tables and as a line in the charts
+      // one colour per broker, workload and client (shades of the broker's hue): the same in the tables and as a line in the charts
       const swatches = async (table: string) =>
         // browser-side code as text: the test is compiled without the DOM library
         (await page.evaluate(`[...document.querySelectorAll('table.${table} tbody tr')].map((row) => [row.textContent, getComputedStyle(row.querySelector('.swatch')).backgroundColor])`)) as [string, string][];
       const colours = new Map<string, Set<string>>();
       for (const table of ['percentiles', 'comparison', 'timeline']) {
         for (const [name, colour] of await swatches(table)) {
-          const broker = /kafka/.test(name) ? 'kafka' : 'rabbit';
-          colours.set(broker, (colours.get(broker) ?? new Set()).add(colour as string));
+          const group = /kafka/.test(name) ? 'kafka' : /\bnoack\b/.test(name) ? 'rabbit noack' : 'rabbit ack';
+          colours.set(group, (colours.get(group) ?? new Set()).add(colour as string));
         }
       }
-      expect(colours.get('rabbit')?.size).toBe(1);
-      expect(colours.get('kafka')?.size).toBe(1);
-      expect([...(colours.get('rabbit') ?? [])]).not.toEqual([...(colours.get('kafka') ?? [])]);
+      for (const group of ['rabbit noack', 'rabbit ack', 'kafka']) expect(colours.get(group)?.size).toBe(1);
+      expect(new Set([...colours.values()].map((set) => [...set][0])).size).toBe(3);
       const strokes = (await page.evaluate(`[...document.querySelectorAll('#p99-timeline svg path')].map((p) => getComputedStyle(p).stroke)`)) as string[];
       for (const set of colours.values()) expect(strokes).toContain([...set][0]);
       // the event is marked on the timelines and listed in their tables

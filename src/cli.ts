@@ -12,6 +12,7 @@ import { harnessCommand } from './commands/harness.js';
 import { listJson, renderList } from './commands/list.js';
 import { checkCandidateOf, checkOptions, compareOptions, compareSetsOf, rulesOf, thresholdsOf, trendOptions } from './commands/report-options.js';
 import type { Quit } from './commands/interrupts.js';
+import { quitOnUnfinishedEnd, quitOnUnwatchedSignals, stopWhenParentGoes } from './commands/process-watch.js';
 import { runMany } from './commands/run.js';
 import type { CommandOutput } from './commands/output.js';
 import { givenOptionsOf } from './commands/workload-file.js';
@@ -37,6 +38,19 @@ for (const stream of [process.stdout, process.stderr]) {
 
 /** The commands end the process only through this (a second Ctrl-C); cli.ts is the only place that exits. */
 const quit: Quit = (code) => process.exit(code);
+
+/** Set once the command's handler returned: an empty event loop before that is a hang, not a success. */
+let commandFinished = false;
+
+/** Signals, the parent and Node's end, watched the same way for every command (commands/process-watch.ts). */
+function watchTheProcess(): void {
+  const log = (line: string): void => void process.stderr.write(`${line}\n`);
+  quitOnUnwatchedSignals(log, quit);
+  // bin/bench.js's start-up handlers step aside now that these watch
+  (globalThis as { mqbenchStartedUp?: () => void }).mqbenchStartedUp?.();
+  stopWhenParentGoes(log);
+  quitOnUnfinishedEnd(log, quit, () => commandFinished);
+}
 
 /** Prints a command's text, flushed (stdout to a pipe is written asynchronously), and exits with its code. */
 async function finish(output: CommandOutput): Promise<never> {
@@ -203,6 +217,7 @@ async function withSetupCommands<T extends { verbose: boolean }>(y: Argv<T>): Pr
 }
 
 async function main(): Promise<void> {
+  watchTheProcess();
   await (await import('./drivers/index.js')).loadExternalPlugins();
   const sweep = await import('./commands/sweep-cli.js');
   const base = yargs(hideBin(process.argv))
@@ -239,6 +254,7 @@ async function main(): Promise<void> {
       process.exit(ExitCode.usage);
     });
   const argv = await parser.parseAsync();
+  commandFinished = true;
   verbose = Boolean(argv.verbose);
 }
 

@@ -36,3 +36,17 @@ export class RunAbortedError extends MqbenchError {
     super(message, ExitCode.aborted);
   }
 }
+
+/**
+ * A phase of a run (setup, attaching consumers, …) that did not finish: its deadline passed or the run
+ * was interrupted. The run ends `aborted` with what it measured (nothing, before the window).
+ */
+export class PhaseAbortedError extends RunAbortedError {
+  constructor(
+    readonly phase: string,
+    /** the result's reason: `<phase>: no answer …`, or exactly `interrupted` */
+    readonly reason: string,
+  ) {
+    super(reason);
+  }
+}

@@ -6,11 +6,11 @@
 import { relative } from 'node:path';
 import { ExitCode, UsageError } from '../errors.js';
 import { rateSearchProblem, type RateSearchDocument, type RateSearchStep } from '../results/sweep.js';
-import { searchRate, type SearchRules } from '../search/rate-search.js';
-import { parseSlo } from '../search/slo.js';
+import { searchRate, type SearchRules, type TryOutcome } from '../search/rate-search.js';
+import { parseSlo, type Slo } from '../search/slo.js';
 import { detailOf, judgeStep, marginOf, rateTolerance, type StepDetail } from '../search/step.js';
-import type { Quit } from './interrupts.js';
-import { interrupted, newRunId, planPoint, runPlanned, stampOf, targetOf, writeDocument, writeReport, type GivenOptions } from './sweep-runs.js';
+import { stopOnSignals, type Quit } from './interrupts.js';
+import { interrupted, newRunId, planPoint, runPlanned, stampOf, targetOf, writeDocument, writeReport, type GivenOptions, type Target } from './sweep-runs.js';
 import { requireWritableFolder } from '../util/output-dir.js';
 import { decimalOf, decimalOnly, isOtherNotation } from '../util/number.js';
 import { shown } from '../options.js';
@@ -60,6 +60,30 @@ export function searchRulesOf(output: Pick<FindRateCommandOptions, 'startRate' |
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
+/** One find-rate step as a normal run, its verdict, and what the search learns of interrupts and failures. */
+class StepRunner {
+  stopReason: string | undefined;
+  worst: number = ExitCode.ok;
+
+  constructor(private readonly context: { target: Target; broker: string; slo: Slo; output: FindRateCommandOptions; stopped: AbortSignal }) {
+    context.stopped.addEventListener('abort', () => (this.stopReason = 'interrupted'), { once: true });
+  }
+
+  async run(rate: number): Promise<TryOutcome<StepDetail>> {
+    const { target, broker, slo, output, stopped } = this.context;
+    log(`== find-rate step: ${broker} / ${target.scenario} at ${rate} msg/s (${slo.text})`);
+    const [plan] = planPoint(target, { rate });
+    const run = await runPlanned(plan as RunPlan, output.out, output.progress, output.quit);
+    if (interrupted(run)) this.stopReason = 'interrupted';
+    if (run.result.status === 'errored') this.worst = Math.max(this.worst, run.exitCode);
+    const detail = detailOf(run.result, relative(output.out, run.path) || run.path, slo);
+    const verdict = judgeStep(rate, detail, slo);
+    const cut = interrupted(run) || stopped.aborted;
+    log(cut ? '   INTERRUPTED: not a verdict on this rate' : `   ${verdict.pass ? 'PASS' : 'FAIL'}${verdict.pass ? '' : `: ${verdict.reasons.join('; ')}`}`);
+    return { verdict, detail, interrupted: cut };
+  }
+}
+
 export async function findRateCommand(given: GivenOptions, output: FindRateCommandOptions): Promise<FindRateOutcome> {
   const target = targetOf(given);
   if (target.brokers.length !== 1) throw new UsageError('--broker: find-rate searches one broker at a time');
@@ -75,23 +99,11 @@ export async function findRateCommand(given: GivenOptions, output: FindRateComma
 
   const id = newRunId();
   const createdAt = new Date();
-  let stopReason: string | undefined;
-  let worst: number = ExitCode.ok;
-  const outcome = await searchRate<StepDetail>(
-    rules,
-    async (rate) => {
-      log(`== find-rate step: ${broker} / ${target.scenario} at ${rate} msg/s (${slo.text})`);
-      const [plan] = planPoint(target, { rate });
-      const run = await runPlanned(plan as RunPlan, output.out, output.progress, output.quit);
-      if (interrupted(run)) stopReason = 'interrupted';
-      if (run.result.status === 'errored') worst = Math.max(worst, run.exitCode);
-      const detail = detailOf(run.result, relative(output.out, run.path) || run.path, slo);
-      const verdict = judgeStep(rate, detail, slo);
-      log(`   ${verdict.pass ? 'PASS' : 'FAIL'}${verdict.pass ? '' : `: ${verdict.reasons.join('; ')}`}`);
-      return { verdict, detail };
-    },
-    () => stopReason,
-  );
+  // over the whole search, between steps too: a signal stops it; an interrupted step is no verdict on its rate
+  const scope = stopOnSignals(log, output.quit, 'stopping the search: the search file and report are written with the steps done');
+  const runner = new StepRunner({ target, broker, slo, output, stopped: scope.signal });
+  const outcome = await searchRate<StepDetail>(rules, (rate) => runner.run(rate), () => runner.stopReason);
+  const { worst, stopReason } = runner;
   // the margin of the found rate is that of its worst run (confirmation runs included)
   const atFound = outcome.steps.filter((s) => s.verdict.pass && s.rate === outcome.foundRate);
   const found = atFound.sort((a, b) => b.detail.sloValueUs - a.detail.sloValueUs)[0];
@@ -117,6 +129,8 @@ export async function findRateCommand(given: GivenOptions, output: FindRateComma
   const { renderSearchHtml, renderSearchMarkdown } = await import('../report/sweep.js');
   const title = `mqbench find-rate: ${broker} / ${target.scenario}, ${slo.text}`;
   const reportFiles = await writeReport(output.report ?? `reports/find-rate-${id}`, renderSearchMarkdown(document, title), renderSearchHtml(document, title));
+  // held until the files are written (a second signal quits at once)
+  scope.release();
   const exitCode = stopReason === 'interrupted' ? ExitCode.aborted : document.foundRate === null ? ExitCode.checkFailed : worst;
   return { exitCode, document, searchFile, reportFiles };
 }

@@ -1,6 +1,7 @@
 /**
- * Ctrl-C and SIGTERM during a run: the first stops it in order (a partial result), a second quits at
- * once through the `quit` the CLI gives (cli.ts is the only place that ends the process).
+ * Ctrl-C, SIGTERM and SIGHUP (a closed terminal), alike in every phase of every command: the first
+ * stops the work in order (a partial result), a second quits at once through the `quit` the CLI gives
+ * (cli.ts is the only place that ends the process). cli.ts turns its parent going away into a SIGTERM.
  */
 import { ExitCode } from '../errors.js';
 
@@ -12,7 +13,10 @@ export interface Interrupts {
   release: () => void;
 }
 
-/** SIGINT / SIGTERM: `what` is said on the first; the second quits (exit 4). */
+/** The signals that stop a command. */
+export const stopSignals: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/** SIGINT / SIGTERM / SIGHUP: `what` is said on the first; the second quits (exit 4). */
 export function stopOnSignals(log: (line: string) => void, quit: Quit, what: string): Interrupts {
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -20,13 +24,11 @@ export function stopOnSignals(log: (line: string) => void, quit: Quit, what: str
     log(`${signal}: ${what} (again to quit at once)`);
     controller.abort();
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const signal of stopSignals) process.on(signal, onSignal);
   return {
     signal: controller.signal,
     release: () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      for (const signal of stopSignals) process.off(signal, onSignal);
     },
   };
 }

@@ -6,10 +6,11 @@
 import { findPlugin } from '../drivers/index.js';
 import { ExitCode } from '../errors.js';
 import { planRun, planRuns, type GivenOptions, type RunPlan } from '../plan/index.js';
-import { renderSummary } from '../report/summary.js';
+import { exitCodeOfResult, renderSummary } from '../report/summary.js';
 import { writeResultOrLastResort, type KeptResult } from '../results/last-resort.js';
 import type { RunResult } from '../results/types.js';
 import { newRunId, runPlan, type RunHandlers } from '../run/benchmark.js';
+import { withTimeout } from '../util/clock.js';
 import { formatCount } from '../util/format.js';
 import { printable } from '../util/printable.js';
 import { requireWritableFolder } from '../util/output-dir.js';
@@ -78,25 +79,28 @@ async function writeKeepingMeasurement(out: string, result: RunResult, json: boo
   return writeResultOrLastResort(out, result, { log, ...(json ? {} : { stdout: (text: string) => void process.stdout.write(text) }) });
 }
 
-/** Objects earlier runs left on this run's broker (looked up alongside the run, never failing it). */
-async function earlierLeftovers(plan: RunPlan, runId: string): Promise<number> {
+/** How long the after-run look for earlier runs' leftovers may take: a frozen broker must not hold the exit. */
+const leftoverLookupMs = 10_000;
+
+/**
+ * Objects earlier runs left on this run's broker (looked up after the run, never failing it, bounded;
+ * not after an aborted run, whose broker may be frozen or gone).
+ */
+async function earlierLeftovers(plan: RunPlan, result: RunResult): Promise<number> {
+  if (result.status === 'aborted' || result.status === 'errored') return 0;
+  const runId = result.id;
   try {
     const plugin = findPlugin(plan.broker);
     if (!plugin.clean) return 0;
-    const list = await leftoversOf(plugin, plan.endpoint.url);
+    const list = await withTimeout(leftoversOf(plugin, plan.endpoint.url), leftoverLookupMs, () => new Error('no answer'));
     return list.filter((o) => !o.inUse && !o.name.startsWith(`mqbench-${runId}`)).length;
   } catch {
     return 0;
   }
 }
 
-const exitCodeOf: Record<RunResult['status'], number> = {
-  completed: ExitCode.ok,
-  // the run went to its end, but not every send was confirmed: never a plain success
-  'completed-with-errors': ExitCode.checkFailed,
-  aborted: ExitCode.aborted,
-  errored: ExitCode.aborted,
-};
+// the exit code comes from the summary's own checks (report/summary.ts exitCodeOfResult): a ✗ is never exit 0
+const exitCodeOf = (result: RunResult): number => exitCodeOfResult(result);
 
 /** The run's handlers: interrupts, the progress display, hello-world's received text. */
 function handlersOf(plan: RunPlan, output: OutputOptions, runId: string, signal: AbortSignal): { handlers: RunHandlers; stopDisplay: () => void } {
@@ -124,9 +128,9 @@ export async function runCommand(plan: RunPlan, output: OutputOptions): Promise<
   const path = kept.path ?? '-';
   if (result.status === 'errored') log(`bench: ${result.error}`);
   // looked up after the run, not during it: listing may start a broker tool that would share the CPU
-  const left = await earlierLeftovers(plan, runId);
+  const left = await earlierLeftovers(plan, result);
   if (left > 0) log(`warning: ${left} mqbench-* object(s) that earlier runs left are on the ${plan.broker} broker (not in use): \`npx bench clean --broker ${plan.broker}\` removes them`);
   if (output.print !== false) process.stdout.write(output.json ? `${JSON.stringify(result, null, 2)}\n` : `${renderSummary(result)}result: ${kept.path === undefined ? 'on stdout above' : printable(path)}\n`);
   // a result kept elsewhere than --out is not a success: a script would not find it
-  return { exitCode: kept.elsewhere ? Math.max(exitCodeOf[result.status], ExitCode.aborted) : exitCodeOf[result.status], result, path };
+  return { exitCode: kept.elsewhere ? Math.max(exitCodeOf(result), ExitCode.aborted) : exitCodeOf(result), result, path };
 }

@@ -10,7 +10,7 @@ import { sweepProblem, type SweepDocument, type SweepRun } from '../results/swee
 import { orderDescription, parseVary, runOrder } from '../sweep/order.js';
 import { pointOf, type SweepRunResult } from '../sweep/points.js';
 import type { RunPlan } from '../plan/index.js';
-import type { Quit } from './interrupts.js';
+import { stopOnSignals, type Quit } from './interrupts.js';
 import { interrupted, newRunId, planPoint, runPlanned, stampOf, targetOf, writeDocument, writeReport, type GivenOptions } from './sweep-runs.js';
 import { requireWritableFolder } from '../util/output-dir.js';
 
@@ -40,6 +40,35 @@ function planOf(plans: readonly RunPlan[][], valueIndex: number, broker: string)
   return plan;
 }
 
+interface PointsToRun {
+  plans: RunPlan[][];
+  plan: ReturnType<typeof runOrder>;
+  vary: ReturnType<typeof parseVary>;
+  scenario: string;
+  repeats: number;
+  output: SweepCommandOptions;
+  /** a signal came: no further run starts */
+  stopped: AbortSignal;
+}
+
+/** The sweep's runs in order, up to the end or an interrupt (then `complete` is false and the exit code at least 4). */
+async function runPoints(points: PointsToRun): Promise<{ worst: number; complete: boolean; done: SweepRunResult[] }> {
+  const { plans, plan, vary, output, repeats } = points;
+  const done: SweepRunResult[] = [];
+  let worst: number = ExitCode.ok;
+  for (const [index, planned] of plan.entries()) {
+    if (points.stopped.aborted) break;
+    log(`== sweep ${index + 1}/${plan.length}: ${planned.broker} / ${points.scenario}, ${vary.option}=${planned.value.raw}${repeats > 1 ? ` (repeat ${planned.repeat} of ${repeats})` : ''}`);
+    const outcome = await runPlanned(planOf(plans, vary.values.indexOf(planned.value), planned.broker), output.out, output.progress, output.quit);
+    const run: SweepRun = { file: relative(output.out, outcome.path) || outcome.path, id: outcome.result.id, repeat: planned.repeat, status: outcome.result.status };
+    done.push({ broker: planned.broker, value: planned.value, run, result: outcome.result });
+    worst = Math.max(worst, outcome.exitCode);
+    if (interrupted(outcome)) return { worst, complete: false, done };
+  }
+  if (points.stopped.aborted) return { worst: Math.max(worst, ExitCode.aborted), complete: false, done };
+  return { worst, complete: true, done };
+}
+
 export async function sweepCommand(given: GivenOptions, output: SweepCommandOptions): Promise<SweepOutcome> {
   const target = targetOf(given);
   if (output.vary === undefined) throw new UsageError('--vary is required, e.g. --vary partitions=1,2,4,8');
@@ -54,20 +83,16 @@ export async function sweepCommand(given: GivenOptions, output: SweepCommandOpti
   const id = newRunId();
   const createdAt = new Date();
   const plan = runOrder(target.brokers, vary.values, repeats);
-  const done: SweepRunResult[] = [];
-  let worst: number = ExitCode.ok;
-  let complete = true;
-  for (const [index, planned] of plan.entries()) {
-    log(`== sweep ${index + 1}/${plan.length}: ${planned.broker} / ${target.scenario}, ${vary.option}=${planned.value.raw}${repeats > 1 ? ` (repeat ${planned.repeat} of ${repeats})` : ''}`);
-    const outcome = await runPlanned(planOf(plans, vary.values.indexOf(planned.value), planned.broker), output.out, output.progress, output.quit);
-    const run: SweepRun = { file: relative(output.out, outcome.path) || outcome.path, id: outcome.result.id, repeat: planned.repeat, status: outcome.result.status };
-    done.push({ broker: planned.broker, value: planned.value, run, result: outcome.result });
-    worst = Math.max(worst, outcome.exitCode);
-    if (interrupted(outcome)) {
-      complete = false;
-      break;
-    }
+  // over the whole sweep, between runs too: a signal stops it, and what it has is written
+  const scope = stopOnSignals(log, output.quit, 'stopping the sweep: the sweep file and report are written with the runs done');
+  let ran: { worst: number; complete: boolean; done: SweepRunResult[] };
+  try {
+    ran = await runPoints({ plans, plan, vary, scenario: target.scenario, repeats, output, stopped: scope.signal });
+  } catch (error) {
+    scope.release();
+    throw error;
   }
+  const { worst, complete, done } = ran;
   const document: SweepDocument = {
     kind: 'mqbench-sweep',
     version: 1,
@@ -87,5 +112,7 @@ export async function sweepCommand(given: GivenOptions, output: SweepCommandOpti
   const { renderSweepHtml, renderSweepMarkdown } = await import('../report/sweep.js');
   const title = `mqbench sweep: ${target.scenario}, ${vary.option} = ${vary.values.map((v) => v.raw).join(', ')} (${target.brokers.join(', ')})`;
   const reportFiles = await writeReport(output.report ?? `reports/sweep-${id}`, renderSweepMarkdown(document, title), renderSweepHtml(document, title));
+  // held until the files are written: a signal while they are written must not lose them (a second quits)
+  scope.release();
   return { exitCode: worst, document, sweepFile, reportFiles };
 }

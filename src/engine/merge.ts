@@ -111,11 +111,27 @@ function pathCountsOf(partials: readonly Pick<PartialMeasurement, 'pathCounts'>[
   return { paths: [...paths.values()], fallbacks: [...fallbacks.values()] };
 }
 
-/** Joins the partial measurements of every participant into one: histograms added, counts summed. */
-export function mergePartials(workload: Workload, partials: readonly PartialMeasurement[], abortReason?: string): Measurement {
+/**
+ * What a producer of a participant that never reported (a dead worker) is expected to have delivered:
+ * nobody counted its sends, so what arrived of them (in its best-served subscription) is all that is
+ * known; its streams then lose nothing, and every receipt stays counted (the histograms time them).
+ */
+function expectedOfMissing(streams: PartialMeasurement['streams'], producer: number): number {
+  const bySubscription = new Map<number, number>();
+  for (const s of streams) if (s.producer === producer) bySubscription.set(s.subscription, (bySubscription.get(s.subscription) ?? 0) + s.counts.received);
+  return Math.max(0, ...bySubscription.values());
+}
+
+/**
+ * Joins the partial measurements of every participant into one: histograms added, counts summed.
+ * `missingProducers`: producers of a participant that never reported (the abort reason names them).
+ */
+export function mergePartials(workload: Workload, partials: readonly PartialMeasurement[], abortReason?: string, missingProducers: ReadonlySet<number> = new Set()): Measurement {
   const expectedByProducer = new Map<number, number>();
   for (const part of partials) for (const p of part.producers) expectedByProducer.set(p.id, (expectedByProducer.get(p.id) ?? 0) + p.sent - p.errors);
-  const accounts = settleAccounts(expectedByProducer, workload.subscriptions, partials.flatMap((p) => p.streams));
+  const streams = partials.flatMap((p) => p.streams);
+  for (const producer of missingProducers) if (!expectedByProducer.has(producer)) expectedByProducer.set(producer, expectedOfMissing(streams, producer));
+  const accounts = settleAccounts(expectedByProducer, workload.subscriptions, streams);
   const counts = countsOf(partials, accounts);
   const reason = abortReason ?? partials.find((p) => p.abortReason)?.abortReason;
   const windows = windowsOf(workload, partials, reason !== undefined);

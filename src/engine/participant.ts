@@ -5,6 +5,7 @@ import { nowUs, sleepMs, withTimeout } from '../util/clock.js';
 import { executorFor, type ExecutionContext, type Executor } from './executors/index.js';
 import { lateThresholdUs } from './executors/open-loop.js';
 import { headerSize, helloText } from './header.js';
+import { inPhase, phaseLimitUs } from './phases.js';
 import { ProducerSlot, type PayloadShape, type ResendPolicy } from './producer-slot.js';
 import { Recorder, type LiveCounters, type Recording } from './recorder.js';
 
@@ -112,7 +113,9 @@ async function attachConsumers(
   recorder: Recorder,
   arrivals: ArrivalSignal,
   hooks: ParticipantHooks,
+  opened: Clients,
 ): Promise<Consumer[]> {
+  // each one is also kept in `opened` at once: a phase cut short (deadline, interrupt) still closes it
   const consumers: Consumer[] = [];
   for (const [index, spec] of assignment.consumers.entries()) {
     const node = hooks.clients?.consumerNode(index);
@@ -129,6 +132,7 @@ async function attachConsumers(
       },
     );
     consumers.push(consumer);
+    opened.consumers.push(consumer);
   }
   return consumers;
 }
@@ -152,13 +156,16 @@ function payloadShape(workload: Workload): PayloadShape {
   };
 }
 
-async function createSlots(driver: Driver, workload: Workload, assignment: Assignment, recorder: Recorder, resend: ResendUntil | undefined, clients?: ClientPlan): Promise<ProducerSlot[]> {
+async function createSlots(driver: Driver, workload: Workload, assignment: Assignment, recorder: Recorder, resend: ResendUntil | undefined, clients: ClientPlan | undefined, opened: Clients): Promise<ProducerSlot[]> {
   const shape = payloadShape(workload);
   const slots: ProducerSlot[] = [];
   for (const { id, quota } of assignment.producers) {
     const node = clients?.producerNode(id);
     recorder.addProducer(id, node === undefined ? undefined : nodeGroup(node));
-    slots.push(new ProducerSlot(id, await driver.createProducer(id, node === undefined ? undefined : { node }), recorder, shape, quota, resend));
+    const slot = new ProducerSlot(id, await driver.createProducer(id, node === undefined ? undefined : { node }), recorder, shape, quota, resend);
+    slots.push(slot);
+    // kept at once: a phase cut short still closes it
+    opened.slots.push(slot);
   }
   return slots;
 }
@@ -210,6 +217,37 @@ async function driveLateJoiners(late: LateJoin, executor: Executor, clients: Cli
 
 const outstandingOf = (slots: readonly ProducerSlot[]): number => slots.reduce((n, s) => n + s.outstanding, 0);
 
+/** The short drain of a run stopped early (interrupt, stall, another worker lost). */
+export const earlyDrainUs = 2_000_000;
+
+/**
+ * When draining stops waiting: --drain-timeout after producers stopped, at most `earlyDrainUs` for a
+ * run stopping early; a stop that comes during the drain (Ctrl-C, SIGTERM) shortens it from then on.
+ */
+class DrainDeadline {
+  private deadlineUs: number;
+  private shortened = false;
+
+  constructor(
+    workload: Workload,
+    producersDoneUs: number,
+    private readonly shouldStop: () => boolean,
+    private readonly resend: ResendUntil | undefined,
+  ) {
+    this.deadlineUs = producersDoneUs + workload.drainTimeoutUs;
+    this.us();
+  }
+
+  us(): number {
+    if (!this.shortened && this.shouldStop()) {
+      this.shortened = true;
+      this.deadlineUs = Math.min(this.deadlineUs, nowUs() + earlyDrainUs);
+    }
+    if (this.resend) this.resend.deadlineUs = this.deadlineUs;
+    return this.deadlineUs;
+  }
+}
+
 /** Drives every producer with the workload's executor, then drains; returns when producers stopped. */
 async function produceAndDrain(
   workload: Workload,
@@ -231,10 +269,8 @@ async function produceAndDrain(
     const producersDoneUs = nowUs();
     producersDone = true;
     // Drain: in-flight messages arrive before anything is called lost (shorter when stopping early).
-    const early = context.shouldStop();
-    const deadlineUs = producersDoneUs + (early ? Math.min(workload.drainTimeoutUs, 2_000_000) : workload.drainTimeoutUs);
-    if (resend) resend.deadlineUs = deadlineUs;
-    while (!brokerLost() && !coordinator.drained(recorder.live(outstandingOf(clients.slots)), deadlineUs)) await sleepMs(5);
+    const deadline = new DrainDeadline(workload, producersDoneUs, context.shouldStop, resend);
+    while (!brokerLost() && !coordinator.drained(recorder.live(outstandingOf(clients.slots)), deadline.us())) await sleepMs(5);
     return producersDoneUs;
   } finally {
     clearInterval(liveTimer);
@@ -361,10 +397,12 @@ export async function runParticipant(
   const arrivals = new ArrivalSignal();
   const clients: Clients = { slots: [], consumers: [] };
   try {
-    clients.consumers = await attachConsumers(driver, workload, assignment, recorder, arrivals, hooks);
+    const limitUs = phaseLimitUs(workload);
+    const stopped = (): string | undefined => stop.abortReason();
+    clients.consumers = await inPhase('attaching consumers', attachConsumers(driver, workload, assignment, recorder, arrivals, hooks, clients), limitUs, stopped);
     const resend = workload.fault ? new ResendUntil() : undefined;
-    clients.slots = await createSlots(driver, workload, assignment, recorder, resend, hooks.clients);
-    const window = startMeasuring(workload, recorder, await coordinator.start());
+    clients.slots = await inPhase('opening producers', createSlots(driver, workload, assignment, recorder, resend, hooks.clients, clients), limitUs, stopped);
+    const window = startMeasuring(workload, recorder, await inPhase('waiting for every consumer to be ready', coordinator.start(), limitUs, stopped));
     const stopCostMeter = meterClientCost(window.warmupEndUs);
     const context = executionContext(window, recorder, coordinator, arrivals, stop);
     if (resend) resend.stopped = context.shouldStop;

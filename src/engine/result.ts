@@ -3,6 +3,7 @@ import type { DriverInfo } from '../drivers/types.js';
 import { createHistogram, latenciesOf, summarize } from '../metrics/histogram.js';
 import type { BrokerRecord, Counts, Environment, Loop, RunResult, Workload } from '../results/types.js';
 import { schemaVersion } from '../results/types.js';
+import type { Assignment } from './participant.js';
 
 /** What every result says about itself, whatever happened to the run. */
 export interface RunIdentity {
@@ -78,8 +79,23 @@ export function buildErroredResult(identity: RunIdentity, error: string): RunRes
   }
 }
 
+/** A run stopped before its measured window (a phase's deadline, an interrupt): nothing measured, on record as aborted. */
+export function buildAbortedResult(identity: RunIdentity, reason: string): RunResult {
+  return { ...buildErroredResult(identity, reason), status: 'aborted', error: reason };
+}
+
 /** The result's broker record: what the driver said about itself, else what is known without it (broker gone). */
 export function brokerRecordOf(info: DriverInfo | undefined, known: { name: string; version: string; url: string }): BrokerRecord {
   if (!info) return { ...known, client: { name: 'unknown', version: 'unknown' }, settings: {}, mapping: 'unknown (the driver did not answer)' };
   return { name: info.broker, version: info.brokerVersion, url: info.url, client: info.client, settings: info.settings, mapping: info.mapping };
+}
+
+/** A worker's share as the abort reason names it when the worker never reported (dead or frozen). */
+export function describeMissingShare(worker: number, share: Assignment): string {
+  const producers = share.producers.map((p) => p.id).join(', ') || 'none';
+  const consumers = share.consumers.map((c) => `${c.subscription}/${c.consumer} (partitions ${c.partitions.join(', ')})`).join(', ') || 'none';
+  return (
+    `worker ${worker}'s share is missing: its producer(s) ${producers} (their sends are not counted; what arrived of them is their expected) ` +
+    `and consumer(s) ${consumers} (subscription/consumer; what they had received counts as lost)`
+  );
 }

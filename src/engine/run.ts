@@ -8,7 +8,9 @@
 import type { Driver, DriverInfo, Topology } from '../drivers/types.js';
 import type { Workload } from '../results/types.js';
 import { withTimeout } from '../util/clock.js';
+import { inPhase, phaseLimitUs } from './phases.js';
 import type { Progress } from './progress.js';
+import { stopReasonOf } from './stall.js';
 
 export type { Measurement } from './merge.js';
 export type { Progress } from './progress.js';
@@ -41,18 +43,22 @@ export function topologyOf(workload: Workload, runId: string): Topology {
   return { prefix: `mqbench-${runId}`, stream: workload.stream, partitions: workload.partitions, subscriptions: workload.subscriptions };
 }
 
-/** Runs one workload: topology set up once, the mode's measurement, topology removed. */
-export async function runWorkload<T>(driver: Driver, topology: Topology, mode: RunMode<T>, hooks: RunHooks = {}): Promise<T> {
+/**
+ * Runs one workload: topology set up once, the mode's measurement, topology removed. The setup is
+ * bounded and yields to an interrupt (a PhaseAbortedError naming it); the mode bounds its own phases.
+ */
+export async function runWorkload<T>(driver: Driver, topology: Topology, mode: RunMode<T>, hooks: RunHooks = {}, limitUs = phaseLimitUs({ stallTimeoutUs: 10_000_000 })): Promise<T> {
   let outcome: { value: T } | undefined;
+  const interrupted = (): string | undefined => (hooks.signal?.aborted ? stopReasonOf(hooks.signal) : undefined);
   try {
-    await driver.setup(topology);
-    hooks.onSetUp?.(await driver.info());
+    await inPhase('setup', driver.setup(topology), limitUs, interrupted);
+    hooks.onSetUp?.(await inPhase('setup', driver.info(), limitUs, interrupted));
     outcome = { value: await mode.measure(driver, topology) };
     return outcome.value;
   } finally {
-    // a broker that stopped answering gets a short teardown: the measurement is what matters
-    const patienceMs = outcome && mode.aborted(outcome.value) ? 5_000 : 15_000;
-    await withTimeout(driver.teardown(), patienceMs, () => new Error(`no answer within ${patienceMs / 1000} s`)).catch((error: unknown) => {
+    // a broker that stopped answering (or a run that never got going) gets a short teardown: the measurement is what matters
+    const patienceMs = !outcome || mode.aborted(outcome.value) ? 5_000 : 15_000;
+    await withTimeout(driver.teardown(), patienceMs, () => new Error(`teardown: no answer within ${patienceMs / 1000} s`)).catch((error: unknown) => {
       const why = error instanceof Error ? error.message : String(error);
       hooks.onWarning?.(`warning: could not remove ${topology.prefix}.* from the broker: ${why}${hooks.cleanHint ? `: ${hooks.cleanHint}` : ''}`);
     });

@@ -4,9 +4,13 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import type { Driver, DriverOptions, Topology } from '../drivers/types.js';
-import { MqbenchError, RunAbortedError } from '../errors.js';
+import { MqbenchError, PhaseAbortedError } from '../errors.js';
 import type { Workload } from '../results/types.js';
 import { nowUs } from '../util/clock.js';
+import { formatSeconds } from '../util/format.js';
+import { earlyDrainUs } from './participant.js';
+import { phaseLimitUs } from './phases.js';
+import { describeMissingShare } from './result.js';
 import { mergePartials, type Measurement } from './merge.js';
 import type { Assignment, PartialMeasurement } from './participant.js';
 import { everythingArrived, planAssignments } from './assignments.js';
@@ -39,7 +43,7 @@ export function workerPoolMode(workload: Workload, options: WorkerPoolOptions, h
         ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
         ...(hooks.signal ? { signal: hooks.signal } : {}),
       });
-      return mergePartials(workload, outcome.partials, outcome.abortReason);
+      return mergePartials(workload, outcome.partials, outcome.abortReason, outcome.missingProducers);
     },
     aborted: (measurement) => measurement.status === 'aborted',
   };
@@ -61,7 +65,14 @@ interface WorkerState {
   failedSeqs: Record<number, number[]> | undefined;
   partial: PartialMeasurement | undefined;
   done: boolean;
+  /** when its last message came (Date.now()): a worker silent for the stall timeout is frozen */
+  heardAtMs: number;
+  /** why it was given up on, when it was (frozen, or not done long after the drain) */
+  givenUp?: string;
 }
+
+/** How long after the drain every worker must have reported and exited (settlement, closing, teardown). */
+const endPatienceMs = 30_000;
 
 /** Sums of every worker's live counters. */
 function summed(lives: readonly LiveCounters[], subscriptions: number) {
@@ -87,9 +98,12 @@ class WorkerPool {
   failure: MqbenchError | undefined;
   private startUs: number | undefined;
   private drainDeadlineUs: number | undefined;
+  /** when the drain first saw the run stopping early */
+  private abortSeenUs: number | undefined;
   private drainedSent = false;
   private settleSent = false;
-  private readonly readyDeadline = Date.now() + 60_000;
+  private readonly readyDeadline: number;
+  private drainedAtMs: number | undefined;
   private readonly stall: StallWatch;
 
   constructor(
@@ -97,7 +111,9 @@ class WorkerPool {
     private readonly progress: ProgressReporter,
   ) {
     this.stall = new StallWatch(request.workload.stallTimeoutUs);
+    this.readyDeadline = Date.now() + phaseLimitUs(request.workload) / 1000;
     this.workers = request.assignments.map(() => ({
+      heardAtMs: Date.now(),
       child: request.fork(),
       assigned: undefined,
       live: undefined,
@@ -123,12 +139,13 @@ class WorkerPool {
     this.broadcast({ type: 'abort', reason });
     // Before the start nothing was measured, and workers still wait for 'go': stop them, or the run hangs.
     if (this.startUs === undefined) {
-      this.failure ??= new RunAbortedError(reason);
+      this.failure ??= new PhaseAbortedError('waiting for the workers to be ready', reason);
       for (const w of this.workers) if (!w.done) w.child.kill('SIGKILL');
     }
   }
 
   onMessage(worker: WorkerState, index: number, message: FromWorker): void {
+    worker.heardAtMs = Date.now();
     switch (message.type) {
       case 'assigned':
         worker.assigned = message.partitions;
@@ -154,9 +171,10 @@ class WorkerPool {
     }
   }
 
-  onExit(worker: WorkerState, index: number, code: number | null): void {
+  onExit(worker: WorkerState, index: number, code: number | null, signal: NodeJS.Signals | null): void {
     worker.done = true;
-    if (!worker.partial && !this.failure) this.abort(`worker ${index} exited (code ${code ?? 'signal'}) before reporting`);
+    const how = worker.givenUp ?? `exited (${code === null ? `signal ${signal ?? 'unknown'}` : `code ${code}`}) before reporting`;
+    if (!worker.partial && !this.failure) this.abort(`worker ${index} ${how}`);
     this.settleIfAllReported();
   }
 
@@ -181,13 +199,33 @@ class WorkerPool {
       this.tryStart();
       return;
     }
+    this.giveUpOnSilentWorkers();
     const lives = this.workers.map((w) => w.live).filter((l): l is LiveCounters => l !== undefined);
     const totals = summed(lives, this.request.workload.subscriptions);
     this.broadcast({ type: 'totals', sentAll: totals.sentAll, receivedAll: totals.receivedAll, errorsAll: totals.errorsAll });
     this.progress.update(totals.sentAll, totals.receivedAll);
     const stalled = this.stall.observe(totals.progress, workOutstanding(totals, this.request.workload.subscriptions), nowUs());
     if (stalled) this.abort(stalled);
-    if (lives.length === this.workers.length && this.workers.every((w) => w.producersDone)) this.decideDrain(totals);
+    // a worker that is gone no longer holds the drain back
+    const running = this.workers.filter((w) => !w.done);
+    if (running.every((w) => w.live !== undefined && w.producersDone)) this.decideDrain(totals);
+  }
+
+  /**
+   * A worker silent for the stall timeout while measuring (frozen: SIGSTOP, a blocked event loop), or
+   * not finished `endPatienceMs` after the drain, is killed: its share is then missing from the result.
+   */
+  private giveUpOnSilentWorkers(): void {
+    const now = Date.now();
+    const stallMs = this.request.workload.stallTimeoutUs / 1000;
+    for (const worker of this.workers) {
+      if (worker.done || worker.givenUp || worker.partial) continue;
+      const measuring = worker.failedSeqs === undefined && now - worker.heardAtMs >= stallMs;
+      const late = this.drainedAtMs !== undefined && now - this.drainedAtMs >= endPatienceMs;
+      if (!measuring && !late) continue;
+      worker.givenUp = measuring ? `stopped answering for ${formatSeconds(stallMs * 1000)} (frozen?)` : `did not finish within ${endPatienceMs / 1000} s after the drain`;
+      worker.child.kill('SIGKILL');
+    }
   }
 
   private tryStart(): void {
@@ -196,7 +234,7 @@ class WorkerPool {
       this.progress.started(this.startUs);
       this.broadcast({ type: 'go', startUs: this.startUs });
     } else if (Date.now() > this.readyDeadline) {
-      this.abort('workers did not attach their consumers within 60 s');
+      this.abort(`waiting for the workers to be ready: not every worker attached its consumers within ${formatSeconds(phaseLimitUs(this.request.workload))}`);
     }
   }
 
@@ -205,10 +243,12 @@ class WorkerPool {
     if (this.drainedSent) return;
     const { workload } = this.request;
     const now = nowUs();
-    const early = this.abortReason !== undefined;
-    this.drainDeadlineUs ??= now + (early ? Math.min(workload.drainTimeoutUs, 2_000_000) : workload.drainTimeoutUs);
+    this.drainDeadlineUs ??= now + workload.drainTimeoutUs;
+    // a run stopped early (or during the drain: Ctrl-C, a lost worker) drains briefly from then on
+    if (this.abortReason !== undefined) this.drainDeadlineUs = Math.min(this.drainDeadlineUs, (this.abortSeenUs ??= now) + earlyDrainUs);
     if (now >= this.drainDeadlineUs || everythingArrived(totals.expected, totals.outstanding, totals.unique, workload.subscriptions)) {
       this.drainedSent = true;
+      this.drainedAtMs = Date.now();
       this.broadcast({ type: 'drained' });
     }
   }
@@ -224,7 +264,7 @@ class WorkerPool {
 }
 
 /** Runs the participants in worker processes and returns their partial measurements. */
-async function runWithWorkers(request: WorkersRequest): Promise<{ partials: PartialMeasurement[]; abortReason?: string }> {
+async function runWithWorkers(request: WorkersRequest): Promise<{ partials: PartialMeasurement[]; abortReason?: string; missingProducers: Set<number> }> {
   const progress = progressReporter(request.workload, request.onProgress);
   const pool = new WorkerPool(request, progress);
   const onSignal = (): void => pool.abort(request.signal ? stopReasonOf(request.signal) : 'interrupted');
@@ -237,8 +277,8 @@ async function runWithWorkers(request: WorkersRequest): Promise<{ partials: Part
           new Promise<void>((resolve) => {
             worker.child.on('error', () => undefined); // reported through 'exit'
             worker.child.on('message', (message: FromWorker) => pool.onMessage(worker, index, message));
-            worker.child.on('exit', (code) => {
-              pool.onExit(worker, index, code);
+            worker.child.on('exit', (code, signal) => {
+              pool.onExit(worker, index, code, signal);
               resolve();
             });
             const assignment = request.assignments[index];
@@ -257,5 +297,17 @@ async function runWithWorkers(request: WorkersRequest): Promise<{ partials: Part
   }
   if (pool.failure) throw pool.failure;
   const partials = pool.workers.map((w) => w.partial).filter((p): p is PartialMeasurement => p !== undefined);
-  return { partials, ...(pool.abortReason ? { abortReason: pool.abortReason } : {}) };
+  return { partials, ...missingShares(pool, request.assignments) };
+}
+
+/**
+ * The workers that never reported: their share named in the abort reason (which worker, its producers
+ * and consumers), and their producers, whose messages the others received but whose sends nobody counted.
+ */
+function missingShares(pool: WorkerPool, assignments: readonly Assignment[]): { abortReason?: string; missingProducers: Set<number> } {
+  const missing = pool.workers.flatMap((w, index) => (w.partial ? [] : [index]));
+  const missingProducers = new Set(missing.flatMap((index) => assignments[index]?.producers.map((p) => p.id) ?? []));
+  if (!pool.abortReason) return { missingProducers };
+  const shares = missing.map((index) => describeMissingShare(index, assignments[index] ?? { producers: [], consumers: [] }));
+  return { abortReason: [pool.abortReason, ...shares].join('; '), missingProducers };
 }

@@ -158,15 +158,37 @@ function accountingCheck(result: RunResult): [boolean, string] {
   return [c.lost === 0 && c.duplicated === 0, `every message accounted for (${counts})`];
 }
 
-/** k6-style checks at the end of the summary: each passed (✓) or failed (✗), what a reader looks for first. */
-function checkLines(result: RunResult): string[] {
+/** The checks that decide the exit code: a ✗ among them is exit 1 at least (the status may make it worse). */
+function decidingChecks(result: RunResult): [boolean, string][] {
   const c = result.counts;
-  const checks: [boolean, string][] = [
+  return [
     [result.status === 'completed', result.status === 'completed' ? 'run completed' : `run ${result.status}`],
     accountingCheck(result),
     [c.sendErrors === 0, `no send failed (${formatCount(c.sendErrors)} send errors)`],
   ];
+}
+
+/** What is worth a look but does not fail the run: said with ⚠ when missed, never ✗. */
+function advisoryChecks(result: RunResult): [boolean, string][] {
+  const checks: [boolean, string][] = [];
   if (result.openLoop) checks.push([result.openLoop.targetReached, `target rate reached (asked ${formatRate(result.openLoop.askedPerSec)}, sent ${formatRate(result.openLoop.achievedSendPerSec)})`]);
   if (result.client) checks.push([result.client.busiestProcessCpuShare < saturatedShare, `load generator not CPU-saturated (busiest process at ${(result.client.busiestProcessCpuShare * 100).toFixed(0)}% of a core)`]);
-  return ['checks:', ...checks.map(([ok, text]) => `  ${ok ? '✓' : '✗'} ${text}`)];
+  return checks;
+}
+
+/**
+ * A run's exit code, from the same checks the summary shows: the status's (completed 0,
+ * completed-with-errors 1, aborted and errored 4), raised to 1 when a deciding check failed (a loss).
+ */
+export function exitCodeOfResult(result: RunResult): number {
+  const byStatus = { completed: 0, 'completed-with-errors': 1, aborted: 4, errored: 4 }[result.status];
+  const failed = decidingChecks(result).some(([ok]) => !ok);
+  return Math.max(byStatus, failed ? 1 : 0);
+}
+
+/** k6-style checks at the end of the summary: ✓ passed, ✗ failed (exit 1 at least), ⚠ missed but not failing. */
+function checkLines(result: RunResult): string[] {
+  const deciding = decidingChecks(result).map(([ok, text]) => `  ${ok ? '✓' : '✗'} ${text}`);
+  const advisory = advisoryChecks(result).map(([ok, text]) => `  ${ok ? '✓' : '⚠'} ${text}`);
+  return ['checks:', ...deciding, ...advisory];
 }

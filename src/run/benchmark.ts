@@ -14,10 +14,12 @@ import { executorFor } from '../engine/executors/index.js';
 import { failoverMode } from '../engine/failover-run.js';
 import { inProcessMode } from '../engine/in-process.js';
 import type { Measurement } from '../engine/merge.js';
-import { buildErroredResult, buildResult, brokerRecordOf, type RunIdentity } from '../engine/result.js';
+import { inPhase, phaseLimitUs } from '../engine/phases.js';
+import { buildAbortedResult, buildErroredResult, buildResult, brokerRecordOf, type RunIdentity } from '../engine/result.js';
+import { stopReasonOf } from '../engine/stall.js';
 import { runWorkload, topologyOf, type Progress, type RunHooks, type RunMode } from '../engine/run.js';
 import { workerPoolMode } from '../engine/workers.js';
-import { MqbenchError, UsageError } from '../errors.js';
+import { BrokerUnreachableError, MqbenchError, PhaseAbortedError, RunAbortedError, UsageError } from '../errors.js';
 import { failoverPlanOf, provideFailoverEndpoint } from '../faults/failover-endpoint.js';
 import { planRun, type GivenOptions, type RunPlan } from '../plan/index.js';
 import { describeEnvironment } from '../results/environment.js';
@@ -73,12 +75,27 @@ export async function runPlan(plan: RunPlan, handlers: RunHandlers = {}): Promis
   const driverOptions = driverOptionsOf(plugin, plan, provided);
   const driver = plugin.create(driverOptions);
   try {
-    await driver.connect();
+    await connectBounded(driver, plan, handlers);
     const run: ConnectedRun = { driver, plugin, plan, driverOptions, handlers, secrets: [plan.endpoint.url, provided.url] };
     return await measure(run, costSource);
   } finally {
     await withTimeout(driver.close(), 5000, () => new Error('close timed out')).catch(() => undefined);
-    await provided.release?.().catch(() => undefined);
+    if (provided.release) await withTimeout(provided.release(), 15_000, () => new Error('release timed out')).catch(() => undefined);
+  }
+}
+
+/**
+ * Connects within the driver's own timeout plus 5 s (a client library that never gives up must not
+ * hold the run), or until interrupted. No result before a connection: unreachable is exit 3, an interrupt exit 4.
+ */
+async function connectBounded(driver: Driver, plan: RunPlan, handlers: RunHandlers): Promise<void> {
+  const interrupted = (): string | undefined => (handlers.signal?.aborted ? stopReasonOf(handlers.signal) : undefined);
+  try {
+    await inPhase('connect', driver.connect(), (plan.connectTimeoutMs + 5000) * 1000, interrupted);
+  } catch (error) {
+    if (!(error instanceof PhaseAbortedError)) throw error;
+    if (error.reason === 'interrupted') throw new RunAbortedError('interrupted while connecting: nothing was measured, no result');
+    throw new BrokerUnreachableError(`${plan.broker} at ${redactUrl(plan.endpoint.url)}: ${error.reason}`);
   }
 }
 
@@ -147,13 +164,18 @@ async function measure(run: ConnectedRun, costSource: CostSource): Promise<RunRe
     onSetUp: (setUp) => (info = setUp),
   };
   try {
-    const { foreignMessages: _foreign, ...measured } = await runWorkload(run.driver, topologyOf(plan.workload, id), modeOf(run, hooks), hooks);
+    const { foreignMessages: _foreign, ...measured } = await runWorkload(run.driver, topologyOf(plan.workload, id), modeOf(run, hooks), hooks, phaseLimitUs(plan.workload));
     const error = measured.error === undefined ? {} : { error: redactSecretsIn(measured.error, run.secrets) };
     const brokerCost = sampler ? await sampler.finish(measured.counts.sent, measured.throughput.sendWindowUs, measured.timeline) : { measured: false as const, reason: 'reason' in costSource ? costSource.reason : 'not sampled' };
     return { ...buildResult(identity(await brokerRecord(run, info)), { ...measured, ...error }), brokerCost };
   } catch (error) {
     sampler?.stop();
     if (error instanceof UsageError) throw error;
+    if (error instanceof PhaseAbortedError) {
+      if (error.reason === 'interrupted') handlers.log?.(`interrupted during ${error.phase}: nothing was measured`);
+      else handlers.log?.(`bench: ${redactSecretsIn(error.reason, run.secrets)}`);
+      return buildAbortedResult(identity(await brokerRecord(run, info)), redactSecretsIn(error.reason, run.secrets));
+    }
     const message = error instanceof Error ? error.message : String(error);
     const prefix = error instanceof MqbenchError ? '' : 'run failed: ';
     return buildErroredResult(identity(await brokerRecord(run, info)), redactSecretsIn(`${prefix}${message}`, run.secrets));

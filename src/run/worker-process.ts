@@ -144,5 +144,6 @@ process.on('message', (message: ToWorker) => {
 // Interrupts go to the parent, which tells workers to stop in order.
 process.on('SIGINT', () => undefined);
 process.on('SIGTERM', () => undefined);
+process.on('SIGHUP', () => undefined);
 // If the parent is gone (killed), nobody will read our result: do not linger.
 process.on('disconnect', () => process.exit(0));

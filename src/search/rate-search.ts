@@ -41,6 +41,16 @@ export interface SearchStep<T> {
   phase: 'bracket' | 'bisect' | 'confirm';
   verdict: StepVerdict;
   detail: T;
+  /** the run was interrupted (Ctrl-C, SIGTERM): kept as a step, never a verdict on its rate */
+  interrupted?: true;
+}
+
+/** What one try at a rate gives the search. */
+export interface TryOutcome<T> {
+  verdict: StepVerdict;
+  detail: T;
+  /** interrupted: the step neither passes nor fails its rate */
+  interrupted?: boolean;
 }
 
 export interface SearchOutcome<T> {
@@ -62,13 +72,17 @@ class RateSearch<T> {
 
   constructor(
     readonly rules: SearchRules,
-    private readonly tryRate: (rate: number) => Promise<{ verdict: StepVerdict; detail: T }>,
+    private readonly tryRate: (rate: number) => Promise<TryOutcome<T>>,
     readonly shouldStop: () => string | undefined,
   ) {}
 
-  /** One step: a pass raises the floor, a failure lowers the ceiling. */
+  /** One step: a pass raises the floor, a failure lowers the ceiling; an interrupted one neither (it is not a failing rate). */
   async run(rate: number, phase: SearchStep<T>['phase']): Promise<boolean> {
-    const { verdict, detail } = await this.tryRate(rate);
+    const { verdict, detail, interrupted } = await this.tryRate(rate);
+    if (interrupted) {
+      this.steps.push({ rate, phase, verdict: { pass: false, reasons: ['interrupted: not a verdict on this rate'] }, detail, interrupted: true });
+      return false;
+    }
     this.steps.push({ rate, phase, verdict, detail });
     if (verdict.pass) this.floor = rate;
     else this.ceiling = rate;
@@ -148,7 +162,7 @@ class RateSearch<T> {
 
 export async function searchRate<T>(
   rules: SearchRules,
-  tryRate: (rate: number) => Promise<{ verdict: StepVerdict; detail: T }>,
+  tryRate: (rate: number) => Promise<TryOutcome<T>>,
   shouldStop: () => string | undefined = () => undefined,
 ): Promise<SearchOutcome<T>> {
   const search = new RateSearch(rules, tryRate, shouldStop);

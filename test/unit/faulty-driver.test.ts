@@ -289,7 +289,7 @@ describe('fatalAfter', () => {
 
 describe('URL', () => {
   const valid =
-    'valid parameters: drop, duplicate, reorder, delayMs, stallAfter, stallForMs, rejectEvery, rejectAfter, fatalAfter, brokerAcks, throwAfter, fallbackEvery';
+    'valid parameters: drop, duplicate, reorder, delayMs, stallAfter, stallForMs, rejectEvery, rejectAfter, fatalAfter, brokerAcks, throwAfter, fallbackEvery, hangSetup, hangAttach, hangTeardown';
   const usageError = (url: string): UsageError => {
     try {
       parseFaultyUrl(url);

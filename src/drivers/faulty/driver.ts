@@ -2,7 +2,7 @@ import { UsageError } from '../../errors.js';
 import { redactUrl } from '../../util/redact.js';
 import { MemoryDriver } from '../memory/driver.js';
 import { partitionForKey } from '../partition.js';
-import type { DriverEvent, DriverInfo, DriverOptions, PathCounts, Producer } from '../types.js';
+import type { Consumer, ConsumerSpec, DriverEvent, DriverInfo, DriverOptions, MessageHandler, PathCounts, Producer, Topology } from '../types.js';
 
 /**
  * The faulty driver: MemoryDriver's in-process broker plus deterministic faults, so engine tests can
@@ -34,6 +34,10 @@ import type { DriverEvent, DriverInfo, DriverOptions, PathCounts, Producer } fro
  * | fallbackEvery | 1 | every N-th message takes a "fallback path": a driver event                     |
  * |             |     | (faulty-fallback, "message N") and a fallback in pathCounts(); with it, the     |
  * |             |     | driver keeps path counts (as a driver with its own wire code beside its client's) |
+ * | hangSetup   | 1   | setup() never settles and holds no timer (a broker that took the connection and |
+ * |             |     | went silent): nothing keeps Node's event loop alive but the engine's own bounds |
+ * | hangAttach  | 1   | createConsumer() never settles, as hangSetup                                   |
+ * | hangTeardown | 1  | teardown() never settles, as hangSetup                                         |
  *
  * When several faults hit one message, the first that applies wins: connection lost, frozen
  * (parked), rejectAfter, rejectEvery, drop; duplicate and reorder combine (both copies are held).
@@ -52,6 +56,9 @@ const rules = {
   brokerAcks: { min: 0, max: 1 },
   throwAfter: { min: 1 },
   fallbackEvery: { min: 1 },
+  hangSetup: { min: 1, max: 1 },
+  hangAttach: { min: 1, max: 1 },
+  hangTeardown: { min: 1, max: 1 },
 } as const satisfies Record<string, { min: number; max?: number }>;
 
 export type FaultName = keyof typeof rules;
@@ -133,7 +140,7 @@ function integerValue(name: FaultName, raw: string): number {
   const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
   const max = rule.max ?? Number.MAX_SAFE_INTEGER;
   if (!Number.isSafeInteger(value) || value < rule.min || value > max) {
-    const range = rule.max !== undefined ? `${rule.min} or ${rule.max}` : `an integer >= ${rule.min}`;
+    const range = rule.max === undefined ? `an integer >= ${rule.min}` : rule.max === rule.min ? `${rule.min}` : `${rule.min} or ${rule.max}`;
     throw new UsageError(`faulty URL: ${name} must be ${range}, got ${JSON.stringify(raw)}; ${validList()}`);
   }
   return value;
@@ -144,6 +151,9 @@ export function faultyUrl(config: FaultConfig): string {
   const query = faultNames.flatMap((name) => (config[name] !== undefined ? [`${name}=${config[name]}`] : [])).join('&');
   return query ? `faulty://?${query}` : 'faulty://';
 }
+
+/** A promise that never settles and holds nothing that keeps the process alive: a silent broker. */
+const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
 
 const hits = (every: number | undefined, n: number): boolean => every !== undefined && n % every === 0;
 
@@ -357,8 +367,19 @@ export class FaultyDriver extends MemoryDriver {
     this.parked = [];
   }
 
+  override async setup(topology: Topology): Promise<void> {
+    if (this.faults.hangSetup === 1) return never();
+    await super.setup(topology);
+  }
+
+  override async createConsumer(spec: ConsumerSpec, onMessage: MessageHandler): Promise<Consumer> {
+    if (this.faults.hangAttach === 1) return never();
+    return super.createConsumer(spec, onMessage);
+  }
+
   override async teardown(): Promise<void> {
     this.forgetWork();
+    if (this.faults.hangTeardown === 1) return never();
     await super.teardown();
   }
 

@@ -1,0 +1,54 @@
+/**
+ * Every phase of a run has a deadline and yields to a stop (an interrupt, a stall, another worker's
+ * failure): a broker that takes a connection and then never answers must not hold a run, nor leave
+ * Node with nothing to wait for and exit 0 without a result (issue 29). The phase being waited for is
+ * kept process-wide, so that an end nobody expected can name it (cli.ts).
+ */
+import { PhaseAbortedError } from '../errors.js';
+import type { Workload } from '../results/types.js';
+import { formatSeconds } from '../util/format.js';
+
+let current: string | undefined;
+
+/** The phase a run in this process is waiting for, if any. */
+export function currentPhase(): string | undefined {
+  return current;
+}
+
+/** How long a phase before the measured window may take without an answer: 6 x --stall-timeout (60 s by default). */
+export function phaseLimitUs(workload: Pick<Workload, 'stallTimeoutUs'>): number {
+  return 6 * workload.stallTimeoutUs;
+}
+
+/** How often a phase looks whether the run was told to stop. */
+const pollMs = 50;
+
+/**
+ * Waits for `work` for at most `limitUs`; rejects with a PhaseAbortedError naming the phase when the
+ * deadline passes first or `stopReason` gives a reason (then the reason is the result's: `interrupted`
+ * stays `interrupted`). The timer it holds keeps the process alive while the work has none of its own.
+ */
+export async function inPhase<T>(phase: string, work: Promise<T>, limitUs: number, stopReason: () => string | undefined = () => undefined): Promise<T> {
+  const previous = current;
+  current = phase;
+  let timer: NodeJS.Timeout | undefined;
+  const deadlineMs = Date.now() + limitUs / 1000;
+  const watch = new Promise<never>((_, reject) => {
+    const look = (): void => {
+      const stop = stopReason();
+      if (stop !== undefined) return reject(new PhaseAbortedError(phase, stop));
+      if (Date.now() >= deadlineMs) return reject(new PhaseAbortedError(phase, `${phase}: no answer from the broker within ${formatSeconds(limitUs)}`));
+      timer = setTimeout(look, Math.min(pollMs, Math.max(1, deadlineMs - Date.now())));
+    };
+    look();
+  });
+  try {
+    return await Promise.race([work, watch]);
+  } finally {
+    clearTimeout(timer);
+    current = previous;
+    // the losing side must not become an unhandled rejection later
+    work.catch(() => undefined);
+    watch.catch(() => undefined);
+  }
+}

@@ -3,6 +3,7 @@ import type { Workload } from '../results/types.js';
 import { nowUs } from '../util/clock.js';
 import type { Coordinator } from './participant.js';
 import { everythingArrived, inFlightFrom } from './assignments.js';
+import { inPhase, phaseLimitUs } from './phases.js';
 import type { ProgressReporter } from './progress.js';
 import { StallWatch, workOutstanding } from './stall.js';
 
@@ -13,7 +14,7 @@ export function localCoordinator(driver: Driver, workload: Workload, progress: P
   let stalled: string | undefined;
   return {
     async start() {
-      await driver.waitUntilConsumersReady(30_000);
+      await inPhase('waiting for every consumer to be ready', driver.waitUntilConsumersReady(30_000), phaseLimitUs(workload), interrupted);
       const at = nowUs();
       progress.started(at);
       return at;

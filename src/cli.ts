@@ -10,7 +10,7 @@ import { brokersCommand } from './commands/brokers.js';
 import type { ProvisionMode } from './drivers/plugin.js';
 import { harnessCommand } from './commands/harness.js';
 import { listJson, renderList } from './commands/list.js';
-import { checkCandidateOf, checkOptions, compareOptions, compareSetsOf, rulesOf, thresholdsOf, trendOptions } from './commands/report-options.js';
+import { checkCandidateOf, checkOptions, checkOutputsOf, compareOptions, compareSetsOf, reportFormatOf, reportOptions, rulesOf, thresholdsOf, trendOptions } from './commands/report-options.js';
 import type { Quit } from './commands/interrupts.js';
 import { quitOnUnfinishedEnd, quitOnUnwatchedSignals, stopWhenParentGoes } from './commands/process-watch.js';
 import { runMany } from './commands/run.js';
@@ -118,15 +118,16 @@ function withReportCommands<T>(y: Argv<T>): Argv<T> {
   return y
     .command(
       'report <inputs..>',
-      'write a Markdown and a self-contained HTML report of result files or directories',
-      (y) =>
-        y
-          .positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'result files or directories' })
-          .option('out', { type: 'string', default: 'reports/report', describe: 'x, x.md or x.html: writes x.md and x.html; a folder (existing, or ending in /): report.md and report.html in it' })
-          .option('title', { type: 'string', describe: 'report title' })
-          .option('json', { type: 'boolean', default: false, describe: 'print one JSON document naming the files written' }),
+      'write a Markdown and a self-contained HTML report of result files or directories (or, --format omb, OpenMessaging Benchmark result JSON)',
+      (y) => reportOptions(y),
       async (argv) => {
-        process.stdout.write(await (await reports()).reportCommand(argv.inputs, argv.out, argv.title, argv.json));
+        const format = reportFormatOf(argv);
+        const commands = await reports();
+        process.stdout.write(
+          format === 'omb'
+            ? await commands.ombReportCommand(argv.inputs as string[], argv.out ?? 'reports/omb/', argv.json)
+            : await commands.reportCommand(argv.inputs as string[], argv.out ?? 'reports/report', argv.title, argv.json, { logAxis: argv['log-axis'] }),
+        );
       },
     )
     .command(
@@ -153,7 +154,8 @@ function withReportCommands<T>(y: Argv<T>): Argv<T> {
       async (argv) => {
         const rules = rulesOf(argv);
         const thresholds = thresholdsOf(argv);
-        const { text, failed } = await (await reports()).checkCommand(argv.baseline, checkCandidateOf(argv), thresholds, rules, argv.json);
+        const outputs = checkOutputsOf(argv, process.env);
+        const { text, failed } = await (await reports()).checkCommand(argv.baseline, checkCandidateOf(argv), thresholds, rules, argv.json, outputs);
         await finish({ text, exitCode: failed ? ExitCode.checkFailed : ExitCode.ok });
       },
     );

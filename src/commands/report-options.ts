@@ -3,7 +3,37 @@ import { UsageError } from '../errors.js';
 import { defaultThresholds, type Thresholds } from '../report/check.js';
 import { defaultRules, type CompareRules } from '../report/compare.js';
 
-/** The flags of `compare` and `check` and their checks (before any file is read). */
+/** The flags of `report`, `compare` and `check` and their checks (before any file is read). */
+
+export const reportFormats = ['md+html', 'omb'] as const;
+export type ReportFormat = (typeof reportFormats)[number];
+
+export function reportOptions<T>(y: Argv<T>) {
+  return y
+    .positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'result files or directories' })
+    .option('format', {
+      type: 'string',
+      default: 'md+html',
+      describe:
+        'md+html: a Markdown and an HTML report; omb: each run as OpenMessaging Benchmark result JSON (its TestResult fields: rates and backlog per 10 s period, ' +
+        'aggregated publish, publish-delay and end-to-end latency in its units; end-to-end from the actual send time, as OMB measures it; per-period latency lists left empty and ' +
+        'a latency never recorded null: mqbench keeps one histogram per run)',
+    })
+    .option('out', {
+      type: 'string',
+      describe: 'md+html: x, x.md or x.html writes x.md and x.html, a folder (existing, or ending in /) report.md and report.html in it (default reports/report); ' +
+        'omb: a folder of <broker>-<run id>.json, or x.json for one run (default reports/omb/)',
+    })
+    .option('title', { type: 'string', describe: 'report title' })
+    .option('log-axis', { type: 'boolean', default: false, describe: 'md+html: every value axis logarithmic (without it, an axis is when its values span more than 100x; the chart title says so)' })
+    .option('json', { type: 'boolean', default: false, describe: 'print one JSON document naming the files written' });
+}
+
+export function reportFormatOf(argv: { format: string }): ReportFormat {
+  const format = reportFormats.find((f) => f === argv.format);
+  if (format === undefined) throw new UsageError(`--format: must be ${reportFormats.join(' or ')}, got "${argv.format}"`);
+  return format;
+}
 
 function statisticsOptions<T>(y: Argv<T>) {
   return y
@@ -32,7 +62,26 @@ function thresholdOptions<T>(y: Argv<T>) {
 export function checkOptions<T>(y: Argv<T>) {
   return thresholdOptions(y)
     .option('baseline', { type: 'string', array: true, demandOption: true, describe: 'baseline result files, directories or quoted globs' })
-    .option('candidate', { type: 'string', array: true, alias: 'current', describe: 'current result files, directories or quoted globs' });
+    .option('candidate', { type: 'string', array: true, alias: 'current', describe: 'current result files, directories or quoted globs' })
+    .option('junit', {
+      type: 'string',
+      describe:
+        'also write the check as JUnit XML (Ant format) to this file: a test case per workload and metric, a regression a failure with the figures, ' +
+        'too few repeats skipped. When GITHUB_STEP_SUMMARY is set, the check is also appended to it as a Markdown table',
+    });
+}
+
+/** Where `bench check` also writes: `--junit FILE`, and GitHub's job summary file when GITHUB_STEP_SUMMARY names one. */
+export interface CheckOutputs {
+  junit?: string;
+  stepSummary?: string;
+}
+
+export function checkOutputsOf(argv: { junit?: string }, env: NodeJS.ProcessEnv): CheckOutputs {
+  if (Array.isArray(argv.junit)) throw new UsageError(`--junit: give one file, got ${argv.junit.length}`);
+  if (argv.junit !== undefined && argv.junit.trim() === '') throw new UsageError('--junit: name the file to write, e.g. --junit reports/check.xml');
+  const summary = env.GITHUB_STEP_SUMMARY;
+  return { ...(argv.junit === undefined ? {} : { junit: argv.junit }), ...(summary ? { stepSummary: summary } : {}) };
 }
 
 export function trendOptions<T>(y: Argv<T>) {

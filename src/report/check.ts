@@ -21,6 +21,16 @@ export interface CheckedWorkload {
   /** why it regressed (or, for ok, what was compared) */
   details: string[];
   metrics: MetricComparison[];
+  /** what the current runs counted (absent when there is no current run): JUnit and the summary table show it per metric */
+  accounting?: AccountingFigures;
+}
+
+export interface AccountingFigures {
+  runs: number;
+  lost: number;
+  sendErrors: number;
+  /** the statuses of the runs that did not complete */
+  notCompleted: string[];
 }
 
 export interface Verdict {
@@ -32,24 +42,26 @@ export interface Verdict {
 }
 
 /** The threshold that plays the minimum effect for each gated metric; p50 is shown, not gated. */
-function gate(metric: string, t: Thresholds): number | undefined {
+export function gate(metric: string, t: Thresholds): number | undefined {
   if (metric === 'received msg/s') return t.maxThroughputDropPct;
   if (metric === 'end-to-end p99') return t.maxP99IncreasePct;
   return undefined;
 }
+
+// a run that completed with send errors is judged by the send-error threshold, not failed twice
+const notCompleted = (statuses: readonly string[]): string[] => statuses.filter((s) => s !== 'completed' && s !== 'completed-with-errors');
 
 /** Counts and statuses are not noisy: they are judged as they are, every time. */
 export function accountingProblems(now: Pick<RunGroup, 'counts' | 'statuses'>, t: Thresholds): string[] {
   const problems: string[] = [];
   if (now.counts.lost > t.maxLost) problems.push(`lost ${formatCount(now.counts.lost)} messages (limit ${t.maxLost})`);
   if (now.counts.sendErrors > t.maxSendErrors) problems.push(`${formatCount(now.counts.sendErrors)} send errors (limit ${t.maxSendErrors})`);
-  // a run that completed with send errors is judged by the send-error threshold above, not failed twice
-  const bad = now.statuses.filter((s) => s !== 'completed' && s !== 'completed-with-errors');
+  const bad = notCompleted(now.statuses);
   if (bad.length > 0) problems.push(`${bad.length} run(s) did not complete (${bad.join(', ')})`);
   return problems;
 }
 
-function describeChange(m: MetricComparison, limit: number): string {
+export function describeChange(m: MetricComparison, limit: number): string {
   const format = metrics.find((d) => d.name === m.metric)?.format ?? formatCount;
   const sign = (m.changePct ?? 0) > 0 ? '+' : '';
   return `${m.metric} median ${format(m.baseline.median)} -> ${format(m.candidate.median)} (${sign}${(m.changePct ?? 0).toFixed(1)}%, limit ${m.higherIsBetter ? '-' : '+'}${limit}%, p=${(m.p ?? 1).toFixed(3)})`;
@@ -71,6 +83,7 @@ export function judge(baseline: readonly RunGroup[], current: readonly RunGroup[
     const name = `${base.broker}: ${base.label}`;
     const compared: MetricComparison[] = [];
     const problems = accountingProblems(now, t);
+    const accounting = { runs: now.runs.length, lost: now.counts.lost, sendErrors: now.counts.sendErrors, notCompleted: notCompleted(now.statuses) };
     for (const m of metrics) {
       const limit = gate(m.name, t);
       if (limit === undefined) continue;
@@ -81,14 +94,14 @@ export function judge(baseline: readonly RunGroup[], current: readonly RunGroup[
     const tooFew = compared.some((m) => m.verdict === 'not enough repeats to call');
     if (problems.length > 0) {
       verdict.regressions.push(`${name}: ${problems.join('; ')}`);
-      verdict.workloads.push({ name, status: 'regressed', details: problems, metrics: compared });
+      verdict.workloads.push({ name, status: 'regressed', details: problems, metrics: compared, accounting });
     } else if (tooFew) {
       const counts = `${base.runs.length} vs ${now.runs.length} run(s), need ${rules.minRepeats} on each side`;
       verdict.notCalled.push(`${name}: not enough repeats to call (${counts})`);
-      verdict.workloads.push({ name, status: 'not enough repeats to call', details: [counts], metrics: compared });
+      verdict.workloads.push({ name, status: 'not enough repeats to call', details: [counts], metrics: compared, accounting });
     } else {
       verdict.passed.push(name);
-      verdict.workloads.push({ name, status: 'ok', details: [], metrics: compared });
+      verdict.workloads.push({ name, status: 'ok', details: [], metrics: compared, accounting });
     }
   }
   return verdict;

@@ -162,26 +162,46 @@ function render(outcomes: readonly BrokerOutcome[], args: CleanArgs): string {
   return `${[...objectLines(outcomes), ...empty, totalLine(outcomes, args['dry-run'])].join('\n')}\n`;
 }
 
-/** The network lines after the brokers' (text), or a `networks` field in the JSON document. */
-function withNetworkLines(text: string, lines: readonly string[], json: boolean): string {
+/** Lines after the brokers' (text), or a field of that name in the JSON document. */
+function withLines(text: string, field: 'networks' | 'clusters', lines: readonly string[], json: boolean): string {
   if (lines.length === 0) return text;
-  if (json) return `${JSON.stringify({ ...(JSON.parse(text) as object), networks: lines }, null, 2)}\n`;
+  if (json) return `${JSON.stringify({ ...(JSON.parse(text) as object), [field]: lines }, null, 2)}\n`;
   return `${text}${lines.join('\n')}\n`;
 }
 
-/** Checks all input first (exit 2), then lists (and deletes) broker by broker, then mqbench's networks. */
+/**
+ * The nodes of the chosen brokers' local clusters that a run killed during --fault stop left frozen:
+ * continued before anything is listed (a frozen node answers no rabbitmqctl call and no request). Never
+ * throws: a failure is the outcome's error.
+ */
+async function resumeClusters(chosen: readonly CleanablePlugin[], dryRun: boolean): Promise<{ lines: string[]; error?: string }> {
+  const lines: string[] = [];
+  for (const cluster of chosen.flatMap((p) => (p.cluster?.resumeFrozen ? [p.cluster] : []))) {
+    try {
+      lines.push(...(await cluster.resumeFrozen?.(dryRun) ?? []));
+    } catch (error) {
+      return { lines, error: `${cluster.name}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}` };
+    }
+  }
+  return { lines };
+}
+
+/** Checks all input first (exit 2), continues frozen cluster nodes, then lists (and deletes) broker by broker, then mqbench's networks. */
 export async function cleanCommand(args: CleanArgs): Promise<CleanOutcome> {
   const timeoutMs = Number(parseOption(connectTimeoutRow(), args['connect-timeout']));
   const runs = runPrefixes(args.run);
   const chosen = targets(args.broker).map((plugin) => ({ plugin, url: urlOf(plugin, args as unknown as Record<string, unknown>) }));
+  const clusters = await resumeClusters(chosen.map((c) => c.plugin), args['dry-run']);
   const outcomes: BrokerOutcome[] = [];
   for (const { plugin, url } of chosen) outcomes.push(await cleanOne(plugin, url, args, runs, timeoutMs));
   // per-node networks belong to no broker and no run: cleaned when neither --broker nor --run narrows the clean
   const networks = args.broker === undefined && args.run === undefined ? await cleanNetworks({ dryRun: args['dry-run'], force: args.force }) : { lines: [] };
-  const errors = [...outcomes.flatMap((o) => (o.error ? [o.error] : [])), ...(networks.error ? [networks.error] : [])];
-  const exitCodes = [...outcomes.map((o) => o.exitCode), networks.error ? ExitCode.checkFailed : ExitCode.ok];
+  const extraErrors = [clusters.error, networks.error].flatMap((error) => (error ? [error] : []));
+  const errors = [...outcomes.flatMap((o) => (o.error ? [o.error] : [])), ...extraErrors];
+  const exitCodes = [...outcomes.map((o) => o.exitCode), extraErrors.length > 0 ? ExitCode.checkFailed : ExitCode.ok];
   const exitCode = exitCodes.reduce<ExitCode>((worst, code) => (code > worst ? code : worst), ExitCode.ok);
-  return { text: withNetworkLines(render(outcomes, args), networks.lines, args.json), errors, exitCode };
+  const text = withLines(withLines(render(outcomes, args), 'clusters', clusters.lines, args.json), 'networks', networks.lines, args.json);
+  return { text, errors, exitCode };
 }
 
 /**

@@ -50,6 +50,8 @@ export interface LocalCluster {
   startNode(index: number, log: (line: string) => void): Promise<void>;
   /** graceful stop of one node (for --fault restart) */
   stopNode(index: number, log: (line: string) => void): Promise<void>;
+  /** continues (SIGCONT) the nodes a run killed during --fault stop left frozen (dryRun: only says which); one line per node */
+  resumeFrozen?(dryRun?: boolean): Promise<string[]>;
   /** whether its nodes have networks of their own now (read from its state, synchronously: the plan asks) */
   partitionable?(): boolean;
   /** cuts node `index` off as `how` says (--fault partition); both directions, silently (drops) */

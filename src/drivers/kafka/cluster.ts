@@ -14,13 +14,14 @@ import type { Admin } from 'kafkajs';
 import { BrokerUnreachableError } from '../../errors.js';
 import { checkNetworkSupport, clusterPartitioner, networkDown, networkUp } from '../../provision/network/index.js';
 import { isPidAlive } from '../../provision/probe.js';
+import { frozenNodeLines } from '../../provision/process-state.js';
 import { sleepMs, withTimeout } from '../../util/clock.js';
 import { tailFiles } from '../../util/log-tail.js';
 import type { ClusterNode, ClusterUpOptions, LocalCluster } from '../plugin.js';
 import type { Topology } from '../types.js';
 import { brokerReporter } from './broker-reports.js';
 import { brokerAddressOf, chosenKind, clusterHome, clusterName, clusterNetwork, clusterUrlOf, currentLayout, isNetnsCluster, nodeIndexes, nodeInstanceName, nodeLayout, quorumVotersOf, rememberedKind, rememberKind, type ClusterKind } from './cluster-layout.js';
-import { kafkaLogPath, localKafkaStatus, newClusterId, startLocalKafka, stopLocalKafka, type KafkaInstance } from './local.js';
+import { kafkaLogPath, localKafkaFrozen, localKafkaStatus, newClusterId, resumeLocalKafka, startLocalKafka, stopLocalKafka, type KafkaInstance } from './local.js';
 import { firstLine, kafkaTopicName } from './shared.js';
 
 const clusterIdPath = join(clusterHome, 'cluster-id');
@@ -131,21 +132,39 @@ async function awaitBrokers(indexes: readonly number[], timeoutMs: number): Prom
   throw new BrokerUnreachableError(`${clusterName}: node(s) ${indexes.join(', ')} did not register within ${timeoutMs / 1000} s (${last}); see ${join(clusterHome, 'node*', 'broker.log')}`);
 }
 
-async function nodeOf(index: number, id: string): Promise<ClusterNode> {
-  const { reachable, ours } = await localKafkaStatus(instanceOf(index, id));
-  return { index, name: `node.id=${index}`, pid: ours?.pid, url: brokerAddressOf(currentLayout(index)), running: reachable && ours !== undefined };
+/** A node as `brokers status` tells it: a frozen one (SIGSTOP) accepts connections but is not running. */
+type NodeState = ClusterNode & { frozen: boolean };
+
+async function nodeOf(index: number, id: string): Promise<NodeState> {
+  const instance = instanceOf(index, id);
+  const [{ reachable, ours }, frozen] = await Promise.all([localKafkaStatus(instance), localKafkaFrozen(instance)]);
+  const running = reachable && ours !== undefined && frozen.length === 0;
+  return { index, name: `node.id=${index}`, pid: ours?.pid, url: brokerAddressOf(currentLayout(index)), running, frozen: frozen.length > 0 };
 }
 
-async function nodes(): Promise<ClusterNode[] | undefined> {
+async function nodes(): Promise<NodeState[] | undefined> {
   const id = await storedClusterId();
   if (!id) return undefined;
   return Promise.all(nodeIndexes.map((index) => nodeOf(index, id)));
 }
 
-function describe(node: ClusterNode): string {
+function describe(node: NodeState): string {
   const layout = currentLayout(node.index);
   const where = layout.namespace ? `, namespace ${layout.namespace}` : '';
-  return `  node ${node.index} at ${node.url} (controller ${layout.host}:${layout.controllerPort}${where}): ${node.running ? 'running' : 'not running'}${node.pid === undefined ? '' : `, pid ${node.pid}`}`;
+  const state = node.frozen ? 'stopped (SIGSTOP)' : node.running ? 'running' : 'not running';
+  return `  node ${node.index} at ${node.url} (controller ${layout.host}:${layout.controllerPort}${where}): ${state}${node.pid === undefined ? '' : `, pid ${node.pid}`}`;
+}
+
+/**
+ * The nodes a killed run left stopped (--fault stop), continued (SIGCONT): one line per node. The
+ * controller fenced such a node; continued, it registers again and is unfenced once it caught up.
+ */
+async function resumeFrozen(dryRun = false): Promise<string[]> {
+  const id = await storedClusterId();
+  if (!id) return [];
+  if (dryRun) return frozenNodeLines(clusterName, (await nodes()) ?? []);
+  const lines = await Promise.all(nodeIndexes.map((index) => resumeLocalKafka(instanceOf(index, id))));
+  return lines.flatMap((line, k) => (line ? [`${clusterName} node ${nodeIndexes[k]}: ${line}`] : []));
 }
 
 function kindLine(kind: ClusterKind | undefined): string[] {
@@ -178,6 +197,7 @@ async function up(log: (line: string) => void, options: ClusterUpOptions = {}): 
   const began = Date.now();
   const kind = await prepare(options);
   const id = await clusterId();
+  // a node a killed run left frozen is continued by startLocalKafka (which says so)
   // all at once: no node finishes starting before a quorum of controllers answers
   await Promise.all(nodeIndexes.map((index) => startLocalKafka(log, instanceOf(index, id, kind))));
   await awaitBrokers(nodeIndexes, 90_000);
@@ -292,4 +312,5 @@ export const kafkaCluster: LocalCluster & { localProcesses: typeof localProcesse
   healNode,
   watchReports,
   localProcesses,
+  resumeFrozen,
 };

@@ -8,6 +8,7 @@ import { BrokerUnreachableError } from '../../errors.js';
 import { sleepMs } from '../../util/clock.js';
 import { repoRoot, stateRoot } from '../../util/paths.js';
 import { isPidAlive, portAnswers } from '../../provision/probe.js';
+import { frozenProcesses, resumeFrozen } from '../../provision/process-state.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -115,6 +116,19 @@ export async function localKafkaStatus(instance: KafkaInstance = defaultKafkaIns
   return { reachable: await portAnswers(hostOf(instance), instance.port), ours: await readState(instance) };
 }
 
+/** The broker's processes a run left stopped (SIGSTOP: a --fault stop whose run was killed); [] when it runs or is gone. */
+export async function localKafkaFrozen(instance: KafkaInstance = defaultKafkaInstance): Promise<number[]> {
+  const state = await readState(instance);
+  return state ? frozenProcesses(state.pid) : [];
+}
+
+/** Continues (SIGCONT) a broker a run left stopped; a line saying so, or undefined when it was not frozen. */
+export async function resumeLocalKafka(instance: KafkaInstance = defaultKafkaInstance): Promise<string | undefined> {
+  const state = await readState(instance);
+  const frozen = state ? await resumeFrozen(state.pid) : [];
+  return state && frozen.length > 0 ? `Kafka ${instance.name} at ${state.url} was stopped (SIGSTOP, pids ${frozen.join(', ')}): continued (SIGCONT)` : undefined;
+}
+
 /** A cluster node's replication: every internal topic on all nodes, and a write needs two in-sync copies. */
 function replicationProperties(replicas: number): string[] {
   const minInSync = Math.min(2, replicas);
@@ -212,6 +226,9 @@ export async function startLocalKafka(
   log: (line: string) => void,
   instance: KafkaInstance = defaultKafkaInstance,
 ): Promise<{ state: LocalKafkaState | undefined; started: boolean }> {
+  // a frozen broker's port accepts connections it never answers: continued first, it is then the broker it was
+  const resumed = await resumeLocalKafka(instance);
+  if (resumed) log(resumed);
   const status = await localKafkaStatus(instance);
   if (status.reachable) return { state: status.ours, started: false };
   const version = await fetchKafkaJars(log);
@@ -231,6 +248,8 @@ export async function startLocalKafka(
 
 /** Stops the broker mqbench started (never another one) and removes its data. */
 export async function stopLocalKafka(instance: KafkaInstance = defaultKafkaInstance): Promise<LocalKafkaState | undefined> {
+  // a frozen JVM keeps SIGTERM pending: continued, it shuts down in order instead of being killed after 30 s
+  await resumeLocalKafka(instance);
   const state = await readState(instance);
   if (state) {
     process.kill(state.pid, 'SIGTERM');

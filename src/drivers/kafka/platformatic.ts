@@ -38,6 +38,7 @@ import {
   type OffsetsToCommit,
 } from './shared.js';
 import { GroupFetcher } from './fetcher.js';
+import { guardMissingBroker } from './missing-broker-guard.js';
 import { PathCounter } from './path-counts.js';
 import { describeFetchDecoding, speaksFetchV17, type FetchSettings } from './wire/fetch-decoding.js';
 import { describeProduceEncoding, RecordBatchSender, usableProduceVersion } from './wire/record-sender.js';
@@ -101,6 +102,8 @@ const leaderWaitMs = { failover: 30_000, otherwise: 10_000 } as const;
  * same patience as a fetch's, past the broker's session timeout and the election.
  */
 const followLeaderMs = leaderWaitMs.failover;
+/** How long teardown asks again to delete the run's groups: past a failover member's session (failoverSessionMs). */
+const groupPatienceMs = 7_000;
 /** Failover: at most one event of a kind per this many ms (every failed batch would be one). */
 const eventSpacingMs = 1000;
 
@@ -180,7 +183,7 @@ export class PlatformaticKafkaDriver extends KafkaDriverBase<Admin, ConsumerEntr
   }
 
   async connect(): Promise<void> {
-    const admin = new Admin(this.baseOptions('admin'));
+    const admin = guardMissingBroker(new Admin(this.baseOptions('admin')));
     const timeoutMs = this.options.connectTimeoutMs;
     try {
       await withTimeout(admin.metadata({ topics: [] }), timeoutMs, () => new Error(`no answer within ${timeoutMs} ms`));
@@ -243,11 +246,13 @@ export class PlatformaticKafkaDriver extends KafkaDriverBase<Admin, ConsumerEntr
     const topic = kafkaTopicName(this.requireTopology());
     const { kafkaAcks, lingerMs, batchSize, batchBytes } = kafkaSettings(this.options.settings);
     const acks = acksByValue[kafkaAcks];
-    const producer = new PlatformaticProducer({
-      ...this.baseOptions(`producer-${producerId}`),
-      idempotent: false,
-      partitioner: javaCompatiblePartitioner(),
-    });
+    const producer = guardMissingBroker(
+      new PlatformaticProducer({
+        ...this.baseOptions(`producer-${producerId}`),
+        idempotent: false,
+        partitioner: javaCompatiblePartitioner(),
+      }),
+    );
     // connects now, so the first send does not pay for it; acks is given per send (the client ignores the producer-level one)
     await producer.metadata({ topics: [topic] });
     const { connectTimeout, requestTimeout } = this.baseOptions(`producer-${producerId}`);
@@ -347,7 +352,7 @@ export class PlatformaticKafkaDriver extends KafkaDriverBase<Admin, ConsumerEntr
 
   /**
    * Failover: the member's group coordinator died, and @platformatic/kafka 1.35 never looks for
-   * another (once the dead node leaves its metadata, its next group request throws uncaught). Its
+   * another (once the dead node leaves its metadata, its next group request fails: missing-broker-guard.ts). Its
    * commits stop now; resolves with the new coordinator's node once the group has one (or after
    * leaderWaitMs), having removed the member through it (`removal` says how that went), so its
    * successor does not wait for its session to expire.
@@ -408,7 +413,8 @@ export class PlatformaticKafkaDriver extends KafkaDriverBase<Admin, ConsumerEntr
   private async startMember(spec: ConsumerSpec, onMessage: MessageHandler, hooks: MemberHooks): Promise<ConsumerEntry> {
     const topology = this.requireTopology();
     const topic = kafkaTopicName(topology);
-    const consumer = new PlatformaticConsumer({
+    // a group request to a coordinator fenced out of the metadata fails instead of throwing uncaught (missing-broker-guard.ts)
+    const consumer = guardMissingBroker(new PlatformaticConsumer({
       ...this.baseOptions(`consumer-${spec.subscription}`),
       groupId: kafkaGroupId(topology, spec.subscription),
       // small groups on a fresh topic: no reason to wait for more members before assigning
@@ -419,7 +425,7 @@ export class PlatformaticKafkaDriver extends KafkaDriverBase<Admin, ConsumerEntr
       heartbeatInterval: 1_000,
       ...fetchSettings,
       autocommit: false,
-    });
+    }));
     // a failed rejoin: this member is out for good
     consumer.on('error', (error: Error) => (this.reconnect ? hooks.onGiveUp(error) : this.raiseFatal(error)));
     // @platformatic/kafka 1.35 sends no heartbeat after a failed one: in failover the member is
@@ -502,14 +508,45 @@ export class PlatformaticKafkaDriver extends KafkaDriverBase<Admin, ConsumerEntr
     if (!topology || !admin) return;
     for (const entry of [...this.consumers]) await this.closeConsumer(entry);
     if (this.attachedOnly) return;
-    const existing = await admin.listGroups().catch(() => new Map<string, unknown>());
-    const toDelete = kafkaGroupIds(topology).filter((g) => existing.has(g));
-    if (toDelete.length > 0) await admin.deleteGroups({ groups: toDelete }).catch(() => undefined);
+    const groupsLeft = await this.deleteGroups(admin, kafkaGroupIds(topology), groupPatienceMs);
+    let topicLeft: unknown;
     if (this.topicCreated) {
-      await this.deleteTopic(admin, kafkaTopicName(topology), 10_000);
-      this.topicCreated = false;
+      try {
+        await this.deleteTopic(admin, kafkaTopicName(topology), 10_000);
+        this.topicCreated = false;
+      } catch (error) {
+        topicLeft = error;
+      }
     }
+    // the engine turns this into the run's warning, with the `bench clean` line that removes what is left
+    if (topicLeft !== undefined || groupsLeft) throw new Error([topicLeft === undefined ? '' : firstLine(topicLeft), groupsLeft ?? ''].filter((part) => part !== '').join('; '), { cause: topicLeft });
     this.topology = undefined;
+  }
+
+  /**
+   * Deletes the run's consumer groups, asking again while the broker refuses: a member whose leave went
+   * to a frozen or dead coordinator stays in its group until its session expires (NON_EMPTY_GROUP), and
+   * a coordinator just elected may still be loading the group. Resolves to a line naming the groups
+   * left (and why), or undefined when none is.
+   */
+  private async deleteGroups(admin: Admin, groups: readonly string[], patienceMs: number): Promise<string | undefined> {
+    const deadline = Date.now() + patienceMs;
+    let left = [...groups];
+    let why = '';
+    for (;;) {
+      const existing = await admin.listGroups().catch(() => undefined);
+      // a listing that failed leaves every group in doubt: try them all
+      left = existing ? left.filter((g) => existing.has(g)) : left;
+      if (left.length === 0) return undefined;
+      try {
+        await admin.deleteGroups({ groups: left });
+        return undefined;
+      } catch (error) {
+        why = rootCauseLine(error);
+      }
+      if (Date.now() > deadline) return `consumer group(s) ${left.join(', ')} not deleted (${why})`;
+      await sleepMs(500);
+    }
   }
 
   /**

@@ -7,6 +7,7 @@ import { BrokerUnreachableError } from '../../errors.js';
 import { sleepMs } from '../../util/clock.js';
 import { stateRoot } from '../../util/paths.js';
 import { isPidAlive, portAnswers } from '../../provision/probe.js';
+import { frozenProcesses, resumeFrozen } from '../../provision/process-state.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -60,6 +61,19 @@ export async function privateRabbitLogPath(name: string): Promise<string | undef
 
 export function privateRabbitStatus(name: string): Promise<PrivateRabbitState | undefined> {
   return readState(name);
+}
+
+/** The node's processes a run left stopped (SIGSTOP: a --fault stop whose run was killed); [] when it runs or is gone. */
+export async function privateRabbitFrozen(name: string): Promise<number[]> {
+  const state = await readState(name);
+  return state ? frozenProcesses(state.pid) : [];
+}
+
+/** Continues (SIGCONT) a node a run left stopped; a line saying so, or undefined when it was not frozen. */
+export async function resumePrivateRabbit(name: string): Promise<string | undefined> {
+  const state = await readState(name);
+  const frozen = state ? await resumeFrozen(state.pid) : [];
+  return state && frozen.length > 0 ? `${state.node} was stopped (SIGSTOP, pids ${frozen.join(', ')}): continued (SIGCONT)` : undefined;
 }
 
 /** Where a node runs: its host part, listen address and how it is spawned (rabbit-cluster --netns). */
@@ -127,6 +141,9 @@ async function awaitPort(address: string, port: number, pid: number, home: strin
  */
 export async function startPrivateRabbit(options: PrivateRabbitOptions, log: (line: string) => void): Promise<{ state: PrivateRabbitState; started: boolean }> {
   const { node, address } = placementOf(options);
+  // a frozen node's port accepts connections it never answers: continued first, it is then the node it was
+  const resumed = await resumePrivateRabbit(options.name);
+  if (resumed) log(resumed);
   const existing = await readState(options.name);
   if (existing && (await portAnswers(address, existing.port))) return { state: existing, started: false };
   if (await portAnswers(address, options.port)) {
@@ -162,6 +179,8 @@ export function rabbitCtlNodeArgs(options: Pick<PrivateRabbitOptions, 'name' | '
 
 /** Stops the private node mqbench started (never another one) and removes its data. */
 export async function stopPrivateRabbit(name: string): Promise<PrivateRabbitState | undefined> {
+  // a frozen node would not answer `rabbitmqctl stop`: continued, it stops as any other
+  await resumePrivateRabbit(name);
   const state = await readState(name);
   if (state) {
     const env = { ...process.env, ...state.environment };

@@ -111,6 +111,17 @@ describe('every password the broker accepts works', () => {
     await helloWorld('rabbit', 'rabbit-url', `amqp://${user}:${encoded}@127.0.0.1:5672`);
   });
 
+  test('bench clean --broker rabbit with that password deletes a leftover queue (amqplib would decode it as Latin-1)', async () => {
+    const runId = `c${randomBytes(4).toString('hex')}`;
+    const queue = `mqbench-${runId}.left`;
+    await ctl(sharedCtl, ['eval', `rabbit_amqqueue:declare(rabbit_misc:r(<<"/">>, queue, <<"${queue}">>), true, false, [], none, <<"test">>).`]);
+    const run = await bench(['clean', '--broker', 'rabbit', '--run', runId, '--rabbit-url', `amqp://${user}:${encoded}@127.0.0.1:5672`], { timeoutMs: 60_000 });
+    expect(run.stderr).not.toMatch(/bench: /);
+    expect(run.code).toBe(0);
+    expect(run.stdout + run.stderr).not.toContain(token);
+    expect((await leftoverRabbitObjects()).filter((name) => name.includes(runId))).toEqual([]);
+  });
+
   test('RabbitMQ stream port (private node): the same password', async () => {
     await helloWorld('rabbit-stream', 'rabbit-stream-url', `rabbitmq-stream://${user}:${encoded}@127.0.0.1:5552`);
   });

@@ -4,7 +4,7 @@
  * credentials are what authorise it. A node mqbench started (rabbit-cluster's among them, on loopback
  * or in their namespaces) is asked with its own name and environment: the cluster's Erlang cookie.
  */
-import amqp, { type Channel, type ChannelModel } from 'amqplib';
+import type { Channel, ChannelModel } from 'amqplib';
 import { execFile } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { promisify } from 'node:util';
@@ -15,7 +15,7 @@ import { stateRoot } from '../../util/paths.js';
 import { redactSecretsIn, redactUrl } from '../../util/redact.js';
 import type { Cleaner, LeftoverObject } from '../plugin.js';
 import { privateRabbitStatus, rabbitCtlNodeArgs, type PrivateRabbitState } from './local.js';
-import { rabbitUrlList } from './urls.js';
+import { connectAmqp, rabbitUrlList } from './urls.js';
 
 const execFileAsync = promisify(execFile);
 const runPrefix = 'mqbench-';
@@ -128,7 +128,7 @@ async function list(url: string, connectTimeoutMs: number): Promise<LeftoverObje
 
 async function connectOne(url: string, connectTimeoutMs: number): Promise<ChannelModel> {
   try {
-    return await withTimeout(amqp.connect(url, { timeout: connectTimeoutMs }), connectTimeoutMs, () => new Error(`no answer within ${connectTimeoutMs} ms`));
+    return await withTimeout(connectAmqp(url, { timeout: connectTimeoutMs }), connectTimeoutMs, () => new Error(`no answer within ${connectTimeoutMs} ms`));
   } catch (error) {
     const reason = redactSecretsIn((error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '', [url]);
     throw new BrokerUnreachableError(`cannot connect to RabbitMQ at ${redactUrl(url)}: ${/ACCESS_REFUSED|403/.test(reason) ? 'access refused (wrong user or password)' : reason}`);

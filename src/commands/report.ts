@@ -1,6 +1,6 @@
 import { appendFile, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { basename, join, sep } from 'node:path';
+import { basename, dirname, join, sep } from 'node:path';
 import { UsageError } from '../errors.js';
 import { defaultChartOptions, type ChartOptions } from '../report/axis-scale.js';
 import { judge, type Thresholds, type Verdict } from '../report/check.js';
@@ -13,6 +13,7 @@ import { ombPeriodSeconds, toOmbResult } from '../report/omb.js';
 import { readResults } from '../results/store.js';
 import type { RunResult } from '../results/types.js';
 import { writeFileAtomic, writeFilesAtomic } from '../util/atomic-write.js';
+import { requireWritableFolder } from '../util/output-dir.js';
 import type { CheckOutputs } from './report-options.js';
 import { expandInputs, setName } from './result-sets.js';
 
@@ -32,6 +33,11 @@ async function resultsOf(inputs: readonly string[]): Promise<RunResult[]> {
   return readResults(await expandInputs(inputs), warn);
 }
 
+/** Each file's folder can be written (created if missing), or one line naming --out, exit 2: before any work. */
+async function requireOutFolders(paths: readonly string[]): Promise<void> {
+  for (const folder of new Set(paths.map((p) => dirname(p)))) await requireWritableFolder(folder);
+}
+
 /** `bench report <files|dirs> --out reports/<name>`: writes <name>.md and <name>.html, as a set. */
 export async function reportCommand(inputs: string[], out: string, title: string | undefined, json = false, charts: ChartOptions = defaultChartOptions): Promise<string> {
   const results = await resultsOf(inputs);
@@ -39,6 +45,7 @@ export async function reportCommand(inputs: string[], out: string, title: string
   const heading = title ?? `mqbench report: ${basename(base)}`;
   const mdPath = `${base}.md`;
   const htmlPath = `${base}.html`;
+  await requireOutFolders([mdPath]);
   await writeFilesAtomic([
     { path: mdPath, content: renderMarkdownReport(results, heading) },
     { path: htmlPath, content: renderHtmlReport(results, heading, charts) },
@@ -60,6 +67,7 @@ function ombPaths(results: readonly RunResult[], out: string): string[] {
 export async function ombReportCommand(inputs: string[], out: string, json = false): Promise<string> {
   const results = await resultsOf(inputs);
   const paths = ombPaths(results, out);
+  await requireOutFolders(paths);
   await writeFilesAtomic(results.map((r, i) => ({ path: paths[i] as string, content: `${JSON.stringify(toOmbResult(r), null, 2)}\n` })));
   if (json) return `${JSON.stringify({ runs: results.length, omb: paths, periodSeconds: ombPeriodSeconds })}\n`;
   return `${results.length} run(s) as OpenMessaging Benchmark results (rates per ${ombPeriodSeconds} s period): ${paths.join(', ')}\n`;
@@ -152,6 +160,7 @@ export async function trendCommand(inputs: string[], out: string, thresholds: Th
   const { renderTrendHtml } = await import('../report/trend-document.js');
   const series = trendSeries(await resultsOf(inputs), thresholds, rules);
   const path = /\.html$/i.test(out) ? out : `${(await reportBase(out))}.html`;
+  await requireOutFolders([path]);
   await writeFilesAtomic([{ path, content: renderTrendHtml(series, 'mqbench trend') }]);
   if (json) return `${JSON.stringify({ html: path, thresholds, rules, series }, null, 2)}\n`;
   return `${renderTrendText(series)}trend: ${path}\n`;

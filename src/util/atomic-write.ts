@@ -1,5 +1,6 @@
-import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { rename, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { makeFolders } from './make-folders.js';
 
 const tempOf = (path: string): string => `${path}.${process.pid}.${Date.now()}.tmp`;
 
@@ -17,7 +18,8 @@ export async function writeFilesAtomic(files: readonly { path: string; content: 
   const temps = files.map((f) => ({ ...f, temp: tempOf(f.path) }));
   try {
     for (const f of temps) {
-      await mkdir(dirname(f.path), { recursive: true });
+      // not mkdir's recursive option: it never returns under /proc (see make-folders.ts)
+      await makeFolders(dirname(f.path));
       await writeFile(f.temp, f.content, { flag: 'wx' });
     }
     const placed: string[] = [];

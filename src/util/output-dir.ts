@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
-import { access, lstat, mkdir, readlink, stat } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { access, lstat, readlink, stat } from 'node:fs/promises';
+import { makeFolders } from './make-folders.js';
 import { UsageError } from '../errors.js';
 
 /**
@@ -27,19 +27,6 @@ async function createMissing(dir: string, option: string, error: NodeJS.ErrnoExc
   await makeFolders(dir).catch((cause: NodeJS.ErrnoException) => {
     throw new UsageError(`${option}: cannot create ${dir} (${cause.code ?? 'error'})`);
   });
-}
-
-/**
- * mkdir -p one level at a time: Node 20's recursive mkdir never returns under /proc (it retries the
- * ENOENT the kernel gives there), so a typo like --out /proc/x would hang the run before it starts.
- */
-async function makeFolders(dir: string): Promise<void> {
-  const missing: string[] = [];
-  for (let d = resolve(dir); !(await stat(d).catch(() => undefined)); d = dirname(d)) {
-    missing.unshift(d);
-    if (dirname(d) === d) break;
-  }
-  for (const d of missing) await mkdir(d);
 }
 
 /** Refuses what is not a regular file (a FIFO would block the read forever, a device is no input). */

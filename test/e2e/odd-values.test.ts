@@ -64,6 +64,16 @@ describe('bad values: one line, exit 2, before anything connects', () => {
     expect(cli.stderr).toMatch(/^bench: --out: cannot create \/proc\/\\u001b\[2Jx\\rY \(E[A-Z]+\)\n$/);
   });
 
+  // Node's recursive mkdir never returns under /proc: these hung at 67% of a core before
+  test.concurrent('report, trend and check --junit into a folder under /proc: one line, exit 2, no hang', async () => {
+    const fixture = join(import.meta.dirname, '../fixtures/result-v1.json');
+    expectRefused(await bench(['report', fixture, '--out', '/proc/nope/x'], { timeoutMs: 30_000 }), '--out: cannot create /proc/nope (ENOENT)');
+    expectRefused(await bench(['trend', fixture, '--out', '/proc/nope/t.html'], { timeoutMs: 30_000 }), '--out: cannot create /proc/nope (ENOENT)');
+    const junit = await bench(['check', '--baseline', fixture, '--candidate', fixture, '--junit', '/proc/nope/x.xml'], { timeoutMs: 30_000 });
+    expect(junit.code, junit.stderr).toBe(2);
+    expect(junit.stderr).toBe('bench: --junit /proc/nope/x.xml: cannot write it (ENOENT)\n');
+  });
+
   test.concurrent('an --out symbolic link loop is named as one', async () => {
     const loop = join(dir, 'loop');
     await symlink(loop, loop);

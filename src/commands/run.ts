@@ -116,6 +116,8 @@ export async function runCommand(plan: RunPlan, output: OutputOptions): Promise<
   const interrupts = runInterrupts(log, output.quit);
   const runId = newRunId();
   const { handlers, stopDisplay } = handlersOf(plan, output, runId, interrupts.signal);
+  let brokerSilent = false;
+  handlers.onBrokerSilent = () => (brokerSilent = true);
   if (plan.scenario === 'hello-world') process.stdout.write(` [x] Sending 'Hello World!' on ${plan.broker}\n`);
   let result: RunResult;
   try {
@@ -128,7 +130,8 @@ export async function runCommand(plan: RunPlan, output: OutputOptions): Promise<
   const path = kept.path ?? '-';
   if (result.status === 'errored') log(`bench: ${result.error}`);
   // looked up after the run, not during it: listing may start a broker tool that would share the CPU
-  const left = await earlierLeftovers(plan, result);
+  // not of a broker that did not answer the teardown: the look would wait for it too
+  const left = brokerSilent ? 0 : await earlierLeftovers(plan, result);
   if (left > 0) log(`warning: ${left} mqbench-* object(s) that earlier runs left are on the ${plan.broker} broker (not in use): \`npx bench clean --broker ${plan.broker}\` removes them`);
   if (output.print !== false) process.stdout.write(output.json ? `${JSON.stringify(result, null, 2)}\n` : `${renderSummary(result)}result: ${kept.path === undefined ? 'on stdout above' : printable(path)}\n`);
   // a result kept elsewhere than --out is not a success: a script would not find it

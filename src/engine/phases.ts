@@ -20,6 +20,17 @@ export function phaseLimitUs(workload: Pick<Workload, 'stallTimeoutUs'>): number
   return 6 * workload.stallTimeoutUs;
 }
 
+/**
+ * How long the teardown may wait for the broker: a broker silent for the stall timeout is frozen
+ * (--stall-timeout says so during the run), and a frozen broker must not hold the result and the exit
+ * (issue 29: a broker frozen at the window's end kept a finished run alive 15 s more). At most 15 s
+ * (5 s after an aborted run); `limitUs` is phaseLimitUs's.
+ */
+export function teardownPatienceMs(limitUs: number, aborted: boolean): number {
+  const stallMs = limitUs / 6 / 1000;
+  return Math.min(stallMs, aborted ? 5_000 : 15_000);
+}
+
 /** How often a phase looks whether the run was told to stop. */
 const pollMs = 50;
 

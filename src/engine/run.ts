@@ -8,7 +8,7 @@
 import type { Driver, DriverInfo, Topology } from '../drivers/types.js';
 import type { Workload } from '../results/types.js';
 import { withTimeout } from '../util/clock.js';
-import { inPhase, phaseLimitUs } from './phases.js';
+import { inPhase, phaseLimitUs, teardownPatienceMs } from './phases.js';
 import type { Progress } from './progress.js';
 import { stopReasonOf } from './stall.js';
 
@@ -36,6 +36,8 @@ export interface RunHooks {
   onSetUp?: (info: DriverInfo) => void;
   /** how to remove what a failed teardown left, for the warning (e.g. a `bench clean` line) */
   cleanHint?: string;
+  /** the teardown got no answer in time: the broker is frozen or gone (closing need not wait long either) */
+  onTeardownUnanswered?: () => void;
 }
 
 /** The broker objects of one run: everything under `mqbench-<runId>`. */
@@ -57,8 +59,10 @@ export async function runWorkload<T>(driver: Driver, topology: Topology, mode: R
     return outcome.value;
   } finally {
     // a broker that stopped answering (or a run that never got going) gets a short teardown: the measurement is what matters
-    const patienceMs = !outcome || mode.aborted(outcome.value) ? 5_000 : 15_000;
-    await withTimeout(driver.teardown(), patienceMs, () => new Error(`teardown: no answer within ${patienceMs / 1000} s`)).catch((error: unknown) => {
+    const patienceMs = teardownPatienceMs(limitUs, !outcome || mode.aborted(outcome.value));
+    const unanswered = new Error(`teardown: no answer within ${patienceMs / 1000} s`);
+    await withTimeout(driver.teardown(), patienceMs, () => unanswered).catch((error: unknown) => {
+      if (error === unanswered) hooks.onTeardownUnanswered?.();
       const why = error instanceof Error ? error.message : String(error);
       hooks.onWarning?.(`warning: could not remove ${topology.prefix}.* from the broker: ${why}${hooks.cleanHint ? `: ${hooks.cleanHint}` : ''}`);
     });

@@ -39,6 +39,8 @@ export interface RunHandlers {
   log?: (line: string) => void;
   /** the run's id (8 hex digits), when the caller needs it before the run; default: a random one */
   runId?: string;
+  /** the broker did not answer the teardown: it is frozen or gone (a caller's after-run look at it would wait too) */
+  onBrokerSilent?: () => void;
 }
 
 /** The library's request: a broker, a scenario and run options by their flag names. */
@@ -74,12 +76,15 @@ export async function runPlan(plan: RunPlan, handlers: RunHandlers = {}): Promis
   const costSource = await brokerCostSource(plugin, provided.url, plan.brokerPids);
   const driverOptions = driverOptionsOf(plugin, plan, provided);
   const driver = plugin.create(driverOptions);
+  const silence = { unanswered: false };
   try {
     await connectBounded(driver, plan, handlers);
-    const run: ConnectedRun = { driver, plugin, plan, driverOptions, handlers, secrets: [plan.endpoint.url, provided.url] };
+    const run: ConnectedRun = { driver, plugin, plan, driverOptions, handlers, secrets: [plan.endpoint.url, provided.url], silence };
     return await measure(run, costSource);
   } finally {
-    await withTimeout(driver.close(), 5000, () => new Error('close timed out')).catch(() => undefined);
+    // a broker that did not answer the teardown will not answer a polite close either
+    const closeMs = silence.unanswered ? 1000 : 5000;
+    await withTimeout(driver.close(), closeMs, () => new Error('close timed out')).catch(() => undefined);
     if (provided.release) await withTimeout(provided.release(), 15_000, () => new Error('release timed out')).catch(() => undefined);
   }
 }
@@ -125,6 +130,8 @@ interface ConnectedRun {
   handlers: RunHandlers;
   /** the URLs as given and as provided: removed from any error text */
   secrets: string[];
+  /** set when the teardown got no answer: closing then waits briefly */
+  silence: { unanswered: boolean };
 }
 
 /** A worker process for --workers N (run/worker-process.ts), with the IPC channel the pool talks over. */
@@ -162,6 +169,10 @@ async function measure(run: ConnectedRun, costSource: CostSource): Promise<RunRe
     ...(handlers.signal ? { signal: handlers.signal } : {}),
     ...(handlers.log ? { onWarning: handlers.log } : {}),
     onSetUp: (setUp) => (info = setUp),
+    onTeardownUnanswered: () => {
+      run.silence.unanswered = true;
+      handlers.onBrokerSilent?.();
+    },
   };
   try {
     const { foreignMessages: _foreign, ...measured } = await runWorkload(run.driver, topologyOf(plan.workload, id), modeOf(run, hooks), hooks, phaseLimitUs(plan.workload));

@@ -120,6 +120,18 @@ describe('item 1: every phase before the measured window is bounded', () => {
 });
 
 describe('item 2: signals in the drain and SIGHUP', () => {
+  test.concurrent('a broker that stops answering at the end (teardown never settles): the result and the exit within the stall timeout, no after-run look at it (was: 15 s more)', async () => {
+    const dir = await freshDir();
+    const startedMs = Date.now();
+    const run = start(faulty('faulty://?hangTeardown=1', dir, ['--stall-timeout', '2s', '--drain-timeout', '1s']));
+    const end = await run.ended;
+    // window 1 s + drain + teardown 2 s + close at most 1 s + start-up: well under the 15 s teardown of before
+    expect(end.code, run.stderr()).toBe(0);
+    expect(end.atMs - startedMs).toBeLessThan(9_000);
+    expect(run.stderr()).toMatch(/could not remove mqbench-\w+\.\* from the broker: teardown: no answer within 2 s/);
+    expect((await onlyResult(dir)).status).toBe('completed');
+  });
+
   test.concurrent('SIGTERM during the drain ends it promptly (was: the whole --drain-timeout)', async () => {
     const dir = await freshDir();
     // every delivery 30 s late: the drain waits for them; the stall watch is out of the way

@@ -20,7 +20,8 @@ export interface FindRateCommandOptions {
   slo: string | undefined;
   startRate: string | undefined;
   maxSteps: string | undefined;
-  confirm: string | undefined;
+  /** --confirm-runs (not --confirm: that is RabbitMQ's publisher confirms, on/off) */
+  confirmRuns: string | undefined;
   /** percent */
   resolution: string | undefined;
   out: string;
@@ -48,13 +49,13 @@ function numberOption(name: string, raw: string | undefined, fallback: number, c
 }
 
 /** The search's rules from the flags: one line on bad input. */
-export function searchRulesOf(output: Pick<FindRateCommandOptions, 'startRate' | 'maxSteps' | 'resolution'> & Partial<Pick<FindRateCommandOptions, 'confirm'>>): SearchRules {
+export function searchRulesOf(output: Pick<FindRateCommandOptions, 'startRate' | 'maxSteps' | 'resolution'> & Partial<Pick<FindRateCommandOptions, 'confirmRuns'>>): SearchRules {
   return {
     startRate: numberOption('start-rate', output.startRate, searchDefaults.startRate, (n) => n >= searchDefaults.minRate && n <= 10_000_000, `a rate from ${searchDefaults.minRate} to 10,000,000 msg/s`),
     maxSteps: numberOption('max-steps', output.maxSteps, searchDefaults.maxSteps, (n) => Number.isInteger(n) && n >= 2 && n <= 50, 'a whole number from 2 to 50'),
     resolution: numberOption('resolution', output.resolution, searchDefaults.resolutionPct, (n) => n >= 0.1 && n <= 50, 'a percentage from 0.1 to 50') / 100,
     minRate: searchDefaults.minRate,
-    confirmations: numberOption('confirm', output.confirm, searchDefaults.confirmations, (n) => Number.isInteger(n) && n >= 0 && n <= 10, 'a whole number from 0 to 10'),
+    confirmations: numberOption('confirm-runs', output.confirmRuns, searchDefaults.confirmations, (n) => Number.isInteger(n) && n >= 0 && n <= 10, 'a whole number from 0 to 10'),
   };
 }
 
@@ -120,6 +121,7 @@ export async function findRateCommand(given: GivenOptions, output: FindRateComma
     rules: { startRate: rules.startRate, resolution: rules.resolution, maxSteps: rules.maxSteps, confirmations: rules.confirmations, rateTolerance },
     options: target.options,
     foundRate: outcome.foundRate ?? null,
+    highestPassedRate: outcome.highestPassedRate ?? null,
     failedRate: outcome.failedRate ?? null,
     stoppedBecause: outcome.stoppedBecause,
     margin: found ? marginOf(slo, found.detail.sloValueUs) : null,

@@ -56,7 +56,7 @@ export const findRateModule: Omit<CommandModule<object, Args>, 'handler'> = {
       .option('slo', { type: 'string', describe: 'latency objective on the corrected end-to-end latency: p50|p90|p99|p99.9|max, < or <=, a time in us, ms or s' })
       .option('start-rate', { type: 'string', describe: 'the first step (msg/s; default 1000)' })
       .option('max-steps', { type: 'string', describe: 'most runs the search makes, confirmations included (default 16)' })
-      .option('confirm', { type: 'string', describe: 'more runs the found rate must pass before it is the answer; a failure moves down to the next passing rate (default 2)' })
+      .option('confirm-runs', { type: 'string', describe: 'more runs the found rate must pass before it is the answer; a failure moves down to the next passing rate (default 2)' })
       .option('resolution', { type: 'string', describe: 'stop bisecting when the bracket is within this percent of the found rate (default 5)' }) as unknown as Argv<Args>,
 };
 
@@ -68,7 +68,7 @@ export async function findRateRun(argv: Args, quit: Quit): Promise<CommandOutput
     slo: argv.slo as string | undefined,
     startRate: argv['start-rate'] as string | undefined,
     maxSteps: argv['max-steps'] as string | undefined,
-    confirm: argv.confirm as string | undefined,
+    confirmRuns: argv['confirm-runs'] as string | undefined,
     resolution: argv.resolution as string | undefined,
     out: argv.out,
     report: argv.report,

@@ -68,9 +68,17 @@ export function searchStepsTable(document: RateSearchDocument): TableData {
   };
 }
 
+/** The answer, or why there is none: a rate the search did not confirm is never called found. */
+function foundText(document: RateSearchDocument): string {
+  if (document.foundRate !== null) return `maximum sustainable rate: ${formatCount(document.foundRate)} msg/s`;
+  const passed = document.highestPassedRate ?? null;
+  if (passed === null) return 'no rate passed';
+  return `maximum sustainable rate: not established (highest passing rate ${formatCount(passed)} msg/s, not confirmed)`;
+}
+
 /** The search's answer in a sentence or two. */
 export function searchVerdict(document: RateSearchDocument): string {
-  const found = document.foundRate === null ? 'no rate passed' : `maximum sustainable rate: ${formatCount(document.foundRate)} msg/s`;
+  const found = foundText(document);
   const margin = document.margin ? `; margin to ${document.slo}: ${formatLatencyUs(Math.max(0, document.margin.us))} (${(document.margin.share * 100).toFixed(0)}% of the objective)` : '';
   const failed = document.failedRate === null ? '' : `; lowest failing rate ${formatCount(document.failedRate)} msg/s`;
   return `${found}${failed}${margin}. Stopped: ${document.stoppedBecause} (${document.steps.length} step(s), budget ${document.rules.maxSteps}, resolution ${(document.rules.resolution * 100).toFixed(1)}%).`;

@@ -84,8 +84,10 @@ export interface RateSearchDocument {
   sloThresholdUs: number;
   rules: { startRate: number; resolution: number; maxSteps: number; rateTolerance: number; /** more runs the found rate had to pass (absent in files written before it existed) */ confirmations?: number };
   options: Record<string, string | number | boolean>;
-  /** the highest rate that passed; null when none did */
+  /** the answer: the highest rate that passed its confirmation runs; null when the search established none */
   foundRate: number | null;
+  /** the highest rate that passed a step, confirmed or not (absent in files written before it existed) */
+  highestPassedRate?: number | null;
   failedRate: number | null;
   stoppedBecause: string;
   /** the found step's distance from the objective: threshold - value (us) and that over the threshold */
@@ -181,6 +183,7 @@ const searchSchema = {
     },
     options,
     foundRate: { type: ['number', 'null'] },
+    highestPassedRate: { type: ['number', 'null'] },
     failedRate: { type: ['number', 'null'] },
     stoppedBecause: text,
     margin: {

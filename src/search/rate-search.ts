@@ -14,8 +14,10 @@
  *
  * The bracket only ever narrows (a pass raises its floor, a failure lowers its ceiling); no rate is
  * tried twice except by confirmation runs, which only move down; so the search cannot oscillate and
- * takes at most `maxSteps` steps. The answer is the highest rate that passed every run at it (none
- * when no rate did, or the budget ran out before one was confirmed).
+ * takes at most `maxSteps` steps. The answer is the highest rate that passed every run at it, its
+ * confirmation runs included. A search that ends before that (budget spent while doubling, before the
+ * resolution or while confirming; interrupted) has no answer: its highest pass is reported apart, as
+ * unconfirmed, never as the rate found.
  */
 
 /** What one step at one rate showed. */
@@ -54,8 +56,13 @@ export interface TryOutcome<T> {
 }
 
 export interface SearchOutcome<T> {
-  /** the highest rate that passed; undefined when none did */
+  /**
+   * the answer: the highest rate that passed and then its confirmation runs; undefined when the
+   * search ended before one did (a rate the search did not establish is never called found)
+   */
   foundRate: number | undefined;
+  /** the highest rate that passed a step, confirmed or not; undefined when none did */
+  highestPassedRate: number | undefined;
   /** the lowest rate that failed; undefined when none did */
   failedRate: number | undefined;
   steps: SearchStep<T>[];
@@ -89,8 +96,9 @@ class RateSearch<T> {
     return verdict.pass;
   }
 
+  /** How the search ended with no established answer (the highest pass is kept apart). */
   outcome(stoppedBecause: string): SearchOutcome<T> {
-    return { foundRate: this.floor, failedRate: this.ceiling, steps: this.steps, stoppedBecause };
+    return { foundRate: undefined, highestPassedRate: this.floor, failedRate: this.ceiling, steps: this.steps, stoppedBecause };
   }
 
   budgetLeft(): boolean {
@@ -141,19 +149,19 @@ class RateSearch<T> {
       if (held) {
         this.floor = candidate;
         const confirmed = rules.confirmations > 0 ? `; ${candidate} msg/s passed ${rules.confirmations} more run(s)` : '';
-        return this.outcome(`${why}${confirmed}`);
+        return { ...this.outcome(`${why}${confirmed}`), foundRate: candidate };
       }
     }
-    return { ...this.outcome('no passing rate held in its confirmation runs'), foundRate: undefined };
+    return this.outcome('no passing rate held in its confirmation runs');
   }
 
   /** The confirmation runs at one rate, up to the first failure: whether all passed, or an outcome (no rate found) when the search ends meanwhile. */
   private async confirmations(candidate: number): Promise<boolean | SearchOutcome<T>> {
     let held = true;
     for (let i = 0; i < this.rules.confirmations && held; i++) {
-      if (!this.budgetLeft()) return { ...this.outcome(`the budget of ${this.rules.maxSteps} steps ran out while confirming ${candidate} msg/s`), foundRate: undefined };
+      if (!this.budgetLeft()) return this.outcome(`the budget of ${this.rules.maxSteps} steps ran out while confirming ${candidate} msg/s`);
       const stop = this.shouldStop();
-      if (stop) return { ...this.outcome(stop), foundRate: undefined };
+      if (stop) return this.outcome(stop);
       held = await this.run(candidate, 'confirm');
     }
     return held;

@@ -71,13 +71,28 @@ describe('bench find-rate', () => {
     expect(first?.rate).toBe(500);
     expect(second?.rate).toBe(first?.pass ? 1000 : 250);
     const passed = document.steps.filter((s) => s.pass).map((s) => s.rate);
-    expect(document.foundRate).toBe(passed.length > 0 ? Math.max(...passed) : null);
-    expect(run.code, run.stderr).toBe(document.foundRate === null ? 1 : 0);
+    // two steps cannot bracket, bisect and confirm: nothing is established, the highest pass is kept apart
+    expect(document.foundRate).toBeNull();
+    expect(document.highestPassedRate).toBe(passed.length > 0 ? Math.max(...passed) : null);
+    expect(document.margin).toBeNull();
+    expect(run.code, run.stderr).toBe(1);
     expect(document.stoppedBecause).toMatch(/budget of 2 steps/);
-    if (document.foundRate !== null) expect(document.margin?.share).toBeGreaterThan(0);
     const results = (await readdir(out)).filter((f) => f.endsWith('.json')).sort();
     expect(results).toEqual(document.steps.map((s) => s.file).sort());
     expect((await readFile(join(dir, 'find-report.html'), 'utf8')).match(/<svg/g)).toHaveLength(1);
+  });
+
+  test('--confirm-runs (not --confirm, which is RabbitMQ\'s publisher confirms): taken, and an unconfirmed answer is printed as not established', async () => {
+    const out = join(dir, 'find-confirm');
+    const run = await bench(['find-rate', '--broker', 'memory', '--scenario', 'ack', '--slo', 'p99<30s', '--start-rate', '500', '--max-steps', '2', '--confirm-runs', '1', ...short, '--out', out, '--report', join(dir, 'find-confirm-report')]);
+    expect(run.code, run.stderr).toBe(1);
+    const answer = run.stdout.match(/maximum sustainable rate: [^;.]*|no rate passed/)?.[0];
+    // two steps (500, then 1000 or 250) cannot bisect and confirm: whatever passed is not established
+    expect(answer).toMatch(/^(maximum sustainable rate: not established \(highest passing rate (250|500|1,000) msg\/s, not confirmed\)|no rate passed)$/);
+    const [searchFile] = await readdir(join(out, 'searches'));
+    const document = JSON.parse(await readFile(join(out, 'searches', searchFile as string), 'utf8')) as RateSearchDocument;
+    expect(document.rules.confirmations).toBe(1);
+    expect(document.foundRate).toBeNull();
   });
 
   test.each([[['--slo', 'p99>20ms'], /^bench: --slo: must be a percentile/]])('bad input %j: one line, exit 2', async (args, message) => {

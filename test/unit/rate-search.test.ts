@@ -1,4 +1,6 @@
 import { describe, expect, test } from 'vitest';
+import { searchVerdict } from '../../src/report/sweep-tables.js';
+import type { RateSearchDocument } from '../../src/results/sweep.js';
 import { searchRate, type SearchRules } from '../../src/search/rate-search.js';
 
 const rules: SearchRules = { startRate: 1000, resolution: 0.05, maxSteps: 12, minRate: 10, confirmations: 0 };
@@ -52,13 +54,16 @@ describe('maximum-rate search', () => {
     const outcome = await searchRate({ ...rules, maxSteps: 5 }, brokerUpTo(5300));
     expect(outcome.steps).toHaveLength(5);
     expect(outcome.stoppedBecause).toMatch(/budget of 5 steps/);
-    expect(outcome.foundRate).toBe(4000);
+    // stopped before the resolution: the highest pass is not the answer
+    expect(outcome.foundRate).toBeUndefined();
+    expect(outcome.highestPassedRate).toBe(4000);
   });
 
-  test('every step passing: the budget runs out while doubling, the highest rate is reported as found', async () => {
+  test('every step passing: the budget runs out while doubling, the highest pass is reported apart, never as found', async () => {
     const outcome = await searchRate({ ...rules, maxSteps: 3 }, brokerUpTo(Infinity));
     expect(outcome.steps.map((s) => s.rate)).toEqual([1000, 2000, 4000]);
-    expect(outcome.foundRate).toBe(4000);
+    expect(outcome.foundRate).toBeUndefined();
+    expect(outcome.highestPassedRate).toBe(4000);
     expect(outcome.failedRate).toBeUndefined();
     expect(outcome.stoppedBecause).toMatch(/every step passed/);
   });
@@ -111,6 +116,19 @@ describe('maximum-rate search', () => {
     const outcome = await searchRate({ ...rules, maxSteps: 9, confirmations: 5 }, brokerUpTo(5300));
     expect(outcome.steps).toHaveLength(9);
     expect(outcome.foundRate).toBeUndefined();
+    expect(outcome.highestPassedRate).toBeGreaterThan(5000);
     expect(outcome.stoppedBecause).toMatch(/ran out while confirming/);
+  });
+
+  test('the budget ends before any confirmation run: the answer printed is "not established", with the highest pass marked unconfirmed', async () => {
+    // the case: 16,000 msg/s printed as the maximum with 0 of 2 confirmations done
+    const outcome = await searchRate({ ...rules, maxSteps: 6, confirmations: 2 }, brokerUpTo(17_000));
+    expect(outcome.steps.some((s) => s.phase === 'confirm')).toBe(false);
+    expect(outcome.foundRate).toBeUndefined();
+    expect(outcome.highestPassedRate).toBe(16_000);
+    const document = { foundRate: null, highestPassedRate: 16_000, failedRate: outcome.failedRate ?? null, margin: null, slo: 'p99<20ms', stoppedBecause: outcome.stoppedBecause, steps: outcome.steps, rules: { maxSteps: 6, resolution: 0.05 } } as unknown as RateSearchDocument;
+    const verdict = searchVerdict(document);
+    expect(verdict).toMatch(/^maximum sustainable rate: not established \(highest passing rate 16,000 msg\/s, not confirmed\)/);
+    expect(verdict).not.toMatch(/maximum sustainable rate: 16,000/);
   });
 });

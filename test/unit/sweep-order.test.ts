@@ -52,6 +52,6 @@ describe('find-rate rules', () => {
     expect(refusal(() => searchRulesOf({ startRate: '0', maxSteps: undefined, resolution: undefined }))).toMatch(/^--start-rate: must be a rate from 10/);
     expect(refusal(() => searchRulesOf({ startRate: undefined, maxSteps: '1', resolution: undefined }))).toBe('--max-steps: must be a whole number from 2 to 50, got "1"');
     expect(refusal(() => searchRulesOf({ startRate: undefined, maxSteps: undefined, resolution: 'x' }))).toMatch(/^--resolution: must be a percentage/);
-    expect(refusal(() => searchRulesOf({ startRate: undefined, maxSteps: undefined, resolution: undefined, confirm: '-1' }))).toBe('--confirm: must be a whole number from 0 to 10, got "-1"');
+    expect(refusal(() => searchRulesOf({ startRate: undefined, maxSteps: undefined, resolution: undefined, confirmRuns: '-1' }))).toBe('--confirm-runs: must be a whole number from 0 to 10, got "-1"');
   });
 });

@@ -50,6 +50,20 @@ function targetText(target: Target): string {
   return typeof target === 'string' ? target : `node:${target.node}`;
 }
 
+/** Seconds as a flag value, rounded up to a whole second ("35s"). */
+function wholeSeconds(us: number): string {
+  return `${Math.max(1, Math.ceil(us / 1e6))}s`;
+}
+
+/**
+ * What would fit, for a refused fault: a longer window with as long again as the fault after it
+ * (at least 10 s to see the recovery), or the fault moved into this window (a quarter in, half of it long).
+ */
+function faultFitSuggestion(atUs: number, forUs: number, durationUs: number): string {
+  const longer = wholeSeconds(atUs + forUs + Math.max(10e6, forUs));
+  return `e.g. --duration ${longer}, or --fault-at ${wholeSeconds(durationUs / 4)} --fault-for ${wholeSeconds(durationUs / 2)}`;
+}
+
 /** The fault plan of a failover run and its record for the result; undefined for other scenarios. */
 export function faultPlanOf(scenario: Scenario, values: OptionValues, durationUs: number): { plan: FaultPlan; record: FaultRecord } | undefined {
   if (!scenario.failover) return undefined;
@@ -57,10 +71,10 @@ export function faultPlanOf(scenario: Scenario, values: OptionValues, durationUs
   // never: the node stays down for the rest of the window (restored after the run, leaving nothing behind)
   const forUs = values['fault-for'] === 'never' ? null : Number(values['fault-for'] ?? 0);
   if (forUs === null && atUs >= durationUs) {
-    throw new UsageError(`--fault-at (${atUs / 1e6} s) must fall within --duration (${durationUs / 1e6} s): the time after the fault must be measured`);
+    throw new UsageError(`--fault-at (${atUs / 1e6} s) must fall within --duration (${durationUs / 1e6} s): the time after the fault must be measured; e.g. --fault-at ${wholeSeconds(durationUs / 2)}`);
   }
   if (forUs !== null && atUs + forUs > durationUs) {
-    throw new UsageError(`--fault-at (${atUs / 1e6} s) + --fault-for (${forUs / 1e6} s) must end within --duration (${durationUs / 1e6} s): the recovery must be measured`);
+    throw new UsageError(`--fault-at (${atUs / 1e6} s) + --fault-for (${forUs / 1e6} s) must end within --duration (${durationUs / 1e6} s): the recovery must be measured; ${faultFitSuggestion(atUs, forUs, durationUs)}`);
   }
   const faultCmd = values['fault-cmd'];
   const restoreCmd = values['restore-cmd'];

@@ -72,13 +72,17 @@ describe('failover scenario: refusals, one line each', () => {
     expect(refusal(() => plan('kafka', 'noack', { fault: 'kill' }))).toBe('--fault is a failover option; it has no meaning in the noack scenario (use --scenario failover)');
   });
 
-  test('a fault that does not end within the window', () => {
+  test('a fault that does not end within the window: refused with values that would fit, and they do', () => {
+    // the case: the default fault (at 10 s for 15 s) with --duration 20s
     expect(refusal(() => plan('rabbit', 'failover', { duration: '20s', 'fault-at': '10s', 'fault-for': '15s' }))).toBe(
-      '--fault-at (10 s) + --fault-for (15 s) must end within --duration (20 s): the recovery must be measured',
+      '--fault-at (10 s) + --fault-for (15 s) must end within --duration (20 s): the recovery must be measured; e.g. --duration 40s, or --fault-at 5s --fault-for 10s',
     );
+    expect(plan('rabbit', 'failover', { duration: '40s', 'fault-at': '10s', 'fault-for': '15s' }).fault).toBeDefined();
+    expect(plan('rabbit', 'failover', { duration: '20s', 'fault-at': '5s', 'fault-for': '10s' }).fault).toBeDefined();
     expect(refusal(() => plan('rabbit', 'failover', { duration: '20s', 'fault-at': '20s', 'fault-for': 'never' }))).toBe(
-      '--fault-at (20 s) must fall within --duration (20 s): the time after the fault must be measured',
+      '--fault-at (20 s) must fall within --duration (20 s): the time after the fault must be measured; e.g. --fault-at 10s',
     );
+    expect(plan('rabbit', 'failover', { duration: '20s', 'fault-at': '10s', 'fault-for': 'never' }).fault).toBeDefined();
     expect(refusal(() => plan('rabbit', 'failover', { 'fault-for': 'forever' }))).toMatch(/^--fault-for: cannot parse duration "forever"/);
   });
 

@@ -6,6 +6,7 @@
 import { findPlugin } from '../drivers/index.js';
 import { ExitCode } from '../errors.js';
 import { planRun, planRuns, type GivenOptions, type RunPlan } from '../plan/index.js';
+import { renderRunsSummary } from '../report/runs-summary.js';
 import { exitCodeOfResult, renderSummary } from '../report/summary.js';
 import { writeResultOrLastResort, type KeptResult } from '../results/last-resort.js';
 import type { RunResult } from '../results/types.js';
@@ -60,6 +61,7 @@ export async function runMany(given: GivenOptions, output: OutputOptions): Promi
     }
   }
   if (output.json && several && output.print !== false) process.stdout.write(`${JSON.stringify(collected, null, 2)}\n`);
+  else if (several && output.print !== false) process.stdout.write(`\n${renderRunsSummary(collected)}`);
   return worst;
 }
 

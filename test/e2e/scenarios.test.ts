@@ -96,11 +96,14 @@ describe('workload files and comparison runs', () => {
     }
   });
 
-  test('--repeat writes one result per run', async () => {
+  test('--repeat with two brokers writes one result per run and ends with one closing table, a row per broker', async () => {
     const dir = join(out, 'repeat');
-    const run = await bench(['run', '--broker', 'memory', '--scenario', 'noack', '--duration', '1s', '--warmup', '0s', '--repeat', '2', '--out', dir, '--no-progress']);
+    const run = await bench(['run', '--broker', 'memory,faulty', '--scenario', 'noack', '--duration', '1s', '--warmup', '0s', '--repeat', '2', '--out', dir, '--no-progress']);
     expect(run.code, run.stderr).toBe(0);
-    expect(await resultsIn(dir)).toHaveLength(2);
+    expect(await resultsIn(dir)).toHaveLength(4);
+    const closing = run.stdout.slice(run.stdout.lastIndexOf('all runs (4)'));
+    expect(closing).toMatch(/^all runs \(4\): medians over the repeats/);
+    expect(closing.split('\n').filter((line) => /^│ (memory|faulty): noack .* │ 2 +│/.test(line))).toHaveLength(2);
   });
 
   test.concurrent.each([

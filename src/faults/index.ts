@@ -12,7 +12,7 @@ import type { RunEvent } from '../results/types.js';
 import { nowUs } from '../util/clock.js';
 import { describeOutcome, runShellCommand } from './command.js';
 import { delayUntilMs, restoreAtUs, targetNodeIndex, targetText, type FaultPlan } from './plan.js';
-import { awaitGone, nodeProcesses, signalAll } from './processes.js';
+import { awaitGone, nodeProcesses, signalAll } from '../provision/processes.js';
 
 export type { FaultPlan, FaultTarget } from './plan.js';
 export { targetNodeIndex, urlPositionOf } from './plan.js';

@@ -1,5 +1,5 @@
 import * as hdr from 'hdr-histogram-js';
-import { inspectEncodedHistogram } from './histogram-bounds.js';
+import { inspectEncodedHistogram } from '../results/histogram-bounds.js';
 import type { Latencies, LatencySummary } from '../results/types.js';
 
 export type { Latencies, LatencySummary } from '../results/types.js';

@@ -6,7 +6,7 @@
  * continue such a node.
  */
 import { readFile } from 'node:fs/promises';
-import { nodeProcesses, parseStat, signalAll } from '../faults/processes.js';
+import { nodeProcesses, parseStat, signalAll } from './processes.js';
 
 /** The kernel's state letter for a process stopped by a signal ('t', stopped by a tracer, is a debugger's). */
 const stoppedBySignal = 'T';

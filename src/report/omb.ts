@@ -16,7 +16,7 @@
  * Pure: no I/O.
  */
 import * as hdr from 'hdr-histogram-js';
-import { inspectEncodedHistogram } from '../metrics/histogram-bounds.js';
+import { inspectEncodedHistogram } from '../results/histogram-bounds.js';
 import type { RunResult, TimelinePoint } from '../results/types.js';
 import { workloadLabel } from './groups.js';
 

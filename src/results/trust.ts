@@ -4,7 +4,7 @@
  * Infinity, but 1e999 parses to it), histograms must decode within bounds (histogram-bounds.ts) and
  * hold as many values as their summary says and no more than the messages they time.
  */
-import { HistogramRefusal, inspectEncodedHistogram, maxLatencyUs } from '../metrics/histogram-bounds.js';
+import { HistogramRefusal, inspectEncodedHistogram, maxLatencyUs } from './histogram-bounds.js';
 import type { Counts, Latencies, LatencySummary, RunResult } from './types.js';
 
 /** JSON pointer segment (RFC 6901). */

@@ -15,7 +15,7 @@ import { PlatformaticKafkaDriver } from '../../src/drivers/kafka/platformatic.js
 import { isConnectionLoss, kafkaGroupId, kafkaTopicName, rootCauseLine } from '../../src/drivers/kafka/shared.js';
 import type { LocalCluster } from '../../src/drivers/plugin.js';
 import { rabbitCluster } from '../../src/drivers/rabbit/cluster.js';
-import { nodeProcesses, signalAll } from '../../src/faults/processes.js';
+import { nodeProcesses, signalAll } from '../../src/provision/processes.js';
 import { frozenProcesses } from '../../src/provision/process-state.js';
 import { sleepMs, withTimeout } from '../../src/util/clock.js';
 import { bench } from '../helpers.js';

@@ -15,7 +15,7 @@ import { kafkaCluster } from '../../src/drivers/kafka/cluster.js';
 import type { LocalCluster } from '../../src/drivers/plugin.js';
 import { rabbitCluster } from '../../src/drivers/rabbit/cluster.js';
 import { runFaultPlan, type FaultPlan } from '../../src/faults/index.js';
-import { nodeProcesses } from '../../src/faults/processes.js';
+import { nodeProcesses } from '../../src/provision/processes.js';
 import { portAnswers } from '../../src/provision/probe.js';
 import type { RunEvent } from '../../src/results/types.js';
 import { stateRoot } from '../../src/util/paths.js';

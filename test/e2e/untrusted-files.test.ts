@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { PartialMeasurement } from '../../src/engine/participant.js';
 import type { PodPartial } from '../../src/k8s/partial.js';
-import { maxInflatedBytes } from '../../src/metrics/histogram-bounds.js';
+import { maxInflatedBytes } from '../../src/results/histogram-bounds.js';
 import type { RunResult } from '../../src/results/types.js';
 import { forgedHistogram, inflatingHistogram, podLine, podWorkload } from '../forged-files.js';
 import { bench } from '../helpers.js';

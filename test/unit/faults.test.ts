@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import type { ClusterNode } from '../../src/drivers/plugin.js';
 import { runFaultPlan } from '../../src/faults/index.js';
 import { connectedNodeIndex, delayUntilMs, restoreAtUs, targetNodeIndex } from '../../src/faults/plan.js';
-import { parseStat, treeOf, type ProcessEntry } from '../../src/faults/processes.js';
+import { parseStat, treeOf, type ProcessEntry } from '../../src/provision/processes.js';
 import type { RunEvent } from '../../src/results/types.js';
 
 const node = (index: number, url: string): ClusterNode => ({ index, name: `n${index}`, pid: 100 + index, url, running: true });

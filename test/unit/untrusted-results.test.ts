@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { PartialMeasurement } from '../../src/engine/participant.js';
 import { UsageError } from '../../src/errors.js';
-import { HistogramRefusal, inspectEncodedHistogram, maxInflatedBytes } from '../../src/metrics/histogram-bounds.js';
+import { HistogramRefusal, inspectEncodedHistogram, maxInflatedBytes } from '../../src/results/histogram-bounds.js';
 import { decodeHistogram } from '../../src/metrics/histogram.js';
 import { mergePods } from '../../src/k8s/merge.js';
 import { partialsIn, type PodPartial } from '../../src/k8s/partial.js';

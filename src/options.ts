@@ -30,6 +30,9 @@ export interface OptionRow {
   broker?: string;
 }
 
+/** The closed loop's window when neither the user nor the broker plug-in (BrokerPlugin.defaultInflight) says otherwise. */
+export const defaultInflight = 1000;
+
 /** Options every broker understands: the load's shape and the run's length. */
 export const commonOptions: readonly OptionRow[] = [
   // at most a week (a soak test); the waits at most an hour (longer is a stalled broker, not a setting)
@@ -41,7 +44,7 @@ export const commonOptions: readonly OptionRow[] = [
   // below 1 msg/s a run of seconds sends nothing ("0 msg/s ... target rate reached"); 10,000,000 is far past
   // what one host sends; fractions above 1 are meaningful (2.5 msg/s: 5 messages in 2 s)
   { name: 'rate', kind: 'rate', default: 'max', min: 1, max: 10_000_000, describe: 'msg/s for the whole run (open loop, latency corrected) or "max" (closed loop)' },
-  { name: 'inflight', kind: 'whole', default: 1000, min: 1, max: 1_000_000, describe: 'closed loop: messages in flight end to end' },
+  { name: 'inflight', kind: 'whole', min: 1, max: 1_000_000, describe: `closed loop: messages in flight end to end (default ${defaultInflight}, or the broker plug-in's where its broker drops above that: MQTT ack 500)` },
   { name: 'max-outstanding', kind: 'whole', min: 1, max: 1_000_000, describe: 'open loop: most sends awaiting the broker at once; what it holds back is late (default: 100 ms of the rate, 64..100,000, at most 256 MiB)' },
   { name: 'messages', kind: 'whole', min: 1, max: 1_000_000_000, describe: 'send exactly this many messages instead of a timed window' },
   { name: 'producers', kind: 'whole', min: 1, max: 1000, describe: 'producer count (default from the scenario)' },

@@ -131,6 +131,11 @@ export interface BrokerPlugin {
   inProcess?: boolean;
   /** scenario name -> how the scenario maps onto this broker (shown by `bench list --verbose`) */
   mapping: Readonly<Record<string, string>>;
+  /**
+   * The closed loop's default window when the broker, at its own defaults, drops messages above
+   * mqbench's (a default run must never make a broker lose messages); undefined: mqbench's default.
+   */
+  defaultInflight?(delivery: DeliveryMode): number | undefined;
   /** Its settings for a run: the user's values with defaults for the delivery mode; throws UsageError on contradictions. */
   settings(values: OptionValues, delivery: DeliveryMode): BrokerSettings;
   /** Gets a broker for the endpoint: a named one as is, the default one if it answers, else started. */

@@ -1,6 +1,6 @@
 import type { BrokerPlugin } from '../drivers/plugin.js';
 import { UsageError } from '../errors.js';
-import { commonOptions, type OptionValues } from '../options.js';
+import { commonOptions, defaultInflight, type OptionValues } from '../options.js';
 import type { DeliveryMode, FaultRecord, Workload } from '../results/types.js';
 import type { Scenario } from '../scenarios/index.js';
 import { parseDurationUs } from '../util/duration.js';
@@ -63,7 +63,8 @@ export function resolveWorkload(plugin: BrokerPlugin, scenario: Scenario, values
   const partitions = valueOf<number>(values, 'partitions') ?? scenario.partitions;
   const rate = required<number | string>(values, 'rate') as number | 'max';
   refuseClosedLoopCap(rate, values);
-  const inflight = required<number>(values, 'inflight');
+  // a plug-in lowers the default where its broker would drop messages above it (MQTT: Mosquitto's queue limit)
+  const inflight = valueOf<number>(values, 'inflight') ?? plugin.defaultInflight?.(delivery) ?? defaultInflight;
   const size = fixedCount !== null && values.size === undefined ? headerSize + helloText.length : required<number>(values, 'size');
   const producers = valueOf<number>(values, 'producers') ?? scenario.producers;
   const workload: Workload = {

@@ -4,7 +4,7 @@ import { LazyDriver } from '../lazy.js';
 import type { BrokerPlugin, EndpointChoice, LocalBrokers, ProvidedBroker, ProvisionMode } from '../plugin.js';
 import { mqttCleaner } from './clean.js';
 import { localMosquittoStatus, startLocalMosquitto, stopLocalMosquitto } from './local.js';
-import { defaultMqttUrl, mqttMapping, mqttOptions, mqttSettings } from './settings.js';
+import { defaultMqttUrl, mqttDefaultInflight, mqttMapping, mqttOptions, mqttSettings } from './settings.js';
 
 const defaultPort = 1883;
 
@@ -62,6 +62,7 @@ export const mqttPlugin: BrokerPlugin = {
     problemWith: mqttUrlProblem,
   },
   mapping: mqttMapping,
+  defaultInflight: mqttDefaultInflight,
   settings: mqttSettings,
   provide,
   startHint: (named) =>

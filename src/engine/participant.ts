@@ -5,7 +5,7 @@ import { nowUs, sleepMs, withTimeout } from '../util/clock.js';
 import { executorFor, type ExecutionContext, type Executor } from './executors/index.js';
 import { lateThresholdUs } from './executors/open-loop.js';
 import { headerSize, helloText } from './header.js';
-import { inPhase, phaseLimitUs } from './phases.js';
+import { closePatienceMs, inPhase, phaseLimitUs } from './phases.js';
 import { ProducerSlot, type PayloadShape, type ResendPolicy } from './producer-slot.js';
 import { Recorder, type LiveCounters, type Recording } from './recorder.js';
 
@@ -99,9 +99,9 @@ class ArrivalSignal {
 }
 
 /** Closing against a broker that is gone must neither throw nor hang the run: all at once, bounded. */
-async function closeClients(clients: Clients): Promise<void> {
+async function closeClients(clients: Clients, patienceMs: number): Promise<void> {
   const closing = [...clients.slots.splice(0), ...clients.consumers.splice(0)].map((client) =>
-    withTimeout(client.close(), 5000, () => new Error('close timed out')).catch(() => undefined),
+    withTimeout(client.close(), patienceMs, () => new Error('close timed out')).catch(() => undefined),
   );
   await Promise.all(closing);
 }
@@ -413,7 +413,7 @@ export async function runParticipant(
     const clientCost = stopCostMeter();
     const recording = await settleRecording(recorder, coordinator);
     // what arrives while clients close is counted as after close, never timed
-    await closeClients(clients);
+    await closeClients(clients, closePatienceMs(workload.stallTimeoutUs));
     const reason = stop.abortReason();
     return {
       ...recording,
@@ -429,7 +429,7 @@ export async function runParticipant(
       ...(lateJoinedUs === undefined ? {} : { lateJoinedUs }),
     };
   } finally {
-    await closeClients(clients);
+    await closeClients(clients, closePatienceMs(workload.stallTimeoutUs));
     recorder.dispose();
   }
 }

@@ -21,14 +21,19 @@ export function phaseLimitUs(workload: Pick<Workload, 'stallTimeoutUs'>): number
 }
 
 /**
- * How long the teardown may wait for the broker: a broker silent for the stall timeout is frozen
- * (--stall-timeout says so during the run), and a frozen broker must not hold the result and the exit
- * (issue 29: a broker frozen at the window's end kept a finished run alive 15 s more). At most 15 s
- * (5 s after an aborted run); `limitUs` is phaseLimitUs's.
+ * After the drain, closing the clients and then the teardown each wait at most half the stall
+ * timeout: a broker silent for the stall timeout is frozen (--stall-timeout says so during the run),
+ * and a broker frozen at the window's end must not hold the result and the exit past the stall timeout
+ * plus 5 s (issue 29's fault matrix: closing 5 s + teardown 15 s kept a finished run alive 20 s more).
  */
+export function closePatienceMs(stallTimeoutUs: number): number {
+  return Math.min(5_000, stallTimeoutUs / 2 / 1000);
+}
+
+/** The teardown's share (see closePatienceMs): at most 15 s, 5 s after an aborted run; `limitUs` is phaseLimitUs's. */
 export function teardownPatienceMs(limitUs: number, aborted: boolean): number {
   const stallMs = limitUs / 6 / 1000;
-  return Math.min(stallMs, aborted ? 5_000 : 15_000);
+  return Math.min(stallMs / 2, aborted ? 5_000 : 15_000);
 }
 
 /** How often a phase looks whether the run was told to stop. */

@@ -6,7 +6,7 @@
 import { describe, expect, test } from 'vitest';
 import { planRun } from '../../src/plan/index.js';
 
-const inflightOf = (options: Record<string, unknown>): number => planRun(options).workload.inflight;
+const inflightOf = (options: Record<string, string>): number => planRun(options).workload.inflight;
 
 describe('the default in-flight window', () => {
   test("MQTT at-least-once: 500, below Mosquitto's max_queued_messages", () => {

@@ -9,7 +9,7 @@ import { describeEnvironment } from '../results/environment.js';
 import type { Environment, RunResult } from '../results/types.js';
 import { redactUrl } from '../util/redact.js';
 import { findNativeTool } from './index.js';
-import { checkJar, checkJava } from '../drivers/native-tool/java.js';
+import { checkJava, ensureJar } from '../drivers/native-tool/java.js';
 import { ratio, summarize } from '../drivers/native-tool/stats.js';
 import type { CalibrationCase, CalibrationRow, CalibrationSample, CalibrationWorkload, NativeTool } from '../drivers/native-tool/types.js';
 
@@ -88,8 +88,8 @@ export function planCalibration(request: CalibrationRequest): CalibrationPlan {
 }
 
 /** What the machine and the broker must offer before anything runs. */
-async function checkReady(plan: CalibrationPlan): Promise<void> {
-  checkJar(plan.tool.jar, plan.tool.obtainHint);
+async function checkReady(plan: CalibrationPlan, log: (line: string) => void): Promise<void> {
+  await ensureJar(plan.tool.jar, plan.tool.obtainHint, log);
   await checkJava();
   await checkBrokerAnswers(plan.tool.broker, plan.url, 'calibrate');
 }
@@ -129,7 +129,7 @@ function rowsOf(plan: CalibrationPlan, samples: readonly CalibrationSample[]): C
 
 /** Rounds of (native, mqbench) per case, strictly alternating so drift in the machine hits both. */
 export async function runCalibration(plan: CalibrationPlan, log: (line: string) => void): Promise<CalibrationReport> {
-  await checkReady(plan);
+  await checkReady(plan, log);
   const startedAt = new Date().toISOString();
   const samples: CalibrationSample[] = [];
   const commands = new Map<string, string[]>();

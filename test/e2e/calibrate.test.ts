@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { plugins } from '../../src/drivers/index.js';
-import { checkJar, jarNamed } from '../../src/drivers/native-tool/java.js';
+import { ensureJar, jarNamed } from '../../src/drivers/native-tool/java.js';
 import { calibration as streamCalibration } from '../../src/drivers/rabbit-stream/calibrate.js';
 import type { CalibrationReport } from '../../src/calibrate/run.js';
 import type { FloorReport } from '../../src/calibrate/floor-report.js';
@@ -112,14 +112,29 @@ describe('bench calibrate: bad input, one line and exit 2 before anything runs',
     });
   }
 
-  it('stream-perf-test missing: says it is not on Maven Central and where to get it', () => {
-    expect(() => checkJar('no-such-stream-perf-test', streamCalibration.obtainHint)).toThrow(
+  it('stream-perf-test missing: says it is not on Maven Central and where to get it (nothing fetched)', async () => {
+    let fetched = false;
+    await expect(ensureJar('no-such-stream-perf-test', streamCalibration.obtainHint, () => undefined, async () => void (fetched = true))).rejects.toThrow(
       'no no-such-stream-perf-test*.jar in brokers/tools/lib: stream-perf-test is not on Maven Central, so `npm run fetch:tools` cannot fetch it: download stream-perf-test-<version>.jar from https://github.com/rabbitmq/rabbitmq-stream-perf-test/releases',
     );
+    expect(fetched).toBe(false);
   });
 
-  it('tools not fetched: names the command that fetches them', () => {
-    expect(() => checkJar('no-such-tool-')).toThrow('no no-such-tool-*.jar in brokers/tools/lib: the native benchmark tools are not fetched; run `npm run fetch:tools` (needs Maven)');
+  // as `bench run` fetches Kafka's jars (issue 30, item 6): was "run `npm run fetch:tools`", exit 2
+  it('tools not fetched: fetched from Maven Central on first use, with a line saying so; Maven missing is one line, exit 3', async () => {
+    const lines: string[] = [];
+    const missingMvn = Object.assign(new Error('spawn mvn ENOENT'), { code: 'ENOENT' });
+    const refusal = await ensureJar('no-such-tool-', undefined, (line) => lines.push(line), () => Promise.reject(missingMvn)).catch((error: unknown) => error);
+    expect(lines).toEqual(["fetching the brokers' benchmark tools from Maven Central (mvn -f brokers/tools/pom.xml) ..."]);
+    expect(refusal).toMatchObject({ message: "cannot fetch the brokers' benchmark tools: mvn is not installed (run `npm run fetch:tools` to see why)", exitCode: 3 });
+    const empty = await ensureJar('no-such-tool-', undefined, () => undefined, async () => undefined).catch((error: unknown) => error);
+    expect(empty).toMatchObject({ message: 'mvn ran but no no-such-tool-*.jar is in brokers/tools/lib', exitCode: 3 });
+  });
+
+  it('tools fetched already: nothing is fetched again', async () => {
+    let fetched = false;
+    await ensureJar('perf-test-', undefined, () => undefined, async () => void (fetched = true));
+    expect(fetched).toBe(false);
   });
 });
 

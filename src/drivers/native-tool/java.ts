@@ -1,23 +1,42 @@
-/** Running the brokers' Java tools fetched into brokers/tools/lib (`npm run fetch:tools`). */
-import { spawn } from 'node:child_process';
+/** Running the brokers' Java tools, fetched into brokers/tools/lib on first use (or by `npm run fetch:tools`). */
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { ExitCode, MqbenchError, UsageError } from '../../errors.js';
 import { repoRoot } from '../../util/paths.js';
 import { redactSecretsIn } from '../../util/redact.js';
 
 export const toolsDir = join(repoRoot, 'brokers', 'tools');
 const libDir = join(toolsDir, 'lib');
+const execFileAsync = promisify(execFile);
 
 /** The file name of the jar in brokers/tools/lib whose name starts with `prefix`, if there is one. */
 export function jarNamed(prefix: string): string | undefined {
   return existsSync(libDir) ? readdirSync(libDir).find((name) => name.startsWith(prefix) && name.endsWith('.jar')) : undefined;
 }
 
-/** Exit 2: the set-up step was skipped; the fix is one command (or the tool's own hint). */
-export function checkJar(prefix: string, obtainHint?: string): void {
+/** Fetches the tools of brokers/tools/pom.xml from Maven Central into brokers/tools/lib (`npm run fetch:tools`). */
+async function fetchTools(): Promise<void> {
+  await execFileAsync('mvn', ['-q', '-B', '-f', join(toolsDir, 'pom.xml'), 'dependency:copy-dependencies'], { cwd: repoRoot, maxBuffer: 16 * 1024 * 1024 });
+}
+
+/**
+ * The tool's jar, fetched from Maven Central on first use as `bench run` fetches Kafka's jars (a fresh
+ * clone said "run `npm run fetch:tools`" where `bench run` fetched by itself). Maven missing or
+ * failing: one line, exit 3. A tool that is not on Maven Central: its own hint, exit 2.
+ */
+export async function ensureJar(prefix: string, obtainHint: string | undefined, log: (line: string) => void, fetch: () => Promise<void> = fetchTools): Promise<void> {
   if (jarNamed(prefix) !== undefined) return;
-  throw new UsageError(`no ${prefix}*.jar in brokers/tools/lib: ${obtainHint ?? 'the native benchmark tools are not fetched; run `npm run fetch:tools` (needs Maven)'}`);
+  if (obtainHint !== undefined) throw new UsageError(`no ${prefix}*.jar in brokers/tools/lib: ${obtainHint}`);
+  log('fetching the brokers\' benchmark tools from Maven Central (mvn -f brokers/tools/pom.xml) ...');
+  try {
+    await fetch();
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'mvn is not installed' : 'mvn failed';
+    throw new MqbenchError(`cannot fetch the brokers' benchmark tools: ${reason} (run \`npm run fetch:tools\` to see why)`, ExitCode.brokerUnreachable);
+  }
+  if (jarNamed(prefix) === undefined) throw new MqbenchError(`mvn ran but no ${prefix}*.jar is in brokers/tools/lib`, ExitCode.brokerUnreachable);
 }
 
 /** Exit 3: something the machine needs is not there. */

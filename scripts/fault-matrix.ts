@@ -37,6 +37,7 @@ import { localKafkaStatus } from '../src/drivers/kafka/local.js';
 import { privateRabbitBeamPid } from '../src/drivers/rabbit/local.js';
 import { streamNode, streamNodeStatus } from '../src/drivers/rabbit-stream/local.js';
 import { isPidAlive, portAnswers } from '../src/provision/probe.js';
+import { redactUrl } from '../src/util/redact.js';
 import type { RunResult } from '../src/results/types.js';
 
 const allBrokers = ['rabbit', 'kafka', 'rabbit-stream', 'nats', 'redis', 'mqtt'] as const;
@@ -625,7 +626,8 @@ async function runCell(cell: Cell, broker: BrokerUnderTest, cellDir: string): Pr
   const problems = written ? countProblems(written.result) : [];
   const record: CellRecord = {
     ...cell,
-    command: `node ${args.join(' ')}`,
+    // recorded without a URL's user and password (even guest's)
+    command: `node ${args.map((arg) => (/^[a-z-]+:\/\//i.test(arg) ? redactUrl(arg) : arg)).join(' ')}`,
     spawnedAt: new Date(moments.spawned).toISOString(),
     exitCode: exit.code,
     signal: exit.signal,

@@ -12,6 +12,7 @@ import { harnessCommand } from './commands/harness.js';
 import { listJson, renderList } from './commands/list.js';
 import { checkCandidateOf, checkOptions, checkOutputsOf, compareOptions, compareSetsOf, reportFormatOf, reportOptions, rulesOf, thresholdsOf, trendOptions } from './commands/report-options.js';
 import type { Quit } from './commands/interrupts.js';
+import { withExamples } from './commands/help-examples.js';
 import { quitOnUnfinishedEnd, quitOnUnwatchedSignals, stopWhenParentGoes } from './commands/process-watch.js';
 import { runMany } from './commands/run.js';
 import type { CommandOutput } from './commands/output.js';
@@ -105,7 +106,7 @@ function withRunCommand<T>(y: Argv<T>): Argv<T> {
     .command(
       'run',
       'run a workload against a broker and write a result file',
-      (y) => runOptions(y),
+      (y) => withExamples(runOptions(y), 'run'),
       async (argv) => {
         const given = await givenOptionsOf(argv);
         process.exit(await runMany(given, { out: argv.out, json: argv.json, progress: argv.progress && !argv.quiet, quit }));
@@ -119,7 +120,7 @@ function withReportCommands<T>(y: Argv<T>): Argv<T> {
     .command(
       'report <inputs..>',
       'write a Markdown and a self-contained HTML report of result files or directories (or, --format omb, OpenMessaging Benchmark result JSON)',
-      (y) => reportOptions(y),
+      (y) => withExamples(reportOptions(y), 'report'),
       async (argv) => {
         const format = reportFormatOf(argv);
         const commands = await reports();
@@ -133,7 +134,7 @@ function withReportCommands<T>(y: Argv<T>): Argv<T> {
     .command(
       'compare [a] [b]',
       'compare two sets of runs: median, spread and a Mann-Whitney verdict per workload (repeats merged)',
-      (y) => compareOptions(y),
+      (y) => withExamples(compareOptions(y), 'compare'),
       async (argv) => {
         const sets = compareSetsOf(argv);
         process.stdout.write(await (await reports()).compareCommand(sets.baseline, sets.candidate, rulesOf(argv), argv.json));
@@ -142,7 +143,7 @@ function withReportCommands<T>(y: Argv<T>): Argv<T> {
     .command(
       'trend <inputs..>',
       'throughput and p99 over commits (in the order they ran), with the band bench check accepts and the points it would fail',
-      (y) => trendOptions(y),
+      (y) => withExamples(trendOptions(y), 'trend'),
       async (argv) => {
         process.stdout.write(await (await reports()).trendCommand(argv.inputs as string[], argv.out, thresholdsOf(argv), rulesOf(argv), argv.json));
       },
@@ -150,7 +151,7 @@ function withReportCommands<T>(y: Argv<T>): Argv<T> {
     .command(
       'check',
       'regression gate: exit 1 only on a significant regression beyond the thresholds (same rules as compare)',
-      (y) => checkOptions(y),
+      (y) => withExamples(checkOptions(y), 'check'),
       async (argv) => {
         const rules = rulesOf(argv);
         const thresholds = thresholdsOf(argv);
@@ -170,7 +171,7 @@ async function withSetupCommands<T extends { verbose: boolean }>(y: Argv<T>): Pr
     .command(
       'list',
       'list brokers and scenarios',
-      (y) => y.option('json', { type: 'boolean', default: false, describe: 'print one JSON document: brokers (with their scenario mappings) and scenarios' }),
+      (y) => withExamples(y.option('json', { type: 'boolean', default: false, describe: 'print one JSON document: brokers (with their scenario mappings) and scenarios' }), 'list'),
       (argv) => {
         process.stdout.write(argv.json ? listJson() : renderList(argv.verbose));
       },
@@ -179,7 +180,7 @@ async function withSetupCommands<T extends { verbose: boolean }>(y: Argv<T>): Pr
       'brokers <action> [broker]',
       `start, stop or show local brokers (up | down | status) [${localBrokerNames.join(' | ')} | all]`,
       (y) =>
-        y
+        withExamples(y, 'brokers')
           .positional('action', { type: 'string', demandOption: true, describe: 'up, down or status' })
           .positional('broker', { type: 'string', describe: `${localBrokerNames.join(', ')} or all (default all)` })
           .option('provision', { type: 'string', default: 'auto', describe: 'auto (what answers, else Docker if an engine answers, else local processes), local, docker' })
@@ -198,7 +199,7 @@ async function withSetupCommands<T extends { verbose: boolean }>(y: Argv<T>): Pr
     .command(
       'clean',
       'delete the queues, exchanges, topics and groups runs left on a broker (mqbench-* only); objects in use (a run still going) are kept unless --force',
-      clean.cleanOptions,
+      (y) => withExamples(clean.cleanOptions(y), 'clean'),
       async (argv) => {
         const { text, errors, exitCode } = await clean.cleanCommand(argv);
         for (const line of errors) process.stderr.write(`bench: ${printable(line)}\n`);
@@ -209,7 +210,7 @@ async function withSetupCommands<T extends { verbose: boolean }>(y: Argv<T>): Pr
       'harness',
       "measure the harness's own ceiling: the memory driver with 1 and 2 worker processes",
       (y) =>
-        y
+        withExamples(y, 'harness')
           .option('duration', { type: 'string', default: '5s', describe: 'measured window per run' })
           .option('out', { type: 'string', default: 'results', describe: 'directory for the result JSON files' }),
       async (argv) => {
@@ -245,7 +246,7 @@ async function main(): Promise<void> {
         await finish(await merge.mergeCommand({ ...argv, inputs: [...((argv.inputs as string[] | undefined) ?? []), ...stdin] }));
       },
     })
-    .demandCommand(1, 'name a command: run, sweep, find-rate, calibrate, report, compare, check, list, brokers, clean or harness')
+    .demandCommand(1, 'name a command: run, sweep, find-rate, calibrate, report, compare, trend, check, list, brokers, clean, harness, k8s or merge')
     .strict()
     .help()
     .version(packageVersion)

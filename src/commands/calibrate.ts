@@ -8,6 +8,7 @@ import { plugins } from '../drivers/index.js';
 import { planCalibration, runCalibration, type CalibrationReport, type CalibrationRequest } from '../calibrate/run.js';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { withExamples } from './help-examples.js';
 
 interface CalibrateArgs {
   broker?: string;
@@ -88,7 +89,7 @@ export const calibrateModule: CommandModule<object, CalibrateArgs> = {
   command: 'calibrate',
   describe: "run the broker's own benchmark tool and mqbench on the same workload, interleaved: is the harness the bottleneck? (--floor: the harness's own noise floor)",
   builder: (y: Argv<object>) =>
-    y
+    withExamples(y, 'calibrate')
       // required without --floor: checked in checkMode, so the message can name both ways
       .option('broker', { type: 'string', describe: `a broker with a native tool: ${calibrated()}; with --floor, any broker with a network endpoint, run beside the floor` })
       .option('floor', { type: 'boolean', default: false, describe: "measure the harness's noise floor: the same open-loop schedule against the in-memory broker, per rate" })

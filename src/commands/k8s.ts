@@ -1,4 +1,4 @@
-/** `bench k8s render` and `bench k8s run`: load generation as a Kubernetes Indexed Job (README: Running on Kubernetes). */
+/** `bench k8s render` and `bench k8s run`: load generation as a Kubernetes Indexed Job (docs/kubernetes.md). */
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
@@ -20,6 +20,7 @@ import { requireWritableFolder } from '../util/output-dir.js';
 import { mergeAndWrite } from './merge.js';
 import { stopOnSignals, type Quit } from './interrupts.js';
 import { givenOptionsOf } from './workload-file.js';
+import { withExamples } from './help-examples.js';
 
 const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 type Given = Record<string, unknown>;
@@ -139,8 +140,8 @@ export async function k8sCommand(argv: Given, quit: Quit): Promise<{ text: strin
 /** `bench k8s` without its handler: cli.ts prints k8sCommand's text and exits with its code. */
 export const k8sModule: Omit<CommandModule<object, Given>, 'handler'> = {
   command: 'k8s <action>',
-  describe: 'load generation as a Kubernetes Indexed Job: `k8s render` prints the manifests, `k8s run` applies them and merges (README: Running on Kubernetes)',
+  describe: 'load generation as a Kubernetes Indexed Job: `k8s render` prints the manifests, `k8s run` applies them and merges (docs/kubernetes.md)',
   builder: (y: Argv<object>) =>
-    renderFlags(y.positional('action', { type: 'string', describe: 'render or run' }))
+    renderFlags(withExamples(y, 'k8s').positional('action', { type: 'string', describe: 'render or run' }))
       .option('json', { type: 'boolean', default: false, describe: 'run: print the result JSON instead of the summary' }) as unknown as Argv<Given>,
 };

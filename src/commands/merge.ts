@@ -10,6 +10,7 @@ import { exitCodeOfResult, renderSummary } from '../report/summary.js';
 import { writeResult } from '../results/store.js';
 import { resultProblem } from '../results/validate.js';
 import { requireWritableFolder } from '../util/output-dir.js';
+import { withExamples } from './help-examples.js';
 
 type Given = Record<string, unknown>;
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -75,7 +76,7 @@ export const mergeModule: Omit<CommandModule<object, Given>, 'handler'> = {
   command: 'merge [inputs..]',
   describe: 'merge the pods\' results of a Kubernetes run (files, a folder, or - for `kubectl logs` on stdin) into one result',
   builder: (y: Argv<object>) =>
-    y
+    withExamples(y, 'merge')
       .positional('inputs', { type: 'string', array: true, describe: 'files, folders, or - (stdin)' })
       .option('out', { type: 'string', default: 'results', describe: 'directory for the result JSON' })
       .option('json', { type: 'boolean', default: false, describe: 'print the result JSON on stdout instead of the summary' }) as unknown as Argv<Given>,

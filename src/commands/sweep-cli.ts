@@ -9,6 +9,7 @@ import { allOptionRows, driverNames } from '../drivers/index.js';
 import { helpOf } from '../options.js';
 import { scenarioNames } from '../scenarios/index.js';
 import { givenOptionsOf } from './workload-file.js';
+import { withExamples } from './help-examples.js';
 
 export type Args = Record<string, unknown> & { out: string; json: boolean; progress: boolean; quiet?: boolean; report?: string; workload?: string };
 
@@ -33,7 +34,7 @@ export const sweepModule: Omit<CommandModule<object, Args>, 'handler'> = {
   command: 'sweep',
   describe: 'run a workload over the values of one option (--vary partitions=1,2,4,8) on each broker: one result per run, a sweep file, a report with curves',
   builder: (y) =>
-    runFlags(y, `broker(s), comma-separated: ${driverNames.join(', ')}`).option('vary', {
+    runFlags(withExamples(y, 'sweep'), `broker(s), comma-separated: ${driverNames.join(', ')}`).option('vary', {
       type: 'string',
       describe: 'option=value,value,...: any numeric run option (size, rate, producers, consumers, partitions, ...)',
     }) as unknown as Argv<Args>,
@@ -52,7 +53,7 @@ export const findRateModule: Omit<CommandModule<object, Args>, 'handler'> = {
   command: 'find-rate',
   describe: 'find the highest open-loop rate a broker sustains within a latency objective (--slo "p99<20ms")',
   builder: (y) =>
-    runFlags(y, `one broker: ${driverNames.join(', ')}`)
+    runFlags(withExamples(y, 'find-rate'), `one broker: ${driverNames.join(', ')}`)
       .option('slo', { type: 'string', describe: 'latency objective on the corrected end-to-end latency: p50|p90|p99|p99.9|max, < or <=, a time in us, ms or s' })
       .option('start-rate', { type: 'string', describe: 'the first step (msg/s; default 1000)' })
       .option('max-steps', { type: 'string', describe: 'most runs the search makes, confirmations included (default 16)' })

@@ -171,7 +171,7 @@ function withLines(text: string, field: 'networks' | 'clusters', lines: readonly
 
 /**
  * The nodes of the chosen brokers' local clusters that a run killed during --fault stop left frozen:
- * continued before anything is listed (a frozen node answers no rabbitmqctl call and no request). Never
+ * continued before anything is listed (a frozen node answers no admin tool and no request). Never
  * throws: a failure is the outcome's error.
  */
 async function resumeClusters(chosen: readonly CleanablePlugin[], dryRun: boolean): Promise<{ lines: string[]; error?: string }> {

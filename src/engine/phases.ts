@@ -30,10 +30,9 @@ export function closePatienceMs(stallTimeoutUs: number): number {
   return Math.min(5_000, stallTimeoutUs / 2 / 1000);
 }
 
-/** The teardown's share (see closePatienceMs): at most 15 s, 5 s after an aborted run; `limitUs` is phaseLimitUs's. */
-export function teardownPatienceMs(limitUs: number, aborted: boolean): number {
-  const stallMs = limitUs / 6 / 1000;
-  return Math.min(stallMs / 2, aborted ? 5_000 : 15_000);
+/** The teardown's share (see closePatienceMs): at most 15 s, 5 s after an aborted run. */
+export function teardownPatienceMs(stallTimeoutUs: number, aborted: boolean): number {
+  return Math.min(stallTimeoutUs / 2 / 1000, aborted ? 5_000 : 15_000);
 }
 
 /** How often a phase looks whether the run was told to stop. */

@@ -335,6 +335,7 @@ class WaiterHeap {
   private readonly orders: number[] = [];
   private readonly resolvers: Array<() => void> = [];
   private arrivals = 0;
+  private readonly equals: number[] = [];
 
   get size(): number {
     return this.targets.length;
@@ -344,15 +345,20 @@ class WaiterHeap {
     return this.targets[0];
   }
 
-  /** The earliest target later than the earliest (equal ones are one wake): looks only below equals. */
+  /**
+   * The earliest target later than the earliest (equal ones are one wake): looks only below equals.
+   * Called for every send: the stack of equals is kept, not made per call.
+   */
   peekAfterEarliest(): number | undefined {
     const earliest = this.targets[0];
     if (earliest === undefined) return undefined;
     let best: number | undefined;
-    const equals = [0];
+    const equals = this.equals;
+    equals.length = 0;
+    equals.push(0);
     while (equals.length > 0) {
       const i = equals.pop() as number;
-      for (const child of [2 * i + 1, 2 * i + 2]) {
+      for (let child = 2 * i + 1; child <= 2 * i + 2; child++) {
         const target = this.targets[child];
         if (target === undefined) continue;
         if (target === earliest) equals.push(child);

@@ -49,7 +49,8 @@ export function topologyOf(workload: Workload, runId: string): Topology {
  * Runs one workload: topology set up once, the mode's measurement, topology removed. The setup is
  * bounded and yields to an interrupt (a PhaseAbortedError naming it); the mode bounds its own phases.
  */
-export async function runWorkload<T>(driver: Driver, topology: Topology, mode: RunMode<T>, hooks: RunHooks = {}, limitUs = phaseLimitUs({ stallTimeoutUs: 10_000_000 })): Promise<T> {
+export async function runWorkload<T>(driver: Driver, topology: Topology, mode: RunMode<T>, hooks: RunHooks = {}, stallTimeoutUs = 10_000_000): Promise<T> {
+  const limitUs = phaseLimitUs({ stallTimeoutUs });
   let outcome: { value: T } | undefined;
   const interrupted = (): string | undefined => (hooks.signal?.aborted ? stopReasonOf(hooks.signal) : undefined);
   try {
@@ -59,7 +60,7 @@ export async function runWorkload<T>(driver: Driver, topology: Topology, mode: R
     return outcome.value;
   } finally {
     // a broker that stopped answering (or a run that never got going) gets a short teardown: the measurement is what matters
-    const patienceMs = teardownPatienceMs(limitUs, !outcome || mode.aborted(outcome.value));
+    const patienceMs = teardownPatienceMs(stallTimeoutUs, !outcome || mode.aborted(outcome.value));
     const unanswered = new Error(`teardown: no answer within ${patienceMs / 1000} s`);
     await withTimeout(driver.teardown(), patienceMs, () => unanswered).catch((error: unknown) => {
       if (error === unanswered) hooks.onTeardownUnanswered?.();

@@ -5,7 +5,7 @@
  * schema, every count a whole number >= 0, every histogram decoded within bounds and holding no more
  * values than the messages it times (results/trust.ts), and the timeline within the pod's own window.
  */
-import { histogramCountProblem, inexactNumberProblem } from '../results/trust.js';
+import { histogramCountProblem, inexactNumberProblem, timedBy } from '../results/trust.js';
 import type { Workload } from '../results/types.js';
 import { workloadProblem } from '../results/validate.js';
 
@@ -108,9 +108,9 @@ function histogramsProblem(m: Fields): string | undefined {
   if (!isObject(m.histograms)) return `/measurement/histograms must be an object, not ${shown(m.histograms)}`;
   const streams = m.streams as Fields[];
   const producers = m.producers as Fields[];
-  const received = sumOf(streams, (s) => (s.counts as Fields).received);
-  const limits = { endToEnd: ['received', received], endToEndUncorrected: ['received', received], publish: ['acked', sumOf(producers, (q) => q.acked)], sendDelay: ['sent', sumOf(producers, (q) => q.sent)] } as const;
-  for (const [name, [what, limit]] of Object.entries(limits)) {
+  const totals = { received: sumOf(streams, (s) => (s.counts as Fields).received), acked: sumOf(producers, (q) => q.acked), sent: sumOf(producers, (q) => q.sent) };
+  for (const [name, what] of Object.entries(timedBy)) {
+    const limit = totals[what];
     const at = `/measurement/histograms/${name}`;
     const encoded = m.histograms[name];
     if (typeof encoded !== 'string') return `${at} must be an encoded histogram, not ${shown(encoded)}`;

@@ -1,10 +1,10 @@
 /**
  * What is wrong with any scheme://… endpoint URL, whatever the broker, checked before the plug-in's
- * own check so that the cause is named: `nats://` names no host (it was called "not one nats://
- * URL"), `mqtt://:@` has an empty user and password (the client then silently went to localhost),
- * `amqp://…/%zz` has a '%' that starts no escape in its host, path or query (it failed later as "URI
+ * own check so that the cause is named: `scheme://` names no host (a plug-in called it "not one
+ * URL" of its kind), `scheme://:@` has an empty user and password (a client then silently went to
+ * localhost), `scheme://…/%zz` has a '%' that starts no escape in its host, path or query (it failed later as "URI
  * malformed"; in a user or password a stray '%' is the character itself: util/url-credentials.ts).
- * Addresses without a scheme (Kafka's host:port list) are the plug-in's alone. Never echoes the URL:
+ * Addresses without a scheme (a host:port list) are the plug-in's alone. Never echoes the URL:
  * it may carry a password.
  */
 import { redactUrl } from '../util/redact.js';

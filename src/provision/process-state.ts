@@ -5,24 +5,15 @@
  * calls them running. `brokers status` says so, and `brokers up`, `brokers down` and `bench clean`
  * continue such a node.
  */
-import { readFile } from 'node:fs/promises';
-import { nodeProcesses, parseStat, signalAll } from './processes.js';
+import { nodeProcessEntries, signalAll } from './processes.js';
 
 /** The kernel's state letter for a process stopped by a signal ('t', stopped by a tracer, is a debugger's). */
 const stoppedBySignal = 'T';
 
-async function stateOf(pid: number): Promise<string | undefined> {
-  return readFile(`/proc/${pid}/stat`, 'utf8').then(
-    (text) => parseStat(text)?.state,
-    () => undefined,
-  );
-}
-
 /** The processes of the node led by `leader` that are stopped (SIGSTOP); [] when none is (or the host has no /proc). */
 export async function frozenProcesses(leader: number): Promise<number[]> {
-  const pids = await nodeProcesses(leader).catch(() => [] as number[]);
-  const states = await Promise.all(pids.map(stateOf));
-  return pids.filter((_, k) => states[k] === stoppedBySignal);
+  const entries = await nodeProcessEntries(leader).catch(() => []);
+  return entries.filter((entry) => entry.state === stoppedBySignal).map((entry) => entry.pid);
 }
 
 /**
@@ -30,8 +21,9 @@ export async function frozenProcesses(leader: number): Promise<number[]> {
  * to the stopped ones ([] when the node was not frozen, and then nothing is signalled).
  */
 export async function resumeFrozen(leader: number): Promise<number[]> {
-  const frozen = await frozenProcesses(leader);
-  if (frozen.length > 0) signalAll(await nodeProcesses(leader), 'SIGCONT');
+  const entries = await nodeProcessEntries(leader).catch(() => []);
+  const frozen = entries.filter((entry) => entry.state === stoppedBySignal).map((entry) => entry.pid);
+  if (frozen.length > 0) signalAll(entries.map((entry) => entry.pid), 'SIGCONT');
   return frozen;
 }
 

@@ -173,6 +173,11 @@ export function compareSets(baseline: readonly RunGroup[], candidate: readonly R
 }
 
 /** "median [min - max], IQR q1 - q3" (`separator` between the three parts); one run is just its value. */
+/** "median [min - max]": a short spread (the closing table of several runs, trend's table). */
+export function formatMedianRange(s: Pick<Spread, 'median' | 'min' | 'max'>, format: (v: number) => string): string {
+  return `${format(s.median)} [${format(s.min)} - ${format(s.max)}]`;
+}
+
 export function formatSpread(s: Spread, format: (v: number) => string, separator = ', '): string {
   if (s.n === 1) return `${format(s.median)} (1 run)`;
   return `${format(s.median)}${separator === ', ' ? ' ' : separator}[${format(s.min)} - ${format(s.max)}]${separator}IQR ${format(s.q1)} - ${format(s.q3)}`;

@@ -6,14 +6,12 @@
 import Table from 'cli-table3';
 import type { RunResult } from '../results/types.js';
 import { formatCount, formatLatencyUs } from '../util/format.js';
+import { formatMedianRange } from './compare.js';
 import { groupResults } from './groups.js';
 import { spreadOf } from './stats.js';
 import { exitCodeOfResult } from './summary.js';
 
-function range(values: readonly number[], format: (n: number) => string): string {
-  const s = spreadOf(values);
-  return s.n === 1 ? format(s.median) : `${format(s.median)} [${format(s.min)} - ${format(s.max)}]`;
-}
+const range = (values: readonly number[], format: (n: number) => string): string => formatMedianRange(spreadOf(values), format);
 
 /** One row per broker and workload over `results`; an empty string for a single run (its summary says it all). */
 export function renderRunsSummary(results: readonly RunResult[]): string {

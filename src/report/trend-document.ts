@@ -1,4 +1,5 @@
 import { renderSvg } from './charts.js';
+import { formatMedianRange } from './compare.js';
 import { formatCount, formatLatencyUs } from '../util/format.js';
 import { htmlPage } from './page.js';
 import { assignColours, entryKey, failColour, type ColourEntry } from './palette.js';
@@ -65,8 +66,8 @@ function trendTable(s: TrendSeries): TableData {
     rows: s.points.map((p) => [
       pointName(p),
       String(p.runs.length),
-      `${formatCount(p.throughput.median)} [${formatCount(p.throughput.min)} - ${formatCount(p.throughput.max)}]`,
-      `${formatLatencyUs(p.p99Us.median)} [${formatLatencyUs(p.p99Us.min)} - ${formatLatencyUs(p.p99Us.max)}]`,
+      formatMedianRange(p.throughput, formatCount),
+      formatMedianRange(p.p99Us, formatLatencyUs),
       p.band === null ? '(first point)' : p.failures.length > 0 ? `FAILS: ${p.failures.join('; ')}` : p.called ? 'passes' : 'passes (too few repeats to call a change)',
     ]),
   };

@@ -5,7 +5,7 @@
  * hold as many values as their summary says and no more than the messages they time.
  */
 import { HistogramRefusal, inspectEncodedHistogram, maxLatencyUs } from './histogram-bounds.js';
-import type { Counts, Latencies, LatencySummary, RunResult } from './types.js';
+import type { Latencies, LatencySummary, RunResult } from './types.js';
 
 /** JSON pointer segment (RFC 6901). */
 const segment = (key: string): string => key.replace(/~/g, '~0').replace(/\//g, '~1');
@@ -52,7 +52,7 @@ export function histogramCountProblem(encoded: string, at: string, count?: numbe
 type LatencyName = keyof Latencies<unknown>;
 
 /** What each latency times, and so the most values its histogram may hold. */
-const timedBy: Record<LatencyName, keyof Counts> = {
+export const timedBy: Readonly<Record<LatencyName, 'received' | 'acked' | 'sent'>> = {
   endToEnd: 'received',
   endToEndUncorrected: 'received',
   publish: 'acked',

@@ -14,7 +14,7 @@ import { executorFor } from '../engine/executors/index.js';
 import { failoverMode } from '../engine/failover-run.js';
 import { inProcessMode } from '../engine/in-process.js';
 import type { Measurement } from '../engine/merge.js';
-import { inPhase, phaseLimitUs } from '../engine/phases.js';
+import { inPhase } from '../engine/phases.js';
 import { buildAbortedResult, buildErroredResult, buildResult, brokerRecordOf, type RunIdentity } from '../engine/result.js';
 import { stopReasonOf } from '../engine/stall.js';
 import { runWorkload, topologyOf, type Progress, type RunHooks, type RunMode } from '../engine/run.js';
@@ -175,7 +175,7 @@ async function measure(run: ConnectedRun, costSource: CostSource): Promise<RunRe
     },
   };
   try {
-    const { foreignMessages: _foreign, ...measured } = await runWorkload(run.driver, topologyOf(plan.workload, id), modeOf(run, hooks), hooks, phaseLimitUs(plan.workload));
+    const { foreignMessages: _foreign, ...measured } = await runWorkload(run.driver, topologyOf(plan.workload, id), modeOf(run, hooks), hooks, plan.workload.stallTimeoutUs);
     const error = measured.error === undefined ? {} : { error: redactSecretsIn(measured.error, run.secrets) };
     const brokerCost = sampler ? await sampler.finish(measured.counts.sent, measured.throughput.sendWindowUs, measured.timeline) : { measured: false as const, reason: 'reason' in costSource ? costSource.reason : 'not sampled' };
     return { ...buildResult(identity(await brokerRecord(run, info)), { ...measured, ...error }), brokerCost };

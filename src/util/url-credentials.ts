@@ -3,7 +3,7 @@
  * way for every broker: the user info is what precedes the last '@' (each broker's URL check refuses
  * a '/', '?' or '#' before it), the user ends at its first ':' (the password may hold more), and each
  * is percent-decoded as UTF-8. Clients that decode on their own get this wrong in different ways
- * (amqplib reads %C3%A4 as two Latin-1 characters, mqtt.js splits at the password's last ':'), so the
+ * (one read %C3%A4 as two Latin-1 characters, another split at the password's last ':'), so the
  * drivers hand them the decoded values instead of the URL's user info.
  */
 

@@ -46,6 +46,8 @@ const log = (line: string): void => void process.stderr.write(`${line}\n`);
 export async function runMany(given: GivenOptions, output: OutputOptions): Promise<number> {
   const plans = planRuns(given);
   await requireWritableFolder(output.out);
+  // said once, before the first run: a setting past a limit the broker documents (the plug-in's knowledge)
+  for (const plan of plans) for (const warning of plan.warnings ?? []) log(`warning: ${plan.broker}: ${warning}`);
   const repeat = plans[0]?.repeat ?? 1;
   // --json prints exactly one document: one result object for one run, one array for several
   const several = repeat > 1 || plans.length > 1;

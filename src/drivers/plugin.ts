@@ -4,7 +4,7 @@ import type { PartitionMode } from '../provision/network/index.js';
 
 export type { EndpointChoice, LocalBrokers, ProvidedBroker, ProvisionMode } from '../provision/types.js';
 import type { OptionRow, OptionValues } from '../options.js';
-import type { DeliveryMode } from '../results/types.js';
+import type { DeliveryMode, Workload } from '../results/types.js';
 import type { Driver, DriverOptions, Topology } from './types.js';
 
 /** A broker's settings as the driver receives them: its own options, resolved (defaults applied). */
@@ -136,6 +136,13 @@ export interface BrokerPlugin {
    * mqbench's (a default run must never make a broker lose messages); undefined: mqbench's default.
    */
   defaultInflight?(delivery: DeliveryMode): number | undefined;
+  /**
+   * One line per setting of this run that goes past a limit its broker documents (a window above the
+   * broker's queue limit or its consumers' unacknowledged limit), naming the setting, the limit and
+   * where it is documented; printed before the run starts, never refused (the broker's limit may have
+   * been raised). None known: empty or absent.
+   */
+  limitWarnings?(workload: Workload): string[];
   /** Its settings for a run: the user's values with defaults for the delivery mode; throws UsageError on contradictions. */
   settings(values: OptionValues, delivery: DeliveryMode): BrokerSettings;
   /** Gets a broker for the endpoint: a named one as is, the default one if it answers, else started. */

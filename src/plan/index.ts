@@ -74,6 +74,7 @@ function planFor(plugin: BrokerPlugin, scenario: Scenario, values: OptionValues)
   const endpoint = endpointOf(plugin, values);
   if (fault) checkFailoverEndpoint(plugin, endpoint, fault.plan);
   const brokerPids = namedBrokerPids(values['broker-pid']);
+  const warnings = plugin.limitWarnings?.(workload) ?? [];
   return {
     broker: plugin.name,
     scenario: scenario.name,
@@ -86,6 +87,7 @@ function planFor(plugin: BrokerPlugin, scenario: Scenario, values: OptionValues)
     workers: required<number>(values, 'workers'),
     repeat: required<number>(values, 'repeat'),
     ...(fault ? { fault: fault.plan } : {}),
+    ...(warnings.length > 0 ? { warnings } : {}),
   };
 }
 

@@ -29,6 +29,8 @@ export interface RunPlan {
   repeat: number;
   /** the failover scenario's fault; the cluster it acts on is found when the run starts */
   fault?: FaultPlan;
+  /** settings past a limit the broker plug-in knows (BrokerPlugin.limitWarnings): one line each, said before the run starts */
+  warnings?: string[];
 }
 
 /** Run options by flag name, as on the command line or in a workload file (raw: the options table parses them). */

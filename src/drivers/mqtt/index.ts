@@ -3,6 +3,7 @@ import { hostPortOf, portAnswers } from '../../provision/probe.js';
 import { LazyDriver } from '../lazy.js';
 import type { BrokerPlugin, EndpointChoice, LocalBrokers, ProvidedBroker, ProvisionMode } from '../plugin.js';
 import { mqttCleaner } from './clean.js';
+import { mqttLimitWarnings } from './limits.js';
 import { localMosquittoStatus, startLocalMosquitto, stopLocalMosquitto } from './local.js';
 import { defaultMqttUrl, mqttDefaultInflight, mqttMapping, mqttOptions, mqttSettings } from './settings.js';
 
@@ -63,6 +64,7 @@ export const mqttPlugin: BrokerPlugin = {
   },
   mapping: mqttMapping,
   defaultInflight: mqttDefaultInflight,
+  limitWarnings: mqttLimitWarnings,
   settings: mqttSettings,
   provide,
   startHint: (named) =>

@@ -3,6 +3,7 @@ import { hostPortOf, portAnswers } from '../../provision/probe.js';
 import { redactUrl } from '../../util/redact.js';
 import { LazyDriver } from '../lazy.js';
 import type { BrokerPlugin, Cleaner, EndpointChoice, ProvidedBroker } from '../plugin.js';
+import { natsLimitWarnings } from './limits.js';
 import { defaultNatsUrl, natsUrlProblem } from './url.js';
 import { natsMapping, natsOptions, natsSettings } from './settings.js';
 
@@ -43,6 +44,7 @@ export const natsPlugin: BrokerPlugin = {
   },
   mapping: natsMapping,
   settings: natsSettings,
+  limitWarnings: natsLimitWarnings,
   provide,
   startHint,
   clean: cleaner,

@@ -19,6 +19,7 @@ import type { CommandOutput } from './commands/output.js';
 import { givenOptionsOf } from './commands/workload-file.js';
 import { allOptionRows, driverNames, plugins } from './drivers/index.js';
 import { helpOf, parseOption } from './options.js';
+import { parseThresholds } from './report/thresholds.js';
 import { ExitCode, MqbenchError } from './errors.js';
 import { scenarioNames } from './scenarios/index.js';
 import { printable, printableText } from './util/printable.js';
@@ -84,7 +85,9 @@ function runOptions(y: Argv) {
     .option('out', { type: 'string', default: 'results', describe: 'directory for the result JSON' })
     .option('json', { type: 'boolean', default: false, describe: 'print the result JSON on stdout instead of the summary' })
     .option('progress', { type: 'boolean', default: true, describe: 'live progress on stderr: a bar on a terminal, a line per phase and every 10 s otherwise (--no-progress to silence)' })
-    .option('quiet', { type: 'boolean', default: false, describe: 'no progress on stderr (same as --no-progress)' });
+    .option('quiet', { type: 'boolean', default: false, describe: 'no progress on stderr (same as --no-progress)' })
+    .option('threshold', { type: 'string', array: true, describe: 'a condition the run must meet, else ✗ and exit 1 (repeatable): e.g. "p99<20ms", "lost==0", "throughput>=1000" (docs/running.md)' })
+    .option('csv', { type: 'boolean', default: false, describe: 'also write the timeline as CSV, a row per second, beside the result JSON' });
 }
 
 /** yargs' messages, made readable: no camelCase twins of flags, a word about negative values. */
@@ -108,8 +111,11 @@ function withRunCommand<T>(y: Argv<T>): Argv<T> {
       'run a workload against a broker and write a result file',
       (y) => withExamples(runOptions(y), 'run'),
       async (argv) => {
+        // refused before the workload is planned, let alone connected
+        const thresholds = parseThresholds(argv.threshold);
         const given = await givenOptionsOf(argv);
-        process.exit(await runMany(given, { out: argv.out, json: argv.json, progress: argv.progress && !argv.quiet, quit }));
+        const output = { out: argv.out, json: argv.json, progress: argv.progress && !argv.quiet, quit, thresholds, csv: argv.csv, verbose: Boolean(argv.verbose) };
+        process.exit(await runMany(given, output));
       },
     );
 }

@@ -8,11 +8,15 @@ import { ExitCode } from '../errors.js';
 import { planRun, planRuns, type GivenOptions, type RunPlan } from '../plan/index.js';
 import { renderRunsSummary } from '../report/runs-summary.js';
 import { exitCodeOfResult, renderSummary } from '../report/summary.js';
+import { judgeThresholds, type Threshold, type ThresholdVerdict } from '../report/thresholds.js';
 import { writeResultOrLastResort, type KeptResult } from '../results/last-resort.js';
+import { csvPathOf, timelineCsv } from '../results/timeline-csv.js';
 import type { RunResult } from '../results/types.js';
 import { newRunId, runPlan, type RunHandlers } from '../run/benchmark.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { withTimeout } from '../util/clock.js';
 import { formatCount } from '../util/format.js';
+import { nounFor, plural } from '../util/plural.js';
 import { printable } from '../util/printable.js';
 import { requireWritableFolder } from '../util/output-dir.js';
 import { leftoversOf } from './clean.js';
@@ -28,6 +32,12 @@ export interface OutputOptions {
   print?: boolean;
   /** ends the process at once (a second Ctrl-C): cli.ts's process.exit */
   quit: Quit;
+  /** --threshold: conditions each run must meet (parsed before anything connects): a ✗ and exit 1 when missed */
+  thresholds?: readonly Threshold[];
+  /** --csv: the timeline, a row per second, beside each result JSON */
+  csv?: boolean;
+  /** --verbose: the summary says why broker cost was not measured */
+  verbose?: boolean;
 }
 
 export interface RunOutcome {
@@ -63,7 +73,7 @@ export async function runMany(given: GivenOptions, output: OutputOptions): Promi
     }
   }
   if (output.json && several && output.print !== false) process.stdout.write(`${JSON.stringify(collected, null, 2)}\n`);
-  else if (several && output.print !== false) process.stdout.write(`\n${renderRunsSummary(collected)}`);
+  else if (several && output.print !== false) process.stdout.write(`\n${renderRunsSummary(collected, (r) => exitCodeOfResult(r, judgeThresholds(r, output.thresholds ?? [])) > 0)}`);
   return worst;
 }
 
@@ -103,8 +113,20 @@ async function earlierLeftovers(plan: RunPlan, result: RunResult): Promise<numbe
   }
 }
 
-// the exit code comes from the summary's own checks (report/summary.ts exitCodeOfResult): a ✗ is never exit 0
-const exitCodeOf = (result: RunResult): number => exitCodeOfResult(result);
+/** --csv: the per-second CSV beside the result (atomic); never fails the run that was measured. */
+async function writeTimelineCsv(result: RunResult, kept: KeptResult): Promise<void> {
+  if (kept.path === undefined) return log('--csv: not written (the result itself went to stdout)');
+  const path = csvPathOf(kept.path);
+  await writeFileAtomic(path, timelineCsv(result)).then(
+    () => log(`timeline CSV: ${printable(path)}`),
+    (error: NodeJS.ErrnoException) => log(`--csv: cannot write ${printable(path)} (${error.code ?? error.message})`),
+  );
+}
+
+/** With --json the summary is not printed: a missed threshold still says so, on stderr. */
+function logMissedThresholds(verdicts: readonly ThresholdVerdict[]): void {
+  for (const v of verdicts) if (!v.ok) log(`✗ ${v.text}`);
+}
 
 /** The run's handlers: interrupts, the progress display, hello-world's received text. */
 function handlersOf(plan: RunPlan, output: OutputOptions, runId: string, signal: AbortSignal): { handlers: RunHandlers; stopDisplay: () => void } {
@@ -132,12 +154,18 @@ export async function runCommand(plan: RunPlan, output: OutputOptions): Promise<
   }
   const kept = await writeKeepingMeasurement(output.out, result, output.json);
   const path = kept.path ?? '-';
+  if (output.csv === true) await writeTimelineCsv(result, kept);
   if (result.status === 'errored') log(`bench: ${result.error}`);
   // looked up after the run, not during it: listing may start a broker tool that would share the CPU
   // not of a broker that did not answer the teardown: the look would wait for it too
   const left = brokerSilent ? 0 : await earlierLeftovers(plan, result);
-  if (left > 0) log(`warning: ${left} mqbench-* object(s) that earlier runs left are on the ${plan.broker} broker (not in use): \`npx bench clean --broker ${plan.broker}\` removes them`);
-  if (output.print !== false) process.stdout.write(output.json ? `${JSON.stringify(result, null, 2)}\n` : `${renderSummary(result)}result: ${kept.path === undefined ? 'on stdout above' : printable(path)}\n`);
+  if (left > 0) log(`warning: ${plural(left, 'mqbench-* object')} that earlier runs left ${nounFor(left, 'is', 'are')} on the ${plan.broker} broker (not in use): \`npx bench clean --broker ${plan.broker}\` removes ${nounFor(left, 'it', 'them')}`);
+  // the exit code comes from the summary's own checks (report/summary.ts exitCodeOfResult): a ✗ is never exit 0
+  const thresholds = judgeThresholds(result, output.thresholds ?? []);
+  const exitCode = exitCodeOfResult(result, thresholds);
+  if (output.json) logMissedThresholds(thresholds);
+  const summary = (): string => `${renderSummary(result, { thresholds, verbose: output.verbose === true })}result: ${kept.path === undefined ? 'on stdout above' : printable(path)}\n`;
+  if (output.print !== false) process.stdout.write(output.json ? `${JSON.stringify(result, null, 2)}\n` : summary());
   // a result kept elsewhere than --out is not a success: a script would not find it
-  return { exitCode: kept.elsewhere ? Math.max(exitCodeOf(result), ExitCode.aborted) : exitCodeOf(result), result, path };
+  return { exitCode: kept.elsewhere ? Math.max(exitCode, ExitCode.aborted) : exitCode, result, path };
 }

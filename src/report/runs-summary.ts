@@ -13,8 +13,11 @@ import { exitCodeOfResult } from './summary.js';
 
 const range = (values: readonly number[], format: (n: number) => string): string => formatMedianRange(spreadOf(values), format);
 
-/** One row per broker and workload over `results`; an empty string for a single run (its summary says it all). */
-export function renderRunsSummary(results: readonly RunResult[]): string {
+/**
+ * One row per broker and workload over `results`; an empty string for a single run (its summary says it all).
+ * `failed`: whether a run had a ✗ (bench run passes its own, with --threshold's verdicts).
+ */
+export function renderRunsSummary(results: readonly RunResult[], failed = (r: RunResult): boolean => exitCodeOfResult(r) > 0): string {
   if (results.length < 2) return '';
   const table = new Table({
     head: ['broker: workload', 'runs', 'received msg/s\nmedian [min - max]', 'end-to-end p99\nmedian [min - max]', 'lost\n(sum)', 'runs with a ✗'],
@@ -28,7 +31,7 @@ export function renderRunsSummary(results: readonly RunResult[]): string {
       range(runs.map((r) => r.throughput.receivedPerSec), formatCount),
       range(runs.map((r) => r.latencyUs.endToEnd.p99), formatLatencyUs),
       formatCount(runs.reduce((sum, r) => sum + r.counts.lost, 0)),
-      String(runs.filter((r) => exitCodeOfResult(r) > 0).length),
+      String(runs.filter(failed).length),
     ]);
   }
   return `all runs (${results.length}): medians over the repeats; \`bench compare\` says whether a difference is significant\n${table.toString()}\n`;

@@ -4,6 +4,15 @@ import type { RunResult } from '../results/types.js';
 import { describeBrokerCost } from '../metrics/broker-cost.js';
 import { formatCount, formatLatencyUs, formatMb, formatRate, formatSeconds } from '../util/format.js';
 import { failoverLines } from './failover-summary.js';
+import type { ThresholdVerdict } from './thresholds.js';
+
+/** What the summary adds to the result: the run's --threshold verdicts, and --verbose's detail. */
+export interface SummaryOptions {
+  /** deciding checks of this run's own (bench run --threshold): a ✗ among them is exit 1 */
+  thresholds?: readonly ThresholdVerdict[];
+  /** say why broker cost was not measured (the result keeps the reason either way) */
+  verbose?: boolean;
+}
 
 /** A client process busier than this share of one core may be what limits the run. */
 const saturatedShare = 0.9;
@@ -51,7 +60,7 @@ function latencyRow(name: string, s: LatencySummary): string[] {
 }
 
 /** The human summary of one run, printed on stdout. Pure: result in, text out. */
-export function renderSummary(result: RunResult): string {
+export function renderSummary(result: RunResult, options: SummaryOptions = {}): string {
   // a fixed message count (hello-world) is a round trip, not a rate: no msg/s, MB/s or percentiles for it
   const timed = result.workload.messages === null;
   const lines = [
@@ -66,7 +75,7 @@ export function renderSummary(result: RunResult): string {
     ...failoverLines(result),
     ...backlogNote(result),
     ...subscriptionLines(result),
-    ...checkLines(result),
+    ...checkLines(result, options.thresholds ?? []),
   ];
   return `${lines.join('\n')}\n`;
 }
@@ -178,17 +187,18 @@ function advisoryChecks(result: RunResult): [boolean, string][] {
 
 /**
  * A run's exit code, from the same checks the summary shows: the status's (completed 0,
- * completed-with-errors 1, aborted and errored 4), raised to 1 when a deciding check failed (a loss).
+ * completed-with-errors 1, aborted and errored 4), raised to 1 when a deciding check failed (a loss,
+ * a missed --threshold).
  */
-export function exitCodeOfResult(result: RunResult): number {
+export function exitCodeOfResult(result: RunResult, thresholds: readonly ThresholdVerdict[] = []): number {
   const byStatus = { completed: 0, 'completed-with-errors': 1, aborted: 4, errored: 4 }[result.status];
-  const failed = decidingChecks(result).some(([ok]) => !ok);
+  const failed = decidingChecks(result).some(([ok]) => !ok) || thresholds.some((t) => !t.ok);
   return Math.max(byStatus, failed ? 1 : 0);
 }
 
 /** k6-style checks at the end of the summary: ✓ passed, ✗ failed (exit 1 at least), ⚠ missed but not failing. */
-function checkLines(result: RunResult): string[] {
-  const deciding = decidingChecks(result).map(([ok, text]) => `  ${ok ? '✓' : '✗'} ${text}`);
+function checkLines(result: RunResult, thresholds: readonly ThresholdVerdict[]): string[] {
+  const deciding = [...decidingChecks(result), ...thresholds.map((t): [boolean, string] => [t.ok, t.text])].map(([ok, text]) => `  ${ok ? '✓' : '✗'} ${text}`);
   const advisory = advisoryChecks(result).map(([ok, text]) => `  ${ok ? '✓' : '⚠'} ${text}`);
   return ['checks:', ...deciding, ...advisory];
 }

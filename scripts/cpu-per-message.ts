@@ -1,16 +1,18 @@
 /**
  * The load generator's CPU per message at fixed rates, mqbench beside RabbitMQ's PerfTest, in one
  * sitting (issue 28): rounds interleaved, each round runs every rate for mqbench on the in-memory
- * broker, mqbench on RabbitMQ and PerfTest on RabbitMQ, all noack, 100 B, one producer and one
- * consumer. mqbench's figure is its own (client CPU over the measured window, from its result);
- * PerfTest's is its JVM's CPU (utime + stime in /proc) over the same 10 s after a 5 s start, divided
- * by the messages it sent in those seconds (its per-second lines). Writes one JSON per run and a
+ * broker, mqbench on RabbitMQ (in one process, and with --workers 2: producer and consumer in
+ * processes of their own) and PerfTest on RabbitMQ, all noack, 100 B, one producer and one consumer.
+ * Every tool's figure is measured the same way: its process tree's CPU (utime + stime in /proc) over
+ * the same 10 s after a 5 s start, divided by the messages sent in those seconds (PerfTest's
+ * per-second lines; mqbench's asked rate, checked against what it sent). mqbench's own figure (its
+ * result's client CPU over the measured window) is given beside it. Writes one JSON per run and a
  * summary (summary.json, summary.md) to the output folder.
  *
  *   npx tsx scripts/cpu-per-message.ts [--rounds 3] [--rates 2000,5000] [--out results/baselines/cpu-per-message]
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -27,6 +29,8 @@ interface Figure {
   rate: number;
   round: number;
   cpuPerMessageUs: number;
+  /** mqbench's own figure (its result): with --workers, without the parent process */
+  ownCpuPerMessageUs?: number;
   sendDelayP99Us?: number;
   sendDelayP999Us?: number;
   eventLoopP99Us?: number;
@@ -34,22 +38,72 @@ interface Figure {
   endToEndP99Us?: number;
 }
 
-function mqbench(broker: string, rate: number, round: number): Figure {
-  const run = spawnSync(process.execPath, ['bin/bench.js', 'run', '--broker', broker, '--scenario', 'noack', '--rate', String(rate), '--duration', `${windowSec}s`, '--warmup', '2s', '--no-progress', '--json'], { encoding: 'utf8', maxBuffer: 64 << 20 });
-  if (run.status !== 0) throw new Error(`mqbench ${broker} ${rate}: exit ${run.status}: ${run.stderr.trim().split('\n').pop()}`);
-  writeFileSync(join(out, `mqbench-${broker}-${rate}-${round}.json`), run.stdout);
-  const result = JSON.parse(run.stdout);
+/** mqbench's tools: the broker, and extra options (--workers 2: the producer alone in its process). */
+const mqbenchTools = [
+  { tool: 'mqbench memory', broker: 'memory', extra: [] as string[] },
+  { tool: 'mqbench rabbit', broker: 'rabbit', extra: [] as string[] },
+  { tool: 'mqbench rabbit --workers 2', broker: 'rabbit', extra: ['--workers', '2'] },
+];
+
+/**
+ * One mqbench run. Two CPU figures: its own (the participants' CPU over the measured window, from
+ * its result: with --workers it leaves out the parent process) and the whole process tree's over the
+ * same seconds as PerfTest's (from /proc), divided by the messages scheduled in them.
+ */
+async function mqbench(spec: (typeof mqbenchTools)[number], rate: number, round: number): Promise<Figure> {
+  const args = ['bin/bench.js', 'run', '--broker', spec.broker, '--scenario', 'noack', '--rate', String(rate), '--duration', `${windowStartSec + windowSec}s`, '--warmup', '2s', '--no-progress', '--json', ...spec.extra];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  await sleep(windowStartSec * 1000);
+  const before = treeCpuUsOf(child.pid as number);
+  await sleep(windowSec * 1000);
+  const after = treeCpuUsOf(child.pid as number);
+  const status = await exited;
+  if (status !== 0) throw new Error(`${spec.tool} ${rate}: exit ${status}: ${stderr.trim().split('\n').pop()}`);
+  writeFileSync(join(out, `${spec.tool.replace(/[^a-z0-9]+/g, '-')}-${rate}-${round}.json`), stdout);
+  const result = JSON.parse(stdout);
+  if (Math.abs(result.openLoop.achievedSendPerSec - rate) > rate * 0.01) process.stderr.write(`${spec.tool} ${rate}: sent ${result.openLoop.achievedSendPerSec} msg/s, not the asked rate: its tree figure counts the asked rate\n`);
   return {
-    tool: `mqbench ${broker}`,
+    tool: spec.tool,
     rate,
     round,
-    cpuPerMessageUs: result.client.cpuPerMessageUs,
+    cpuPerMessageUs: (after - before) / (rate * windowSec),
+    ownCpuPerMessageUs: result.client.cpuPerMessageUs,
     sendDelayP99Us: result.latencyUs.sendDelay.p99,
     sendDelayP999Us: result.latencyUs.sendDelay.p999,
     eventLoopP99Us: result.client.eventLoopDelayP99Us,
     endToEndP50Us: result.latencyUs.endToEnd.p50,
     endToEndP99Us: result.latencyUs.endToEnd.p99,
   };
+}
+
+/** utime + stime of a process, its threads and every process below it, in microseconds. */
+function treeCpuUsOf(root: number): number {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const ppid = Number(readFileSync(`/proc/${entry}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  let total = 0;
+  const stack = [root];
+  for (let pid = stack.pop(); pid !== undefined; pid = stack.pop()) {
+    try {
+      total += cpuUsOf(pid);
+    } catch {
+      // gone meanwhile
+    }
+    stack.push(...(children.get(pid) ?? []));
+  }
+  return total;
 }
 
 /** utime + stime of a process and all its threads, in microseconds. */
@@ -86,15 +140,15 @@ const medianOf = (xs: number[]): number => {
 };
 
 function summarise(figures: Figure[]): string {
-  const keys = ['cpuPerMessageUs', 'sendDelayP99Us', 'sendDelayP999Us', 'eventLoopP99Us', 'endToEndP50Us', 'endToEndP99Us'] as const;
-  const lines = [`| tool | rate (msg/s) | CPU per message (us), median [min-max] | send delay p99 / p99.9 (us) | event-loop p99 (us) | end-to-end p50 / p99 (us) |`, '|---|---|---|---|---|---|'];
+  const keys = ['cpuPerMessageUs', 'ownCpuPerMessageUs', 'sendDelayP99Us', 'sendDelayP999Us', 'eventLoopP99Us', 'endToEndP50Us', 'endToEndP99Us'] as const;
+  const lines = [`| tool | rate (msg/s) | CPU per message (us), whole process tree, median [min-max] | mqbench's own figure (us) | send delay p99 / p99.9 (us) | event-loop p99 (us) | end-to-end p50 / p99 (us) |`, '|---|---|---|---|---|---|---|'];
   for (const rate of rates) {
-    for (const tool of ['mqbench memory', 'mqbench rabbit', 'PerfTest rabbit']) {
+    for (const tool of [...mqbenchTools.map((t) => t.tool), 'PerfTest rabbit']) {
       const runs = figures.filter((f) => f.rate === rate && f.tool === tool);
       const med = Object.fromEntries(keys.map((k) => [k, runs.some((r) => r[k] !== undefined) ? medianOf(runs.map((r) => r[k] as number)) : undefined]));
       const cpu = runs.map((r) => r.cpuPerMessageUs);
       const show = (v: number | undefined): string => (v === undefined ? '-' : v.toFixed(0));
-      lines.push(`| ${tool} | ${rate} | ${show(med.cpuPerMessageUs)} [${show(Math.min(...cpu))}-${show(Math.max(...cpu))}] | ${show(med.sendDelayP99Us)} / ${show(med.sendDelayP999Us)} | ${show(med.eventLoopP99Us)} | ${show(med.endToEndP50Us)} / ${show(med.endToEndP99Us)} |`);
+      lines.push(`| ${tool} | ${rate} | ${show(med.cpuPerMessageUs)} [${show(Math.min(...cpu))}-${show(Math.max(...cpu))}] | ${show(med.ownCpuPerMessageUs)} | ${show(med.sendDelayP99Us)} / ${show(med.sendDelayP999Us)} | ${show(med.eventLoopP99Us)} | ${show(med.endToEndP50Us)} / ${show(med.endToEndP99Us)} |`);
     }
   }
   return `${lines.join('\n')}\n`;
@@ -104,8 +158,9 @@ mkdirSync(out, { recursive: true });
 const figures: Figure[] = [];
 for (let round = 1; round <= rounds; round++) {
   for (const rate of rates) {
-    figures.push(mqbench('memory', rate, round), mqbench('rabbit', rate, round), await perfTest(rate, round));
-    process.stderr.write(`round ${round} rate ${rate}: ${figures.slice(-3).map((f) => `${f.tool} ${f.cpuPerMessageUs.toFixed(1)} us`).join(', ')}\n`);
+    for (const spec of mqbenchTools) figures.push(await mqbench(spec, rate, round));
+    figures.push(await perfTest(rate, round));
+    process.stderr.write(`round ${round} rate ${rate}: ${figures.slice(-(mqbenchTools.length + 1)).map((f) => `${f.tool} ${f.cpuPerMessageUs.toFixed(1)} us`).join(', ')}\n`);
   }
 }
 const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim();

@@ -1,0 +1,143 @@
+/**
+ * npm run publish-results: a results folder that mixes machines or commits is refused (one line naming
+ * both, exit 2, no document written); a folder of one machine becomes tables with provenance, spread and
+ * client flags, written only between a document's generated markers. The folders are forged from the
+ * v1 fixture (pure logic: no broker is needed to read files).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { migrateV1, type ResultV1 } from '../../src/results/migrate.js';
+import type { RunResult } from '../../src/results/types.js';
+import { renderSummary } from '../../src/report/summary.js';
+import { parseArgs } from '../../scripts/publish/args.js';
+import { cellsOf } from '../../scripts/publish/cells.js';
+import { replaceSections, sectionText } from '../../scripts/publish/documents.js';
+import { clientReading, markGrowth, spreadCell } from '../../scripts/publish/spread.js';
+import { repoRoot } from '../helpers.js';
+
+const fixture = migrateV1(JSON.parse(readFileSync(new URL('../fixtures/result-v1.json', import.meta.url), 'utf8')) as ResultV1);
+const folders: string[] = [];
+afterAll(() => folders.forEach((f) => rmSync(f, { recursive: true, force: true })));
+
+function tempFolder(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'mqbench-publish-'));
+  folders.push(dir);
+  return dir;
+}
+
+/** A copy of the fixture as one run of a cell, with the changes given. */
+function forge(folder: string, cell: string, n: number, change: (r: RunResult) => void = () => {}): void {
+  const result = structuredClone(fixture);
+  result.id = `forged${n}`;
+  result.client = { cpuUs: 1_000_000, cpuPerMessageUs: 5, busiestProcessCpuShare: 0.4, eventLoopDelayP99Us: 2_000, eventLoopDelayMaxUs: 5_000, processes: 1 };
+  result.throughput.receivedPerSec = 1000 * n;
+  change(result);
+  mkdirSync(join(folder, 'runs', cell), { recursive: true });
+  writeFileSync(join(folder, 'runs', cell, `${result.id}.json`), JSON.stringify(result));
+}
+
+function publish(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'scripts', 'publish-results.ts'), ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+const q1 = cellsOf('full').find((c) => c.table === 'q1-max');
+
+describe('publish-results --from-results', () => {
+  test('a folder with two machines\' files is refused: one line naming both, exit 2, nothing written', () => {
+    const folder = tempFolder();
+    const out = tempFolder();
+    forge(folder, q1?.id ?? 'x', 1);
+    forge(folder, q1?.id ?? 'x', 2, (r) => (r.environment.cpuModel = 'Forged Xeon 9999'));
+    const run = publish(['--from-results', folder, '--write-to', out]);
+    expect(run.status).toBe(2);
+    const lines = run.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/more than one machine/);
+    expect(lines[0]).toContain('AMD EPYC, 2 cores');
+    expect(lines[0]).toContain('Forged Xeon 9999, 2 cores');
+    expect(existsSync(join(out, 'reports'))).toBe(false);
+    expect(existsSync(join(out, 'README.md'))).toBe(false);
+  });
+
+  test('a folder with two commits is refused, naming both', () => {
+    const folder = tempFolder();
+    forge(folder, q1?.id ?? 'x', 1);
+    forge(folder, q1?.id ?? 'x', 2, (r) => (r.environment.gitCommit = 'c0ffee'));
+    const run = publish(['--from-results', folder, '--write-to', tempFolder()]);
+    expect(run.status).toBe(2);
+    expect(run.stderr.trim()).toMatch(/more than one commit.*b83890bc2b6c76c15eae7527d7382cd97ea08dd9-dirty and c0ffee$/);
+  });
+
+  test('one machine: the table gets its provenance, every cell its spread and n, and a busy client is flagged', () => {
+    const folder = tempFolder();
+    const out = tempFolder();
+    for (const n of [1, 2, 3]) forge(folder, q1?.id ?? 'x', n, (r) => r.client && (r.client.busiestProcessCpuShare = n === 2 ? 0.8 : 0.79));
+    const run = publish(['--from-results', folder, '--write-to', out, '--documents', 'notes']);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const section = sectionText(readFileSync(join(out, 'reports', 'notes.md'), 'utf8'), 'q1-max') ?? '';
+    expect(section).toMatch(/^\*Measured on AMD EPYC, 2 cores, 24 GiB, Linux .*; mqbench at `b83890b` with uncommitted changes;/);
+    expect(section).toContain('not made by publish-results (no sitting.json)');
+    expect(section).toContain(`| ${q1?.label} | 3/3 | 2,000 [1,000 - 3,000] (n=3) |`);
+    expect(section).toContain('79%, 2.00 ms ⚑');
+    expect(section).toMatch(/⚑ client-limited: the load generator, not the broker, set these rows' numbers: noack .*client at 79% of a core/);
+    // a table of the same document with no runs says so instead of keeping older figures
+    expect(sectionText(readFileSync(join(out, 'reports', 'notes.md'), 'utf8'), 'q1-rate')).toMatch(/not measured in this sitting/);
+  });
+
+  test('a folder with no results, or no such folder, is one line and exit 2', () => {
+    const run = publish(['--from-results', join(tempFolder(), 'nope')]);
+    expect(run.status).toBe(2);
+    expect(run.stderr.trim()).toMatch(/^publish-results: --from-results: no such folder: /);
+  });
+});
+
+describe('publish-results, pure parts', () => {
+  test('a cell is median [min - max] with n; one run says so', () => {
+    expect(spreadCell([3, 1, 2], String)).toBe('2 [1 - 3] (n=3)');
+    expect(spreadCell([7], String)).toBe('7 (1 run)');
+    expect(spreadCell([], String)).toBe('-');
+  });
+
+  test('client CPU per message growing along a series flags the rows past the first by more than 20%', () => {
+    const run = (cpu: number, share: number) => ({ ...structuredClone(fixture), client: { cpuUs: 1, cpuPerMessageUs: cpu, busiestProcessCpuShare: share, eventLoopDelayP99Us: 1, eventLoopDelayMaxUs: 1, processes: 1 } }) as RunResult;
+    const series = [clientReading([run(1.6, 0.5)]), clientReading([run(1.8, 0.5)]), clientReading([run(2.2, 0.5)])];
+    markGrowth(series, 'partitions');
+    expect(series.map((r) => r.limits.length)).toEqual([0, 0, 1]);
+    expect(series[2]?.limits[0]).toBe("client CPU per message 1.38x its first partitions value's");
+    expect(clientReading([run(1, 0.74)]).limits).toEqual([]);
+    expect(clientReading([run(1, 0.75)]).limits).toEqual(['client at 75% of a core']);
+  });
+
+  test("the run summary warns from 75% of a core, as the published tables flag (83-88% was 'not saturated' at 0.9)", () => {
+    const at = (share: number) => renderSummary({ ...structuredClone(fixture), client: { cpuUs: 1, cpuPerMessageUs: 2, busiestProcessCpuShare: share, eventLoopDelayP99Us: 1, eventLoopDelayMaxUs: 1, processes: 1 } } as RunResult);
+    expect(at(0.83)).toContain('WARNING: a client process was CPU-saturated');
+    expect(at(0.83)).toContain('⚠ load generator not CPU-saturated (busiest process at 83% of a core)');
+    expect(at(0.74)).not.toContain('WARNING: a client process was CPU-saturated');
+  });
+
+  test('only the text between a section\'s markers is replaced; a section without markers is reported', () => {
+    const doc = 'prose\n<!-- generated:begin a -->\nold\n<!-- generated:end a -->\nmore prose\n';
+    const { text, written, unmarked } = replaceSections(doc, new Map([['a', 'new'], ['b', 'x']]));
+    expect(text).toBe('prose\n<!-- generated:begin a -->\nnew\n<!-- generated:end a -->\nmore prose\n');
+    expect(written).toEqual(['a']);
+    expect(unmarked).toEqual(['b']);
+  });
+
+  test('cell ids are unique in every profile (each is a results folder)', () => {
+    for (const profile of ['full', 'quick'] as const) {
+      const ids = cellsOf(profile).map((c) => c.id);
+      expect(new Set(ids).size).toBe(ids.length);
+    }
+  });
+
+  test('fewer than 3 repeats, or measuring flags with --from-results, are refused with one line', () => {
+    expect(() => parseArgs(['--repeats', '2'])).toThrow('--repeats: a whole number from 3 to 20 (every published cell has at least 3 runs), got "2"');
+    expect(() => parseArgs(['--from-results', 'x', '--quick'])).toThrow('--from-results measures nothing: --quick, --only, --brokers and --dry-run do not apply to it');
+    expect(() => parseArgs(['--only', 'q9'])).toThrow(/^--only: unknown q9 \(known: readme-sample, /);
+  });
+});

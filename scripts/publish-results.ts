@@ -34,7 +34,9 @@ function describePlan(cells: readonly Cell[], repeats: number): string {
 async function writeDocuments(folder: string, documents: readonly DocumentName[], writeTo: string): Promise<string[]> {
   const loaded = await loadFolder(folder);
   refuseMixed(loaded);
-  const cells = loaded.sitting?.cells ?? cellsOf('full');
+  // without the manifest nothing says which table a result belongs to
+  if (!loaded.sitting) throw new UsageError(`${folder}: no sitting.json: not a folder publish-results measured into, so its results have no place in the documents' tables`);
+  const cells = loaded.sitting.cells;
   const rendered = tablesOf(loaded, cells).map((t) => ({ spec: t.spec, text: renderTable(t, loaded) }));
   const lines: string[] = [];
   for (const document of documents) {

@@ -76,13 +76,18 @@ describe('publish-results --from-results', () => {
     const folder = tempFolder();
     const out = tempFolder();
     for (const n of [1, 2, 3]) forge(folder, q1?.id ?? 'x', n, (r) => r.client && (r.client.busiestProcessCpuShare = n === 2 ? 0.8 : 0.79));
+    expect(publish(['--from-results', folder, '--write-to', out]).stderr.trim()).toMatch(/: no sitting.json: not a folder publish-results measured into, so its results have no place in the documents' tables$/);
+    const attempt = { cell: q1?.id, round: 1, command: 'npx bench run', startedAt: '', finishedAt: '', exitCode: 0 };
+    const sitting = { kind: 'mqbench-publish-sitting', version: 1, profile: 'full', repeats: 3, invocation: 'npm run publish-results', startedAt: '', environment: fixture.environment, cells: cellsOf('full'), runs: [attempt, attempt, attempt, { ...attempt, exitCode: 4 }] };
+    writeFileSync(join(folder, 'sitting.json'), JSON.stringify(sitting));
     const run = publish(['--from-results', folder, '--write-to', out, '--documents', 'notes']);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     const section = sectionText(readFileSync(join(out, 'reports', 'notes.md'), 'utf8'), 'q1-max') ?? '';
     expect(section).toMatch(/^\*Measured on AMD EPYC, 2 cores, 24 GiB, Linux .*; mqbench at `b83890b` with uncommitted changes;/);
-    expect(section).toContain('not made by publish-results (no sitting.json)');
-    expect(section).toContain(`| ${q1?.label} | 3/3 | 2,000 [1,000 - 3,000] (n=3) |`);
+    expect(section).toContain('made by `npm run publish-results`.*');
+    // four attempts, one of which left no result: the runs column says so
+    expect(section).toContain(`| ${q1?.label} | 3/4 | 2,000 [1,000 - 3,000] (n=3) |`);
     expect(section).toContain('79%, 2.00 ms ⚑');
     expect(section).toMatch(/⚑ client-limited: the load generator, not the broker, set these rows' numbers: noack .*client at 79% of a core/);
     // a table of the same document with no runs says so instead of keeping older figures

@@ -86,6 +86,7 @@ function runOptions(y: Argv) {
     .option('json', { type: 'boolean', default: false, describe: 'print the result JSON on stdout instead of the summary' })
     .option('progress', { type: 'boolean', default: true, describe: 'live progress on stderr: a bar on a terminal, a line per phase and every 10 s otherwise (--no-progress to silence)' })
     .option('quiet', { type: 'boolean', default: false, describe: 'no progress on stderr (same as --no-progress)' })
+    .option('metrics-port', { type: 'string', describe: 'serve live metrics (Prometheus / OpenMetrics text) on http://127.0.0.1:N/metrics while the run goes (docs/running.md)' })
     .option('threshold', { type: 'string', array: true, describe: 'a condition the run must meet, else ✗ and exit 1 (repeatable): e.g. "p99<20ms", "lost==0", "throughput>=1000" (docs/running.md)' })
     .option('csv', { type: 'boolean', default: false, describe: 'also write the timeline as CSV, a row per second, beside the result JSON' });
 }
@@ -114,7 +115,7 @@ function withRunCommand<T>(y: Argv<T>): Argv<T> {
         // refused before the workload is planned, let alone connected
         const thresholds = parseThresholds(argv.threshold);
         const given = await givenOptionsOf(argv);
-        const output = { out: argv.out, json: argv.json, progress: argv.progress && !argv.quiet, quit, thresholds, csv: argv.csv, verbose: Boolean(argv.verbose) };
+        const output = { out: argv.out, json: argv.json, progress: argv.progress && !argv.quiet, quit, thresholds, csv: argv.csv, verbose: Boolean(argv.verbose), ...(argv['metrics-port'] === undefined ? {} : { metricsPort: argv['metrics-port'] }) };
         process.exit(await runMany(given, output));
       },
     );

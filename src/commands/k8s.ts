@@ -12,6 +12,7 @@ import { checkSplit } from '../k8s/split.js';
 import { parseOption } from '../options.js';
 import { planRun } from '../plan/index.js';
 import { newRunId } from '../run/benchmark.js';
+import { metricsPortOf } from '../run/live-metrics.js';
 import type { Workload } from '../results/types.js';
 import { scenarioNames } from '../scenarios/index.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
@@ -46,6 +47,7 @@ function renderFlags<T>(y: Argv<T>): Argv<T> {
     .option('start-slack', { type: 'string', describe: 'a pod ready later than start + slack is late: it does not run and the merge is aborted (default 5s, at most the warmup)' })
     .option('cpu', { type: 'string', default: '1', describe: 'CPU request = limit per pod' })
     .option('memory', { type: 'string', default: '1Gi', describe: 'memory request = limit per pod' })
+    .option('metrics-port', { type: 'string', describe: 'each pod serves live metrics on this port (0.0.0.0:N/metrics), annotated for Prometheus to scrape (docs/kubernetes.md)' })
     .option('out', { type: 'string', describe: 'render: folder to write mqbench-<run id>.yaml into (default: print it); run: folder for the result (default results)' });
 }
 
@@ -86,6 +88,7 @@ async function renderPlan(argv: Given): Promise<{ plan: JobSpec; startInSeconds:
     slackMs: Math.round(slackUs / 1000),
     connectTimeoutMs: run.connectTimeoutMs,
     workload,
+    ...(argv['metrics-port'] === undefined ? {} : { metricsPort: metricsPortOf(argv['metrics-port']) }),
   };
   const endpoint = findPlugin(run.broker).endpoint;
   // a URL given as a flag goes into the Secret the manifests create; the ConfigMap never carries it

@@ -13,6 +13,8 @@ import { writeResultOrLastResort, type KeptResult } from '../results/last-resort
 import { csvPathOf, timelineCsv } from '../results/timeline-csv.js';
 import type { RunResult } from '../results/types.js';
 import { newRunId, runPlan, type RunHandlers } from '../run/benchmark.js';
+import { serveLiveMetrics, type LiveMetrics, type RunLabels } from '../run/live-metrics.js';
+import type { Progress } from '../engine/progress.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { withTimeout } from '../util/clock.js';
 import { formatCount } from '../util/format.js';
@@ -32,6 +34,10 @@ export interface OutputOptions {
   print?: boolean;
   /** ends the process at once (a second Ctrl-C): cli.ts's process.exit */
   quit: Quit;
+  /** --metrics-port as given: live metrics served while the runs go (run/live-metrics.ts) */
+  metricsPort?: string;
+  /** the endpoint runMany serves them on */
+  liveMetrics?: LiveMetrics;
   /** --threshold: conditions each run must meet (parsed before anything connects): a ✗ and exit 1 when missed */
   thresholds?: readonly Threshold[];
   /** --csv: the timeline, a row per second, beside each result JSON */
@@ -58,6 +64,17 @@ export async function runMany(given: GivenOptions, output: OutputOptions): Promi
   await requireWritableFolder(output.out);
   // said once, before the first run: a setting past a limit the broker documents (the plug-in's knowledge)
   for (const plan of plans) for (const warning of plan.warnings ?? []) log(`warning: ${plan.broker}: ${warning}`);
+  // listening before anything connects: a port in use is one line, exit 2; closed whatever happens
+  const liveMetrics = await serveLiveMetrics(output.metricsPort);
+  try {
+    return await runPlans(plans, { ...output, ...(liveMetrics ? { liveMetrics } : {}) });
+  } finally {
+    await liveMetrics?.close();
+  }
+}
+
+/** runMany's runs, in order: each repeat of each plan. */
+async function runPlans(plans: readonly RunPlan[], output: OutputOptions): Promise<number> {
   const repeat = plans[0]?.repeat ?? 1;
   // --json prints exactly one document: one result object for one run, one array for several
   const several = repeat > 1 || plans.length > 1;
@@ -128,12 +145,19 @@ function logMissedThresholds(verdicts: readonly ThresholdVerdict[]): void {
   for (const v of verdicts) if (!v.ok) log(`✗ ${v.text}`);
 }
 
+const liveLabelsOf = (plan: RunPlan, runId: string): RunLabels => ({ broker: plan.broker, scenario: plan.scenario, run_id: runId });
+
 /** The run's handlers: interrupts, the progress display, hello-world's received text. */
 function handlersOf(plan: RunPlan, output: OutputOptions, runId: string, signal: AbortSignal): { handlers: RunHandlers; stopDisplay: () => void } {
   const hello = plan.scenario === 'hello-world';
   const display = output.progress && !hello ? progressDisplay(`[${plan.broker}/${plan.scenario}]`) : undefined;
   const onMessageText = (text: string, latencyUs: number): void => void process.stdout.write(` [x] Received '${text}' (end-to-end ${formatCount(latencyUs)} us)\n`);
-  const handlers: RunHandlers = { runId, signal, log, ...(display ? { onProgress: display.update } : {}), ...(hello ? { onMessageText } : {}) };
+  const live = output.liveMetrics?.observe(liveLabelsOf(plan, runId));
+  const onProgress = display || live ? (p: Progress): void => {
+    display?.update(p);
+    live?.(p);
+  } : undefined;
+  const handlers: RunHandlers = { runId, signal, log, ...(onProgress ? { onProgress } : {}), ...(hello ? { onMessageText } : {}) };
   return { handlers, stopDisplay: () => display?.stop() };
 }
 
@@ -151,6 +175,7 @@ export async function runCommand(plan: RunPlan, output: OutputOptions): Promise<
   } finally {
     interrupts.release();
     stopDisplay();
+    output.liveMetrics?.endRun(liveLabelsOf(plan, runId));
   }
   const kept = await writeKeepingMeasurement(output.out, result, output.json);
   const path = kept.path ?? '-';

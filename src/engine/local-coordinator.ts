@@ -21,7 +21,7 @@ export function localCoordinator(driver: Driver, workload: Workload, progress: P
     },
     inFlight: (sentAll, receivedAll, errorsAll) => inFlightFrom(sentAll, receivedAll, errorsAll, subscriptions),
     report(live) {
-      progress.update(live.sentAll, live.receivedAll, live.lastSecondP99Us);
+      progress.update({ ...live, inFlight: inFlightFrom(live.sentAll, live.receivedAll, live.errorsAll, subscriptions) });
       stalled ??= stall.observe(live.progress, workOutstanding(live, subscriptions), nowUs());
     },
     drained: (live, deadlineUs) =>

@@ -1,5 +1,6 @@
 import { nowUs } from '../util/clock.js';
 import type { Workload } from '../results/types.js';
+import type { SecondQuantiles } from '../metrics/timeline.js';
 
 export interface Progress {
   /** connect: consumers attaching, nothing sent yet; then warmup, measure, drain (in-flight messages arriving) */
@@ -14,11 +15,36 @@ export interface Progress {
   etaUs: number | null;
   /** corrected end-to-end p99 of the last whole measured second; null before one, and with --workers (not mergeable live) */
   p99Us: number | null;
+  /** counts so far and the last second's latency, for live metrics (--metrics-port); absent while connecting */
+  totals?: ProgressTotals;
+}
+
+/** Counts since sending started (warmup included) at one tick, and the last whole second's latency. */
+export interface ProgressTotals {
+  sent: number;
+  received: number;
+  sendErrors: number;
+  /** sent, neither received (by every subscription) nor failed yet */
+  inFlight: number;
+  /** measured messages missing behind a later one of their producer (lost, or still on another partition's way) */
+  lostSoFar: number;
+  /** corrected end-to-end latency of the last whole measured second; null before one, and with --workers */
+  lastSecondUs: SecondQuantiles | null;
+}
+
+/** What a coordinator samples from the live counters (a participant's, or a worker pool's sum). */
+export interface ProgressSample {
+  sentAll: number;
+  receivedAll: number;
+  errorsAll: number;
+  inFlight: number;
+  missing?: number;
+  lastSecondUs?: SecondQuantiles;
 }
 
 export interface ProgressReporter {
   started(atUs: number): void;
-  update(sent: number, received: number, p99Us?: number): void;
+  update(sample: ProgressSample): void;
   stop(): void;
 }
 
@@ -33,13 +59,23 @@ export function phaseAt(workload: Workload, startUs: number, now: number): Pick<
   return { phase: now < warmupEnd ? 'warmup' : 'measure', plannedUs, etaUs: measureEnd - now };
 }
 
+function totalsOf(sample: ProgressSample): ProgressTotals {
+  return {
+    sent: sample.sentAll,
+    received: sample.receivedAll,
+    sendErrors: sample.errorsAll,
+    inFlight: Math.max(0, sample.inFlight),
+    lostSoFar: sample.missing ?? 0,
+    lastSecondUs: sample.lastSecondUs ?? null,
+  };
+}
+
 /** Reports progress once a second from summed live counters; before sending starts, as "connect". */
 export function progressReporter(workload: Workload, onProgress: ((p: Progress) => void) | undefined): ProgressReporter {
   const createdUs = nowUs();
   let startUs: number | undefined;
   let last = { sent: 0, received: 0 };
-  let current = { sent: 0, received: 0 };
-  let p99: number | null = null;
+  let current: ProgressSample = { sentAll: 0, receivedAll: 0, errorsAll: 0, inFlight: 0 };
   const timer = onProgress
     ? setInterval(() => {
         const now = nowUs();
@@ -50,20 +86,20 @@ export function progressReporter(workload: Workload, onProgress: ((p: Progress) 
         onProgress({
           ...phaseAt(workload, startUs, now),
           elapsedUs: Math.max(0, now - startUs),
-          sentPerSec: current.sent - last.sent,
-          receivedPerSec: current.received - last.received,
-          p99Us: p99,
+          sentPerSec: current.sentAll - last.sent,
+          receivedPerSec: current.receivedAll - last.received,
+          p99Us: current.lastSecondUs?.p99 ?? null,
+          totals: totalsOf(current),
         });
-        last = { ...current };
+        last = { sent: current.sentAll, received: current.receivedAll };
       }, 1000)
     : undefined;
   return {
     started(at: number) {
       startUs = at;
     },
-    update(sent: number, received: number, p99Us?: number) {
-      current = { sent, received };
-      p99 = p99Us ?? null;
+    update(sample: ProgressSample) {
+      current = sample;
     },
     stop() {
       if (timer) clearInterval(timer);

@@ -1,6 +1,6 @@
 import { Accounting, type StreamCounts } from '../metrics/accounting.js';
 import { createHistogram, encodeHistogram, latenciesOf, type Histogram } from '../metrics/histogram.js';
-import { Timeline, type TimelinePartial } from '../metrics/timeline.js';
+import { Timeline, type SecondQuantiles, type TimelinePartial } from '../metrics/timeline.js';
 import type { ConsumerReceipts, Latencies } from '../results/types.js';
 import type { FailoverRecording } from '../metrics/failover.js';
 import { FailoverRecorder, type FaultWindow } from './failover-recorder.js';
@@ -38,6 +38,10 @@ export interface LiveCounters {
   uniqueBySubscription: number[];
   /** corrected end-to-end p99 of the last whole measured second (live progress; this process only) */
   lastSecondP99Us?: number;
+  /** the same second's quantiles, for live metrics (--metrics-port; this process only) */
+  lastSecondUs?: SecondQuantiles;
+  /** measured messages missing behind a later one of their producer, over every subscription: lost so far (recounted once a second) */
+  missing?: number;
 }
 
 /** Everything a participant recorded, mergeable with other participants' exactly. */
@@ -90,6 +94,7 @@ export class Recorder {
   private arrivedAfterClose = 0;
   private lastReceiptUs = 0;
   private readonly lateness: LatenessCounts = { lateSends: 0, heldByCap: 0 };
+  private missingCount = { second: Number.NaN, missing: 0 };
   firstSendError: string | undefined;
 
   constructor(
@@ -223,15 +228,24 @@ export class Recorder {
       expected,
       outstanding,
       uniqueBySubscription: [...this.uniqueBySubscription],
-      ...this.liveP99(),
+      ...this.liveLatency(),
+      missing: this.missingSoFar(),
     };
   }
 
-  private liveP99(): { lastSecondP99Us?: number } {
+  private liveLatency(): { lastSecondP99Us?: number; lastSecondUs?: SecondQuantiles } {
     if (this.closed) return {};
-    const p99 = this.timeline.lastSecondP99Us(nowUs());
-    return p99 === undefined ? {} : { lastSecondP99Us: p99 };
+    const quantiles = this.timeline.lastSecondQuantiles(nowUs());
+    return quantiles === undefined ? {} : { lastSecondP99Us: quantiles.p99, lastSecondUs: quantiles };
   }
+
+  /** Walks every stream, so at most once a second (live() is sampled every few ms). */
+  private missingSoFar(): number {
+    const second = Math.floor(nowUs() / 1_000_000);
+    if (second !== this.missingCount.second) this.missingCount = { second, missing: this.accounting.missing() };
+    return this.missingCount.missing;
+  }
+
 
   /** Per producer id, the measured sends that failed so far (shared with other participants). */
   failedSeqs(): Record<number, number[]> {

@@ -13,7 +13,7 @@ import { phaseLimitUs } from './phases.js';
 import { describeMissingShare } from './result.js';
 import { mergePartials, type Measurement } from './merge.js';
 import type { Assignment, PartialMeasurement } from './participant.js';
-import { everythingArrived, planAssignments } from './assignments.js';
+import { everythingArrived, inFlightFrom, planAssignments } from './assignments.js';
 import { progressReporter, type Progress, type ProgressReporter } from './progress.js';
 import type { LiveCounters } from './recorder.js';
 import { StallWatch, workOutstanding, stopReasonOf } from './stall.js';
@@ -84,6 +84,7 @@ function summed(lives: readonly LiveCounters[], subscriptions: number) {
     progress: sum((l) => l.progress),
     expected: sum((l) => l.expected),
     outstanding: sum((l) => l.outstanding),
+    missing: sum((l) => l.missing ?? 0),
     unique: Array.from({ length: subscriptions }, (_, s) => sum((l) => l.uniqueBySubscription[s] ?? 0)),
   };
 }
@@ -203,7 +204,7 @@ class WorkerPool {
     const lives = this.workers.map((w) => w.live).filter((l): l is LiveCounters => l !== undefined);
     const totals = summed(lives, this.request.workload.subscriptions);
     this.broadcast({ type: 'totals', sentAll: totals.sentAll, receivedAll: totals.receivedAll, errorsAll: totals.errorsAll });
-    this.progress.update(totals.sentAll, totals.receivedAll);
+    this.progress.update({ ...totals, inFlight: inFlightFrom(totals.sentAll, totals.receivedAll, totals.errorsAll, this.request.workload.subscriptions) });
     const stalled = this.stall.observe(totals.progress, workOutstanding(totals, this.request.workload.subscriptions), nowUs());
     if (stalled) this.abort(stalled);
     // a worker that is gone no longer holds the drain back

@@ -21,6 +21,8 @@ export interface JobSpec {
   slackMs: number;
   connectTimeoutMs: number;
   workload: Workload;
+  /** live metrics (k8s render --metrics-port): each pod serves them on 0.0.0.0:<port>/metrics, annotated for scraping */
+  metricsPort?: number;
 }
 
 export const planFileName = 'plan.json';
@@ -43,6 +45,7 @@ function planProblem(value: unknown): string | undefined {
   if (!Number.isInteger(plan.slackMs) || (plan.slackMs ?? -1) < 0) return 'slackMs must be a whole number of zero or more';
   if (!Number.isInteger(plan.connectTimeoutMs) || (plan.connectTimeoutMs ?? 0) < 1) return 'connectTimeoutMs must be a whole number greater than zero';
   if (plan.workload === null || typeof plan.workload !== 'object' || typeof plan.workload.broker !== 'string') return 'workload is missing';
+  if (plan.metricsPort !== undefined && (!Number.isInteger(plan.metricsPort) || plan.metricsPort < 1 || plan.metricsPort > 65_535)) return 'metricsPort must be a port from 1 to 65535';
   return undefined;
 }
 

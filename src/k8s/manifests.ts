@@ -66,6 +66,15 @@ function envOf(request: ManifestRequest) {
   return env;
 }
 
+/**
+ * With --metrics-port, the annotations Prometheus' usual Kubernetes pod discovery reads (the
+ * prometheus.io/* convention of its example configuration): scrape this pod, on that port and path.
+ */
+export function scrapeAnnotationsOf(plan: Pick<JobSpec, 'metricsPort'>): { annotations?: Record<string, string> } {
+  if (plan.metricsPort === undefined) return {};
+  return { annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(plan.metricsPort), 'prometheus.io/path': '/metrics' } };
+}
+
 /** An Indexed Job: N pods, each told its index; nothing retried, so nothing is counted twice. */
 function jobOf(request: ManifestRequest): Job {
   const { plan } = request;
@@ -79,7 +88,7 @@ function jobOf(request: ManifestRequest): Job {
       backoffLimit: 0,
       activeDeadlineSeconds: deadlineSeconds(request),
       template: {
-        metadata: { labels: labelsOf(plan) },
+        metadata: { labels: labelsOf(plan), ...scrapeAnnotationsOf(plan) },
         spec: {
           restartPolicy: 'Never',
           securityContext: { runAsNonRoot: true },
@@ -93,6 +102,7 @@ function jobOf(request: ManifestRequest): Job {
               resources: { requests: resources, limits: resources },
               securityContext: { allowPrivilegeEscalation: false },
               volumeMounts: [{ name: 'plan', mountPath: planMountDir, readOnly: true }],
+              ...(plan.metricsPort === undefined ? {} : { ports: [{ name: 'metrics', containerPort: plan.metricsPort }] }),
             },
           ],
           volumes: [{ name: 'plan', configMap: { name: jobName(plan) } }],

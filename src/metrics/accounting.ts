@@ -70,6 +70,16 @@ export class SequenceTracker {
     while (this.above.delete(this.floor)) this.floor++;
   }
 
+  /**
+   * Sequence numbers not received while a later one was (in any order group): lost, or still on their
+   * way through another partition or queue. Live metrics read it once a second; it walks no set.
+   */
+  missing(): number {
+    let highest = this.floor - 1;
+    for (const seq of this.maxSeen) if (seq !== undefined && seq > highest) highest = seq;
+    return Math.max(0, highest + 1 - this.floor - this.above.size);
+  }
+
   /** Whether `seq` arrived (a gap given up past `maxPending` reads as arrived: the documented bound). */
   has(seq: number): boolean {
     return seq < this.floor || this.above.has(seq);
@@ -102,6 +112,13 @@ export class Accounting {
       this.streams.set(key, stream);
     }
     return stream.tracker.record(seq, consumer);
+  }
+
+  /** SequenceTracker.missing summed over every stream: what live metrics call lost so far. */
+  missing(): number {
+    let missing = 0;
+    for (const { tracker } of this.streams.values()) missing += tracker.missing();
+    return missing;
   }
 
   /** `failedSeqs`: per producer, the sequence numbers whose send failed (see StreamCounts). */

@@ -10,11 +10,11 @@ export class Timeline {
   /** the seconds still being received into: the newest two, and an older one a late receipt reopened until the next second seals it */
   private readonly latency = new Map<number, Histogram>();
   /** seconds that are over, encoded: a long run keeps a short string per second, not a histogram */
-  private readonly sealed = new Map<number, { encoded: string; p99Us: number }>();
+  private readonly sealed = new Map<number, { encoded: string; quantiles: SecondQuantiles }>();
   private newestSecond = Number.NEGATIVE_INFINITY;
 
   private liveSecond = Number.NaN;
-  private liveP99Us: number | undefined;
+  private liveQuantiles: SecondQuantiles | undefined;
 
   constructor(private readonly originUs: number) {}
 
@@ -44,12 +44,18 @@ export class Timeline {
    * one has passed. Computed once per second (the value is cached until the next second begins).
    */
   lastSecondP99Us(atUs: number): number | undefined {
+    return this.lastSecondQuantiles(atUs)?.p99;
+  }
+
+  /** As lastSecondP99Us, with the other quantiles live metrics show (--metrics-port); same cache. */
+  lastSecondQuantiles(atUs: number): SecondQuantiles | undefined {
     const second = Math.floor((atUs - this.originUs) / 1_000_000) - 1;
     if (second !== this.liveSecond) {
       this.liveSecond = second;
-      this.liveP99Us = second >= 0 ? (this.latency.get(second)?.getValueAtPercentile(99) ?? this.sealed.get(second)?.p99Us) : undefined;
+      const open = second >= 0 ? this.latency.get(second) : undefined;
+      this.liveQuantiles = open ? quantilesOf(open) : this.sealed.get(second)?.quantiles;
     }
-    return this.liveP99Us;
+    return this.liveQuantiles;
   }
 
   received(atUs: number, bytes: number, latencyUs: number): void {
@@ -79,7 +85,7 @@ export class Timeline {
   private seal(keepFrom: number): void {
     for (const [second, histogram] of this.latency) {
       if (second >= keepFrom) continue;
-      this.sealed.set(second, { encoded: encodeHistogram(histogram), p99Us: histogram.getValueAtPercentile(99) });
+      this.sealed.set(second, { encoded: encodeHistogram(histogram), quantiles: quantilesOf(histogram) });
       histogram.destroy();
       this.latency.delete(second);
     }
@@ -93,6 +99,21 @@ export class Timeline {
     this.sealed.clear();
     return { points: [...this.points.values()].map((p) => ({ ...p })), latency };
   }
+}
+
+/** One second's corrected end-to-end latency (us), for live metrics. */
+export interface SecondQuantiles {
+  count: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+}
+
+function quantilesOf(histogram: Histogram): SecondQuantiles {
+  const at = (percentile: number): number => histogram.getValueAtPercentile(percentile);
+  return { count: histogram.totalCount, p50: at(50), p90: at(90), p99: at(99), p999: at(99.9), max: at(100) };
 }
 
 export interface TimelinePartial {

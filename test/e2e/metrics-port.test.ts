@@ -6,7 +6,7 @@
  * broker, scenario and the result's run id, and the port is free again when bench has exited.
  * A bad or busy port is one line and exit 2 before anything connects.
  */
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -159,6 +159,46 @@ describe('bench run --metrics-port', () => {
 
   test('RabbitMQ noack: the same scrape against the real broker', async () => {
     await scrapedRun('rabbit', join(out, 'rabbit'));
+  });
+});
+
+describe('the port is freed however the run ends; a pod serves it too', () => {
+  test('Ctrl-C (SIGINT) mid-run: the run ends interrupted and the port is free', async () => {
+    const port = await freePort();
+    let pid: number | undefined;
+    const args = ['run', '--broker', 'memory', '--scenario', 'noack', '--duration', '30s', '--warmup', '0s', '--rate', '1000', '--no-progress', '--metrics-port', String(port), '--out', join(out, 'interrupted')];
+    const running = bench(args, { onSpawn: (p) => (pid = p) });
+    let sent = 0;
+    for (let i = 0; i < 50 && sent === 0; i++) {
+      await sleep(200);
+      const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text()).catch(() => '');
+      sent = valueOf(parseExposition(text), 'mqbench_sent_messages_total') ?? 0;
+    }
+    expect(sent).toBeGreaterThan(0);
+    process.kill(pid ?? 0, 'SIGINT');
+    const run = await running;
+    expect(run.code).toBe(4);
+    expect(await listening(port)).toBe(false);
+  });
+
+  test('bench worker (a pod) serves its share, labelled with the pod index and the Job\'s run id', async () => {
+    const dir = join(out, 'pod');
+    const port = await freePort();
+    const render = await bench(['k8s', 'render', '--broker', 'memory', '--scenario', 'noack', '--pods', '1', '--rate', '1000', '--duration', '3s', '--warmup', '1s', '--metrics-port', String(port), '--out', dir]);
+    expect(render.code, render.stderr).toBe(0);
+    const manifest = (await readdir(dir)).find((f) => f.endsWith('.yaml')) ?? '';
+    const yaml = await readFile(join(dir, manifest), 'utf8');
+    expect(yaml).toContain(`prometheus.io/port: "${port}"`);
+    const planText = /plan\.json: \|\n((?: {4}.*\n)+)/.exec(yaml)?.[1]?.replace(/^ {4}/gm, '') ?? '{}';
+    const plan = { ...(JSON.parse(planText) as { runId: string }), startAt: new Date(Date.now() + 4000).toISOString() };
+    const planFile = join(dir, 'plan.json');
+    await writeFile(planFile, JSON.stringify(plan));
+    const { run, scrapes } = await scrapeWhile(bench(['worker', '--workload', planFile], { env: { JOB_COMPLETION_INDEX: '0' } }), port);
+    expect(run.code, run.stderr).toBe(0);
+    const counted = scrapes.filter((s) => (valueOf(s, 'mqbench_sent_messages_total') ?? 0) > 0);
+    expect(counted.length).toBeGreaterThanOrEqual(2);
+    for (const sample of counted.flat()) expect(sample.labels).toMatchObject({ broker: 'memory', scenario: 'noack', run_id: plan.runId, pod: '0' });
+    expect(await listening(port)).toBe(false);
   });
 });
 

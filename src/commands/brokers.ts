@@ -1,6 +1,7 @@
 import { plugins } from '../drivers/index.js';
 import type { BrokerPlugin, ClusterUpOptions, LocalBrokers, LocalCluster, ProvisionMode } from '../drivers/plugin.js';
 import { UsageError } from '../errors.js';
+import { otherCheckoutLine, otherCheckoutsClaims } from '../provision/checkouts.js';
 
 const log = (line: string): void => {
   process.stderr.write(`${line}\n`);
@@ -39,12 +40,17 @@ async function clusterCommand(action: string, cluster: LocalCluster, options: Cl
   return cluster.status();
 }
 
+/** Other checkouts' clusters on this host (provision/checkouts.ts): listed, never touched. */
+async function othersOf(cluster?: string): Promise<string[]> {
+  return (await otherCheckoutsClaims(cluster)).map(otherCheckoutLine);
+}
+
 export async function brokersCommand(action: string, target: string | undefined, mode: ProvisionMode, upOptions: ClusterUpOptions = {}): Promise<string> {
   if (!['up', 'down', 'status'].includes(action)) throw new UsageError(`unknown brokers action "${action}"; valid: up, down, status`);
   const lines: string[] = [];
   const cluster = clusters.find((c) => c.name === target);
   checkUpOptions(action, cluster, upOptions);
-  if (cluster) return `${await clusterCommand(action, cluster, upOptions)}\n`;
+  if (cluster) return `${[await clusterCommand(action, cluster, upOptions), ...(action === 'status' ? await othersOf(cluster.name) : [])].join('\n')}\n`;
   for (const { local } of targets(target)) {
     if (action === 'up') lines.push(await local.up(mode, log));
     else if (action === 'down') lines.push(await local.down(log));
@@ -52,6 +58,7 @@ export async function brokersCommand(action: string, target: string | undefined,
   }
   if ((target ?? 'all') === 'all' && action !== 'up') {
     for (const each of clusters) if ((await each.nodes()) !== undefined) lines.push(await clusterCommand(action, each));
+    if (action === 'status') lines.push(...(await othersOf()));
   }
   return `${lines.join('\n')}\n`;
 }

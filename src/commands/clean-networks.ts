@@ -5,6 +5,7 @@
  * in use, like a queue with a consumer: kept unless --force.
  */
 import { plugins } from '../drivers/index.js';
+import { otherCheckoutsClaims, ownClaim } from '../provision/checkouts.js';
 import { healNamespace, leftoverNetworks, NetworkCommandError, partitionedAmong, removeLeftovers, type NetworkLeftovers } from '../provision/network/index.js';
 import { clusterOfNamespace } from '../provision/network/plan.js';
 
@@ -14,9 +15,18 @@ export interface NetworkCleanOutcome {
   error?: string;
 }
 
-/** The clusters whose nodes run in their namespaces now (`brokers up <cluster> --netns`, not brought down). */
-function clustersInUse(): Set<string> {
-  return new Set(plugins.flatMap((p) => (p.cluster?.partitionable?.() ? [p.cluster.name] : [])));
+/**
+ * The networks of this checkout's clusters whose nodes run in their namespaces now (`brokers up
+ * <cluster> --netns`, not brought down), by network name: a cluster's slot on this host names it.
+ */
+async function clustersInUse(): Promise<Set<string>> {
+  const inUse = plugins.flatMap((p) => (p.cluster?.partitionable?.() ? [p.cluster.name] : []));
+  return new Set(await Promise.all(inUse.map(async (name) => (await ownClaim(name))?.network ?? name)));
+}
+
+/** Other checkouts' cluster networks (provision/checkouts.ts), by network name: their checkout. */
+async function othersNetworks(): Promise<Map<string, string>> {
+  return new Map((await otherCheckoutsClaims()).flatMap((claim) => (claim.netns ? [[claim.network, claim.checkout] as const] : [])));
 }
 
 function describe(cluster: string, found: NetworkLeftovers, action: string): string {
@@ -37,16 +47,18 @@ export async function cleanNetworks(options: { dryRun: boolean; force: boolean }
   try {
     const all = await leftoverNetworks();
     const clusters = [...new Set(all.namespaces.map((namespace) => clusterOfNamespace(namespace) ?? namespace))];
-    const inUse = clustersInUse();
+    const [inUse, others] = await Promise.all([clustersInUse(), othersNetworks()]);
     const lines: string[] = [];
     for (const cluster of clusters) {
       const found = await leftoverNetworks(cluster);
-      if (inUse.has(cluster) && !options.force) lines.push(describe(cluster, found, 'in use: kept (its cluster is up; `bench brokers down` removes it)'), ...(await healLeft(cluster, found, options.dryRun)));
+      // --force too: it deletes what this checkout's runs use, never another checkout's
+      if (others.has(cluster)) lines.push(describe(cluster, found, `another checkout's (${others.get(cluster)}): left alone`));
+      else if (inUse.has(cluster) && !options.force) lines.push(describe(cluster, found, 'in use: kept (its cluster is up; `bench brokers down` removes it)'), ...(await healLeft(cluster, found, options.dryRun)));
       else if (options.dryRun) lines.push(describe(cluster, found, 'would delete'));
       else lines.push(describe(cluster, await removeLeftovers({ cluster, killProcesses: true }), 'deleted'));
     }
     // links and rules whose namespaces are gone name no cluster (only a tag): removed when nothing is in use
-    const orphans = !options.dryRun && clusters.every((c) => !inUse.has(c)) && (await leftoverNetworks()).links.length > 0;
+    const orphans = !options.dryRun && clusters.every((c) => !inUse.has(c) && !others.has(c)) && (await leftoverNetworks()).links.length > 0;
     if (orphans) lines.push(describe('(no namespace)', await removeLeftovers({ killProcesses: true }), 'deleted'));
     return { lines };
   } catch (error) {

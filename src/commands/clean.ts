@@ -8,6 +8,7 @@ import type { Argv } from 'yargs';
 import { findPlugin, plugins } from '../drivers/index.js';
 import type { BrokerPlugin, Cleaner, LeftoverObject } from '../drivers/plugin.js';
 import { ExitCode, MqbenchError, UsageError } from '../errors.js';
+import { otherCheckoutLine, otherCheckoutsClaims } from '../provision/checkouts.js';
 import { commonOptions, parseOption, type OptionRow } from '../options.js';
 import { withTimeout } from '../util/clock.js';
 import { redactUrl } from '../util/redact.js';
@@ -145,11 +146,16 @@ function countOf(outcomes: readonly BrokerOutcome[], action: Action): number {
   return outcomes.reduce((sum, o) => sum + o.objects.filter((object) => object.action === action).length, 0);
 }
 
+/** The brokers whose objects could not be listed (their error is on stderr too). */
+const unlisted = (outcomes: readonly BrokerOutcome[]): BrokerOutcome[] => outcomes.filter((o) => o.error !== undefined && o.objects.length === 0);
+
 function totalLine(outcomes: readonly BrokerOutcome[], dryRun: boolean): string {
   const kept = countOf(outcomes, 'kept-in-use');
   const keptText = kept > 0 ? `, ${kept} in use kept (a run may still be going; --force deletes them too)` : '';
-  if (dryRun) return `total: ${countOf(outcomes, 'would-delete')} would be deleted${keptText}; dry run: nothing deleted`;
-  return `total: ${countOf(outcomes, 'deleted')} deleted${keptText}`;
+  const missing = unlisted(outcomes).map((o) => o.broker);
+  const missingText = missing.length > 0 ? `; not listed: ${missing.join(', ')}` : '';
+  if (dryRun) return `total: ${countOf(outcomes, 'would-delete')} would be deleted${keptText}${missingText}; dry run: nothing deleted`;
+  return `total: ${countOf(outcomes, 'deleted')} deleted${keptText}${missingText}`;
 }
 
 function render(outcomes: readonly BrokerOutcome[], args: CleanArgs): string {
@@ -159,7 +165,8 @@ function render(outcomes: readonly BrokerOutcome[], args: CleanArgs): string {
   if (outcomes.every((o) => o.error && o.objects.length === 0)) return '';
   const what = args.run === undefined ? 'mqbench-* objects' : `objects of run ${args.run}`;
   const empty = answered.filter((o) => o.objects.length === 0).map((o) => `${o.broker}: no ${what} at ${o.url}`);
-  return `${[...objectLines(outcomes), ...empty, totalLine(outcomes, args['dry-run'])].join('\n')}\n`;
+  const notListed = unlisted(outcomes).map((o) => `${o.broker}: could not be listed: ${o.error}`);
+  return `${[...objectLines(outcomes), ...empty, ...notListed, totalLine(outcomes, args['dry-run'])].join('\n')}\n`;
 }
 
 /** Lines after the brokers' (text), or a field of that name in the JSON document. */
@@ -171,19 +178,30 @@ function withLines(text: string, field: 'networks' | 'clusters', lines: readonly
 
 /**
  * The nodes of the chosen brokers' local clusters that a run killed during --fault stop left frozen:
- * continued before anything is listed (a frozen node answers no admin tool and no request). Never
- * throws: a failure is the outcome's error.
+ * continued before anything is listed (a frozen node answers no admin tool and no request); other
+ * checkouts' clusters named. Never throws: a failure is the outcome's error.
  */
 async function resumeClusters(chosen: readonly CleanablePlugin[], dryRun: boolean): Promise<{ lines: string[]; error?: string }> {
   const lines: string[] = [];
   for (const cluster of chosen.flatMap((p) => (p.cluster?.resumeFrozen ? [p.cluster] : []))) {
     try {
       lines.push(...(await cluster.resumeFrozen?.(dryRun) ?? []));
+      // another checkout's nodes are neither ours nor leftovers: named, never touched
+      lines.push(...(await otherCheckoutsClaims(cluster.name)).map(otherCheckoutLine));
     } catch (error) {
       return { lines, error: `${cluster.name}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}` };
     }
   }
   return { lines };
+}
+
+/**
+ * A broker that could not be listed while others were: the clean was partial, exit 1 as for deletes a
+ * broker refused (docs/errors.md); exit 3 (unreachable) only when no broker could be listed at all.
+ */
+function partialCode(outcome: BrokerOutcome, outcomes: readonly BrokerOutcome[]): ExitCode {
+  const someListed = outcomes.some((o) => o.error === undefined || o.objects.length > 0);
+  return someListed && outcome.exitCode === ExitCode.brokerUnreachable ? ExitCode.checkFailed : outcome.exitCode;
 }
 
 /** Checks all input first (exit 2), continues frozen cluster nodes, then lists (and deletes) broker by broker, then mqbench's networks. */
@@ -198,7 +216,7 @@ export async function cleanCommand(args: CleanArgs): Promise<CleanOutcome> {
   const networks = args.broker === undefined && args.run === undefined ? await cleanNetworks({ dryRun: args['dry-run'], force: args.force }) : { lines: [] };
   const extraErrors = [clusters.error, networks.error].flatMap((error) => (error ? [error] : []));
   const errors = [...outcomes.flatMap((o) => (o.error ? [o.error] : [])), ...extraErrors];
-  const exitCodes = [...outcomes.map((o) => o.exitCode), extraErrors.length > 0 ? ExitCode.checkFailed : ExitCode.ok];
+  const exitCodes = [...outcomes.map((o) => partialCode(o, outcomes)), extraErrors.length > 0 ? ExitCode.checkFailed : ExitCode.ok];
   const exitCode = exitCodes.reduce<ExitCode>((worst, code) => (code > worst ? code : worst), ExitCode.ok);
   const text = withLines(withLines(render(outcomes, args), 'clusters', clusters.lines, args.json), 'networks', networks.lines, args.json);
   return { text, errors, exitCode };

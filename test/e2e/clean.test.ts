@@ -161,6 +161,15 @@ describe('bench clean', () => {
     expect(kafkaDown.stderr).toMatch(/^bench: cannot connect to Kafka at 127\.0\.0\.1:1/);
   });
 
+  test('a broker that cannot be listed while another was: the listed one shown, the other named, exit 1 (partial)', async () => {
+    const partial = await bench(['clean', '--dry-run', '--broker', 'redis,kafka', '--kafka-url', '127.0.0.1:1']);
+    expect(partial.code, partial.stderr).toBe(1);
+    expect(partial.stdout).toMatch(/^redis: no mqbench-\* objects at redis:\/\/127\.0\.0\.1:6379$|^redis\s+\S+\s+mqbench-/m);
+    expect(partial.stdout).toMatch(/^kafka: could not be listed: cannot connect to Kafka at 127\.0\.0\.1:1/m);
+    expect(partial.stdout).toMatch(/^total: \d+ would be deleted; not listed: kafka; dry run: nothing deleted$/m);
+    expect(partial.stderr).toMatch(/^bench: cannot connect to Kafka at 127\.0\.0\.1:1/);
+  });
+
   test('a RabbitMQ setup that fails midway removes what it declared', { timeout: 180_000 }, async () => {
     // the vhost's queue limit refuses the 11th of 20 declarations: setup fails halfway through
     await ctl('set_vhost_limits', '-p', vhost, '{"max-queues": 10}');

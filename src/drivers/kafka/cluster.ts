@@ -12,6 +12,7 @@ import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Admin } from 'kafkajs';
 import { BrokerUnreachableError } from '../../errors.js';
+import { claimWithFolder, releaseSlot } from '../../provision/checkouts.js';
 import { checkNetworkSupport, clusterPartitioner, networkDown, networkUp } from '../../provision/network/index.js';
 import { isPidAlive } from '../../provision/probe.js';
 import { frozenNodeLines } from '../../provision/process-state.js';
@@ -20,7 +21,7 @@ import { tailFiles } from '../../util/log-tail.js';
 import type { ClusterNode, ClusterUpOptions, LocalCluster } from '../plugin.js';
 import type { Topology } from '../types.js';
 import { brokerReporter } from './broker-reports.js';
-import { brokerAddressOf, chosenKind, clusterHome, clusterName, clusterNetwork, clusterUrlOf, currentLayout, isNetnsCluster, nodeIndexes, nodeInstanceName, nodeLayout, quorumVotersOf, rememberedKind, rememberKind, type ClusterKind } from './cluster-layout.js';
+import { brokerAddressOf, chosenKind, clusterHome, clusterName, clusterNetwork, clusterUrlOf, currentLayout, currentSlot, isNetnsCluster, nodeIndexes, nodeInstanceName, nodeLayout, quorumVotersOf, rememberedKind, rememberKind, type ClusterKind } from './cluster-layout.js';
 import { kafkaLogPath, localKafkaFrozen, localKafkaStatus, newClusterId, resumeLocalKafka, startLocalKafka, stopLocalKafka, type KafkaInstance } from './local.js';
 import { firstLine, kafkaTopicName } from './shared.js';
 
@@ -60,14 +61,14 @@ const logConfigPath = join(clusterHome, 'log4j2.properties');
  */
 const partitionProperties = ['broker.session.timeout.ms=3000', 'broker.heartbeat.interval.ms=750'];
 
-function instanceOf(index: number, clusterId: string, kind: ClusterKind = { netns: isNetnsCluster() }): KafkaInstance {
-  const layout = nodeLayout(index, kind.netns);
+function instanceOf(index: number, clusterId: string, kind: ClusterKind = { netns: isNetnsCluster(), slot: currentSlot() }): KafkaInstance {
+  const layout = nodeLayout(index, kind.netns, kind.slot);
   return {
     name: nodeInstanceName(index),
     host: layout.host,
     port: layout.port,
     controllerPort: layout.controllerPort,
-    clusterNode: { nodeId: index, quorumVoters: quorumVotersOf(kind.netns), clusterId, replicas: nodeIndexes.length },
+    clusterNode: { nodeId: index, quorumVoters: quorumVotersOf(kind.netns, kind.slot), clusterId, replicas: nodeIndexes.length },
     maxHeap,
     log4jConfig: logConfigPath,
     ...(layout.namespace ? { namespace: layout.namespace, extraProperties: partitionProperties } : {}),
@@ -179,17 +180,23 @@ async function status(): Promise<string> {
   return [`${clusterName} started by mqbench (data in ${clusterHome}):`, ...kindLine(rememberedKind()), ...list.map(describe)].join('\n');
 }
 
-/** The cluster's folder with its kind, logging and, for a netns cluster, its network; refusals come first. */
+/** What other checkouts see of a cluster in `slot` (provision/checkouts.ts). */
+function claimOf(slot: number, netns: boolean): { network: string; nodes: string[] } {
+  return { network: clusterNetwork(slot).cluster, nodes: nodeIndexes.map((index) => `node.id=${index} at ${brokerAddressOf(nodeLayout(index, netns, slot))}`) };
+}
+
+/** The cluster's folder with its slot on this host, kind, logging and, for a netns cluster, its network; refusals come first. */
 async function prepare(options: ClusterUpOptions): Promise<ClusterKind> {
-  const kind = chosenKind(options);
+  const chosen = chosenKind(options);
   // one line, exit 2, before anything is written or started
-  if (kind.netns) await checkNetworkSupport();
-  await mkdir(clusterHome, { recursive: true });
+  if (chosen.netns) await checkNetworkSupport();
+  const slot = await claimWithFolder({ cluster: clusterName, home: clusterHome, netns: chosen.netns, remembered: rememberedKind()?.slot, describe: (s) => claimOf(s, chosen.netns) }, async () => {
+    await mkdir(clusterHome, { recursive: true });
+  });
   await writeFile(logConfigPath, logConfig);
-  if (kind.netns) {
-    await rememberKind(kind);
-    await networkUp(clusterNetwork());
-  }
+  const kind = { ...chosen, slot };
+  await rememberKind(kind);
+  if (kind.netns) await networkUp(clusterNetwork(slot));
   return kind;
 }
 
@@ -213,6 +220,7 @@ async function down(log: (line: string) => void): Promise<string> {
   // the nodes are gone; anything else still inside their namespaces goes with the network
   const network = netns ? await networkDown(clusterNetwork(), { killProcesses: true }) : undefined;
   await rm(clusterHome, { recursive: true, force: true });
+  await releaseSlot(clusterName);
   const pids = stopped.flatMap((state) => (state ? [state.pid] : []));
   const removed = network ? `; network removed (${network.namespaces.length} namespaces, ${network.links.length} links, ${network.rules.length} rules)` : '';
   return `${clusterName} stopped (pids ${pids.join(', ') || 'none running'}); data folders removed${removed}`;
@@ -256,7 +264,7 @@ async function localProcesses(url: string): Promise<number[] | undefined> {
 }
 
 /** --fault partition: the nodes' own networks cut and healed (refused on loopback). */
-const { partitionNode, healNode } = clusterPartitioner(clusterName, nodeIndexes.length, isNetnsCluster);
+const { partitionNode, healNode } = clusterPartitioner(() => clusterNetwork().cluster, nodeIndexes.length, isNetnsCluster);
 
 /** How much of each log's end is read when a watch starts: the run's topic was created moments before. */
 const seedBytes = 256 * 1024;

@@ -13,6 +13,7 @@ import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { BrokerUnreachableError } from '../../errors.js';
+import { claimWithFolder, releaseSlot } from '../../provision/checkouts.js';
 import { checkNetworkSupport, clusterPartitioner, networkDown, networkUp } from '../../provision/network/index.js';
 import { isPidAlive, portAnswers } from '../../provision/probe.js';
 import { frozenNodeLines } from '../../provision/process-state.js';
@@ -22,7 +23,7 @@ import { redactUrl } from '../../util/redact.js';
 import type { ClusterNode, ClusterUpOptions, LocalCluster } from '../plugin.js';
 import type { Topology } from '../types.js';
 import { mirroredSuffix, rabbitLayout } from './driver.js';
-import { amqpUrlOf, chosenKind, clusterHome, clusterName, clusterNetwork, clusterUrlOf, currentLayout, isNetnsCluster, nodeIndexes, nodeLayout, rememberedKind, rememberKind, type ClusterKind } from './cluster-layout.js';
+import { amqpUrlOf, chosenKind, clusterHome, clusterName, clusterNetwork, clusterUrlOf, currentLayout, isNetnsCluster, nodeIndexes, nodeLayout, nodeNameOf, rememberedKind, rememberKind, type ClusterKind } from './cluster-layout.js';
 import { rabbitReportOf } from './reports.js';
 import { tailFiles } from '../../util/log-tail.js';
 import { privateRabbitBeamPid, privateRabbitFrozen, privateRabbitLogPath, privateRabbitStatus, rabbitCtlNodeArgs, resumePrivateRabbit, startPrivateRabbit, stopPrivateRabbit, type PrivateRabbitOptions } from './local.js';
@@ -46,10 +47,13 @@ function partitionConfig(kind: ClusterKind): string[] {
   return kind.netns ? ['net_ticktime = 10', `cluster_partition_handling = ${kind.partitionHandling}`] : [];
 }
 
-function nodeOptions(index: number, keepData: boolean, kind: ClusterKind = rememberedKind() ?? chosenKind({})): PrivateRabbitOptions {
-  const layout = nodeLayout(index, kind.netns);
+/** The cluster's kind as it was started (a cluster not up: as `brokers up` without options would start it, in slot 0). */
+const kindNow = (): ClusterKind => rememberedKind() ?? { ...chosenKind({}), slot: 0 };
+
+function nodeOptions(index: number, keepData: boolean, kind: ClusterKind = kindNow()): PrivateRabbitOptions {
+  const layout = nodeLayout(index, kind.netns, kind.slot);
   return {
-    name: `mqbench-c${index}`,
+    name: nodeNameOf(index, kind.slot),
     port: layout.port,
     distPort: layout.distPort,
     extraConfig: [...memoryBounds, ...partitionConfig(kind)],
@@ -69,7 +73,7 @@ function checkIndex(index: number): void {
 async function ctl(index: number, args: string[]): Promise<string> {
   const env = { ...process.env, HOME: clusterHome };
   const layout = currentLayout(index);
-  const { stdout } = await execFileAsync(ctlScript, [...rabbitCtlNodeArgs({ name: `mqbench-c${index}`, ...(layout.network ? { network: layout.network } : {}) }), ...args], { env, timeout: 60_000, maxBuffer: 4 * 1024 * 1024 });
+  const { stdout } = await execFileAsync(ctlScript, [...rabbitCtlNodeArgs({ name: nodeNameOf(index), ...(layout.network ? { network: layout.network } : {}) }), ...args], { env, timeout: 60_000, maxBuffer: 4 * 1024 * 1024 });
   return stdout;
 }
 
@@ -109,7 +113,7 @@ async function joinCluster(log: (line: string) => void): Promise<void> {
 type NodeState = ClusterNode & { frozen: boolean };
 
 async function nodeOf(index: number): Promise<NodeState> {
-  const [state, frozen] = await Promise.all([privateRabbitStatus(`mqbench-c${index}`), privateRabbitFrozen(`mqbench-c${index}`)]);
+  const [state, frozen] = await Promise.all([privateRabbitStatus(nodeNameOf(index)), privateRabbitFrozen(nodeNameOf(index))]);
   const layout = currentLayout(index);
   const running = state !== undefined && frozen.length === 0 && (await portAnswers(layout.address, layout.port, 500));
   return { index, name: layout.erlangNode, pid: state?.pid, url: amqpUrlOf(layout), running, frozen: frozen.length > 0 };
@@ -119,6 +123,9 @@ async function nodes(): Promise<NodeState[] | undefined> {
   if (!existsSync(clusterHome)) return undefined;
   return Promise.all(nodeIndexes.map(nodeOf));
 }
+
+/** The nodes' own folders (local.ts), as one pattern. */
+const nodeFolders = (): string => join(stateRoot, `rabbit-${nodeNameOf(1).replace(/1$/, '*')}`);
 
 function describe(node: NodeState): string {
   const pid = node.pid === undefined ? '' : `, pid ${node.pid}`;
@@ -137,7 +144,7 @@ function kindLine(kind: ClusterKind | undefined): string[] {
 async function status(): Promise<string> {
   const list = await nodes();
   if (!list) return `${clusterName} not running (start it with \`npx bench brokers up ${clusterName}\`)`;
-  return [`${clusterName} started by mqbench (data in ${join(stateRoot, 'rabbit-mqbench-c*')}):`, ...kindLine(rememberedKind()), ...list.map(describe)].join('\n');
+  return [`${clusterName} started by mqbench (data in ${nodeFolders()}):`, ...kindLine(rememberedKind()), ...list.map(describe)].join('\n');
 }
 
 /**
@@ -151,19 +158,27 @@ async function startClusterNode(index: number, keepData: boolean, kind: ClusterK
 
 async function startNode(index: number, log: (line: string) => void): Promise<void> {
   checkIndex(index);
-  await startClusterNode(index, true, rememberedKind() ?? chosenKind({}), log);
+  await startClusterNode(index, true, kindNow(), log);
 }
 
-/** The cluster's folder with its cookie, and for a netns cluster its kind and its network; refusals come first. */
+/** What other checkouts see of a cluster in `slot` (provision/checkouts.ts). */
+function claimOf(slot: number, netns: boolean): { network: string; nodes: string[] } {
+  const layouts = nodeIndexes.map((index) => nodeLayout(index, netns, slot));
+  return { network: clusterNetwork(slot).cluster, nodes: layouts.map((l) => `${l.erlangNode} at ${l.address}:${l.port}`) };
+}
+
+/**
+ * The cluster's folder with its cookie, its slot on this host and its kind, and for a netns cluster its
+ * network; refusals come first.
+ */
 async function prepare(options: ClusterUpOptions): Promise<ClusterKind> {
-  const kind = chosenKind(options);
+  const chosen = chosenKind(options);
   // one line, exit 2, before anything is written or started
-  if (kind.netns) await checkNetworkSupport();
-  await ensureCookie();
-  if (kind.netns) {
-    await rememberKind(kind);
-    await networkUp(clusterNetwork());
-  }
+  if (chosen.netns) await checkNetworkSupport();
+  const slot = await claimWithFolder({ cluster: clusterName, home: clusterHome, netns: chosen.netns, remembered: rememberedKind()?.slot, describe: (s) => claimOf(s, chosen.netns) }, ensureCookie);
+  const kind = { ...chosen, slot };
+  await rememberKind(kind);
+  if (kind.netns) await networkUp(clusterNetwork(slot));
   return kind;
 }
 
@@ -179,7 +194,7 @@ async function up(log: (line: string) => void, options: ClusterUpOptions = {}): 
   for (const line of await rejoinSplitNodes(resumed.length > 0)) log(line);
   await joinCluster(log);
   const running = await runningNodeNames();
-  if (running.length !== nodeIndexes.length) throw new BrokerUnreachableError(`${clusterName}: only ${running.join(', ')} joined; see ${join(stateRoot, 'rabbit-mqbench-c*', 'server.log')}`);
+  if (running.length !== nodeIndexes.length) throw new BrokerUnreachableError(`${clusterName}: only ${running.join(', ')} joined; see ${join(nodeFolders(), 'server.log')}`);
   await setMirroringPolicy();
   return `${await status()}\n  up in ${((Date.now() - began) / 1000).toFixed(1)} s; url ${nodeIndexes.map((index) => redactUrl(amqpUrl(index))).join(',')}`;
 }
@@ -188,10 +203,11 @@ async function down(log: (line: string) => void): Promise<string> {
   if (!existsSync(clusterHome)) return `${clusterName} nothing to stop (mqbench did not start it)`;
   const netns = isNetnsCluster();
   log(`stopping the ${clusterName} nodes mqbench started and removing their data`);
-  const stopped = await Promise.all(nodeIndexes.map((index) => stopPrivateRabbit(`mqbench-c${index}`)));
+  const stopped = await Promise.all(nodeIndexes.map((index) => stopPrivateRabbit(nodeNameOf(index))));
   // the nodes are gone; what lives on in their namespaces (each one's epmd) goes with the network
   const network = netns ? await networkDown(clusterNetwork(), { killProcesses: true }) : undefined;
   await rm(clusterHome, { recursive: true, force: true });
+  await releaseSlot(clusterName);
   const pids = stopped.flatMap((state) => (state ? [state.pid] : []));
   const removed = network ? `; network removed (${network.namespaces.length} namespaces, ${network.links.length} links, ${network.rules.length} rules)` : '';
   return `${clusterName} stopped (pids ${pids.join(', ') || 'none running'}); data folders removed${removed}`;
@@ -200,7 +216,7 @@ async function down(log: (line: string) => void): Promise<string> {
 /** Graceful stop (rabbitmqctl stop): the node leaves its queues' leadership and the VM exits. */
 async function stopNode(index: number, log: (line: string) => void): Promise<void> {
   checkIndex(index);
-  const state = await privateRabbitStatus(`mqbench-c${index}`);
+  const state = await privateRabbitStatus(nodeNameOf(index));
   if (!state) return;
   log(`stopping ${erlangNode(index)} gracefully`);
   await ctl(index, ['stop']);
@@ -208,9 +224,9 @@ async function stopNode(index: number, log: (line: string) => void): Promise<voi
   while (isPidAlive(state.pid) && Date.now() < deadline) await sleepMs(100);
 }
 
-/** "mqbench-c2@localhost" or "mqbench-c2@10.213.42.12" -> 2 */
+/** "mqbench-c2@localhost", "mqbench-c2@10.213.42.12" or another slot's "mqbench-1a2b3c4d-c2@localhost" -> 2 */
 export function nodeIndexIn(text: string): number | undefined {
-  const match = /mqbench-c(\d)@[\w.-]+/.exec(text);
+  const match = /mqbench-(?:[0-9a-f]{8}-)?c(\d)@[\w.-]+/.exec(text);
   return match ? Number(match[1]) : undefined;
 }
 
@@ -251,12 +267,12 @@ async function leaderAskedOf(asked: ClusterNode, names: readonly string[], runni
 /** The Erlang VMs of the running nodes, when `url` is this cluster's (resource cost). */
 async function localProcesses(url: string): Promise<number[] | undefined> {
   if (url !== clusterUrlOf(isNetnsCluster())) return undefined;
-  const pids = await Promise.all(nodeIndexes.map((index) => privateRabbitBeamPid(`mqbench-c${index}`)));
+  const pids = await Promise.all(nodeIndexes.map((index) => privateRabbitBeamPid(nodeNameOf(index))));
   return pids.filter((pid): pid is number => pid !== undefined && isPidAlive(pid));
 }
 
 /** --fault partition: the nodes' own networks cut and healed (refused on loopback). */
-const partitioner = clusterPartitioner(clusterName, nodeIndexes.length, isNetnsCluster);
+const partitioner = clusterPartitioner(() => clusterNetwork().cluster, nodeIndexes.length, isNetnsCluster);
 const partitionNode = partitioner.partitionNode;
 
 /** The partitions RabbitMQ records (`cluster_status`: each node and the peers it was cut from), as node numbers. */
@@ -293,7 +309,7 @@ async function healNode(index: number): Promise<string | void> {
 
 /** The nodes a killed run left frozen (--fault stop), continued (SIGCONT): one line per node. */
 async function resumeNodes(): Promise<string[]> {
-  const lines = await Promise.all(nodeIndexes.map((index) => resumePrivateRabbit(`mqbench-c${index}`)));
+  const lines = await Promise.all(nodeIndexes.map((index) => resumePrivateRabbit(nodeNameOf(index))));
   return lines.flatMap((line, k) => (line ? [`${clusterName} node ${nodeIndexes[k]}: ${line}`] : []));
 }
 
@@ -349,7 +365,7 @@ async function resumeFrozen(dryRun = false): Promise<string[]> {
 /** Each node's own log, followed for what RabbitMQ reports about the cluster and the run's queues. */
 async function watchReports(topology: Topology, report: (detail: string, node: number) => void): Promise<() => Promise<void>> {
   const names = rabbitLayout(topology).queues.flat().flatMap((queue) => [queue, `${queue}${mirroredSuffix}`]);
-  const paths = await Promise.all(nodeIndexes.map((index) => privateRabbitLogPath(`mqbench-c${index}`)));
+  const paths = await Promise.all(nodeIndexes.map((index) => privateRabbitLogPath(nodeNameOf(index))));
   const followed = nodeIndexes.flatMap((index, k) => (paths[k] ? [{ index, path: paths[k] }] : []));
   return tailFiles(followed.map((f) => f.path), (line, k) => {
     const detail = rabbitReportOf(line, names);

@@ -7,6 +7,7 @@
  * namespace, so a SIGKILLed run cannot leave a partition behind on the host.
  */
 import { UsageError } from '../../errors.js';
+import { ownClaim } from '../checkouts.js';
 import { checkPartitionSupport, NetworkCommandError, run } from './commands.js';
 import { nodeNetwork, nodeOf, type NodeNetwork } from './plan.js';
 import { leftoverNetworks } from './leftovers.js';
@@ -54,9 +55,13 @@ export async function partitionedAmong(namespaces: readonly string[]): Promise<s
   return namespaces.filter((_, k) => held[k]);
 }
 
-/** The namespaces of `cluster` (every mqbench cluster when undefined) that are partitioned now. */
+/**
+ * The namespaces of `cluster` (every mqbench cluster when undefined) that are partitioned now: of this
+ * checkout's network of it (its slot on the host names it, ../checkouts.ts), never another checkout's.
+ */
 export async function lingeringPartitions(cluster?: string): Promise<string[]> {
-  return partitionedAmong((await leftoverNetworks(cluster)).namespaces);
+  const network = cluster === undefined ? undefined : ((await ownClaim(cluster))?.network ?? cluster);
+  return partitionedAmong((await leftoverNetworks(network)).namespaces);
 }
 
 /** Heals a partition by its namespace (bench clean: no cluster state needed). */
@@ -67,9 +72,12 @@ export async function healNamespace(namespace: string): Promise<void> {
 /**
  * A cluster's `partitionNode` and `healNode` (drivers/plugin.ts LocalCluster) for a cluster of
  * `nodeCount` nodes that runs in namespaces when `inNamespaces()` says so; on loopback both refuse.
+ * `network` is the cluster's network name, or a function giving it as it is now.
  */
-export function clusterPartitioner(cluster: string, nodeCount: number, inNamespaces: () => boolean) {
+export function clusterPartitioner(network: string | (() => string), nodeCount: number, inNamespaces: () => boolean) {
   const networkFor = (what: string, index: number): NodeNetwork => {
+    // a function: the network's name follows the cluster's slot on this host (provision/checkouts.ts)
+    const cluster = typeof network === 'string' ? network : network();
     if (!Number.isInteger(index) || index < 1 || index > nodeCount) throw new RangeError(`${cluster} has nodes 1..${nodeCount}, not ${index}`);
     if (!inNamespaces()) throw new Error(`cannot ${what} node ${index}: ${cluster} runs on loopback; bring it up with \`npx bench brokers up ${cluster} --netns\``);
     return nodeNetwork(cluster, nodeCount);

@@ -67,6 +67,8 @@ export const commonOptions: readonly OptionRow[] = [
   { name: 'late-joiners', kind: 'whole', min: 0, max: 100, describe: 'failover: fresh producers opened on surviving nodes just after the fault, each at the rate of one producer: what a newly started application sees (default 0)' },
   { name: 'fault-cmd', kind: 'text', describe: 'failover on a cluster you run: the command that injects the fault (e.g. a kubectl or systemctl line); mqbench never kills what it did not start' },
   { name: 'restore-cmd', kind: 'text', describe: 'failover: the command that restores it after --fault-for (with --fault-cmd)' },
+  // backlog scenario only (refused elsewhere): OpenMessaging Benchmark's consumerBacklogSizeGB
+  { name: 'backlog-size', kind: 'size', min: 1, max: 1024 ** 4, describe: 'backlog: bytes (over every subscription) producers build before consumers attach and drain it, e.g. 64MiB, 1GiB (default 8MiB)' },
   { name: 'broker-version', kind: 'text', describe: "the broker's version, recorded when the driver cannot learn it (e.g. a Kafka mqbench did not start); a version the broker reports itself wins" },
   { name: 'broker-pid', kind: 'text', describe: 'broker process id(s) on this host, comma-separated (cluster nodes), to measure broker CPU, memory and disk per message (default: the broker mqbench started, if any)' },
 ];
@@ -101,7 +103,7 @@ function parseWhole(row: OptionRow, raw: unknown): number {
   return n;
 }
 
-const sizeUnits: Record<string, number> = { '': 1, b: 1, kb: 1000, k: 1024, kib: 1024, mb: 1_000_000, m: 1024 * 1024, mib: 1024 * 1024 };
+const sizeUnits: Record<string, number> = { '': 1, b: 1, kb: 1000, k: 1024, kib: 1024, mb: 1_000_000, m: 1024 * 1024, mib: 1024 * 1024, gb: 1e9, g: 1024 ** 3, gib: 1024 ** 3 };
 
 function parseSize(row: OptionRow, raw: unknown): number {
   refuseOtherNotation(row, raw);

@@ -5,6 +5,8 @@ import { allOptionRows, driverNames } from '../drivers/index.js';
 import { UsageError } from '../errors.js';
 import { parseOptions, workloadFileSchema } from '../options.js';
 import { requireRegularFile } from '../util/output-dir.js';
+import { isOmbWorkload } from '../plan/omb-workload.js';
+import { readOmbWorkload, type OmbFile } from './omb-file.js';
 
 /** A workload file, and a command's run options: the broker, the scenario and run options by flag name (raw). */
 export type WorkloadFile = Record<string, string | number | boolean>;
@@ -23,12 +25,19 @@ export function workloadFileFields(): string[] {
 export async function givenOptionsOf(argv: Readonly<Record<string, unknown>>): Promise<WorkloadFile> {
   const fromFile = typeof argv.workload === 'string' ? await readWorkloadFile(argv.workload) : {};
   const given: WorkloadFile = { ...fromFile };
+  const flags: WorkloadFile = {};
   for (const field of workloadFileFields()) {
     const value = argv[field];
-    if (value !== undefined) given[field] = value as string | number | boolean;
+    if (value !== undefined) given[field] = flags[field] = value as string | number | boolean;
   }
+  // an OpenMessaging Benchmark file: its mapping printed before anything connects (stderr: --json stays clean)
+  const omb = typeof argv.workload === 'string' ? ombFiles.get(argv.workload) : undefined;
+  if (omb) process.stderr.write(omb.mappingText(flags));
   return given;
 }
+
+/** OMB files read by this process, by path: their mapping is printed once the flags are known. */
+const ombFiles = new Map<string, OmbFile>();
 
 /** Reads and validates a YAML (or JSON) workload file; any problem is one line (exit 2). */
 export async function readWorkloadFile(path: string): Promise<WorkloadFile> {
@@ -48,6 +57,11 @@ export async function readWorkloadFile(path: string): Promise<WorkloadFile> {
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new UsageError(`--workload: ${path} must be a YAML mapping of run options (e.g. "scenario: noack")`);
+  }
+  if (isOmbWorkload(value as Record<string, unknown>)) {
+    const omb = readOmbWorkload(value as Record<string, unknown>, path);
+    ombFiles.set(path, omb);
+    return omb.options;
   }
   const validate = new Ajv({ allErrors: false, strict: false }).compile(workloadFileSchema(allOptionRows(), fields));
   if (!validate(value)) {

@@ -158,6 +158,8 @@ export function mergePartials(workload: Workload, partials: readonly PartialMeas
     ...(client ? { client } : {}),
     ...(events.length > 0 ? { events } : {}),
     ...(clientPaths ? { clientPaths } : {}),
+    // a backlog run has one participant (plan/backlog.ts refuses --workers)
+    ...(partials[0]?.backlog ? { backlog: partials[0].backlog } : {}),
     latencyUs: latenciesOf((name) => summarizeMerged(partials.map((p) => p.histograms[name]))),
     timeline: mergeTimelines(partials.map((p) => p.timeline), receiveWindowUs),
     foreignMessages: partials.reduce((n, p) => n + p.foreignMessages, 0),

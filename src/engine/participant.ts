@@ -1,7 +1,8 @@
 import type { Consumer, Driver } from '../drivers/types.js';
-import type { PathCounts, RunEvent, Workload } from '../results/types.js';
+import type { BacklogResult, PathCounts, RunEvent, Workload } from '../results/types.js';
 import { ClientCostMeter, type ClientCostSample } from '../metrics/client-cost.js';
 import { nowUs, sleepMs, withTimeout } from '../util/clock.js';
+import { gateBacklog } from './backlog.js';
 import { executorFor, type ExecutionContext, type Executor } from './executors/index.js';
 import { lateThresholdUs } from './executors/open-loop.js';
 import { headerSize, helloText } from './header.js';
@@ -75,6 +76,8 @@ export interface PartialMeasurement extends Recording {
   finishedUs: number;
   /** late joiners (failover): when they were opened, on this process's clock */
   lateJoinedUs?: number;
+  /** backlog runs: the backlog built and its drain */
+  backlog?: BacklogResult;
 }
 
 interface Clients {
@@ -300,6 +303,11 @@ class StopReasons {
     return this.fatal !== undefined;
   }
 
+  /** A phase of the run's own failed (a backlog run's late attach): the run stops for it. */
+  failed(reason: string): void {
+    this.first ??= reason;
+  }
+
   abortReason(): string | undefined {
     return (this.first ??= this.coordinator.abortReason());
   }
@@ -381,6 +389,25 @@ async function settleRecording(recorder: Recorder, coordinator: Coordinator): Pr
 }
 
 /**
+ * A backlog run (workload.backlogBytes): the consumers attach only once producers built the backlog,
+ * and the gate times the drain (engine/backlog.ts). An attach that fails or times out stops the run.
+ */
+function gateConsumers(driver: Driver, workload: Workload, context: ExecutionContext, open: () => Promise<unknown>, stop: StopReasons, over: () => boolean, live: () => LiveCounters): Promise<BacklogResult> {
+  const limitUs = phaseLimitUs(workload);
+  const stopped = (): string | undefined => stop.abortReason();
+  const attach = async (): Promise<void> => {
+    try {
+      await inPhase('attaching consumers', open(), limitUs, stopped);
+      await inPhase('waiting for every consumer to be ready', driver.waitUntilConsumersReady(30_000), limitUs, stopped);
+    } catch (error) {
+      stop.failed(error instanceof Error ? error.message : String(error));
+    }
+  };
+  const sendingDone = (): boolean => context.shouldStop() || nowUs() >= context.endUs;
+  return gateBacklog(workload, context.startUs, { live, firstReceivedUs: () => context.recorder.firstReceivedUs, attach, sendingDone, over });
+}
+
+/**
  * Runs producers and consumers on an already set-up topology: consumers first, a common start,
  * the warmup and measured window driven by the executor, a drain, then the settlement.
  */
@@ -399,7 +426,9 @@ export async function runParticipant(
   try {
     const limitUs = phaseLimitUs(workload);
     const stopped = (): string | undefined => stop.abortReason();
-    clients.consumers = await inPhase('attaching consumers', attachConsumers(driver, workload, assignment, recorder, arrivals, hooks, clients), limitUs, stopped);
+    const openConsumers = (): Promise<Consumer[]> => attachConsumers(driver, workload, assignment, recorder, arrivals, hooks, clients);
+    // a backlog run's consumers attach later (gateConsumers), and keep the ones opened in `clients`
+    if (workload.backlogBytes === undefined) clients.consumers = await inPhase('attaching consumers', openConsumers(), limitUs, stopped);
     const resend = workload.fault ? new ResendUntil() : undefined;
     clients.slots = await inPhase('opening producers', createSlots(driver, workload, assignment, recorder, resend, hooks.clients, clients), limitUs, stopped);
     // the coordinator bounds its own start: a pod's waits for the Job's common start time, however far
@@ -409,7 +438,12 @@ export async function runParticipant(
     if (resend) resend.stopped = context.shouldStop;
     let lateJoinedUs: number | undefined;
     const late = hooks.clients ? { plan: hooks.clients, driver, workload, resend, events, joined: (atUs: number) => (lateJoinedUs = atUs) } : undefined;
+    let over = false;
+    const live = (): LiveCounters => recorder.live(outstandingOf(clients.slots));
+    const gate = workload.backlogBytes === undefined ? undefined : gateConsumers(driver, workload, context, openConsumers, stop, () => over, live);
     const producersDoneUs = await produceAndDrain(workload, clients, context, coordinator, () => stop.brokerLost(), resend, late);
+    over = true;
+    const backlog = await gate;
     const clientCost = stopCostMeter();
     const recording = await settleRecording(recorder, coordinator);
     // what arrives while clients close is counted as after close, never timed
@@ -427,6 +461,7 @@ export async function runParticipant(
       producersDoneUs,
       finishedUs: nowUs(),
       ...(lateJoinedUs === undefined ? {} : { lateJoinedUs }),
+      ...(backlog ? { backlog } : {}),
     };
   } finally {
     await closeClients(clients, closePatienceMs(workload.stallTimeoutUs));

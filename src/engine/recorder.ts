@@ -96,6 +96,8 @@ export class Recorder {
   private readonly lateness: LatenessCounts = { lateSends: 0, heldByCap: 0 };
   private missingCount = { second: Number.NaN, missing: 0 };
   firstSendError: string | undefined;
+  /** when the first of our messages arrived, warmup included (a backlog run's drain starts there), or 0 */
+  firstReceivedUs = 0;
 
   constructor(
     subscriptions: number,
@@ -186,6 +188,7 @@ export class Recorder {
       this.foreignMessages++;
       return undefined;
     }
+    if (this.receivedAll === 0) this.firstReceivedUs = receivedUs;
     this.receivedAll++;
     if (!header.measured) return undefined;
     if (this.closed) {

@@ -14,6 +14,7 @@ import { parsePidList } from '../metrics/broker-cost.js';
 import { parseOptions, type OptionValues } from '../options.js';
 import type { EndpointChoice, ProvisionMode } from '../provision/types.js';
 import { findScenario, scenarioNames, type Scenario } from '../scenarios/index.js';
+import { refuseBacklogWithout, withBacklog } from './backlog.js';
 import { endpointUrlProblem, shownUrl } from './endpoint-url.js';
 import { faultPlanOf, withClientPlacement, withScenarioDefaults } from './fault-options.js';
 import type { GivenOptions, RunPlan } from './types.js';
@@ -68,7 +69,8 @@ function ownValues(plugin: BrokerPlugin, values: OptionValues): OptionValues {
 
 /** The chain for one broker: workload, fault plan, endpoint. */
 function planFor(plugin: BrokerPlugin, scenario: Scenario, values: OptionValues): RunPlan {
-  const resolved = resolveWorkload(plugin, scenario, values);
+  refuseBacklogWithout(plugin, scenario);
+  const resolved = withBacklog(scenario, resolveWorkload(plugin, scenario, values), values);
   const fault = faultPlanOf(scenario, values, resolved.durationUs);
   const workload = fault ? withFault(resolved, withClientPlacement(plugin, values, fault.plan, fault.record), values) : resolved;
   const endpoint = endpointOf(plugin, values);

@@ -3,6 +3,7 @@ import type { LatencySummary } from '../metrics/histogram.js';
 import type { RunResult } from '../results/types.js';
 import { describeBrokerCost } from '../metrics/broker-cost.js';
 import { formatCount, formatLatencyUs, formatMb, formatRate, formatSeconds } from '../util/format.js';
+import { backlogLines } from './backlog-summary.js';
 import { failoverLines } from './failover-summary.js';
 import type { ThresholdVerdict } from './thresholds.js';
 
@@ -78,6 +79,7 @@ export function renderSummary(result: RunResult, options: SummaryOptions = {}): 
     ...(timed ? latencyLines(result) : []),
     countsLine(result),
     ...failoverLines(result),
+    ...backlogLines(result),
     ...backlogNote(result),
     ...subscriptionLines(result),
     ...checkLines(result, options.thresholds ?? []),

@@ -92,6 +92,12 @@ export interface Workload {
   driver: DriverSettings;
   /** failover runs: the fault planned in the measured window (producers then resend what failed) */
   fault?: FaultRecord;
+  /**
+   * backlog runs: the backlog (bytes, over every subscription) producers build before consumers attach
+   * @asType integer
+   * @minimum 1
+   */
+  backlogBytes?: number;
 }
 
 /** @exclusiveMinimum 0 */
@@ -501,6 +507,36 @@ export interface DivergenceSide {
   ackedThenLost: Count;
 }
 
+/**
+ * A backlog run (OpenMessaging Benchmark's consumerBacklogSizeGB): producers build a backlog with no
+ * consumer attached, then consumers attach and drain it while producers keep producing at the rate.
+ */
+export interface BacklogResult {
+  /** the backlog asked for (bytes, over every subscription) */
+  targetBytes: Count;
+  /** the backlog when consumers were asked to attach: messages sent and not received, over every subscription */
+  builtMessages: Count;
+  builtBytes: Count;
+  /** from the first send to the backlog's target (or to the end of sending, when it was not reached) */
+  buildUs: Count;
+  /** false: sending ended before the backlog reached its target; consumers attached then */
+  reachedTarget: boolean;
+  /** from asking consumers to attach to their first receipt (a consumer group's join, a subscription) */
+  attachUs: Count;
+  /** the backlog came down to `drainedBelowMessages` (consumers caught up with producers) */
+  drained: boolean;
+  /** what counts as drained: at most this many messages still in flight */
+  drainedBelowMessages: Count;
+  /** from the first receipt to drained (or to the last receipt, when it never drained) */
+  drainUs: Count;
+  /** messages received over every subscription while draining */
+  drainMessages: Count;
+  /** drainMessages over drainUs: the consume rate while draining (producers still producing) */
+  drainPerSec: NonNegative;
+  /** MB/s (10^6 bytes) while draining */
+  drainMbPerSec: NonNegative;
+}
+
 interface RunResultBase {
   schemaVersion: typeof schemaVersion;
   /** @minLength 1 */
@@ -535,6 +571,8 @@ interface RunResultBase {
   clientPaths?: PathCounts;
   /** failover runs: unavailability, loss and latency around the fault */
   failover?: FailoverResult;
+  /** backlog runs: how the backlog was built and how fast consumers drained it */
+  backlog?: BacklogResult;
   /** runs merged from the pods of a Kubernetes Indexed Job (`bench merge`): what each pod did */
   pods?: PodRecord[];
 }

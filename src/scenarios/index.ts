@@ -24,6 +24,11 @@ export interface Scenario {
    * producers resend what failed, and the run uses the plug-in's local cluster unless URLs are given.
    */
   failover?: boolean;
+  /**
+   * Producers build a backlog (--backlog-size) before consumers attach, then consumers drain it while
+   * producers go on at the rate (OpenMessaging Benchmark's consumerBacklogSizeGB): the result's `backlog`.
+   */
+  backlog?: boolean;
 }
 
 export const scenarios: readonly Scenario[] = [
@@ -97,6 +102,20 @@ export const scenarios: readonly Scenario[] = [
     // a modest open-loop rate, and a window long enough to see the recovery after a 15 s fault
     defaults: { rate: 1000, duration: '40s', 'drain-timeout': '30s', fault: 'kill', 'fault-target': 'leader', 'fault-at': '10s', 'fault-for': '15s' },
     failover: true,
+  },
+  {
+    name: 'backlog',
+    description: 'at-least-once; producers build a backlog (--backlog-size) before consumers attach, then the drain rate while producers go on at --rate',
+    stream: 'backlog',
+    delivery: 'ack',
+    partitions: 1,
+    subscriptions: 1,
+    producers: 1,
+    consumers: 1,
+    keyed: false,
+    // an open loop (a closed loop's window never lets a backlog build); 8 MiB at 5,000 msg/s of 1 KiB: under 2 s
+    defaults: { rate: 5000, size: '1KiB', 'backlog-size': '8MiB', duration: '20s' },
+    backlog: true,
   },
 ];
 

@@ -101,6 +101,7 @@ export const kafkaMapping: Readonly<Record<string, string>> = {
   ack: 'topic with 1 partition; acks=all; the consumer commits processed offsets periodically (not per batch: Kafka 4.1 lingers 5 ms on each commit)',
   fanout: 'one topic, K consumer groups',
   partitioned: 'topic with P partitions (key hash by the client), one consumer group of P consumers',
+  backlog: 'as ack: the topic keeps what producers send; the consumer group joins later and starts from the earliest offset',
   failover:
     'topic with 1 partition on the 3-node kafka-cluster, replication factor 3, min.insync.replicas=2, acks=all (--kafka-acks 1); clients retry across the leader change, unacknowledged sends are resent',
 };

@@ -9,7 +9,7 @@ export const memoryPlugin: BrokerPlugin = {
   description: "in-process broker: the harness's own ceiling, no network",
   options: [],
   inProcess: true,
-  mapping: { 'hello-world': inProcess, noack: inProcess, ack: inProcess, fanout: inProcess, partitioned: inProcess },
+  mapping: { 'hello-world': inProcess, noack: inProcess, ack: inProcess, fanout: inProcess, partitioned: inProcess, backlog: `${inProcess}; a partition keeps what arrives before its consumer attaches` },
   settings: () => ({}),
   testing: async () => (await import('./testing.js')).testing,
   create: (options) => new MemoryDriver(options),

@@ -60,4 +60,5 @@ export const natsMapping: Readonly<Record<string, string>> = {
   ack: 'JetStream stream (file storage; --nats-storage) per run; publish awaits the PubAck; durable pull consumer (consume()), AckPolicy explicit, ack after processing, --nats-max-ack-pending window',
   fanout: 'noack: K core subscriptions to one subject; ack: one JetStream stream, K durable consumers',
   partitioned: 'subjects <stream>.p<0..P-1> chosen by key hash; one subscription (noack) or one durable consumer with that filter subject (ack) per partition',
+  backlog: 'as ack: the JetStream stream keeps what producers send; its durable consumers (DeliverPolicy.All) are made at setup and read only once the consumers attach',
 };

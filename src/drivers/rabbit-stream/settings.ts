@@ -66,4 +66,5 @@ export const streamMapping: Readonly<Record<string, string>> = {
   fanout: 'one stream, K consumers each reading it from offset first (a stream is not consumed away: every consumer sees every message)',
   partitioned:
     'P streams `<prefix>.<stream>.p<n>`, key hash in the client, one consumer per stream; no more consumers than partitions (super streams need RabbitMQ 3.11+, so mqbench routes over P streams itself, as a super stream does by hash)',
+  backlog: 'as ack: the stream keeps what producers send; consumers attach later and read it from offset first',
 };

@@ -45,4 +45,5 @@ export const redisMapping: Readonly<Record<string, string>> = {
   ack: 'one stream; XADD reply as the acknowledgement; consumer group, XREADGROUP (COUNT --redis-count, BLOCK --redis-block) then one XACK per batch after processing',
   fanout: 'one stream, K consumer groups (each group gets every entry)',
   partitioned: 'P streams <stream>.p<0..P-1>, chosen by key hash; per subscription one group on each, one consumer per stream',
+  backlog: 'as ack: the consumer group is created at setup from id 0, so the stream keeps what producers send until consumers read it',
 };

@@ -3,6 +3,7 @@ import os from 'node:os';
 import { formatCount, formatLatencyUs, formatMb } from '../util/format.js';
 import type { Quit } from './interrupts.js';
 import { runOnce } from './run.js';
+import { plural } from '../util/plural.js';
 
 /**
  * `bench harness` (npm run bench:harness): the memory driver's ceiling through the whole pipeline
@@ -12,7 +13,7 @@ import { runOnce } from './run.js';
 export async function harnessCommand(options: { duration: string; out: string; quit: Quit }): Promise<string> {
   const table = new Table({ head: ['workers', 'producers', 'received msg/s', 'MB/s', 'p50', 'p99', 'lost'], style: { head: [], border: [] } });
   for (const workers of [1, 2]) {
-    process.stderr.write(`harness: memory driver, ${workers} worker(s), ${options.duration} ...\n`);
+    process.stderr.write(`harness: memory driver, ${plural(workers, 'worker')}, ${options.duration} ...\n`);
     const given = { broker: 'memory', scenario: 'noack', duration: options.duration, warmup: '1s', producers: 2, workers };
     const { result } = await runOnce(given, { out: options.out, json: false, progress: false, print: false, quit: options.quit });
     table.push([

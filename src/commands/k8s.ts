@@ -22,6 +22,7 @@ import { mergeAndWrite } from './merge.js';
 import { stopOnSignals, type Quit } from './interrupts.js';
 import { givenOptionsOf } from './workload-file.js';
 import { withExamples } from './help-examples.js';
+import { plural } from '../util/plural.js';
 
 const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 type Given = Record<string, unknown>;
@@ -121,7 +122,7 @@ export async function renderCommand(argv: Given): Promise<string> {
   await requireWritableFolder(out);
   const path = join(out, `${jobName(plan)}.yaml`);
   await writeFileAtomic(path, yaml);
-  return `wrote ${path} (run ${plan.runId}, ${plan.pods} pod(s), start ${plan.startAt})\n`;
+  return `wrote ${path} (run ${plan.runId}, ${plural(plan.pods, 'pod')}, start ${plan.startAt})\n`;
 }
 
 /** `bench k8s run`: render, apply, wait, collect the pods' logs, delete the Job, merge (needs kubectl and a context). */

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { basename, dirname, join, sep } from 'node:path';
 import { UsageError } from '../errors.js';
 import { defaultChartOptions, type ChartOptions } from '../report/axis-scale.js';
-import { judge, type Thresholds, type Verdict } from '../report/check.js';
+import { judge, pairingNotes, type Thresholds, type Verdict } from '../report/check.js';
 import { compareSets, renderCompare, type CompareRules } from '../report/compare.js';
 import { renderHtmlReport, renderMarkdownReport } from '../report/document.js';
 import { gateCases, renderCheckMarkdown } from '../report/gate-cases.js';
@@ -16,6 +16,7 @@ import { writeFileAtomic, writeFilesAtomic } from '../util/atomic-write.js';
 import { requireWritableFolder } from '../util/output-dir.js';
 import type { CheckOutputs } from './report-options.js';
 import { expandInputs, setName } from './result-sets.js';
+import { plural } from '../util/plural.js';
 
 const warn = (line: string): void => void process.stderr.write(`${line}\n`);
 
@@ -51,7 +52,7 @@ export async function reportCommand(inputs: string[], out: string, title: string
     { path: htmlPath, content: renderHtmlReport(results, heading, charts) },
   ]);
   if (json) return `${JSON.stringify({ runs: results.length, markdown: mdPath, html: htmlPath })}\n`;
-  return `report of ${results.length} run(s): ${mdPath}, ${htmlPath}\n`;
+  return `report of ${plural(results.length, 'run')}: ${mdPath}, ${htmlPath}\n`;
 }
 
 /** Where `--format omb` puts each run: `x.json` (one run only) or a folder of `<broker>-<run id>.json`. */
@@ -70,7 +71,7 @@ export async function ombReportCommand(inputs: string[], out: string, json = fal
   await requireOutFolders(paths);
   await writeFilesAtomic(results.map((r, i) => ({ path: paths[i] as string, content: `${JSON.stringify(toOmbResult(r), null, 2)}\n` })));
   if (json) return `${JSON.stringify({ runs: results.length, omb: paths, periodSeconds: ombPeriodSeconds })}\n`;
-  return `${results.length} run(s) as OpenMessaging Benchmark results (rates per ${ombPeriodSeconds} s period): ${paths.join(', ')}\n`;
+  return `${plural(results.length, 'run')} as OpenMessaging Benchmark results (rates per ${ombPeriodSeconds} s period): ${paths.join(', ')}\n`;
 }
 
 /** `bench compare --baseline <files|dirs|globs> --candidate <...>` (or `compare A B`). */
@@ -92,12 +93,13 @@ function thresholdsLine(thresholds: Thresholds, rules: CompareRules): string {
 function checkText(verdict: Verdict, baselineName: string, thresholds: Thresholds, rules: CompareRules): string {
   const lines = [
     thresholdsLine(thresholds, rules),
+    ...pairingNotes(verdict),
     ...verdict.passed.map((p) => `ok         ${p}`),
     ...verdict.notCalled.map((p) => `not called ${p}`),
     ...verdict.regressions.map((r) => `REGRESSED  ${r}`),
     verdict.regressions.length > 0
-      ? `${verdict.regressions.length} regression(s) against ${baselineName}`
-      : `no regression against ${baselineName} (${verdict.passed.length} workload(s) checked${verdict.notCalled.length > 0 ? `, ${verdict.notCalled.length} with too few repeats to call` : ''})`,
+      ? `${plural(verdict.regressions.length, 'regression')} against ${baselineName}`
+      : `no regression against ${baselineName} (${plural(verdict.passed.length, 'workload')} checked${verdict.notCalled.length > 0 ? `, ${verdict.notCalled.length} with too few repeats to call` : ''})`,
   ];
   return `${lines.join('\n')}\n`;
 }
@@ -124,7 +126,7 @@ async function writeCheckOutputs(run: CheckRun, outputs: CheckOutputs): Promise<
     });
   }
   if (outputs.stepSummary !== undefined) {
-    const heading = `${run.name}: ${failed > 0 ? `${failed} regression(s)` : 'no regression'}`;
+    const heading = `${run.name}: ${failed > 0 ? `${plural(failed, 'regression')}` : 'no regression'}`;
     await appendFile(outputs.stepSummary, renderCheckMarkdown(cases, heading, thresholdsLine(run.thresholds, run.rules))).catch((error: NodeJS.ErrnoException) => {
       throw new UsageError(`GITHUB_STEP_SUMMARY ${outputs.stepSummary}: cannot append to it (${error.code ?? error.message})`);
     });

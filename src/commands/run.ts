@@ -17,7 +17,7 @@ import { serveLiveMetrics, type LiveMetrics, type RunLabels } from '../run/live-
 import type { Progress } from '../engine/progress.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { withTimeout } from '../util/clock.js';
-import { formatCount } from '../util/format.js';
+import { formatLatencyUs } from '../util/format.js';
 import { nounFor, plural } from '../util/plural.js';
 import { printable } from '../util/printable.js';
 import { requireWritableFolder } from '../util/output-dir.js';
@@ -151,7 +151,7 @@ const liveLabelsOf = (plan: RunPlan, runId: string): RunLabels => ({ broker: pla
 function handlersOf(plan: RunPlan, output: OutputOptions, runId: string, signal: AbortSignal): { handlers: RunHandlers; stopDisplay: () => void } {
   const hello = plan.scenario === 'hello-world';
   const display = output.progress && !hello ? progressDisplay(`[${plan.broker}/${plan.scenario}]`) : undefined;
-  const onMessageText = (text: string, latencyUs: number): void => void process.stdout.write(` [x] Received '${text}' (end-to-end ${formatCount(latencyUs)} us)\n`);
+  const onMessageText = (text: string, latencyUs: number): void => void process.stdout.write(` [x] Received '${text}' (end-to-end ${formatLatencyUs(latencyUs)})\n`);
   const live = output.liveMetrics?.observe(liveLabelsOf(plan, runId));
   const onProgress = display || live ? (p: Progress): void => {
     display?.update(p);

@@ -5,6 +5,7 @@ import type { EndpointSpec } from '../drivers/plugin.js';
 import { UsageError } from '../errors.js';
 import { redactUrl } from '../util/redact.js';
 import { jobName, planFileName, secretKey, type JobSpec } from './job-spec.js';
+import { plural } from '../util/plural.js';
 
 /** What the manifests need beside the plan: where they run and what the pods get. */
 export interface ManifestRequest {
@@ -117,7 +118,7 @@ function instructions(request: ManifestRequest): string {
   const { plan } = request;
   const ns = request.namespace ? ` -n ${request.namespace}` : '';
   const lines = [
-    `mqbench run ${plan.runId}: ${plan.workload.broker} / ${plan.workload.scenario} on ${plan.pods} pod(s), common start ${plan.startAt} (slack ${plan.slackMs / 1000} s)`,
+    `mqbench run ${plan.runId}: ${plan.workload.broker} / ${plan.workload.scenario} on ${plural(plan.pods, 'pod')}, common start ${plan.startAt} (slack ${plan.slackMs / 1000} s)`,
     `each pod runs its own producers, partitions and their consumers (mqbench-${plan.runId}-<index>.*): end-to-end latency is timed on one host's clock`,
   ];
   if (request.endpoint) {

@@ -8,6 +8,7 @@ import type { BrokerRecord, PodRecord, RunResult, Workload } from '../results/ty
 import { redactUrl } from '../util/redact.js';
 import { partialProblem } from './partial-checks.js';
 import { podName, type PodPartial } from './partial.js';
+import { plural } from '../util/plural.js';
 
 /** What `bench merge` makes of the pods' lines: one run result and, per pod, what happened. */
 export interface MergedRun {
@@ -125,7 +126,7 @@ export function mergePods(partials: readonly PodPartial[]): MergedRun {
   const workload = (sorted[0] as PodPartial).workload;
   const { records, problems } = podRecords(sorted, pods, workload);
   const measured = sorted.flatMap((p) => (p.measurement ? [p.measurement] : []));
-  const abortReason = problems.length > 0 ? `${problems.length} of ${pods} pod(s) did not run their share: ${problems.join('; ')}` : undefined;
+  const abortReason = problems.length > 0 ? `${problems.length} of ${plural(pods, 'pod')} did not run their share: ${problems.join('; ')}` : undefined;
   const { foreignMessages: _foreign, ...measurement } = mergePartials(workload, measured, abortReason);
   const executor = executorFor(workload);
   const hosts = [...new Set(sorted.map((p) => p.host))];
@@ -139,7 +140,7 @@ export function mergePods(partials: readonly PodPartial[]): MergedRun {
       workload,
       environment,
       loop: executor.loop,
-      executor: `${executor.description}; ${pods} pod(s) of a Kubernetes Indexed Job, each producer's consumers in its own pod (end-to-end latency measured on one host's clock)`,
+      executor: `${executor.description}; ${plural(pods, 'pod')} of a Kubernetes Indexed Job, each producer's consumers in its own pod (end-to-end latency measured on one host's clock)`,
     },
     measurement,
   );

@@ -1,6 +1,7 @@
 import Table from 'cli-table3';
 import type { RunResult } from '../results/types.js';
 import { formatCount, formatLatencyUs } from '../util/format.js';
+import { plural } from '../util/plural.js';
 import { identityDifferences, type RunGroup } from './groups.js';
 import { mannWhitneyU, spreadOf, type Spread } from './stats.js';
 
@@ -199,7 +200,7 @@ function renderPair(c: PairComparison, comparison: Comparison): string {
     c.baseline.broker === c.candidate.broker && c.baseline.label === c.candidate.label
       ? `${c.baseline.broker}: ${c.baseline.label}`
       : `${c.baseline.broker}: ${c.baseline.label}  vs  ${c.candidate.broker}: ${c.candidate.label}`;
-  const n = (runs: string[]) => `${runs.length} run${runs.length === 1 ? '' : 's'}`;
+  const n = (runs: string[]) => plural(runs.length, 'run');
   const table = new Table({
     head: ['median\n[min - max]\nIQR', `baseline: ${comparison.baselineName} (${n(c.baseline.runs)})`, `candidate: ${comparison.candidateName} (${n(c.candidate.runs)})`, 'change', 'verdict'],
     style: { head: [], border: [] },

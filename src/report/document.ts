@@ -5,6 +5,7 @@ import { brokerComparisonChart, fixedCountNote } from './comparison-chart.js';
 import { groupResults, type RunGroup } from './groups.js';
 import { htmlPage } from './page.js';
 import { accountingTable, brokerTable, comparisonTable, environmentTable, escapeHtml, htmlTable, markdownTable, percentileTable, timelineTable } from './tables.js';
+import { plural } from '../util/plural.js';
 
 const intro = [
   'Repeats of one workload (same broker, client, options and host) are merged: histograms added, median throughput.',
@@ -17,7 +18,7 @@ export function renderMarkdownReport(results: readonly RunResult[], title: strin
   return [
     `# ${title}`,
     '',
-    `${results.length} run(s). ${intro.join(' ')}`,
+    `${plural(results.length, 'run')}. ${intro.join(' ')}`,
     '',
     '## Side by side',
     '',
@@ -69,7 +70,7 @@ export function renderHtmlReport(results: readonly RunResult[], title: string, o
   const colourOf = (g: RunGroup) => styles.get(g)?.colour;
   return htmlPage(
     title,
-    `<p class="note">${results.length} run(s). ${intro.map(escapeHtml).join('\n')}
+    `<p class="note">${plural(results.length, 'run')}. ${intro.map(escapeHtml).join('\n')}
 One hue per broker, the same on every page mqbench draws; several workloads or clients of one broker are shades of it, and differ by line style too.</p>
 ${section('Latency by percentile', 'latency-percentiles', latencyPercentileChart(groups, styles, options), htmlTable(percentileTable(groups, colourOf), 'percentiles'))}
 ${section('Side by side', 'broker-comparison', brokerComparisonChart(groups, styles, options), htmlTable(comparisonTable(groups, colourOf), 'comparison'), fixedCountNote(groups))}

@@ -1,5 +1,6 @@
 import type { DirectionOutage, DivergenceSide, FailoverResult, PhaseLatency, PopulationOutcome, RestoreGaps, RunResult } from '../results/types.js';
 import { formatCount, formatLatencyUs, formatRate, formatSeconds } from '../util/format.js';
+import { nounFor, plural } from '../util/plural.js';
 
 const seconds = (us: number): string => formatSeconds(us);
 
@@ -23,27 +24,25 @@ function gapText(what: string, outage: DirectionOutage | null): string {
   return `${what} gap ${formatLatencyUs(outage.unavailableUs)} (${back})`;
 }
 
-const plural = (n: number, word: string): string => `${formatCount(n)} ${word}${n === 1 ? '' : 's'}`;
-
 /** The restore's own gaps, when it began within the data. */
 function restoreText(gaps: RestoreGaps | undefined): string {
   return gaps ? `; once the restore began: ${gapText('publish', gaps.publish)}, ${gapText('consume', gaps.consume)}` : '';
 }
 
 function populationLines(p: PopulationOutcome): string[] {
-  const who = `${plural(p.producers, 'producer')}, ${plural(p.consumers, 'consumer')} on node${p.nodes.length === 1 ? '' : 's'} ${p.nodes.join(', ')}`;
+  const who = `${plural(p.producers, 'producer')}, ${plural(p.consumers, 'consumer')} on ${nounFor(p.nodes.length, 'node')} ${p.nodes.join(', ')}`;
   const joined = p.joinedAtUs === undefined ? '' : `, opened at ${seconds(p.joinedAtUs)}`;
   return [
     `    ${p.population} (${who}${joined}): ${gapText('publish', p.publish)}; ${gapText('consume', p.consume)}${restoreText(p.restoreGaps)}`,
     `      latency ${phase('before', p.latency.before)}; ${phase('during', p.latency.during)}; ${phase('after', p.latency.after)}; ` +
-      `${formatCount(p.ackedThenLost)} acknowledged then lost${p.ackedThenLost > 0 ? ' (REAL DATA LOSS)' : ''}, ${formatCount(p.duplicated)} duplicate(s)`,
+      `${formatCount(p.ackedThenLost)} acknowledged then lost${p.ackedThenLost > 0 ? ' (REAL DATA LOSS)' : ''}, ${plural(p.duplicated, 'duplicate')}`,
   ];
 }
 
 /** Per client population, when the clients were placed. */
 function populationsBlock(f: FailoverResult): string[] {
   if (!f.populations || f.populations.length === 0) return [];
-  const lateJoiners = f.fault.lateJoiners ? `, ${formatCount(f.fault.lateJoiners)} late joiner(s)` : '';
+  const lateJoiners = f.fault.lateJoiners ? `, ${plural(f.fault.lateJoiners, 'late joiner')}` : '';
   return [`  by client population (--clients ${f.fault.clients ?? 'spread'}${lateJoiners}; node ${f.failedNode ?? '?'} failed):`, ...f.populations.flatMap(populationLines)];
 }
 
@@ -76,7 +75,7 @@ export function failoverLines(result: RunResult): string[] {
       : `  throughput: ${formatRate(f.receivedPerSecBefore)} before the fault; back to 90% of it ${formatLatencyUs(f.recoveryUs)} after the fault`,
     `  messages: ${formatCount(f.ackedThenLost)} acknowledged by the broker and then lost${f.ackedThenLost > 0 ? ' (REAL DATA LOSS)' : ''}, ` +
       `${formatCount(f.neverAckedLost)} never acknowledged and not delivered, ${formatCount(f.neverAckedDelivered)} never acknowledged but delivered, ` +
-      `${formatCount(f.resends)} resend(s), ${formatCount(f.duplicated)} duplicate(s), ${formatCount(f.reordered)} reordered`,
+      `${plural(f.resends, 'resend')}, ${plural(f.duplicated, 'duplicate')}, ${formatCount(f.reordered)} reordered`,
   ];
   lines.push(...populationsBlock(f), ...divergenceLines(f));
   if (f.resendReasons.length > 0) lines.push(`  sends failed before their resend: ${f.resendReasons.map((r) => `${r.reason} (${formatCount(r.count)})`).join('; ')}`);

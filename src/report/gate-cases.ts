@@ -3,6 +3,7 @@
  * figures that decided it: what the JUnit file and the GitHub job summary show. Pure.
  */
 import { formatCount } from '../util/format.js';
+import { plural } from '../util/plural.js';
 import { describeChange, gate, type CheckedWorkload, type Thresholds, type Verdict } from './check.js';
 import type { CompareRules, MetricComparison } from './compare.js';
 
@@ -23,7 +24,7 @@ function metricCase(workload: string, m: MetricComparison, t: Thresholds, rules:
   const figures = describeChange(m, limit);
   if (m.verdict === 'worse') return { workload, metric: m.metric, status: 'failed', figures };
   if (m.verdict === 'not enough repeats to call') {
-    const counts = `${m.baseline.n} vs ${m.candidate.n} run(s), need ${rules.minRepeats} on each side`;
+    const counts = `${m.baseline.n} vs ${plural(m.candidate.n, 'run')}, need ${rules.minRepeats} on each side`;
     return { workload, metric: m.metric, status: 'skipped', figures: `${figures.replace(/, p=[^)]*\)$/, ')')}: not enough repeats to call (${counts})` };
   }
   return { workload, metric: m.metric, status: 'passed', figures: `${figures}: ${m.verdict}` };
@@ -38,8 +39,8 @@ function casesOf(w: CheckedWorkload, t: Thresholds, rules: CompareRules): GateCa
   if (a === undefined) return [{ workload: w.name, metric: 'current runs', status: 'failed', figures: w.details.join('; ') || 'no current run of this workload' }];
   const completed: GateCase =
     a.notCompleted.length > 0
-      ? { workload: w.name, metric: 'completed runs', status: 'failed', figures: `${a.notCompleted.length} of ${a.runs} run(s) did not complete (${a.notCompleted.join(', ')})` }
-      : { workload: w.name, metric: 'completed runs', status: 'passed', figures: `${a.runs} of ${a.runs} run(s) completed` };
+      ? { workload: w.name, metric: 'completed runs', status: 'failed', figures: `${a.notCompleted.length} of ${plural(a.runs, 'run')} did not complete (${a.notCompleted.join(', ')})` }
+      : { workload: w.name, metric: 'completed runs', status: 'passed', figures: `${a.runs} of ${plural(a.runs, 'run')} completed` };
   return [
     ...w.metrics.map((m) => metricCase(w.name, m, t, rules)),
     countCase(w.name, 'lost messages', a.lost, t.maxLost, 'lost'),

@@ -2,6 +2,7 @@
 import type { RateSearchDocument, SweepDocument, SweepPoint } from '../results/sweep.js';
 import { formatCount, formatLatencyUs } from '../util/format.js';
 import type { TableData } from './tables.js';
+import { plural } from '../util/plural.js';
 
 /** One metric of a sweep point: how to read it and how to show it. */
 export interface SweepMetric {
@@ -81,5 +82,5 @@ export function searchVerdict(document: RateSearchDocument): string {
   const found = foundText(document);
   const margin = document.margin ? `; margin to ${document.slo}: ${formatLatencyUs(Math.max(0, document.margin.us))} (${(document.margin.share * 100).toFixed(0)}% of the objective)` : '';
   const failed = document.failedRate === null ? '' : `; lowest failing rate ${formatCount(document.failedRate)} msg/s`;
-  return `${found}${failed}${margin}. Stopped: ${document.stoppedBecause} (${document.steps.length} step(s), budget ${document.rules.maxSteps}, resolution ${(document.rules.resolution * 100).toFixed(1)}%).`;
+  return `${found}${failed}${margin}. Stopped: ${document.stoppedBecause} (${plural(document.steps.length, 'step')}, budget ${document.rules.maxSteps}, resolution ${(document.rules.resolution * 100).toFixed(1)}%).`;
 }

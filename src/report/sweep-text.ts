@@ -3,6 +3,7 @@ import Table from 'cli-table3';
 import type { RateSearchDocument, SweepDocument } from '../results/sweep.js';
 import { searchStepsTable, searchVerdict, sweepOverviewTable } from './sweep-tables.js';
 import type { TableData } from './tables.js';
+import { plural } from '../util/plural.js';
 
 function terminalTable(data: TableData): string {
   const table = new Table({ head: data.head, style: { head: [], border: [] } });
@@ -12,7 +13,7 @@ function terminalTable(data: TableData): string {
 
 export function renderSweepText(document: SweepDocument, sweepFile: string, reportFiles: readonly string[]): string {
   return [
-    `mqbench sweep ${document.id}: ${document.scenario}, ${document.vary.option} = ${document.vary.values.join(', ')} on ${document.brokers.join(', ')}, ${document.repeats} repeat(s)${document.complete ? '' : ' (INTERRUPTED)'}`,
+    `mqbench sweep ${document.id}: ${document.scenario}, ${document.vary.option} = ${document.vary.values.join(', ')} on ${document.brokers.join(', ')}, ${plural(document.repeats, 'repeat')}${document.complete ? '' : ' (INTERRUPTED)'}`,
     'medians across repeats (min..max when more than one)',
     terminalTable(sweepOverviewTable(document)),
     `sweep: ${sweepFile}`,

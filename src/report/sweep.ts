@@ -10,6 +10,7 @@ import { assignColours, entryKey, shade, stepColours } from './palette.js';
 import { searchStepsTable, searchVerdict, sweepMetrics, sweepMetricTable, type SweepMetric } from './sweep-tables.js';
 import { htmlPage } from './page.js';
 import { escapeHtml, htmlTable, markdownTable } from './tables.js';
+import { plural } from '../util/plural.js';
 
 /** The brokers' colours on a sweep or search page: the hue each has on every page (one variant each). */
 function brokerColours(brokers: readonly string[]): Map<string, string> {
@@ -68,7 +69,7 @@ export function sweepChartSpec(document: SweepDocument, metric: SweepMetric, opt
       },
     ];
   });
-  const title = scaledTitle(`${metric.title} against ${document.vary.option} (median, bars: min-max of ${document.repeats} repeat(s))`, { scale });
+  const title = scaledTitle(`${metric.title} against ${document.vary.option} (median, bars: min-max of ${plural(document.repeats, 'repeat')})`, { scale });
   const top = titleHeight(title);
   return {
     option: {
@@ -138,8 +139,8 @@ export function searchChart(document: RateSearchDocument, options: ChartOptions 
 function sweepIntro(document: SweepDocument): string {
   const runs = document.points.reduce((n, p) => n + p.runs.length, 0);
   return (
-    `${runs} run(s) of ${document.scenario} on ${document.brokers.join(', ')}, ${document.vary.option} = ${document.vary.values.join(', ')}, ` +
-    `${document.repeats} repeat(s); order: ${document.order}.${document.complete ? '' : ' INTERRUPTED: some points have fewer runs.'} ` +
+    `${plural(runs, 'run')} of ${document.scenario} on ${document.brokers.join(', ')}, ${document.vary.option} = ${document.vary.values.join(', ')}, ` +
+    `${plural(document.repeats, 'repeat')}; order: ${document.order}.${document.complete ? '' : ' INTERRUPTED: some points have fewer runs.'} ` +
     'Medians across repeats, with their min-max range; aborted and errored runs are listed but not summarised. Latency is end to end, corrected in open-loop runs.'
   );
 }
@@ -197,7 +198,7 @@ function searchIntro(document: RateSearchDocument): string {
     `${document.broker} / ${document.scenario}, objective ${document.slo} on the corrected end-to-end latency. A step passes when sent and received ` +
     `rates reach ${((1 - document.rules.rateTolerance) * 100).toFixed(0)}% of the asked rate, the objective holds, nothing is lost, no send fails and the run is not aborted. ` +
     'Bracket by doubling from the start rate (halving if it fails), then bisect; never a rate twice, at most the step budget; ' +
-    `then the found rate must pass ${document.rules.confirmations ?? 0} more run(s), else the next lower passing rate is confirmed instead.`
+    `then the found rate must pass ${plural(document.rules.confirmations ?? 0, 'more run')}, else the next lower passing rate is confirmed instead.`
   );
 }
 

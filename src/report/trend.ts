@@ -4,6 +4,7 @@ import { compareValues, metrics, type CompareRules } from './compare.js';
 import { formatCount, formatLatencyUs } from '../util/format.js';
 import { canonicalJson, workloadLabel } from './groups.js';
 import { spreadOf, type Spread } from './stats.js';
+import { plural } from '../util/plural.js';
 
 /** The runs of one commit of one workload, and what `bench check` against the previous commit would say. */
 export interface TrendPoint {
@@ -102,7 +103,7 @@ export function renderTrendText(series: readonly TrendSeries[]): string {
     for (const p of s.points) {
       const mark =
         p.failures.length > 0 ? `✗ check would fail: ${p.failures.join('; ')}` : !p.band ? '(first)' : p.called ? '✓' : '✓ (too few repeats to call a change)';
-      out.push(`  ${pointName(p)}  ${p.runs.length} run(s)  ${formatCount(p.throughput.median)} msg/s  p99 ${formatLatencyUs(p.p99Us.median)}  ${mark}`);
+      out.push(`  ${pointName(p)}  ${plural(p.runs.length, 'run')}  ${formatCount(p.throughput.median)} msg/s  p99 ${formatLatencyUs(p.p99Us.median)}  ${mark}`);
     }
   }
   return `${out.join('\n')}\n`;

@@ -23,6 +23,7 @@ import type {
   Workload,
 } from './types.js';
 import { schemaVersion } from './types.js';
+import { plural } from '../util/plural.js';
 
 /** What schema-v1.json guarantees (v1 also allowed unknown keys; they are not carried over). */
 export interface ResultV1 {
@@ -67,7 +68,7 @@ function v1MaxOutstanding(workload: ResultV1['workload']): number {
  * it, chosen as executors/index.ts chooses (a message count or 'max' is a closed loop).
  */
 export function v1ExecutorDescription(workload: ResultV1['workload']): string {
-  if (workload.messages !== null) return `${formatCount(workload.messages)} message(s), then stop`;
+  if (workload.messages !== null) return `${plural(workload.messages, 'message')}, then stop`;
   if (workload.rate === 'max') return `closed loop, ${formatCount(workload.inflight)} in flight`;
   return `open loop at ${formatCount(workload.rate)} msg/s (v1 result: no outstanding cap)`;
 }

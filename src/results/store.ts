@@ -6,6 +6,7 @@ import { migrateV1, type ResultV1 } from './migrate.js';
 import { schemaVersion, type RunResult } from './types.js';
 import { inexactNumberProblem, resultTrustProblem } from './trust.js';
 import { resultProblem, v1ResultProblem } from './validate.js';
+import { plural } from '../util/plural.js';
 
 /** `results/2026-11-23T20-41-07Z_<broker>_<scenario>_<run id>.json` */
 export function resultFileName(result: RunResult): string {
@@ -113,6 +114,6 @@ export async function readResults(paths: readonly string[], onSkip?: (line: stri
   }
   if (results.length === 0) throw new UsageError(skipped.length === 1 ? (skipped[0] as string) : `no readable result files (${skipped.length} skipped) in ${paths.join(', ')}`);
   for (const line of skipped) onSkip(`skipped ${line}`);
-  if (skipped.length > 0) onSkip(`${skipped.length} file(s) skipped, ${results.length} read`);
+  if (skipped.length > 0) onSkip(`${plural(skipped.length, 'file')} skipped, ${results.length} read`);
   return results;
 }

@@ -19,6 +19,7 @@
  * resolution or while confirming; interrupted) has no answer: its highest pass is reported apart, as
  * unconfirmed, never as the rate found.
  */
+import { plural } from '../util/plural.js';
 
 /** What one step at one rate showed. */
 export interface StepVerdict {
@@ -148,7 +149,7 @@ class RateSearch<T> {
       if (typeof held !== 'boolean') return held;
       if (held) {
         this.floor = candidate;
-        const confirmed = rules.confirmations > 0 ? `; ${candidate} msg/s passed ${rules.confirmations} more run(s)` : '';
+        const confirmed = rules.confirmations > 0 ? `; ${candidate} msg/s passed ${plural(rules.confirmations, 'more run')}` : '';
         return { ...this.outcome(`${why}${confirmed}`), foundRate: candidate };
       }
     }

@@ -7,6 +7,7 @@ import type { RunResult } from '../results/types.js';
 import type { StepVerdict } from './rate-search.js';
 import { sloHolds, sloValueUs, type Slo } from './slo.js';
 import { formatLatencyUs } from '../util/format.js';
+import { plural } from '../util/plural.js';
 
 /** The achieved rates may fall short of the asked one by this share at most. */
 export const rateTolerance = 0.05;
@@ -46,7 +47,7 @@ export function judgeStep(rate: number, detail: StepDetail, slo: Slo): StepVerdi
   if (detail.achievedReceivePerSec < floor) reasons.push(`received ${Math.round(detail.achievedReceivePerSec)} msg/s, under 95% of ${rate}`);
   if (!sloHolds(slo, detail.sloValueUs)) reasons.push(`${slo.metric} ${formatLatencyUs(detail.sloValueUs)} breaks ${slo.text}`);
   if (detail.lost > 0) reasons.push(`${detail.lost} lost`);
-  if (detail.sendErrors > 0) reasons.push(`${detail.sendErrors} send error(s)`);
+  if (detail.sendErrors > 0) reasons.push(`${plural(detail.sendErrors, 'send error')}`);
   return { pass: reasons.length === 0, reasons };
 }
 

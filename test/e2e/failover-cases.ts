@@ -115,7 +115,7 @@ export function describeFailover(): void {
       expectWitnessAgrees(result, witness);
       expect(stdout).toMatch(/failover: kill of leader/);
       expect(stdout).toMatch(/0 acknowledged by the broker and then lost/);
-      expect(stdout).toMatch(/by client population \(--clients spread, 4 late joiner\(s\); node 1 failed\)/);
+      expect(stdout).toMatch(/by client population \(--clients spread, 4 late joiners; node 1 failed\)/);
       expect(result.broker.url).not.toMatch(/guest:guest/);
     }, 180_000);
 

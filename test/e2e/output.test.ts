@@ -63,7 +63,7 @@ describe('report, compare and check skip damaged files with a count', () => {
     expect(lines).toHaveLength(3);
     expect(lines[0]).toMatch(/^skipped .*damaged\.json: not a result file \(damaged or not JSON\)$/);
     expect(lines[1]).toMatch(/^skipped .*foreign\.json: unknown result schema version undefined/);
-    expect(lines[2]).toBe('2 file(s) skipped, 1 read');
+    expect(lines[2]).toBe('2 files skipped, 1 read');
     // --out r.html names the pair r.md + r.html, not r.html.html
     expect((await readdir(dir)).filter((f) => f.startsWith('r.')).sort()).toEqual(['r.html', 'r.md']);
     expect(await readFile(join(dir, 'r.md'), 'utf8')).toMatch(/memory/);

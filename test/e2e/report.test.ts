@@ -196,7 +196,7 @@ describe('bench check', () => {
 
     const single = await bench(['check', '--baseline', rabbitFile, '--candidate', join(current, 'run1.json')]);
     expect(single.code, single.stdout).toBe(0);
-    expect(single.stdout).toMatch(/not called rabbit: .*not enough repeats to call \(1 vs 1 run\(s\), need 3 on each side\)/);
+    expect(single.stdout).toMatch(/not called rabbit: .*not enough repeats to call \(1 vs 1 run, need 3 on each side\)/);
   });
 
   test('a damaged file or an unknown schema version is one line and exit 2', async () => {

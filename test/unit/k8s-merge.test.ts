@@ -70,7 +70,7 @@ describe('bench merge of the pods of an Indexed Job', () => {
       { index: 0, host: 'node-0', status: 'ok', startOffsetUs: -1_500_000, sent: 900, received: 900, producers: [0] },
       { index: 1, host: 'node-1', status: 'ok', startOffsetUs: -1_499_999, sent: 100, received: 100, producers: [1] },
     ]);
-    expect(result.executor).toMatch(/2 pod\(s\) of a Kubernetes Indexed Job.*one host's clock/);
+    expect(result.executor).toMatch(/2 pods of a Kubernetes Indexed Job.*one host's clock/);
     expect(result.environment.hostname).toBe('node-0,node-1');
     expect(resultProblem(result)).toBeUndefined();
   });
@@ -79,7 +79,7 @@ describe('bench merge of the pods of an Indexed Job', () => {
     const { result, problems } = mergePods([pod(0, fast)]);
     expect(result.status).toBe('aborted');
     expect(problems).toEqual(['pod 1 is missing (no result line; died or its logs were not collected): producers 1 not measured (its share of the closed-loop window never sent)']);
-    expect(result.status === 'aborted' && result.error).toBe(`1 of 2 pod(s) did not run their share: ${problems[0]}`);
+    expect(result.status === 'aborted' && result.error).toBe(`1 of 2 pods did not run their share: ${problems[0]}`);
     expect(result.pods?.[1]).toEqual({ index: 1, host: 'unknown', status: 'missing', sent: 0, received: 0, producers: [1] });
     expect(resultProblem(result)).toBeUndefined();
   });

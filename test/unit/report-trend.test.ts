@@ -27,7 +27,7 @@ describe('trend', () => {
     expect(series?.points.map((p) => p.commit[0])).toEqual(['a', 'b', 'c', 'd', 'e']);
     expect(series?.points[0]).toMatchObject({ runs: ['a10', 'a11'], band: null, throughput: { median: 1005, min: 1000, max: 1010 } });
     expect(series?.points[1]?.band).toEqual({ minThroughput: 1005 * 0.9, maxP99Us: 1050 * 1.2 });
-    expect(renderTrendText(results.length ? [series!] : [])).toMatch(/bbbbbbb 2026-11-20 20:00 {2}1 run\(s\) .* ✓ \(too few repeats to call a change\)/);
+    expect(renderTrendText(results.length ? [series!] : [])).toMatch(/bbbbbbb 2026-11-20 20:00 {2}1 run .* ✓ \(too few repeats to call a change\)/);
   });
 
   test('the first trend anyone draws (two commits): the one bound the check applies is drawn, not a line through one point', () => {

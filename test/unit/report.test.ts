@@ -109,7 +109,7 @@ describe('judge (the regression gate, same rules)', () => {
   test('one run a side: not called, but lost messages and send errors always fail', () => {
     const single = judge(groupResults([base[0]!]), groupResults([run('x', 100, 100_000)]), limits, defaultRules);
     expect(single.regressions).toEqual([]);
-    expect(single.notCalled[0]).toMatch(/not enough repeats to call \(1 vs 1 run\(s\), need 3 on each side\)/);
+    expect(single.notCalled[0]).toMatch(/not enough repeats to call \(1 vs 1 run, need 3 on each side\)/);
     const lossy = run('l', 1000, 1000, (r) => (r.counts = { ...r.counts, lost: 3, sendErrors: 4 }));
     expect(judge(groupResults([base[0]!]), groupResults([lossy]), limits, defaultRules).regressions[0]).toMatch(/lost 3 messages \(limit 0\); 4 send errors \(limit 0\)/);
   });

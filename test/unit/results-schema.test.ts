@@ -236,7 +236,7 @@ describe('result schema version 1', () => {
     const fixed: ResultV1 = { ...v1, loop: 'closed-loop', workload: { ...v1.workload, rate: 'max', messages: 1, warmupUs: 0 } };
     for (const [input, text] of [
       [closed, 'closed loop, 250 in flight'],
-      [fixed, '1 message(s), then stop'],
+      [fixed, '1 message, then stop'],
     ] as const) {
       const out = migrateV1(input);
       expect(resultProblem(out)).toBeUndefined();

@@ -3,6 +3,7 @@ import { formatCount } from '../../util/format.js';
 import { nowUs } from '../../util/clock.js';
 import type { ProducerSlot } from '../producer-slot.js';
 import { yieldToIo, type ExecutionContext, type Executor } from './types.js';
+import { plural } from '../../util/plural.js';
 
 export interface ClosedLoopSettings {
   /** messages sent but not yet received, over the whole run */
@@ -26,7 +27,7 @@ export class ClosedLoop implements Executor {
     }
     this.description =
       settings.messages !== null
-        ? `${formatCount(settings.messages)} message(s), then stop`
+        ? `${plural(settings.messages, 'message')}, then stop`
         : `closed loop, ${formatCount(settings.inflight)} in flight`;
   }
 

@@ -19,7 +19,7 @@ const flagsOf = (options: Record<string, string | number | boolean>): string =>
     .join(' ');
 
 function settingsLines(report: CalibrationReport): string[] {
-  return report.cases.map((c) => `- ${c.title}: mqbench \`${flagsOf(c.mqbench)}\`; native \`${c.native.map((n) => n.replace(/ --topic \S+| --group \S+|mqbench-calibrate-\w+/g, '')).join(' ; ')}\`${c.note ? `. ${c.note}` : ''}`);
+  return report.cases.map((c) => `- ${c.title}: mqbench \`${flagsOf(c.mqbench)}\`; native \`${c.native.map((n) => n.replace(/mqbench-calibrate-[\w-]+/g, '<name>')).join(' ; ')}\`${c.note ? `. ${c.note}` : ''}`);
 }
 
 function ratioOf(row: CalibrationRow | undefined): string {
@@ -52,11 +52,22 @@ function reportSection(title: string, command: string, report: CalibrationReport
   return [`### ${title}`, '', provenance, '', `\`${command}\``, '', renderMarkdownTable(report), '', 'Each side\'s settings:', '', ...settingsLines(report), '', ...framingLines(report)].join('\n');
 }
 
+/** A cell's flag value, or its default when the cell does not give it. */
+function flagValue(args: readonly string[], flag: string, fallback: string): string {
+  const at = args.indexOf(flag);
+  return at < 0 ? fallback : (args[at + 1] ?? fallback);
+}
+
 export function calibrationSection(t: TableRuns, reports: readonly CalibrationReport[], sitting: Sitting | undefined): string {
   const parts: string[] = [];
   for (const { cell } of t.cells) {
-    const report = reports.find((r) => r.broker === cell.broker && `${r.workload.partitions}` === (cell.args[cell.args.indexOf('--partitions') + 1] ?? '1') && cell.args.includes(r.workload.size % 1024 === 0 ? `${r.workload.size / 1024}KiB` : String(r.workload.size)));
-    if (!report) continue;
+    const size = (r: CalibrationReport): string => (r.workload.size % 1024 === 0 ? `${r.workload.size / 1024}KiB` : String(r.workload.size));
+    const report = reports.find((r) => r.broker === cell.broker && String(r.workload.partitions) === flagValue(cell.args, '--partitions', '1') && size(r) === flagValue(cell.args, '--size', '100'));
+    if (!report) {
+      const failed = sitting?.runs.filter((r) => r.cell === cell.id && r.exitCode !== 0) ?? [];
+      if (failed.length > 0) parts.push(`### ${cell.label}\n\n*Not measured: \`npx bench calibrate ${cell.args.join(' ')}\` exited ${failed.map((r) => r.exitCode).join(', ')} in this sitting and left no report (its commands and exit codes: sitting.json).*`);
+      continue;
+    }
     parts.push(reportSection(cell.label, `npx bench calibrate ${cell.args.join(' ')} --rounds ${report.workload.rounds}`, report, sitting));
   }
   if (parts.length === 0) return `*${t.spec.title}: not measured in this sitting.*`;

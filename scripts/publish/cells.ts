@@ -149,9 +149,10 @@ function calibrationCells(profile: Profile, w: Windows): Cell[] {
     label: `${broker}, ${size === '100' ? '100 B' : size.replace('KiB', ' KiB')}${broker === 'kafka' ? `, ${partitions} partition${partitions === '1' ? '' : 's'}` : ''}`,
     command: 'calibrate' as const,
     broker,
-    args: ['--broker', broker, '--size', size, ...(broker === 'kafka' ? ['--partitions', partitions] : []), '--duration', `${w.duration}s`],
+    // at least 5 s: the Java consumer's per-second progress needs more than a second after the warm-up
+    args: ['--broker', broker, '--size', size, ...(broker === 'kafka' ? ['--partitions', partitions] : []), '--duration', `${Math.max(w.duration, 5)}s`],
     // a calibration is several cases, each native and mqbench per round: about five runs' time per round
-    seconds: 5 * (w.duration + 4),
+    seconds: 5 * (Math.max(w.duration, 5) + 4),
   }));
 }
 

@@ -1,5 +1,6 @@
 /**
- * README.md stays short and true: its sample output has the summary's current lines in their order,
+ * README.md stays short and true: its sample output is publish-results' rendering of a committed
+ * result (scripts/publish/readme-sample.ts) and has the summary's current lines in their order,
  * its error lists name every broker and scenario the CLI has, and no relative link in README.md,
  * CONTRIBUTING.md or docs/ points at a file or heading that does not exist.
  */
@@ -12,6 +13,8 @@ import { renderSummary } from '../../src/report/summary.js';
 import { migrateV1, type ResultV1 } from '../../src/results/migrate.js';
 import type { RunResult } from '../../src/results/types.js';
 import { scenarioNames } from '../../src/scenarios/index.js';
+import { sectionText } from '../../scripts/publish/documents.js';
+import { sampleFromFile } from '../../scripts/publish/readme-sample.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
@@ -90,6 +93,14 @@ describe('README.md', () => {
     const [command, header] = sampleBlock(readme);
     expect(command).toMatch(/^\$ npx bench run --broker rabbit --scenario noack\b/);
     expect(header).toMatch(/^mqbench \S+: rabbit \/ noack /);
+  });
+
+  test.concurrent("the sample is publish-results' rendering of the committed result it names, nothing pasted", async () => {
+    const section = sectionText(readme, 'readme-sample');
+    expect(section, 'README.md has <!-- generated:begin/end readme-sample --> markers').toBeDefined();
+    const file = /^result: (\S+)$/m.exec(section ?? '')?.[1] ?? '';
+    expect(existsSync(join(root, file)), `${file} is committed`).toBe(true);
+    expect(section).toBe(await sampleFromFile(file));
   });
 
   test.concurrent('the label parser tells a changed summary from the sample (it would fail on drift)', () => {

@@ -3,6 +3,7 @@ import type { LatencySummary } from '../metrics/histogram.js';
 import type { RunResult } from '../results/types.js';
 import { describeBrokerCost } from '../metrics/broker-cost.js';
 import { formatCount, formatLatencyUs, formatMb, formatRate, formatSeconds } from '../util/format.js';
+import { plural } from '../util/plural.js';
 import { backlogLines } from './backlog-summary.js';
 import { failoverLines } from './failover-summary.js';
 import type { ThresholdVerdict } from './thresholds.js';
@@ -27,8 +28,10 @@ export const saturatedShare = 0.75;
 function clientLines(result: RunResult): string[] {
   const c = result.client;
   if (!c) return [];
+  // a fixed message count (hello-world) has no measured window: its CPU is the connection's, not a per-message cost
+  const cpu = result.workload.messages === null ? `${c.cpuPerMessageUs.toFixed(1)} us CPU per message` : `${formatLatencyUs(Math.round(c.cpuUs))} CPU in all`;
   const lines = [
-    `client: ${c.cpuPerMessageUs.toFixed(1)} us CPU per message, busiest of ${c.processes} process(es) at ${(c.busiestProcessCpuShare * 100).toFixed(0)}% of a core, event-loop delay p99 ${formatLatencyUs(c.eventLoopDelayP99Us)}`,
+    `client: ${cpu}, busiest of ${plural(c.processes, 'process', 'processes')} at ${(c.busiestProcessCpuShare * 100).toFixed(0)}% of a core, event-loop delay p99 ${formatLatencyUs(c.eventLoopDelayP99Us)}`,
   ];
   if (c.busiestProcessCpuShare >= saturatedShare) {
     lines.push('  WARNING: a client process was CPU-saturated: these numbers may measure mqbench, not the broker (try --workers 2)');
@@ -42,7 +45,7 @@ function pathLines(result: RunResult): string[] {
   if (!p) return [];
   const ran = p.paths.filter((path) => path.requests > 0 || path.records > 0);
   const lines = [`paths: ${ran.map((path) => `${path.path} ${formatCount(path.requests)} requests / ${formatCount(path.records)} records`).join('; ') || 'none used'}`];
-  for (const f of p.fallbacks) lines.push(`  FALLBACK: ${f.reason} (${formatCount(f.count)} time${f.count === 1 ? '' : 's'})`);
+  for (const f of p.fallbacks) lines.push(`  FALLBACK: ${f.reason} (${plural(f.count, 'time')})`);
   return lines;
 }
 
@@ -75,7 +78,7 @@ export function renderSummary(result: RunResult, options: SummaryOptions = {}): 
     ...openLoopLines(result),
     ...clientLines(result),
     ...pathLines(result),
-    ...(result.brokerCost ? [describeBrokerCost(result.brokerCost)] : []),
+    ...brokerCostLines(result, options.verbose === true),
     ...(timed ? latencyLines(result) : []),
     countsLine(result),
     ...failoverLines(result),
@@ -85,6 +88,17 @@ export function renderSummary(result: RunResult, options: SummaryOptions = {}): 
     ...checkLines(result, options.thresholds ?? []),
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Broker cost, or a short word that it was not measured: the reason (often a shared broker) is in
+ * the result's brokerCost.reason and, with --verbose, here; printed on every run it was noise.
+ */
+function brokerCostLines(result: RunResult, verbose: boolean): string[] {
+  const cost = result.brokerCost;
+  if (!cost) return [];
+  if (!cost.measured && !verbose) return ['broker cost: not measured (--verbose says why)'];
+  return [describeBrokerCost(cost)];
 }
 
 /** What ran, against what, and how it ended when it did not complete. */
@@ -129,7 +143,7 @@ function countsLine(result: RunResult): string {
     `messages: sent ${formatCount(c.sent)}, received ${formatCount(c.received)} of ${formatCount(c.expected)} expected, ` +
     `lost ${formatCount(c.lost)}, duplicated ${formatCount(c.duplicated)}, reordered ${formatCount(c.reordered)}, send errors ${formatCount(c.sendErrors)}` +
     (c.receivedDespiteSendError > 0 ? ` (${formatCount(c.receivedDespiteSendError)} of those arrived anyway)` : '') +
-    (c.arrivedAfterClose > 0 ? `; ${formatCount(c.arrivedAfterClose)} acknowledgement(s) or receipt(s) came after the drain deadline (counted, not timed)` : '')
+    (c.arrivedAfterClose > 0 ? `; ${plural(c.arrivedAfterClose, 'acknowledgement or receipt', 'acknowledgements or receipts')} came after the drain deadline (counted, not timed)` : '')
   );
 }
 
@@ -163,7 +177,7 @@ function roundTripLine(result: RunResult): string {
   const e = result.latencyUs.endToEnd;
   const c = result.counts;
   const each = e.count === 1 ? `end-to-end ${formatLatencyUs(e.max)}` : e.count > 1 ? `end-to-end ${formatLatencyUs(e.min)} to ${formatLatencyUs(e.max)}` : 'none arrived';
-  return `round trip: ${formatCount(c.sent)} message(s) of ${result.workload.messageSize} B sent, ${formatCount(c.received)} received, ${each}`;
+  return `round trip: ${plural(c.sent, 'message')} of ${result.workload.messageSize} B sent, ${formatCount(c.received)} received, ${each}`;
 }
 
 /** At-least-once delivery promises no loss, not no duplicates: a redelivery is the guarantee working. */

@@ -13,7 +13,8 @@ import { migrateV1, type ResultV1 } from '../../src/results/migrate.js';
 import type { RunResult } from '../../src/results/types.js';
 import { renderSummary } from '../../src/report/summary.js';
 import { parseArgs } from '../../scripts/publish/args.js';
-import { cellsOf } from '../../scripts/publish/cells.js';
+import { cellsOf, type Cell } from '../../scripts/publish/cells.js';
+import { failoverSection } from '../../scripts/publish/failover-section.js';
 import { replaceSections, sectionText } from '../../scripts/publish/documents.js';
 import { clientReading, markGrowth, spreadCell } from '../../scripts/publish/spread.js';
 import { repoRoot } from '../helpers.js';
@@ -123,6 +124,15 @@ describe('publish-results, pure parts', () => {
     expect(at(0.83)).toContain('WARNING: a client process was CPU-saturated');
     expect(at(0.83)).toContain('⚠ load generator not CPU-saturated (busiest process at 83% of a core)');
     expect(at(0.74)).not.toContain('WARNING: a client process was CPU-saturated');
+  });
+
+  test('the failover table: gaps as median [min - max] with n, a consumer that never came back counted apart', () => {
+    const cell = cellsOf('full').find((c) => c.table === 'q3-failover');
+    const run = (consumeUs: number, back: boolean, lost: number) =>
+      ({ ...structuredClone(fixture), failover: { publish: { unavailableUs: 1_000_000, firstSuccessAfterFaultUs: 5 }, consume: { unavailableUs: consumeUs, firstSuccessAfterFaultUs: back ? 5 : null }, ackedThenLost: lost, duplicated: 0 } }) as unknown as RunResult;
+    const runs = [run(2_000_000, true, 0), run(4_000_000, true, 2), run(9_000_000, false, 0)];
+    const text = failoverSection({ spec: { id: 'q3-failover', document: 'notes', kind: 'failover', title: '' }, cells: [{ cell: cell as Cell, runs, files: [], attempts: 3 }] });
+    expect(text).toContain(`| ${cell?.label} | 3 | completed 3; consumer never back in 1 | 1.00 s [1.00 s - 1.00 s] (n=3) | 3.00 s [2.00 s - 4.00 s] (n=2) | 0 [0 - 2] (n=3) |`);
   });
 
   test('only the text between a section\'s markers is replaced; a section without markers is reported', () => {

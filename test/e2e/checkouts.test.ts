@@ -64,6 +64,16 @@ afterAll(async () => {
 const ownNodes = (status: string): string[] => [...status.matchAll(/^ {2}node \d (\S+) at /gm)].map((m) => m[1] ?? '');
 
 describe('two checkouts on one host', () => {
+  test("the private stream node the test setup started is another checkout's to a clone: named so, and listed by its bench clean", async () => {
+    const [first = ''] = clones;
+    const status = await benchIn(first, ['brokers', 'status', 'rabbit-stream']);
+    expect(status.stdout).toMatch(/^rabbit-stream running at rabbitmq-stream:\/\/127\.0\.0\.1:5552: private node mqbench-stream@localhost started by another checkout's mqbench \(left alone\)$/m);
+    // it was exit 3 (`it is not the private node mqbench starts`) in every checkout but the one that started it
+    const clean = await benchIn(first, ['clean', '--dry-run', '--broker', 'rabbit-stream']);
+    expect(clean.code, clean.stderr).toBe(0);
+    expect(clean.stdout).toMatch(/^total: \d+ would be deleted; dry run: nothing deleted$/m);
+  });
+
   test('bring up their own rabbit-cluster at once, each lists only its own nodes as its own, the other as another checkout\'s', { timeout: 400_000 }, async () => {
     const ups = await Promise.all(clones.map((clone) => benchIn(clone, ['brokers', 'up', 'rabbit-cluster'], 300_000)));
     for (const up of ups) expect(up.code, up.stderr).toBe(0);

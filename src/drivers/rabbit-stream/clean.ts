@@ -10,7 +10,7 @@ import { withTimeout } from '../../util/clock.js';
 import { redactSecretsIn, redactUrl } from '../../util/redact.js';
 import type { Cleaner, LeftoverObject } from '../plugin.js';
 import { adaptStreamClient } from './compat.js';
-import { streamNodeStatus, streamPort } from './local.js';
+import { streamNode, streamNodeStatus, streamPort } from './local.js';
 import { parseStreamUrl } from './url.js';
 
 const execFileAsync = promisify(execFile);
@@ -19,21 +19,31 @@ const ctlScript = process.env.MQBENCH_RABBITMQCTL ?? '/usr/lib/rabbitmq/bin/rabb
 /** rabbitmqctl starts an Erlang VM: seconds on a loaded machine; a ceiling, not a wait */
 const ctlStartMs = 15_000;
 
-/** The private node serving `url`, or a one-line refusal (exit 3). */
-async function nodeFor(url: string): Promise<string> {
+const refusal = (url: string): BrokerUnreachableError =>
+  new BrokerUnreachableError(`cannot list streams at ${redactUrl(url)}: the stream protocol cannot list them, and it is not the private node mqbench starts (\`npx bench brokers up rabbit-stream\`); run rabbitmqctl list_queues on its host`);
+
+/**
+ * The private node serving `url` (`ours`: this checkout started it), or a one-line refusal (exit 3).
+ * Another checkout on this host that started it has the same node name and the user's own cookie: its
+ * node is asked the same way, and if no such node answers the listing ends in the same refusal.
+ */
+async function nodeFor(url: string): Promise<{ node: string; ours: boolean }> {
   const { hostname, port } = parseStreamUrl(url);
+  const local = port === streamPort && ['127.0.0.1', 'localhost', '::1'].includes(hostname);
   const node = await streamNodeStatus();
-  if (node && port === streamPort && ['127.0.0.1', 'localhost', '::1'].includes(hostname)) return node.node;
-  throw new BrokerUnreachableError(`cannot list streams at ${redactUrl(url)}: the stream protocol cannot list them, and it is not the private node mqbench starts (\`npx bench brokers up rabbit-stream\`); run rabbitmqctl list_queues on its host`);
+  if (node && local) return { node: node.node, ours: true };
+  if (local) return { node: `${streamNode.name}@localhost`, ours: false };
+  throw refusal(url);
 }
 
 async function list(url: string, connectTimeoutMs: number): Promise<LeftoverObject[]> {
-  const node = await nodeFor(url);
+  const { node, ours } = await nodeFor(url);
   const vhost = parseStreamUrl(url).vhost;
   let stdout: string;
   try {
     ({ stdout } = await execFileAsync(ctlScript, ['-n', node, '-q', 'list_queues', '-p', vhost, 'name', 'type', 'consumers', '--no-table-headers'], { timeout: connectTimeoutMs + ctlStartMs }));
   } catch (error) {
+    if (!ours) throw refusal(url);
     const e = error as NodeJS.ErrnoException & { stderr?: string };
     throw new BrokerUnreachableError(`cannot list streams with rabbitmqctl: ${(e.stderr ?? '').split('\n').find((l) => l.trim() !== '') ?? e.message.split('\n')[0]}`);
   }

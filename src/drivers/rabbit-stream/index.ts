@@ -6,7 +6,7 @@ import type { BrokerPlugin, EndpointChoice, LocalBrokers, ProvidedBroker, Provis
 import { privateRabbitBeamPid } from '../rabbit/local.js';
 import { calibration } from './calibrate.js';
 import { streamCleaner } from './clean.js';
-import { defaultStreamUrl, startStreamNode, stopStreamNode, streamNode, streamNodeStatus, streamPort } from './local.js';
+import { anotherCheckoutsStreamNode, defaultStreamUrl, startStreamNode, stopStreamNode, streamNode, streamNodeStatus, streamPort } from './local.js';
 import { streamMapping, streamOptions, streamSettings } from './settings.js';
 import { parseStreamUrl, streamUrlProblem } from './url.js';
 
@@ -31,6 +31,7 @@ const local: LocalBrokers = {
   async status() {
     const ours = await streamNodeStatus();
     if (ours) return `${label} running at ${shownUrl}: private node ${ours.node} started by mqbench (pid ${ours.pid}; AMQP ${ours.port})`;
+    if (await anotherCheckoutsStreamNode()) return `${label} running at ${shownUrl}: private node ${streamNode.name}@localhost started by another checkout's mqbench (left alone)`;
     if (await portAnswers('127.0.0.1', streamPort)) return `${label} running at ${shownUrl} (not started by mqbench; left alone)`;
     return `${label} not running at ${shownUrl} (start one with \`npx bench brokers up rabbit-stream\`)`;
   },

@@ -2,10 +2,14 @@
  * The private RabbitMQ node with the stream plugin: mqbench never enables plugins on a broker it did
  * not start (the shared node on 5672 stays as it is), so streams get a node of their own.
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { BrokerUnreachableError } from '../../errors.js';
 import { portAnswers } from '../../provision/probe.js';
 import { sleepMs } from '../../util/clock.js';
 import { privateRabbitStatus, startPrivateRabbit, stopPrivateRabbit, type PrivateRabbitState } from '../rabbit/local.js';
+
+const execFileAsync = promisify(execFile);
 
 export const streamPort = 5552;
 export const defaultStreamUrl = `rabbitmq-stream://guest:guest@127.0.0.1:${streamPort}`;
@@ -43,4 +47,14 @@ export function stopStreamNode(): Promise<PrivateRabbitState | undefined> {
 
 export function streamNodeStatus(): Promise<PrivateRabbitState | undefined> {
   return privateRabbitStatus(streamNode.name);
+}
+
+/**
+ * Whether a node named as mqbench names its private stream node runs on this host although this
+ * checkout did not start it: another checkout's (node names are the host's, state folders are each
+ * checkout's). Erlang's port mapper lists the host's node names.
+ */
+export async function anotherCheckoutsStreamNode(): Promise<boolean> {
+  const { stdout } = await execFileAsync('epmd', ['-names'], { timeout: 5000 }).catch(() => ({ stdout: '' }));
+  return new RegExp(`^name ${streamNode.name} at port `, 'm').test(stdout) && (await streamNodeStatus()) === undefined;
 }

@@ -44,6 +44,28 @@ describe('NATS: the window against JetStream max ack pending', () => {
   });
 });
 
+describe("NATS: the message size against nats-server's max_payload", () => {
+  test('a message over 1 MiB: one line naming --size, max_payload and the docs, in either delivery; 1 MiB itself: nothing', () => {
+    for (const scenario of ['noack', 'ack']) {
+      const [line, ...rest] = warningsOf({ broker: 'nats', scenario, size: '2MB' });
+      expect(rest).toEqual([]);
+      expect(line).toMatch(/^--size 2000000 is above nats-server's default max_payload \(1048576 bytes; docs\.nats\.io, server configuration\)/);
+    }
+    expect(warningsOf({ broker: 'nats', scenario: 'noack', size: '1MiB' })).toEqual([]);
+    expect(warningsOf({ broker: 'nats', scenario: 'ack', size: '2MB', inflight: '5000' })).toHaveLength(2);
+  });
+});
+
+describe("Kafka: --batch-bytes against the broker's default message.max.bytes", () => {
+  test('above it: one line (a broker configured for more takes it); at or below: nothing', () => {
+    const [line, ...rest] = warningsOf({ broker: 'kafka', scenario: 'ack', 'batch-bytes': '4MiB' });
+    expect(rest).toEqual([]);
+    expect(line).toMatch(/^--batch-bytes 4194304 is above Kafka's default message\.max\.bytes \(1048588 bytes per record batch; Kafka broker configs\)/);
+    expect(warningsOf({ broker: 'kafka', scenario: 'ack', 'batch-bytes': '1048588' })).toEqual([]);
+    expect(warningsOf({ broker: 'kafka', scenario: 'noack', 'batch-bytes': '1MiB' })).toEqual([]);
+  });
+});
+
 test("every plug-in's defaults stay within the limits it knows: no warning at defaults", () => {
   for (const plugin of plugins) {
     for (const scenario of ['noack', 'ack']) if (scenario in plugin.mapping) expect(warningsOf({ broker: plugin.name, scenario }), plugin.name).toEqual([]);

@@ -4,6 +4,7 @@ import type { BrokerPlugin } from '../plugin.js';
 import { calibration } from './calibrate.js';
 import type { Driver, DriverOptions } from '../types.js';
 import { kafkaCleaner } from './clean.js';
+import { kafkaLimitWarnings } from './limits.js';
 import { kafkaCluster } from './cluster.js';
 import { localKafkaStatus, localKafkaUrl } from './local.js';
 import { network } from './network.js';
@@ -38,6 +39,7 @@ export const kafkaPlugin: BrokerPlugin = {
   },
   mapping: kafkaMapping,
   settings: kafkaSettings,
+  limitWarnings: kafkaLimitWarnings,
   provide: (endpoint, mode, log) => provideNetworkBroker(network, endpoint, mode, log),
   startHint: (named) =>
     named

@@ -14,6 +14,7 @@ import { nowUs, withTimeout } from '../util/clock.js';
 import type { Measurement } from './merge.js';
 import { runInProcess, type InProcessRun } from './in-process.js';
 import type { RunHooks, RunMode } from './run.js';
+import { plural } from '../util/plural.js';
 
 /** Restoring a node (a restart, a rejoin) may take a while; the run waits for it before teardown. */
 const restorePatienceMs = 120_000;
@@ -101,7 +102,7 @@ function watchBrokerReports(failover: FailoverPlan, topology: Topology, record: 
       stopped = true;
       const end = await watching.catch(() => undefined);
       await end?.().catch(() => undefined);
-      if (count > maxBrokerReports) record({ kind: 'broker-reported', detail: `${count - maxBrokerReports} more report(s) not kept` });
+      if (count > maxBrokerReports) record({ kind: 'broker-reported', detail: `${plural(count - maxBrokerReports, 'more report')} not kept` });
     },
   };
 }

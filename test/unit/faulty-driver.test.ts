@@ -349,7 +349,7 @@ describe('URL', () => {
       client: { name: 'mqbench-faulty', version: '1' },
       url: 'faulty://?drop=3&stallForMs=10&brokerAcks=1',
       settings: { delivery: 'noack', drop: 3, stallForMs: 10, brokerAcks: 1 },
-      mapping: 'in-process: 2 subscription(s) x 3 partition(s); faults: drop=3, stallForMs=10, brokerAcks=1',
+      mapping: 'in-process: 2 subscriptions x 3 partitions; faults: drop=3, stallForMs=10, brokerAcks=1',
     });
   });
 });

@@ -40,6 +40,7 @@ import {
   waitForLeaders,
 } from './shared.js';
 import { kafkaSettingsOf, type KafkaSettings } from './settings.js';
+import { plural } from '../../util/plural.js';
 
 // other modules (contract tests, calibration) imported these from here before shared.ts existed
 export { isConnectionLoss, kafkaGroupId, kafkaTopicName, parseKafkaBrokers } from './shared.js';
@@ -258,7 +259,7 @@ export class KafkaDriver extends KafkaDriverBase<Admin, ConsumerEntry> implement
         replicationFactor: 1,
       },
       mapping: topology
-        ? `topic ${kafkaTopicName(topology)} (${topology.partitions} partition(s)), ${topology.subscriptions} consumer group(s)`
+        ? `topic ${kafkaTopicName(topology)} (${plural(topology.partitions, 'partition')}), ${plural(topology.subscriptions, 'consumer group')}`
         : 'not set up',
     };
   }

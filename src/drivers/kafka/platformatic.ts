@@ -43,6 +43,7 @@ import { PathCounter } from './path-counts.js';
 import { describeFetchDecoding, speaksFetchV17, type FetchSettings } from './wire/fetch-decoding.js';
 import { describeProduceEncoding, RecordBatchSender, usableProduceVersion } from './wire/record-sender.js';
 import { kafkaSettingsOf, type KafkaSettings } from './settings.js';
+import { plural } from '../../util/plural.js';
 
 export const platformaticClientName = '@platformatic/kafka';
 
@@ -596,7 +597,7 @@ export class PlatformaticKafkaDriver extends KafkaDriverBase<Admin, ConsumerEntr
           : {}),
       },
       mapping: topology
-        ? `topic ${kafkaTopicName(topology)} (${topology.partitions} partition(s)), ${topology.subscriptions} consumer group(s)`
+        ? `topic ${kafkaTopicName(topology)} (${plural(topology.partitions, 'partition')}), ${plural(topology.subscriptions, 'consumer group')}`
         : 'not set up',
     };
   }

@@ -9,6 +9,7 @@ import type {
   Producer,
   Topology,
 } from '../types.js';
+import { plural } from '../../util/plural.js';
 
 interface PartitionState {
   /** competing consumers take turns, as on a RabbitMQ queue */
@@ -143,7 +144,7 @@ export class MemoryDriver implements Driver {
       url: 'memory://',
       settings: { delivery: this.options.settings.delivery },
       mapping: topology
-        ? `in-process: ${topology.subscriptions} subscription(s) x ${topology.partitions} partition(s)`
+        ? `in-process: ${plural(topology.subscriptions, 'subscription')} x ${plural(topology.partitions, 'partition')}`
         : 'not set up',
     };
   }

@@ -10,6 +10,7 @@ import type { Consumer, ConsumerSpec, Driver, DriverInfo, DriverOptions, Message
 import { mqttSettingsOf, type MqttSettings } from './settings.js';
 import { mqttTargetOf } from './url.js';
 import { brokerVersionOf } from './version.js';
+import { plural } from '../../util/plural.js';
 
 const mqttVersion = (createRequire(import.meta.url)('mqtt/package.json') as { version: string }).version;
 
@@ -164,7 +165,7 @@ export class MqttDriver implements Driver {
       url: redactUrl(this.options.url),
       settings: { protocol: protocolVersion === 5 ? 'MQTT 5.0' : 'MQTT 3.1.1', qos, cleanSession: true, retain: false },
       mapping: topology
-        ? `${topology.partitions} topic(s) ${mqttTopic(topology, 0)}${topology.partitions > 1 ? '..' : ''}, ${topology.subscriptions} subscription(s), QoS ${qos}`
+        ? `${plural(topology.partitions, 'topic')} ${mqttTopic(topology, 0)}${topology.partitions > 1 ? '..' : ''}, ${plural(topology.subscriptions, 'subscription')}, QoS ${qos}`
         : 'not set up',
     };
   }

@@ -9,6 +9,7 @@ import { partitionForKey, partitionsBySubscription } from '../partition.js';
 import type { Consumer, ConsumerSpec, Driver, DriverInfo, DriverOptions, MessageHandler, Producer, Topology } from '../types.js';
 import { openNatsConnection } from './connection.js';
 import { natsSettingsOf, type NatsSettings } from './settings.js';
+import { plural } from '../../util/plural.js';
 
 const clientVersion = (createRequire(import.meta.url)('@nats-io/transport-node/package.json') as { version: string }).version;
 
@@ -289,7 +290,7 @@ export class NatsDriver implements Driver {
       mapping: !layout
         ? 'not set up'
         : this.jetStream
-          ? `JetStream stream ${layout.stream}, ${layout.subjects.length} subject(s), durable consumers per subscription and partition`
+          ? `JetStream stream ${layout.stream}, ${plural(layout.subjects.length, 'subject')}, durable consumers per subscription and partition`
           : `core subjects ${layout.subjects[0] ?? ''}${layout.subjects.length > 1 ? ` .. (${layout.subjects.length})` : ''}, queue group per subscription`,
     };
   }

@@ -10,6 +10,7 @@ import { adaptStreamClient, deliverInOrder } from './compat.js';
 import { ConfirmTracker } from './confirms.js';
 import { streamSettingsOf, type StreamSettings } from './settings.js';
 import { parseStreamUrl } from './url.js';
+import { plural } from '../../util/plural.js';
 
 /** The client's credit policies (its package index does not re-export them). */
 const creditPolicies = createRequire(import.meta.url)('rabbitmq-stream-js-client/dist/consumer_credit_policy.js') as typeof import('rabbitmq-stream-js-client/dist/consumer_credit_policy.js');
@@ -196,7 +197,7 @@ export class RabbitStreamDriver implements Driver {
         ...(tracking ? { storeOffsetIntervalMs: this.settings.storeIntervalMs } : {}),
         consumerOffset: 'first',
       },
-      mapping: topology ? `${streamNames(topology).length} stream(s) ${streamNames(topology)[0] ?? ''}${topology.partitions > 1 ? '..' : ''}, ${topology.subscriptions} consumer(s) per stream` : 'not set up',
+      mapping: topology ? `${plural(streamNames(topology).length, 'stream')} ${streamNames(topology)[0] ?? ''}${topology.partitions > 1 ? '..' : ''}, ${topology.subscriptions} consumer(s) per stream` : 'not set up',
     };
   }
 

@@ -23,6 +23,7 @@ import type {
   Producer,
   Topology,
 } from '../types.js';
+import { plural } from '../../util/plural.js';
 
 const amqplibVersion = (createRequire(import.meta.url)('amqplib/package.json') as { version: string }).version;
 
@@ -659,7 +660,7 @@ export class RabbitDriver implements Driver {
       mapping: layout
         ? layout.exchange === ''
           ? `default exchange -> queue ${layout.queues[0]?.[0] ?? ''}`
-          : `${layout.exchangeType} exchange ${layout.exchange} -> ${layout.queues.flat().length} queue(s)`
+          : `${layout.exchangeType} exchange ${layout.exchange} -> ${plural(layout.queues.flat().length, 'queue')}`
         : 'not set up',
     };
   }

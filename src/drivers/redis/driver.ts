@@ -5,6 +5,7 @@ import { partitionForKey, partitionsBySubscription } from '../partition.js';
 import type { Consumer, ConsumerSpec, Driver, DriverInfo, DriverOptions, MessageHandler, Producer, Topology } from '../types.js';
 import { binaryReplies, openRedisConnection, type RedisConnection } from './connection.js';
 import { redisSettingsOf, type RedisSettings } from './settings.js';
+import { plural } from '../../util/plural.js';
 
 const clientVersion = (createRequire(import.meta.url)('redis/package.json') as { version: string }).version;
 
@@ -192,7 +193,7 @@ export class RedisDriver implements Driver {
       client: { name: 'redis', version: clientVersion },
       url: redactUrl(this.options.url),
       settings: { api: 'Streams', xreadgroupNoAck: delivery === 'noack', count, blockMs, ackPerBatch: delivery === 'ack', autoPipelining: true },
-      mapping: layout ? `${layout.streams.length} stream(s) ${layout.streams[0] ?? ''}${layout.streams.length > 1 ? ' ..' : ''}, one consumer group per subscription` : 'not set up',
+      mapping: layout ? `${plural(layout.streams.length, 'stream')} ${layout.streams[0] ?? ''}${layout.streams.length > 1 ? ' ..' : ''}, one consumer group per subscription` : 'not set up',
     };
   }
 

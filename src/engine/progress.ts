@@ -30,6 +30,8 @@ export interface ProgressTotals {
   lostSoFar: number;
   /** corrected end-to-end latency of the last whole measured second; null before one, and with --workers */
   lastSecondUs: SecondQuantiles | null;
+  /** how late the last second's measured sends went out against their schedule (open loop; 0 in the closed loop); null as above */
+  lastSecondSendDelayUs: SecondQuantiles | null;
 }
 
 /** What a coordinator samples from the live counters (a participant's, or a worker pool's sum). */
@@ -40,6 +42,7 @@ export interface ProgressSample {
   inFlight: number;
   missing?: number;
   lastSecondUs?: SecondQuantiles;
+  lastSecondSendDelayUs?: SecondQuantiles;
 }
 
 export interface ProgressReporter {
@@ -67,6 +70,7 @@ function totalsOf(sample: ProgressSample): ProgressTotals {
     inFlight: Math.max(0, sample.inFlight),
     lostSoFar: sample.missing ?? 0,
     lastSecondUs: sample.lastSecondUs ?? null,
+    lastSecondSendDelayUs: sample.lastSecondSendDelayUs ?? null,
   };
 }
 

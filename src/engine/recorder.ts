@@ -1,6 +1,7 @@
 import { Accounting, type StreamCounts } from '../metrics/accounting.js';
 import { createHistogram, encodeHistogram, latenciesOf, type Histogram } from '../metrics/histogram.js';
 import { Timeline, type SecondQuantiles, type TimelinePartial } from '../metrics/timeline.js';
+import { LastSecondOf } from '../metrics/last-second.js';
 import type { ConsumerReceipts, Latencies } from '../results/types.js';
 import type { FailoverRecording } from '../metrics/failover.js';
 import { FailoverRecorder, type FaultWindow } from './failover-recorder.js';
@@ -40,6 +41,8 @@ export interface LiveCounters {
   lastSecondP99Us?: number;
   /** the same second's quantiles, for live metrics (--metrics-port; this process only) */
   lastSecondUs?: SecondQuantiles;
+  /** the send delay of the measured sends of the last second, for live metrics (this process only) */
+  lastSecondSendDelayUs?: SecondQuantiles;
   /** measured messages missing behind a later one of their producer, over every subscription: lost so far (recounted once a second) */
   missing?: number;
 }
@@ -95,6 +98,7 @@ export class Recorder {
   private lastReceiptUs = 0;
   private readonly lateness: LatenessCounts = { lateSends: 0, heldByCap: 0 };
   private missingCount = { second: Number.NaN, missing: 0 };
+  private readonly sendDelaySeconds = new LastSecondOf(this.histograms.sendDelay);
   firstSendError: string | undefined;
   /** when the first of our messages arrived, warmup included (a backlog run's drain starts there), or 0 */
   firstReceivedUs = 0;
@@ -236,10 +240,12 @@ export class Recorder {
     };
   }
 
-  private liveLatency(): { lastSecondP99Us?: number; lastSecondUs?: SecondQuantiles } {
+  private liveLatency(): { lastSecondP99Us?: number; lastSecondUs?: SecondQuantiles; lastSecondSendDelayUs?: SecondQuantiles } {
     if (this.closed) return {};
-    const quantiles = this.timeline.lastSecondQuantiles(nowUs());
-    return quantiles === undefined ? {} : { lastSecondP99Us: quantiles.p99, lastSecondUs: quantiles };
+    const now = nowUs();
+    const quantiles = this.timeline.lastSecondQuantiles(now);
+    const sendDelay = this.sendDelaySeconds.at(now);
+    return { ...(quantiles === undefined ? {} : { lastSecondP99Us: quantiles.p99, lastSecondUs: quantiles }), ...(sendDelay === undefined ? {} : { lastSecondSendDelayUs: sendDelay }) };
   }
 
   /** Walks every stream, so at most once a second (live() is sampled every few ms). */
@@ -281,6 +287,7 @@ export class Recorder {
     const failed = new Map(Object.entries(allFailedSeqs).map(([id, seqs]) => [Number(id), seqs] as const));
     const histograms = latenciesOf((name) => encodeHistogram(this.histograms[name]));
     for (const histogram of Object.values(this.histograms)) histogram.destroy();
+    this.sendDelaySeconds.destroy();
     return {
       // copies: nothing that happens after close changes what was recorded
       producers: [...this.producers.values()].map(({ tally }) => ({ ...tally, failedSeqs: [...tally.failedSeqs] })),
@@ -307,6 +314,7 @@ export class Recorder {
     if (this.closed) return;
     this.closed = true;
     for (const histogram of Object.values(this.histograms)) histogram.destroy();
+    this.sendDelaySeconds.destroy();
     this.failover?.dispose();
   }
 }

@@ -111,7 +111,7 @@ export interface SecondQuantiles {
   max: number;
 }
 
-function quantilesOf(histogram: Histogram): SecondQuantiles {
+export function quantilesOf(histogram: Histogram): SecondQuantiles {
   const at = (percentile: number): number => histogram.getValueAtPercentile(percentile);
   return { count: histogram.totalCount, p50: at(50), p90: at(90), p99: at(99), p999: at(99.9), max: at(100) };
 }

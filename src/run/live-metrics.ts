@@ -44,6 +44,7 @@ function metricsIn(registry: Registry | Registry<OpenMetricsContentType>) {
     inFlight: gauge('mqbench_in_flight_messages', 'messages sent and neither received by every subscription nor failed yet'),
     lostSoFar: gauge('mqbench_lost_so_far_messages', 'measured messages not received while a later one of the same producer was (lost, or still on its way through another partition or queue); the result has the final count'),
     latency: gauge('mqbench_end_to_end_latency_seconds', 'corrected end-to-end latency of the last whole measured second, by quantile (1 = max)', ['quantile']),
+    sendDelay: gauge('mqbench_send_delay_seconds', 'how late the last second\'s measured sends went out against their schedule, by quantile (1 = max); open loop (0 in the closed loop, which sends when a slot frees)', ['quantile']),
     latencyCount: gauge('mqbench_end_to_end_latency_last_second_messages', 'messages the last whole measured second timed'),
     phase: gauge('mqbench_phase', '1 for the phase the run is in (connect, warmup, measure, drain)', ['phase']),
   };
@@ -101,7 +102,7 @@ export class LiveMetrics {
     for (const metrics of this.sets) {
       for (const metric of Object.values(metrics)) metric.remove(labels);
       for (const phase of phases) metrics.phase.remove({ ...labels, phase });
-      for (const [quantile] of quantiles) metrics.latency.remove({ ...labels, quantile });
+      for (const [quantile] of quantiles) for (const metric of [metrics.latency, metrics.sendDelay]) metric.remove({ ...labels, quantile });
     }
     this.counted.delete(labels.run_id);
   }
@@ -147,6 +148,8 @@ function record(metrics: Metrics, labels: RunLabels, totals: ProgressTotals, bef
   metrics.sendErrors.inc(labels, Math.max(0, totals.sendErrors - before.sendErrors));
   metrics.inFlight.set(labels, totals.inFlight);
   metrics.lostSoFar.set(labels, totals.lostSoFar);
+  const delay = totals.lastSecondSendDelayUs;
+  if (delay) for (const [quantile, key] of quantiles) metrics.sendDelay.set({ ...labels, quantile }, delay[key] / 1e6);
   const second = totals.lastSecondUs;
   if (!second) return;
   for (const [quantile, key] of quantiles) metrics.latency.set({ ...labels, quantile }, second[key] / 1e6);

@@ -143,6 +143,10 @@ async function scrapedRun(broker: string, dir: string): Promise<Sample[][]> {
   expect(latency.map((s) => s.labels.quantile)).toEqual(['0.5', '0.9', '0.99', '0.999', '1']);
   for (const sample of latency) expect(sample.value).toBeGreaterThan(0);
   expect(latency[4]?.value).toBeLessThan(60);
+  // an open loop (--rate): how late the last second's sends went out, by the same quantiles
+  const delay = counted.at(-1)?.filter((s) => s.name === 'mqbench_send_delay_seconds') ?? [];
+  expect(delay.map((s) => s.labels.quantile)).toEqual(['0.5', '0.9', '0.99', '0.999', '1']);
+  for (const sample of delay) expect(sample.value).toBeGreaterThanOrEqual(0);
   expect(openMetrics.length).toBeGreaterThan(0);
   for (const text of openMetrics) parseExposition(text, true);
   expect(await listening(port)).toBe(false);

@@ -6,6 +6,8 @@
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { Accounting, SequenceTracker } from '../../src/metrics/accounting.js';
 import { Timeline } from '../../src/metrics/timeline.js';
+import { LastSecondOf } from '../../src/metrics/last-second.js';
+import { createHistogram } from '../../src/metrics/histogram.js';
 import { progressReporter, type Progress } from '../../src/engine/progress.js';
 import type { Workload } from '../../src/results/types.js';
 
@@ -52,6 +54,28 @@ describe('the last whole second, by quantile', () => {
   });
 });
 
+describe('what a whole-run histogram gained in the last second (the send delay)', () => {
+  test('only the values of the second before, the source untouched; nothing new: undefined', () => {
+    const source = createHistogram();
+    const seconds = new LastSecondOf(source);
+    try {
+      for (let v = 1; v <= 100; v++) source.recordValue(1_000_000); // before the first look: second 0
+      expect(seconds.at(500_000)?.count).toBe(100);
+      for (let v = 1; v <= 100; v++) source.recordValue(v * 10);
+      expect(seconds.at(900_000)?.count).toBe(100); // same second: the cached answer
+      const q = seconds.at(1_000_000);
+      expect(q?.count).toBe(100);
+      expect(q?.max).toBe(1000);
+      expect(q?.p50).toBe(500);
+      expect(source.totalCount).toBe(200);
+      expect(seconds.at(2_000_000)).toBeUndefined();
+    } finally {
+      seconds.destroy();
+      source.destroy();
+    }
+  });
+});
+
 describe('a progress tick carries the totals', () => {
   afterEach(() => vi.useRealTimers());
 
@@ -65,7 +89,7 @@ describe('a progress tick carries the totals', () => {
     reporter.update({ sentAll: 120, receivedAll: 100, errorsAll: 2, inFlight: 18, missing: 4, lastSecondUs });
     vi.advanceTimersByTime(1000);
     reporter.stop();
-    expect(ticks.at(-1)?.totals).toEqual({ sent: 120, received: 100, sendErrors: 2, inFlight: 18, lostSoFar: 4, lastSecondUs });
+    expect(ticks.at(-1)?.totals).toEqual({ sent: 120, received: 100, sendErrors: 2, inFlight: 18, lostSoFar: 4, lastSecondUs, lastSecondSendDelayUs: null });
     expect(ticks.at(-1)?.p99Us).toBe(3);
   });
 });

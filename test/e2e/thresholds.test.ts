@@ -52,6 +52,17 @@ describe('bench run --threshold', () => {
     expect(run.stdout).not.toMatch(/✗/);
   });
 
+  test('with --json stdout stays one result document; a missed threshold is said on stderr and exits 1; several runs count it in the closing table', async () => {
+    const memoryRun = ['run', '--broker', 'memory', '--scenario', 'noack', '--rate', '1000', '--duration', '1s', '--warmup', '1s', '--no-progress', '--threshold', 'p99<1us'];
+    const json = await bench([...memoryRun, '--json', '--out', join(out, 'json')]);
+    expect(json.code, json.stderr).toBe(1);
+    expect((JSON.parse(json.stdout) as { status: string }).status).toBe('completed');
+    expect(json.stderr).toMatch(/^✗ threshold p99<1us \(end-to-end p99 [\d.]+ (us|ms)\)$/m);
+    const repeated = await bench([...memoryRun, '--repeat', '2', '--out', join(out, 'repeat')]);
+    expect(repeated.code, repeated.stderr).toBe(1);
+    expect(repeated.stdout).toMatch(/│ memory: noack .*│ 2 +│$/m);
+  });
+
   test('bad threshold text: one line, exit 2, before anything connects (a broker that is not there is not reached)', async () => {
     const dir = join(out, 'bad');
     const run = await bench([...shortRun, '--rabbit-url', 'amqp://127.0.0.1:1', '--threshold', 'p99<20', '--out', dir]);

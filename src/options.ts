@@ -41,9 +41,12 @@ export const commonOptions: readonly OptionRow[] = [
   { name: 'drain-timeout', kind: 'duration', default: '5s', min: 1, max: 3_600_000_000, describe: 'how long to wait for in-flight messages after producers stop' },
   { name: 'stall-timeout', kind: 'duration', default: '10s', min: 1, max: 3_600_000_000, describe: 'abort (exit 4) when nothing is acknowledged or received for this long while work is outstanding' },
   { name: 'size', kind: 'size', default: 100, min: 32, max: 64 * 1024 * 1024, minReason: 'the mqbench header', describe: 'message size, header included (bytes; 1KB = 1000, 1KiB = 1k = 1024)' },
+  { name: 'sizes', kind: 'text', describe: 'message sizes drawn per message instead of one --size: "100,1KiB,10KiB" (equal shares), "100:70%,1KiB:25%,10KiB:5%" or "uniform:100-1KiB" (each whole size equally likely)' },
+  { name: 'seed', kind: 'whole', default: 1, min: 0, max: 4_294_967_295, describe: 'seed of the generator that draws --sizes: the same seed sends the same sizes (recorded in the result)' },
   // below 1 msg/s a run of seconds sends nothing ("0 msg/s ... target rate reached"); 10,000,000 is far past
   // what one host sends; fractions above 1 are meaningful (2.5 msg/s: 5 messages in 2 s)
   { name: 'rate', kind: 'rate', default: 'max', min: 1, max: 10_000_000, describe: 'msg/s for the whole run (open loop, latency corrected) or "max" (closed loop)' },
+  { name: 'stages', kind: 'text', describe: 'a ramping arrival rate instead of --rate and --duration (k6\'s ramping-arrival-rate): [START,]DURATION:RATE,... e.g. "10s:1000,30s:5000,10s:0"; each stage moves the rate linearly from the one before (the first from START, default 0) and the stages are the measured window (--warmup, default 0s, sends at START)' },
   { name: 'inflight', kind: 'whole', min: 1, max: 1_000_000, describe: `closed loop: messages in flight end to end (default ${defaultInflight}, or the broker plug-in's where its broker drops above that: MQTT ack 500)` },
   { name: 'max-outstanding', kind: 'whole', min: 1, max: 1_000_000, describe: 'open loop: most sends awaiting the broker at once; what it holds back is late (default: 100 ms of the rate, 64..100,000, at most 256 MiB)' },
   { name: 'messages', kind: 'whole', min: 1, max: 1_000_000_000, describe: 'send exactly this many messages instead of a timed window' },

@@ -2,10 +2,12 @@ import { settleAccounts, totals } from '../metrics/accounting.js';
 import { latenciesOf, summarizeMerged } from '../metrics/histogram.js';
 import { mergeTimelines } from '../metrics/timeline.js';
 import type { MeasuredParts } from './result.js';
-import type { ClientCost, Counts, OpenLoopOutcome, PathCounts, RunEvent, StreamAccount, Throughput, Workload } from '../results/types.js';
+import type { ClientCost, Counts, OpenLoopOutcome, PathCounts, RunEvent, SizeBucket, StreamAccount, Throughput, Workload } from '../results/types.js';
 import { lateThresholdUs } from './executors/open-loop.js';
 import type { PartialMeasurement } from './participant.js';
 import { scheduledIn } from './schedule.js';
+import { rampScheduledIn } from './ramp-schedule.js';
+import { mergeSizeTallies } from '../metrics/size-distribution.js';
 
 /** What the engine measured, before it is dressed as a RunResult (result.ts). */
 export type Measurement = MeasuredParts & {
@@ -54,9 +56,13 @@ function countsOf(partials: readonly PartialMeasurement[], accounts: readonly St
 function openLoopOutcome(workload: Workload, partials: readonly PartialMeasurement[], windows: Windows, counts: Counts, throughput: Throughput): OpenLoopOutcome | undefined {
   const first = partials[0];
   if (workload.rate === 'max' || workload.messages !== null || !first) return undefined;
-  const scheduled = scheduledIn(workload.rate, first.startUs, windows.fromUs, windows.sendEndUs);
+  const scheduled = workload.ramp
+    ? rampScheduledIn(workload.ramp, first.warmupEndUs - first.startUs, first.startUs, windows.fromUs, windows.sendEndUs)
+    : scheduledIn(workload.rate, first.startUs, windows.fromUs, windows.sendEndUs);
+  // a ramp asks for its mean rate over the window: what its stages intended there, per second
+  const askedPerSec = (workload.ramp ? scheduled / ((windows.sendEndUs - windows.fromUs) / 1_000_000) : 0) || workload.rate;
   return {
-    askedPerSec: workload.rate,
+    askedPerSec,
     achievedSendPerSec: throughput.sentPerSec,
     receivedPerSec: throughput.receivedPerSec,
     scheduled,
@@ -64,7 +70,7 @@ function openLoopOutcome(workload: Workload, partials: readonly PartialMeasureme
     lateSends: partials.reduce((n, p) => n + p.lateness.lateSends, 0),
     lateThresholdUs,
     heldByCap: partials.reduce((n, p) => n + p.lateness.heldByCap, 0),
-    targetReached: throughput.sentPerSec >= 0.95 * workload.rate,
+    targetReached: throughput.sentPerSec >= 0.95 * askedPerSec,
   };
 }
 
@@ -88,6 +94,12 @@ function statusOf(counts: Counts, abortReason: string | undefined, firstSendErro
   if (counts.sendErrors === 0) return { status: 'completed' };
   const first = firstSendError ? `; first error: ${firstSendError}` : '; still unconfirmed when the run ended';
   return { status: 'completed-with-errors', error: `${counts.sendErrors} measured send(s) failed or were never confirmed${first}` };
+}
+
+/** --sizes: the participants' tallies of the sizes sent, bucket by bucket. */
+function sizesSentOf(partials: readonly PartialMeasurement[]): { sizesSent?: SizeBucket[] } {
+  const sizesSent = mergeSizeTallies(partials.flatMap((p) => (p.sizesSent ? [p.sizesSent] : [])));
+  return sizesSent ? { sizesSent } : {};
 }
 
 /** Every participant's driver events, in time order, relative to the measured window's start. */
@@ -158,6 +170,7 @@ export function mergePartials(workload: Workload, partials: readonly PartialMeas
     ...(client ? { client } : {}),
     ...(events.length > 0 ? { events } : {}),
     ...(clientPaths ? { clientPaths } : {}),
+    ...sizesSentOf(partials),
     // a backlog run has one participant (plan/backlog.ts refuses --workers)
     ...(partials[0]?.backlog ? { backlog: partials[0].backlog } : {}),
     latencyUs: latenciesOf((name) => summarizeMerged(partials.map((p) => p.histograms[name]))),

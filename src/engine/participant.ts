@@ -1,6 +1,7 @@
 import type { Consumer, Driver } from '../drivers/types.js';
 import type { BacklogResult, PathCounts, RunEvent, Workload } from '../results/types.js';
 import { ClientCostMeter, type ClientCostSample } from '../metrics/client-cost.js';
+import { SizePicker } from '../metrics/size-distribution.js';
 import { nowUs, sleepMs, withTimeout } from '../util/clock.js';
 import { gateBacklog } from './backlog.js';
 import { executorFor, type ExecutionContext, type Executor } from './executors/index.js';
@@ -153,6 +154,7 @@ class ResendUntil implements ResendPolicy {
 function payloadShape(workload: Workload): PayloadShape {
   return {
     messageSize: workload.messageSize,
+    ...(workload.sizes ? { sizes: new SizePicker(workload.sizes) } : {}),
     body: Buffer.alloc(workload.messageSize - headerSize, workload.messages !== null ? helloText : 'mqbench '),
     keyed: workload.keyed,
     producers: workload.producers,
@@ -419,6 +421,7 @@ export async function runParticipant(
   hooks: ParticipantHooks = {},
 ): Promise<PartialMeasurement> {
   const recorder = new Recorder(workload.subscriptions, lateThresholdUs);
+  if (workload.sizes) recorder.recordSizes(workload.sizes);
   const stop = new StopReasons(driver, coordinator);
   const events = driverEvents(driver);
   const arrivals = new ArrivalSignal();

@@ -2,11 +2,14 @@ import type { Producer, SendDone } from '../drivers/types.js';
 import { nowUs } from '../util/clock.js';
 import { headerSize, stampSentTime, writeHeader } from './header.js';
 import type { Recorder } from './recorder.js';
+import type { SizePicker } from '../metrics/size-distribution.js';
 import { keyOf } from './keys.js';
 
 /** How payloads look: size, body text, whether they carry a partitioning key. */
 export interface PayloadShape {
   messageSize: number;
+  /** --sizes: each message's size is drawn here (at most messageSize) instead of messageSize */
+  sizes?: SizePicker;
   /** the bytes after the header */
   body: Buffer;
   /** keyed load: the key spreads messages over partitions */
@@ -73,13 +76,14 @@ export class ProducerSlot {
 
   send(intendedUs: number, seq: number, measured: boolean): void {
     const { shape, recorder, id } = this;
-    const payload = Buffer.allocUnsafe(shape.messageSize);
+    const payload = Buffer.allocUnsafe(shape.sizes ? shape.sizes.pick(id, seq, measured) : shape.messageSize);
     writeHeader(payload, id, seq, measured, intendedUs);
-    shape.body.copy(payload, headerSize);
+    shape.body.copy(payload, headerSize, 0, payload.length - headerSize);
     const key = shape.keyed ? keyOf(seq, shape.producers, id) : undefined;
     const sentUs = nowUs();
     stampSentTime(payload, sentUs);
     recorder.sent(id, seq, measured, intendedUs, sentUs);
+    if (shape.sizes && measured) recorder.sentSize(payload.length);
     this.outstanding++;
     this.attempt(new PendingSend(this, payload, key, seq, measured, sentUs));
   }

@@ -2,7 +2,8 @@ import { Accounting, type StreamCounts } from '../metrics/accounting.js';
 import { createHistogram, encodeHistogram, latenciesOf, type Histogram } from '../metrics/histogram.js';
 import { Timeline, type SecondQuantiles, type TimelinePartial } from '../metrics/timeline.js';
 import { LastSecondOf } from '../metrics/last-second.js';
-import type { ConsumerReceipts, Latencies } from '../results/types.js';
+import type { ConsumerReceipts, Latencies, SizeBucket, SizeDistribution } from '../results/types.js';
+import { SizeTally } from '../metrics/size-distribution.js';
 import type { FailoverRecording } from '../metrics/failover.js';
 import { FailoverRecorder, type FaultWindow } from './failover-recorder.js';
 import { readHeader, type MessageHeader } from './header.js';
@@ -62,6 +63,8 @@ export interface Recording {
   lastReceiptUs: number;
   /** failover runs: successes per bucket and latency by fault phase */
   failover?: FailoverRecording;
+  /** --sizes: measured sends per size bucket, and their bytes */
+  sizesSent?: SizeBucket[];
 }
 
 interface ProducerState {
@@ -86,6 +89,7 @@ export class Recorder {
   private readonly uniqueBySubscription: number[];
   private timeline = new Timeline(Number.MAX_SAFE_INTEGER);
   private failover: FailoverRecorder | undefined;
+  private sizes: SizeTally | undefined;
   private closed = false;
   /** every send, receipt (ours, duplicates included) and send error, warmup included: the closed-loop window */
   sentAll = 0;
@@ -119,6 +123,16 @@ export class Recorder {
   /** A failover run: also keep successes per bucket and latency by fault phase. */
   recordFailover(window: FaultWindow): void {
     this.failover = new FailoverRecorder(window);
+  }
+
+  /** A run with --sizes: also tally the measured sends' sizes. */
+  recordSizes(distribution: SizeDistribution): void {
+    this.sizes = new SizeTally(distribution);
+  }
+
+  /** A measured send's size, with --sizes (the producer slot drew it). */
+  sentSize(bytes: number): void {
+    if (!this.closed) this.sizes?.count(bytes);
   }
 
   /** A failed send is sent again (same producer and sequence): counted, not sent twice in the tallies. */
@@ -301,6 +315,7 @@ export class Recorder {
       lateness: { ...this.lateness },
       lastReceiptUs: this.lastReceiptUs,
       ...(this.failover ? { failover: this.failover.close() } : {}),
+      ...(this.sizes ? { sizesSent: this.sizes.sent() } : {}),
     };
   }
 

@@ -18,7 +18,7 @@ export interface RunIdentity {
 }
 
 /** What the engine measured (engine/merge.ts makes it), in the shape the result stores. */
-export type MeasuredParts = Pick<RunResult, 'counts' | 'accounting' | 'consumers' | 'throughput' | 'latencyUs' | 'timeline' | 'openLoop' | 'client' | 'events' | 'clientPaths' | 'failover' | 'backlog'> & {
+export type MeasuredParts = Pick<RunResult, 'counts' | 'accounting' | 'consumers' | 'throughput' | 'latencyUs' | 'timeline' | 'openLoop' | 'client' | 'events' | 'clientPaths' | 'failover' | 'backlog' | 'sizesSent'> & {
   status: 'completed' | 'completed-with-errors' | 'aborted';
   error?: string;
 };

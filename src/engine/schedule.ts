@@ -39,3 +39,17 @@ export function scheduledIn(ratePerSec: number, startUs: number, fromUs: number,
   const whole = { startUs, ratePerSec, producers: 1, producerIndex: 0 };
   return Math.max(0, slotsBefore(whole, untilUs) - slotsBefore(whole, fromUs));
 }
+
+/**
+ * One producer's send times, whatever the load's shape: when its i-th send is intended (Infinity past
+ * the schedule's end) and how many of its sends are intended before a time.
+ */
+export interface SendTimes {
+  intendedUs(i: number): number;
+  countBefore(timeUs: number): number;
+}
+
+/** The constant rate's send times (the open loop's). */
+export function evenSendTimes(schedule: Schedule): SendTimes {
+  return { intendedUs: (i) => intendedTimeUs(schedule, i), countBefore: (timeUs) => slotsBefore(schedule, timeUs) };
+}

@@ -2,7 +2,8 @@ import { executorFor } from '../engine/executors/index.js';
 import { mergePartials } from '../engine/merge.js';
 import { UsageError } from '../errors.js';
 import { buildResult } from '../engine/result.js';
-import { slotsBefore, splitEvenly } from '../engine/schedule.js';
+import { evenSendTimes, splitEvenly } from '../engine/schedule.js';
+import { RampCurve, rampSendTimes } from '../engine/ramp-schedule.js';
 import { formatCount } from '../util/format.js';
 import type { BrokerRecord, PodRecord, RunResult, Workload } from '../results/types.js';
 import { redactUrl } from '../util/redact.js';
@@ -77,9 +78,10 @@ export function unmeasuredOf(workload: Workload, producers: readonly number[]): 
   }
   if (workload.rate === 'max') return 'its share of the closed-loop window never sent';
   const rate = workload.rate;
+  const ramp = workload.ramp ? new RampCurve(workload.ramp, workload.warmupUs, 0) : undefined;
   const due = producers.reduce((n, id) => {
-    const schedule = { startUs: 0, ratePerSec: rate, producers: workload.producers, producerIndex: id };
-    return n + slotsBefore(schedule, workload.warmupUs + workload.durationUs) - slotsBefore(schedule, workload.warmupUs);
+    const times = ramp ? rampSendTimes(ramp, workload.producers, id) : evenSendTimes({ startUs: 0, ratePerSec: rate, producers: workload.producers, producerIndex: id });
+    return n + times.countBefore(workload.warmupUs + workload.durationUs) - times.countBefore(workload.warmupUs);
   }, 0);
   return `${formatCount(due)} scheduled measured sends never made`;
 }

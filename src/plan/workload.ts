@@ -8,6 +8,7 @@ import { executorFor } from '../engine/executors/index.js';
 import { stallMarginUs } from './fault-options.js';
 import { defaultMaxOutstanding } from '../engine/executors/open-loop.js';
 import { headerSize, helloText } from '../engine/header.js';
+import { loadShapeOf } from './load-shapes.js';
 
 /** A common option's value: the user's (already parsed), else the table's default (parsed the same way). */
 function valueOf<T extends number | string | boolean>(values: OptionValues, name: string): T | undefined {
@@ -61,18 +62,19 @@ export function resolveWorkload(plugin: BrokerPlugin, scenario: Scenario, values
   const fixedCount = valueOf<number>(values, 'messages') ?? scenario.messages ?? null;
   const delivery = (valueOf<string>(values, 'delivery') ?? scenario.delivery) as DeliveryMode;
   const partitions = valueOf<number>(values, 'partitions') ?? scenario.partitions;
-  const rate = required<number | string>(values, 'rate') as number | 'max';
+  const shape = loadShapeOf(values, fixedCount);
+  const rate = shape.rate ?? (required<number | string>(values, 'rate') as number | 'max');
   refuseClosedLoopCap(rate, values);
   // a plug-in lowers the default where its broker would drop messages above it (MQTT: Mosquitto's queue limit)
   const inflight = valueOf<number>(values, 'inflight') ?? plugin.defaultInflight?.(delivery) ?? defaultInflight;
-  const size = fixedCount !== null && values.size === undefined ? headerSize + helloText.length : required<number>(values, 'size');
+  const size = shape.size ?? (fixedCount !== null && values.size === undefined ? headerSize + helloText.length : required<number>(values, 'size'));
   const producers = valueOf<number>(values, 'producers') ?? scenario.producers;
   const workload: Workload = {
     broker: plugin.name,
     scenario: scenario.name,
     stream: scenario.stream,
-    durationUs: required<number>(values, 'duration'),
-    warmupUs: fixedCount !== null ? 0 : required<number>(values, 'warmup'),
+    durationUs: shape.durationUs ?? required<number>(values, 'duration'),
+    warmupUs: fixedCount !== null ? 0 : (shape.warmupUs ?? required<number>(values, 'warmup')),
     drainTimeoutUs: required<number>(values, 'drain-timeout'),
     stallTimeoutUs: required<number>(values, 'stall-timeout'),
     messageSize: size,
@@ -88,6 +90,8 @@ export function resolveWorkload(plugin: BrokerPlugin, scenario: Scenario, values
     messages: fixedCount,
     keyed: keyedLoad(valueOf<string>(values, 'keys'), scenario.keyed, partitions),
     driver: { delivery, ...plugin.settings(values, delivery) },
+    ...(shape.ramp ? { ramp: shape.ramp } : {}),
+    ...(shape.sizes ? { sizes: shape.sizes } : {}),
   };
   if (!(scenario.name in plugin.mapping)) throw new UsageError(`${plugin.name} cannot run the ${scenario.name} scenario`);
   executorFor(workload); // each executor validates its own settings: bad input fails here, before connecting

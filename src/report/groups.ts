@@ -1,3 +1,4 @@
+import { describeRamp, describeSizes } from '../metrics/load-shape-words.js';
 import { latenciesOf, mergeEncoded, summarizeMerged } from '../metrics/histogram.js';
 import type { Counts, Latencies, LatencySummary, RunResult, Throughput, Workload } from '../results/types.js';
 import { formatSeconds } from '../util/format.js';
@@ -65,7 +66,8 @@ export function identityOf(result: RunResult): Record<string, unknown> {
 
 /** A short human description of the workload's load shape, with its measured window. */
 export function workloadLabel(w: Workload): string {
-  const load = w.messages !== null ? `${w.messages} msg` : w.rate === 'max' ? `max (${w.inflight} in flight)` : `${w.rate} msg/s`;
+  const rate = w.ramp ? `stages ${describeRamp(w.ramp)}` : `${w.rate} msg/s`;
+  const load = w.messages !== null ? `${w.messages} msg` : w.rate === 'max' ? `max (${w.inflight} in flight)` : rate;
   const window = w.messages !== null ? '' : `, ${formatSeconds(w.durationUs)} after ${formatSeconds(w.warmupUs)} warmup`;
   const shape = [
     w.partitions > 1 ? `P=${w.partitions}` : '',
@@ -75,7 +77,7 @@ export function workloadLabel(w: Workload): string {
   ]
     .filter(Boolean)
     .join(', ');
-  return `${w.scenario} ${load}, ${w.messageSize} B${window}${shape ? `, ${shape}` : ''}`;
+  return `${w.scenario} ${load}, ${w.sizes ? `sizes ${describeSizes(w.sizes)}` : `${w.messageSize} B`}${window}${shape ? `, ${shape}` : ''}`;
 }
 
 /** An identity as flat "path=value" pairs (workload.driver.prefetch=1000, client=..., host=...). */

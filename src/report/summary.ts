@@ -2,6 +2,7 @@ import Table from 'cli-table3';
 import type { LatencySummary } from '../metrics/histogram.js';
 import type { RunResult } from '../results/types.js';
 import { describeBrokerCost } from '../metrics/broker-cost.js';
+import { describeSizes, describeSizesSent } from '../metrics/load-shape-words.js';
 import { formatCount, formatLatencyUs, formatMb, formatRate, formatSeconds } from '../util/format.js';
 import { plural } from '../util/plural.js';
 import { backlogLines } from './backlog-summary.js';
@@ -75,6 +76,7 @@ export function renderSummary(result: RunResult, options: SummaryOptions = {}): 
   const lines = [
     ...headerLines(result),
     timed ? throughputLine(result) : roundTripLine(result),
+    ...sizesSentLines(result),
     ...openLoopLines(result),
     ...clientLines(result),
     ...pathLines(result),
@@ -106,7 +108,7 @@ function headerLines(result: RunResult): string[] {
   const w = result.workload;
   const window = w.messages !== null ? '' : `, ${formatSeconds(w.durationUs)} measured after ${formatSeconds(w.warmupUs)} warmup`;
   const lines = [
-    `mqbench ${result.id}: ${w.broker} / ${w.scenario} (${result.executor}${window}, ${w.messageSize} B messages)`,
+    `mqbench ${result.id}: ${w.broker} / ${w.scenario} (${result.executor}${window}, ${w.sizes ? `message sizes ${describeSizes(w.sizes)}` : `${w.messageSize} B messages`})`,
     `broker: ${result.broker.name} ${result.broker.version} at ${result.broker.url} via ${result.broker.client.name} ${result.broker.client.version}`,
     `mapping: ${result.broker.mapping}`,
   ];
@@ -117,6 +119,11 @@ function headerLines(result: RunResult): string[] {
 function throughputLine(result: RunResult): string {
   const t = result.throughput;
   return `throughput: sent ${formatRate(t.sentPerSec)} over ${formatSeconds(t.sendWindowUs)}, received ${formatRate(t.receivedPerSec)} over ${formatSeconds(t.receiveWindowUs)}, ${formatMb(t.mbPerSec)}`;
+}
+
+/** --sizes: how many measured sends had each size (MB/s above counts the real bytes). */
+function sizesSentLines(result: RunResult): string[] {
+  return result.sizesSent ? [`sizes sent: ${describeSizesSent(result.sizesSent)}`] : [];
 }
 
 /** The latency table, and a word on publish latency when there is none to show. */

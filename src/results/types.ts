@@ -98,6 +98,55 @@ export interface Workload {
    * @minimum 1
    */
   backlogBytes?: number;
+  /** --stages: a ramping arrival rate over the measured window (then `rate` is its highest rate and `durationUs` the stages' sum) */
+  ramp?: Ramp;
+  /** --sizes: message sizes drawn per message from a distribution (then `messageSize` is its largest) */
+  sizes?: SizeDistribution;
+}
+
+/** One stage of a ramp (k6's ramping-arrival-rate): the rate moves linearly from the previous target to this one. */
+export interface RampStage {
+  /**
+   * @asType integer
+   * @minimum 1
+   */
+  durationUs: number;
+  targetPerSec: NonNegative;
+}
+
+/** A ramping arrival rate: from `startPerSec` (also the warmup's rate) through each stage in turn. */
+export interface Ramp {
+  startPerSec: NonNegative;
+  stages: RampStage[];
+}
+
+/** A size and its share of the messages (weights need not sum to 1: they are relative). */
+export interface WeightedSize {
+  /**
+   * bytes, header included
+   * @asType integer
+   * @minimum 32
+   */
+  bytes: number;
+  /** @exclusiveMinimum 0 */
+  weight: number;
+}
+
+/**
+ * How message sizes are drawn: from listed sizes by weight, or uniformly from a range (whole bytes,
+ * both ends included); each message's size comes from a PRNG keyed by the seed, the producer and
+ * the message's sequence number, so a run with the same seed sends the same sizes.
+ */
+export type SizeDistribution =
+  | { kind: 'weighted'; sizes: WeightedSize[]; seed: Count }
+  | { kind: 'uniform'; minBytes: PositiveInteger; maxBytes: PositiveInteger; seed: Count };
+
+/** Measured messages sent with a size in [fromBytes, toBytes], and their bytes. */
+export interface SizeBucket {
+  fromBytes: Count;
+  toBytes: Count;
+  sent: Count;
+  bytes: Count;
 }
 
 /** @exclusiveMinimum 0 */
@@ -552,6 +601,8 @@ interface RunResultBase {
   loop: Loop;
   /** the executor's one-line description, e.g. "open loop at 2,000 msg/s, at most 2,000 outstanding" */
   executor: string;
+  /** --sizes: the sizes the measured sends actually had, per bucket of the distribution */
+  sizesSent?: SizeBucket[];
   /** open loop only */
   openLoop?: OpenLoopOutcome;
   counts: Counts;

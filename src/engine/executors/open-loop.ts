@@ -3,7 +3,7 @@ import { formatCount } from '../../util/format.js';
 import { nowUs } from '../../util/clock.js';
 import { acquirePreciseTimer, releasePreciseTimer, type PreciseTimer } from '../precise-timer.js';
 import type { ProducerSlot } from '../producer-slot.js';
-import { intendedTimeUs, slotsBefore } from '../schedule.js';
+import { evenSendTimes, type SendTimes } from '../schedule.js';
 import { yieldToIo, type ExecutionContext, type Executor } from './types.js';
 
 export interface OpenLoopSettings {
@@ -66,14 +66,14 @@ export class OpenLoop implements Executor {
   }
 
   private async sendOnSchedule(slot: ProducerSlot, context: ExecutionContext, timer: PreciseTimer): Promise<void> {
-    const schedule = { startUs: context.startUs, ratePerSec: this.settings.ratePerSec, producers: this.settings.producers, producerIndex: slot.id };
-    const firstMeasured = slotsBefore(schedule, context.warmupEndUs);
+    const times = this.sendTimesFor(slot.id, context);
+    const firstMeasured = times.countBefore(context.warmupEndUs);
     let measuredSeq = 0;
     let warmupSeq = 0;
     for (let i = 0; ; i++) {
-      const intended = intendedTimeUs(schedule, i);
+      const intended = times.intendedUs(i);
       if (intended >= context.endUs) return;
-      foreseeNext(intendedTimeUs(schedule, i + 1), context, timer);
+      foreseeNext(times.intendedUs(i + 1), context, timer);
       const due = waitUntil(intended, context, timer);
       if (!(typeof due === 'boolean' ? due : await due)) return;
       const measured = intended >= context.warmupEndUs;
@@ -91,6 +91,11 @@ export class OpenLoop implements Executor {
       slot.send(intended, measured ? measuredSeq++ : warmupSeq++, measured);
       if (i % 64 === 63) await yieldToIo();
     }
+  }
+
+  /** The producer's send times: evenly spaced at the rate (stages.ts overrides it with a ramp). */
+  protected sendTimesFor(producerIndex: number, context: ExecutionContext): SendTimes {
+    return evenSendTimes({ startUs: context.startUs, ratePerSec: this.settings.ratePerSec, producers: this.settings.producers, producerIndex });
   }
 
   /** Waits until a send settles under the cap; false when the run stops or the window closes first. */

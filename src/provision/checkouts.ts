@@ -61,8 +61,13 @@ export const thisInstance = (): string => instanceOf(stateRoot);
 /** Slot 0 keeps the names mqbench always used; other slots carry the checkout's identity. */
 export const slotSuffix = (slot: number, instance: string = thisInstance()): string => (slot === 0 ? '' : `-${instance}`);
 
-/** The network name of a cluster in `slot` (provision/network: namespaces, bridge, subnet follow from it). */
-export const networkNameOf = (cluster: string, slot: number, instance?: string): string => `${cluster}${slotSuffix(slot, instance)}`;
+/**
+ * The network name of a cluster in `slot` (provision/network: namespaces, bridge and subnet follow from
+ * it). Named by the slot, not the checkout: the slots' names are few and known, and no two of them (of
+ * either cluster) hash to the same 10.213.k.0/24 or bridge tag (test/unit/checkouts.test.ts checks it),
+ * so two checkouts' --netns clusters never collide. The instance is in the node names.
+ */
+export const networkNameOf = (cluster: string, slot: number): string => (slot === 0 ? cluster : `${cluster}-s${slot}`);
 
 const claimPath = (table: string, cluster: string, netns: boolean, slot: number): string => join(table, `${cluster}${netns ? '.netns' : ''}.${slot}.json`);
 

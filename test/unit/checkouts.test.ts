@@ -10,11 +10,11 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { nodeIndexIn } from '../../src/drivers/rabbit/cluster.js';
 import { clusterNetwork as rabbitNetwork, nodeLayout as rabbitLayout } from '../../src/drivers/rabbit/cluster-layout.js';
 import { clusterNetwork as kafkaNetwork, nodeLayout as kafkaLayout } from '../../src/drivers/kafka/cluster-layout.js';
-import { claimSlot, instanceOf, otherCheckoutLine, otherCheckoutsClaims, ownClaim, releaseSlot, thisInstance, type SlotClaim } from '../../src/provision/checkouts.js';
+import { claimSlot, instanceOf, maxSlots, otherCheckoutLine, otherCheckoutsClaims, ownClaim, releaseSlot, thisInstance, type SlotClaim } from '../../src/provision/checkouts.js';
 
 let folder: string;
 let table: string;
-const describeSlot = (slot: number) => ({ network: `rabbit-cluster${slot === 0 ? '' : `-${thisInstance()}`}`, nodes: [`node at 127.0.0.1:${5701 + 10 * slot}`] });
+const describeSlot = (slot: number) => ({ network: `rabbit-cluster${slot === 0 ? '' : `-s${slot}`}`, nodes: [`node at 127.0.0.1:${5701 + 10 * slot}`] });
 /** This checkout's `brokers up rabbit-cluster` (loopback unless `netns`) as it claims its slot. */
 const request = (home: string, remembered?: number, netns = false) => ({ cluster: 'rabbit-cluster', home, netns, remembered, describe: describeSlot });
 
@@ -99,8 +99,8 @@ describe('what a slot gives each cluster', () => {
     const id = thisInstance();
     expect(rabbitLayout(3, false, 1)).toEqual({ index: 3, erlangNode: `mqbench-${id}-c3@localhost`, address: '127.0.0.1', port: 5713, distPort: 25713 });
     expect(rabbitNetwork(0).cluster).toBe('rabbit-cluster');
-    expect(rabbitNetwork(1).cluster).toBe(`rabbit-cluster-${id}`);
-    expect(rabbitNetwork(1).nodes[0]?.namespace).toBe(`mqbench-rabbit-cluster-${id}-n1`);
+    expect(rabbitNetwork(1).cluster).toBe('rabbit-cluster-s1');
+    expect(rabbitNetwork(1).nodes[0]?.namespace).toBe('mqbench-rabbit-cluster-s1-n1');
     expect(rabbitLayout(2, true, 1).erlangNode).toBe(`mqbench-${id}-c2@${rabbitNetwork(1).nodes[1]?.address}`);
     expect(nodeIndexIn(`mqbench-${id}-c2@localhost`)).toBe(2);
     expect(nodeIndexIn('mqbench-c3@10.213.42.13')).toBe(3);
@@ -109,7 +109,12 @@ describe('what a slot gives each cluster', () => {
   test('kafka-cluster: slot 0 as always; slot 1 ports 10 higher, its network carries the identity', () => {
     expect(kafkaLayout(1, false, 0)).toMatchObject({ port: 9192, controllerPort: 9195 });
     expect(kafkaLayout(3, false, 1)).toMatchObject({ port: 9204, controllerPort: 9207 });
-    expect(kafkaNetwork(1).cluster).toBe(`kafka-cluster-${thisInstance()}`);
-    expect(kafkaNetwork(1).subnet).not.toBe(kafkaNetwork(0).subnet);
+    expect(kafkaNetwork(1).cluster).toBe('kafka-cluster-s1');
+  });
+
+  test('no two slots of either cluster share a --netns subnet or bridge tag: two checkouts\' networks never collide', () => {
+    const networks = Array.from({ length: maxSlots }, (_, slot) => [rabbitNetwork(slot), kafkaNetwork(slot)]).flat();
+    expect(new Set(networks.map((n) => n.subnet)).size).toBe(2 * maxSlots);
+    expect(new Set(networks.map((n) => n.tag)).size).toBe(2 * maxSlots);
   });
 });

@@ -78,6 +78,8 @@ async function renderPlan(argv: Given): Promise<{ plan: JobSpec; startInSeconds:
   const { workload } = run;
   const pods = parseOption({ name: 'pods', kind: 'whole', min: 1, max: 1000, describe: '' }, argv.pods ?? '') as number;
   checkSplit(workload, pods);
+  // a backlog run's consumers attach once its own producers built the backlog (plan/backlog.ts): one process
+  if (workload.backlogBytes !== undefined && pods > 1) throw new UsageError(`--pods: the ${workload.scenario} scenario runs in one process (its consumers attach once its producers built the backlog); use --pods 1`);
   const startInUs = parseDurationUs(String(argv['start-in']), '--start-in');
   const slackUs = startSlackUs(argv['start-slack'], workload);
   const plan: JobSpec = {

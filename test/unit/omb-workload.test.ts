@@ -88,6 +88,14 @@ describe('the backlog scenario in the plan', () => {
   });
 });
 
+describe('bench k8s render', () => {
+  test('a backlog run over several pods is refused: one process builds and drains it', async () => {
+    const run = await bench(['k8s', 'render', '--broker', 'kafka', '--scenario', 'backlog', '--pods', '2', '--producers', '2', '--partitions', '2', '--consumers', '2', '--out', '/nonexistent-mqbench-k8s']);
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim()).toBe('bench: --pods: the backlog scenario runs in one process (its consumers attach once its producers built the backlog); use --pods 1');
+  });
+});
+
 describe('bench run --workload <OMB file> refuses before anything connects', () => {
   test('an unknown field: one line naming it, exit 2', async () => {
     const { mkdtemp, writeFile, rm } = await import('node:fs/promises');

@@ -9,7 +9,9 @@ export { driverNames, loadExternalPlugins, registerPlugin } from './drivers/inde
 export type { BrokerPlugin } from './drivers/plugin.js';
 export type { Progress } from './engine/run.js';
 export { MqbenchError, UsageError, BrokerUnreachableError, ExitCode } from './errors.js';
-export { renderSummary } from './report/summary.js';
+export { exitCodeOfResult, renderSummary, type SummaryOptions } from './report/summary.js';
+export { judgeThresholds, parseThresholds, type Threshold, type ThresholdVerdict } from './report/thresholds.js';
+export { timelineCsv } from './results/timeline-csv.js';
 export { readResult, readResults, writeResult } from './results/store.js';
 export type { Counts, Latencies, LatencySummary, OpenLoopOutcome, RunResult, RunStatus, Throughput, TimelinePoint, Workload } from './results/types.js';
 export { scenarioNames } from './scenarios/index.js';

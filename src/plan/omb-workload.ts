@@ -39,7 +39,7 @@ const randomPayloads =
   "mqbench's payload is its header and a fixed filler of messageSize bytes; it generates no random bytes (a compressing broker would see another payload)";
 
 const rules: Readonly<Record<string, FieldRule>> = {
-  name: () => ({ note: 'the workload\'s label (a run is named by its id)' }),
+  name: () => ({ note: 'the workload\'s label; a run is named by its id' }),
   topics: (value) => (numberOf('topics', value) === 1 ? { note: 'one stream per run' } : { refuse: 'mqbench runs one stream (topic) per run; use topics: 1 (partitionsPerTopic spreads the load)' }),
   partitionsPerTopic: toOption('partitions')('partitionsPerTopic'),
   keyDistributor: (value) => {
@@ -62,7 +62,7 @@ const rules: Readonly<Record<string, FieldRule>> = {
   consumerBacklogSizeGB: (value) => {
     const gb = numberOf('consumerBacklogSizeGB', value);
     if (gb === 0) return { option: 'scenario', value: 'ack', note: 'no backlog: at-least-once' };
-    return { option: 'backlog-size', value: `${Math.round(gb * 1024 ** 3)}`, note: 'scenario backlog: consumers attach once producers built it (GB = 1024^3 bytes, as OMB)' };
+    return { option: 'backlog-size', value: `${Math.round(gb * 1024 ** 3)}`, note: 'scenario backlog: consumers attach once producers built it; GB = 1024^3 bytes, as OMB' };
   },
   backlogDrainRatio: (value) =>
     numberOf('backlogDrainRatio', value) === 1

@@ -8,11 +8,6 @@ export function largestSize(distribution: SizeDistribution): number {
   return distribution.kind === 'uniform' ? distribution.maxBytes : Math.max(...distribution.sizes.map((s) => s.bytes));
 }
 
-/** The smallest size a distribution can draw: it must hold the header. */
-export function smallestSize(distribution: SizeDistribution): number {
-  return distribution.kind === 'uniform' ? distribution.minBytes : Math.min(...distribution.sizes.map((s) => s.bytes));
-}
-
 /** The buckets the sizes sent are tallied in: one per listed size, or equal slices of the range. */
 export function bucketsOf(distribution: SizeDistribution): SizeBucket[] {
   if (distribution.kind === 'weighted') return distribution.sizes.map((s) => ({ fromBytes: s.bytes, toBytes: s.bytes, sent: 0, bytes: 0 }));

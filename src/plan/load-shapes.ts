@@ -16,8 +16,8 @@ const mostStages = 100;
 const mostSizes = 100;
 /** --seed's default: runs draw the same sizes unless told otherwise */
 const defaultSeed = Number(commonOptions.find((r) => r.name === 'seed')?.default ?? 1);
-export const stagesExample = '"10s:1000,30s:5000,10s:0"';
-export const sizesExamples = '"100,1KiB,10KiB" (equal shares), "100:70%,1KiB:25%,10KiB:5%" or "uniform:100-1KiB"';
+const stagesExample = '"10s:1000,30s:5000,10s:0"';
+const sizesExamples = '"100,1KiB,10KiB" (equal shares), "100:70%,1KiB:25%,10KiB:5%" or "uniform:100-1KiB"';
 
 function refuse(option: string, message: string, raw: string): never {
   throw new UsageError(`--${option}: ${message}, got ${shown(raw)}`);

@@ -60,6 +60,8 @@ export function withBacklog(scenario: Scenario, workload: Workload, values: Opti
   // the backlog's size and build time are reckoned at one rate and one message size
   const varying = ['stages', 'sizes'].find((name) => values[name] !== undefined);
   if (varying) throw new UsageError(`--${varying}: the ${scenario.name} scenario builds its backlog at one --rate and one --size; leave --${varying} out`);
+  // its consumers attach when the backlog is built or the window ends: a count that ends sending sooner would leave them out
+  if (workload.messages !== null) throw new UsageError(`--messages: the ${scenario.name} scenario is timed (the backlog builds at --rate within --duration); leave --messages out`);
   const backlogBytes = Number(given);
   refuseUnfit(workload, backlogBytes, Number(values.workers ?? 1));
   return { ...workload, backlogBytes };

@@ -78,6 +78,7 @@ describe('the backlog scenario in the plan', () => {
     [{ broker: 'memory', rate: 'max' }, '--rate max: in the backlog scenario a closed loop (at most --inflight messages in flight) never builds a backlog; give a rate'],
     [{ broker: 'memory', workers: '2' }, '--workers: the backlog scenario runs in one process'],
     [{ broker: 'memory', delivery: 'noack' }, '--delivery noack: the backlog scenario is at-least-once'],
+    [{ broker: 'memory', messages: '1000' }, '--messages: the backlog scenario is timed (the backlog builds at --rate within --duration); leave --messages out'],
     [{ broker: 'memory', 'backlog-size': '1GiB' }, '--backlog-size 1,073,741,824 B takes 209.7 s to build at 5,000 msg/s of 1,024 B (x1 subscription(s)); the window (--warmup + --duration, 22 s) must be at least twice that to drain it too: e.g. --duration 420s, or a higher --rate'],
   ])('refused before anything connects: %j', (options, message) => {
     expect(plan(options)).toThrow(message);

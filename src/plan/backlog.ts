@@ -10,6 +10,7 @@ import type { OptionValues } from '../options.js';
 import type { Workload } from '../results/types.js';
 import type { Scenario } from '../scenarios/index.js';
 import { formatCount } from '../util/format.js';
+import { plural } from '../util/plural.js';
 
 /**
  * A plug-in holds a backlog when its mapping says how it runs the backlog scenario: its broker keeps
@@ -44,7 +45,7 @@ function refuseUnfit(workload: Workload, backlogBytes: number, workers: number):
   if (2 * seconds > windowSeconds) {
     throw new UsageError(
       `--backlog-size ${formatCount(backlogBytes)} B takes ${seconds.toFixed(1)} s to build at ${formatCount(workload.rate)} msg/s of ${formatCount(workload.messageSize)} B ` +
-        `(x${workload.subscriptions} subscription(s)); the window (--warmup + --duration, ${windowSeconds} s) must be at least twice that to drain it too: ` +
+        `(x${plural(workload.subscriptions, 'subscription')}); the window (--warmup + --duration, ${windowSeconds} s) must be at least twice that to drain it too: ` +
         `e.g. --duration ${Math.ceil(2 * seconds)}s, or a higher --rate`,
     );
   }

@@ -70,7 +70,7 @@ describe('the backlog scenario in the plan', () => {
 
   test('defaults: open loop, an 8 MiB backlog, one process', () => {
     const [run] = planRuns({ broker: 'memory', scenario: 'backlog' });
-    expect(run?.workload).toMatchObject({ backlogBytes: 8 * 1024 * 1024, rate: 5000, messageSize: 1024, driver: { delivery: 'ack' } });
+    expect(run?.workload).toMatchObject({ backlogBytes: 8 * 1024 * 1024, rate: 5000, messageSize: 1024, drainTimeoutUs: 30_000_000, driver: { delivery: 'ack' } });
   });
 
   test.each([
@@ -79,7 +79,7 @@ describe('the backlog scenario in the plan', () => {
     [{ broker: 'memory', workers: '2' }, '--workers: the backlog scenario runs in one process'],
     [{ broker: 'memory', delivery: 'noack' }, '--delivery noack: the backlog scenario is at-least-once'],
     [{ broker: 'memory', messages: '1000' }, '--messages: the backlog scenario is timed (the backlog builds at --rate within --duration); leave --messages out'],
-    [{ broker: 'memory', 'backlog-size': '1GiB' }, '--backlog-size 1,073,741,824 B takes 209.7 s to build at 5,000 msg/s of 1,024 B (x1 subscription(s)); the window (--warmup + --duration, 22 s) must be at least twice that to drain it too: e.g. --duration 420s, or a higher --rate'],
+    [{ broker: 'memory', 'backlog-size': '1GiB' }, '--backlog-size 1,073,741,824 B takes 209.7 s to build at 5,000 msg/s of 1,024 B (x1 subscription); the window (--warmup + --duration, 22 s) must be at least twice that to drain it too: e.g. --duration 420s, or a higher --rate'],
   ])('refused before anything connects: %j', (options, message) => {
     expect(plan(options)).toThrow(message);
   });

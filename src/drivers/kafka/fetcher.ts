@@ -34,6 +34,7 @@ import {
   type PartitionRequest,
 } from './wire/fetch-decoding.js';
 import { CorruptBatch, FetchErrorCodes, forEachValue, RefusedBatch, UnreadableBatch, type FetchedPartition, type FetchedTopic } from './wire/fetch-response.js';
+import { plural } from '../../util/plural.js';
 
 /** What `consumer.fetch()` resolves to (the package does not export the type by name). */
 type FetchResponse = Awaited<ReturnType<Consumer<Buffer, Buffer, Buffer, Buffer>['fetch']>>;
@@ -331,7 +332,7 @@ export class GroupFetcher {
     const from = first.node >= 0 ? `node ${first.node}: ` : '';
     const at = stalls.map((s) => this.positions.get(s.partition)).join(', ');
     const afterS = ((Date.now() - first.sinceMs) / 1000).toFixed(2);
-    this.hooks.onNotice('fetch-leader-changed', `${names}: fetching from node ${node} after ${afterS} s (${from}${first.reason}); metadata refreshed ${first.failures} time(s), position kept at offset ${at}`);
+    this.hooks.onNotice('fetch-leader-changed', `${names}: fetching from node ${node} after ${afterS} s (${from}${first.reason}); metadata refreshed ${plural(first.failures, 'time')}, position kept at offset ${at}`);
   }
 
   private fail(error: unknown): void {

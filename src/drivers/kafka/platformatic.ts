@@ -264,7 +264,7 @@ export class PlatformaticKafkaDriver extends KafkaDriverBase<Admin, ConsumerEntr
       firstPartition: producerId,
       clientId: `mqbench-producer-${producerId}-produce`,
       connection: { connectTimeout, requestTimeout },
-      onResend: (error, partitions) => this.emit('produce-resent', `a produce request failed (${rootCauseLine(error)}); ${partitions} partition batch(es) resent through the client`),
+      onResend: (error, partitions) => this.emit('produce-resent', `a produce request failed (${rootCauseLine(error)}); ${plural(partitions, 'partition batch', 'partition batches')} resent through the client`),
       // not resent: their messages fail, with this reason
       onRefused: (error, partitions) => this.emit('produce-refused', `${firstLine(error)}${partitions > 1 ? ` (${partitions} partition batches refused)` : ''}; their messages failed`),
       counts: this.counts,

@@ -4,6 +4,7 @@
  */
 import { sleepMs } from '../../util/clock.js';
 import type { Producer, SendDone, Topology } from '../types.js';
+import { plural } from '../../util/plural.js';
 
 /** "kafka://host:port,host2:port" or "host:port" -> ["host:port", ...] */
 export function parseKafkaBrokers(url: string): string[] {
@@ -87,7 +88,7 @@ export class PartialBatchError extends AggregateError {
     const first = failures[0]?.error.message ?? 'no failure';
     super(
       failures.map((f) => f.error),
-      failures.length === 1 ? first : `${first} (and ${failures.length - 1} more failure(s) in the same batch)`,
+      failures.length === 1 ? first : `${first} (and ${plural(failures.length - 1, 'more failure')} in the same batch)`,
     );
     this.name = 'PartialBatchError';
   }

@@ -115,7 +115,7 @@ export class RabbitStreamDriver implements Driver {
     const client = this.requireClient();
     const topology = this.requireTopology();
     if (spec.groupSize > topology.partitions) {
-      throw new UsageError(`rabbit-stream: ${spec.groupSize} consumers on ${topology.partitions} stream(s): a stream has no competing consumers (use --consumers no larger than --partitions)`);
+      throw new UsageError(`rabbit-stream: ${spec.groupSize} consumers on ${plural(topology.partitions, 'stream')}: a stream has no competing consumers (use --consumers no larger than --partitions)`);
     }
     const streams = streamNames(topology);
     const tracking = this.settings.delivery === 'ack';
@@ -176,7 +176,7 @@ export class RabbitStreamDriver implements Driver {
       });
     }
     this.created = [];
-    if (failed.length > 0) throw new Error(`could not delete ${failed.length} stream(s), e.g. ${failed[0] ?? ''}`);
+    if (failed.length > 0) throw new Error(`could not delete ${plural(failed.length, 'stream')}, e.g. ${failed[0] ?? ''}`);
   }
 
   async info(): Promise<DriverInfo> {
@@ -197,7 +197,7 @@ export class RabbitStreamDriver implements Driver {
         ...(tracking ? { storeOffsetIntervalMs: this.settings.storeIntervalMs } : {}),
         consumerOffset: 'first',
       },
-      mapping: topology ? `${plural(streamNames(topology).length, 'stream')} ${streamNames(topology)[0] ?? ''}${topology.partitions > 1 ? '..' : ''}, ${topology.subscriptions} consumer(s) per stream` : 'not set up',
+      mapping: topology ? `${plural(streamNames(topology).length, 'stream')} ${streamNames(topology)[0] ?? ''}${topology.partitions > 1 ? '..' : ''}, ${plural(topology.subscriptions, 'consumer')} per stream` : 'not set up',
     };
   }
 

@@ -34,6 +34,7 @@ import type { PathCounter } from '../path-counts.js';
 import { asError, firstLine, PartialBatchError, rootCauseLine, speaksVersion, type BatchItem, type BrokerApi } from '../shared.js';
 import { encodeProduceRequest } from './produce-request.js';
 import { judgePartitions, parseProduceResponse, type PartitionProduceOutcome } from './produce-response.js';
+import { plural } from '../../../util/plural.js';
 
 /** Produce versions whose request this encoder writes and whose response produce-response.ts reads (one layout), newest first. */
 const encodedVersions = [11, 10, 9] as const;
@@ -248,7 +249,7 @@ export class RecordBatchSender {
     if (verdicts.resend.length < batches.length - verdicts.refused.length) this.written(leader, following);
     if (verdicts.resend.length === 0) return;
     const reason = verdicts.resendReasons.join(', ');
-    const error = new Error(`the broker refused ${verdicts.resend.length} partition(s) of ${this.options.topic}: ${reason}`);
+    const error = new Error(`the broker refused ${plural(verdicts.resend.length, 'partition')} of ${this.options.topic}: ${reason}`);
     if (this.options.followLeaderMs !== undefined) return this.follow(error, reason, leader, verdicts.resend, version, failures, following);
     await this.resend(error, reason, verdicts.resend, failures);
   }
@@ -306,7 +307,7 @@ export class RecordBatchSender {
     if (!following) return;
     const afterS = ((Date.now() - following.sinceMs) / 1000).toFixed(2);
     const from = following.node >= 0 ? `node ${following.node}: ` : '';
-    this.options.onLeaderFollowed?.(`written at node ${leader} after ${afterS} s (${from}${following.reason}); metadata refreshed ${following.refreshes} time(s)`);
+    this.options.onLeaderFollowed?.(`written at node ${leader} after ${afterS} s (${from}${following.reason}); metadata refreshed ${plural(following.refreshes, 'time')}`);
   }
 
   /** Groups a batch by partition: keyed records by the key's murmur2 hash (as the Java client), the rest together. */

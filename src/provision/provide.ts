@@ -1,6 +1,7 @@
 import type { EndpointChoice, LocalBrokers, ProvidedBroker, ProvisionMode } from './types.js';
 import { redactUrl } from '../util/redact.js';
 import { composeDown, composeServices, composeUp, dockerEngine, rememberCompose, startContainerBroker, type ContainerSpec } from './docker.js';
+import { otherCheckoutListeningOn } from './port-owner.js';
 import { hostPortOf, portAnswers } from './probe.js';
 
 /** What a network broker's plug-in tells the shared provisioning logic. */
@@ -50,6 +51,8 @@ export function localBrokersOf(broker: NetworkBroker, defaultUrl: string): Local
     if (ours) return `${label} ${ours}`;
     if ((await composeServices()).includes(broker.composeService)) return `${label} running at ${redactUrl(defaultUrl)} in Docker (docker compose, started by mqbench)`;
     const { host, port } = hostPortOf(defaultUrl, broker.defaultPort);
+    const another = await otherCheckoutListeningOn(port);
+    if (another) return `${label} running at ${redactUrl(defaultUrl)} (started by another checkout's mqbench, ${another}; left alone)`;
     if (await portAnswers(host, port)) return `${label} running at ${redactUrl(defaultUrl)} (not started by mqbench; left alone)`;
     return `${label} not running at ${redactUrl(defaultUrl)} (start one with \`npx bench brokers up ${broker.name}\`)`;
   };

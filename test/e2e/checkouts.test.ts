@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { hostTable, instanceOf } from '../../src/provision/checkouts.js';
-import { repoRoot, type CliRun } from '../helpers.js';
+import { bench, repoRoot, type CliRun } from '../helpers.js';
 
 let parent: string;
 const clones: string[] = [];
@@ -72,6 +72,15 @@ describe('two checkouts on one host', () => {
     const clean = await benchIn(first, ['clean', '--dry-run', '--broker', 'rabbit-stream']);
     expect(clean.code, clean.stderr).toBe(0);
     expect(clean.stdout).toMatch(/^total: \d+ would be deleted; dry run: nothing deleted$/m);
+  });
+
+  test("a Kafka this checkout started is another checkout's to a clone, named by its state folder", async () => {
+    const [first = ''] = clones;
+    const here = await bench(['brokers', 'status', 'kafka']);
+    // only when this checkout started the Kafka on 9092 (the test setup does when nothing answered there)
+    if (!here.stdout.includes('local process started by mqbench')) return;
+    const there = await benchIn(first, ['brokers', 'status', 'kafka']);
+    expect(there.stdout).toBe(`kafka   running at 127.0.0.1:9092 (started by another checkout's mqbench, ${join(repoRoot, '.mqbench')}; left alone)\n`);
   });
 
   test('bring up their own rabbit-cluster at once, each lists only its own nodes as its own, the other as another checkout\'s', { timeout: 400_000 }, async () => {

@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { nodeIndexIn } from '../../src/drivers/rabbit/cluster.js';
 import { clusterNetwork as rabbitNetwork, nodeLayout as rabbitLayout } from '../../src/drivers/rabbit/cluster-layout.js';
 import { clusterNetwork as kafkaNetwork, nodeLayout as kafkaLayout } from '../../src/drivers/kafka/cluster-layout.js';
+import { listeningInodes, otherStateFolderIn } from '../../src/provision/port-owner.js';
 import { claimSlot, instanceOf, maxSlots, otherCheckoutLine, otherCheckoutsClaims, ownClaim, releaseSlot, thisInstance, type SlotClaim } from '../../src/provision/checkouts.js';
 
 let folder: string;
@@ -94,7 +95,7 @@ describe('the host-wide table of cluster slots', () => {
 });
 
 describe('what a slot gives each cluster', () => {
-  test('rabbit-cluster: slot 0 as always; slot 1 ports 10 higher, its names and network carry the identity', () => {
+  test('rabbit-cluster: slot 0 as always; slot 1 ports 10 higher, the identity in its node names, the slot in its network name', () => {
     expect(rabbitLayout(1, false, 0)).toEqual({ index: 1, erlangNode: 'mqbench-c1@localhost', address: '127.0.0.1', port: 5701, distPort: 25701 });
     const id = thisInstance();
     expect(rabbitLayout(3, false, 1)).toEqual({ index: 3, erlangNode: `mqbench-${id}-c3@localhost`, address: '127.0.0.1', port: 5713, distPort: 25713 });
@@ -106,7 +107,7 @@ describe('what a slot gives each cluster', () => {
     expect(nodeIndexIn('mqbench-c3@10.213.42.13')).toBe(3);
   });
 
-  test('kafka-cluster: slot 0 as always; slot 1 ports 10 higher, its network carries the identity', () => {
+  test('kafka-cluster: slot 0 as always; slot 1 ports 10 higher, the slot in its network\'s name', () => {
     expect(kafkaLayout(1, false, 0)).toMatchObject({ port: 9192, controllerPort: 9195 });
     expect(kafkaLayout(3, false, 1)).toMatchObject({ port: 9204, controllerPort: 9207 });
     expect(kafkaNetwork(1).cluster).toBe('kafka-cluster-s1');
@@ -116,5 +117,27 @@ describe('what a slot gives each cluster', () => {
     const networks = Array.from({ length: maxSlots }, (_, slot) => [rabbitNetwork(slot), kafkaNetwork(slot)]).flat();
     expect(new Set(networks.map((n) => n.subnet)).size).toBe(2 * maxSlots);
     expect(new Set(networks.map((n) => n.tag)).size).toBe(2 * maxSlots);
+  });
+});
+
+describe("the process on a port, when another checkout's mqbench started it", () => {
+  const tcp = [
+    '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode',
+    '   0: 0100007F:2384 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 51234 1 0000000000000000 100 0 0 10 0',
+    '   1: 0100007F:2384 0100007F:A1B2 01 00000000:00000000 00:00000000 00000000     0        0 51299 1 0000000000000000 100 0 0 10 0',
+    '   2: 0100007F:15B3 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 777 1 0000000000000000 100 0 0 10 0',
+  ].join('\n');
+
+  test('the listening socket of the port, not its connections nor other ports', () => {
+    expect([...listeningInodes([tcp], 9092)]).toEqual(['51234']);
+    expect([...listeningInodes([tcp], 5555)]).toEqual(['777']);
+    expect([...listeningInodes([tcp], 1883)]).toEqual([]);
+  });
+
+  test("a command line naming another checkout's state folder names that checkout; this checkout's or none: undefined", () => {
+    const java = (folder: string): string => `java -Xmx1g -cp /x/lib/* kafka.Kafka ${folder}/kafka/server.properties`;
+    expect(otherStateFolderIn(java('/home/a/clone/.mqbench'), '/work/main/.mqbench')).toBe('/home/a/clone/.mqbench');
+    expect(otherStateFolderIn(java('/work/main/.mqbench'), '/work/main/.mqbench')).toBeUndefined();
+    expect(otherStateFolderIn('java -jar /opt/kafka/server.jar', '/work/main/.mqbench')).toBeUndefined();
   });
 });

@@ -71,10 +71,10 @@ const shape = /^([a-z][a-z0-9.-]*)(<=|>=|==|<|>)(\d+(?:\.\d+)?|\.\d+)([a-z/]*)$/
 const form = 'must be <metric><op><number>[unit], e.g. "p99<20ms", "lost==0", "throughput>=1000" (ops: <, <=, >, >=, ==)';
 
 /** The limit in the metric's unit, or the one line that says what the unit should be. */
-function limitOf(metric: MetricOfThreshold, amount: number, unit: string): number | string {
+function limitOf(name: string, metric: MetricOfThreshold, amount: number, unit: string): number | string {
   if (metric.kind === 'latency') {
     const factor = unitUs[unit];
-    if (factor === undefined) return `a latency needs a time unit: us, ms or s (e.g. "${metric.label.split(' ')[1]}<20ms")`;
+    if (factor === undefined) return `a latency needs a time unit: us, ms or s (e.g. "${name}<20ms")`;
     return amount * factor;
   }
   if (metric.kind === 'rate' && (unit === '' || unit === 'msg/s')) return amount;
@@ -93,7 +93,7 @@ export function parseThreshold(raw: string): Threshold {
   const [, name, operator, amount, unit] = match as unknown as [string, string, Operator, string, string];
   const metric = Object.hasOwn(thresholdMetrics, name) ? thresholdMetrics[name] : undefined;
   if (metric === undefined) return refuse(`unknown metric "${name}" (one of ${metricList})`);
-  const limit = limitOf(metric, Number(amount), unit);
+  const limit = limitOf(name, metric, Number(amount), unit);
   if (typeof limit === 'string') return refuse(limit);
   return { text, metric: name, operator, limit };
 }

@@ -1,10 +1,11 @@
+import { isMainThread } from 'node:worker_threads';
 import type { Consumer, Driver } from '../drivers/types.js';
 import type { BacklogResult, PathCounts, RunEvent, Workload } from '../results/types.js';
 import { ClientCostMeter, type ClientCostSample } from '../metrics/client-cost.js';
 import { SizePicker } from '../metrics/size-distribution.js';
 import { nowUs, sleepMs, withTimeout } from '../util/clock.js';
 import { gateBacklog } from './backlog.js';
-import { executorFor, type ExecutionContext, type Executor } from './executors/index.js';
+import { executorFor, liveReportIntervalMs, type ExecutionContext, type Executor } from './executors/index.js';
 import { lateThresholdUs } from './executors/open-loop.js';
 import { headerSize, helloText } from './header.js';
 import { closePatienceMs, inPhase, phaseLimitUs } from './phases.js';
@@ -266,7 +267,7 @@ async function produceAndDrain(
   const { recorder } = context;
   let producersDone = false;
   const report = (): void => coordinator.report(recorder.live(outstandingOf(clients.slots)), producersDone);
-  const liveTimer = setInterval(report, 5);
+  const liveTimer = setInterval(report, liveReportIntervalMs(workload));
   try {
     const executor = executorFor(workload);
     const established = clients.slots.map((slot) => executor.drive(slot, context));
@@ -359,12 +360,12 @@ function startMeasuring(workload: Workload, recorder: Recorder, startUs: number)
 }
 
 /** Meters the client's cost from the end of the warmup; the returned function stops it and gives the sample. */
-function meterClientCost(warmupEndUs: number): () => ClientCostSample {
+function meterClientCost(warmupEndUs: number): (loopSleepsItself: boolean) => ClientCostSample {
   const cost = new ClientCostMeter();
   const costTimer = setTimeout(() => cost.start(nowUs()), Math.max(0, (warmupEndUs - nowUs()) / 1000));
-  return () => {
+  return (loopSleepsItself) => {
     clearTimeout(costTimer);
-    return cost.stop(nowUs());
+    return cost.stop(nowUs(), loopSleepsItself);
   };
 }
 
@@ -382,6 +383,16 @@ function executionContext(
     inFlight: () => coordinator.inFlight(recorder.sentAll, recorder.receivedAll, recorder.errorsAll),
     waitForArrival: (ms) => arrivals.wait(ms),
   };
+}
+
+/**
+ * Only one producer runs in this process's main thread, with nothing else to time (see
+ * ExecutionContext.producerAlone): a worker of --workers that was dealt a producer and no consumer
+ * (a backlog run's consumers attach during the run; a failover run's resends wait on timers).
+ */
+function runsProducerAlone(workload: Workload, clients: Clients, hooks: ParticipantHooks): boolean {
+  const noneLater = hooks.clients === undefined && workload.fault === undefined && workload.backlogBytes === undefined;
+  return isMainThread && noneLater && clients.consumers.length === 0 && clients.slots.length === 1;
 }
 
 /** Gives up on sends still unsettled (so the settlement counts them as failed), then closes the recording. */
@@ -438,6 +449,7 @@ export async function runParticipant(
     const window = startMeasuring(workload, recorder, await coordinator.start());
     const stopCostMeter = meterClientCost(window.warmupEndUs);
     const context = executionContext(window, recorder, coordinator, arrivals, stop);
+    context.producerAlone = runsProducerAlone(workload, clients, hooks);
     if (resend) resend.stopped = context.shouldStop;
     let lateJoinedUs: number | undefined;
     const late = hooks.clients ? { plan: hooks.clients, driver, workload, resend, events, joined: (atUs: number) => (lateJoinedUs = atUs) } : undefined;
@@ -447,7 +459,7 @@ export async function runParticipant(
     const producersDoneUs = await produceAndDrain(workload, clients, context, coordinator, () => stop.brokerLost(), resend, late);
     over = true;
     const backlog = await gate;
-    const clientCost = stopCostMeter();
+    const clientCost = stopCostMeter(context.producerAlone === true);
     const recording = await settleRecording(recorder, coordinator);
     // what arrives while clients close is counted as after close, never timed
     await closeClients(clients, closePatienceMs(workload.stallTimeoutUs));

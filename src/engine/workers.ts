@@ -14,6 +14,7 @@ import { describeMissingShare } from './result.js';
 import { mergePartials, type Measurement } from './merge.js';
 import type { Assignment, PartialMeasurement } from './participant.js';
 import { everythingArrived, inFlightFrom, planAssignments } from './assignments.js';
+import { liveReportIntervalMs } from './executors/index.js';
 import { progressReporter, type Progress, type ProgressReporter } from './progress.js';
 import type { LiveCounters } from './recorder.js';
 import { StallWatch, workOutstanding, stopReasonOf } from './stall.js';
@@ -270,7 +271,7 @@ async function runWithWorkers(request: WorkersRequest): Promise<{ partials: Part
   const pool = new WorkerPool(request, progress);
   const onSignal = (): void => pool.abort(request.signal ? stopReasonOf(request.signal) : 'interrupted');
   request.signal?.addEventListener('abort', onSignal, { once: true });
-  const ticker = setInterval(() => pool.tick(), 5);
+  const ticker = setInterval(() => pool.tick(), liveReportIntervalMs(request.workload));
   try {
     await Promise.all(
       pool.workers.map(

@@ -8,6 +8,11 @@ export interface ClientCostSample {
   /** event-loop delay p99 and max over the window (us): how much later than scheduled timers and I/O callbacks ran */
   eventLoopDelayP99Us: number;
   eventLoopDelayMaxUs: number;
+  /**
+   * this process's thread slept itself between sends (an open loop's producer alone in its process):
+   * its event-loop delay includes those sleeps by design, and says nothing about a busy loop
+   */
+  loopSleepsItself?: boolean;
 }
 
 /**
@@ -39,7 +44,7 @@ export class ClientCostMeter {
   }
 
   /** Ends the window; a meter never started reports an empty window. */
-  stop(atUs: number): ClientCostSample {
+  stop(atUs: number, loopSleepsItself = false): ClientCostSample {
     this.delay.disable();
     if (!this.cpuAtStart) return { cpuUs: 0, windowUs: 0, eventLoopDelayP99Us: 0, eventLoopDelayMaxUs: 0 };
     const cpu = process.cpuUsage(this.cpuAtStart);
@@ -49,6 +54,7 @@ export class ClientCostMeter {
       // the histogram is in nanoseconds; empty when the loop never got to sample
       eventLoopDelayP99Us: this.delay.count > 0 ? beyondScheduleUs(this.delay.percentile(99)) : 0,
       eventLoopDelayMaxUs: this.delay.count > 0 ? beyondScheduleUs(this.delay.max) : 0,
+      ...(loopSleepsItself ? { loopSleepsItself } : {}),
     };
     this.cpuAtStart = undefined;
     return sample;

@@ -4,6 +4,7 @@ import { createHistogram, latenciesOf, summarize } from '../metrics/histogram.js
 import type { BrokerRecord, Counts, Environment, Loop, RunResult, Workload } from '../results/types.js';
 import { schemaVersion } from '../results/types.js';
 import type { Assignment } from './participant.js';
+import { nounFor } from '../util/plural.js';
 
 /** What every result says about itself, whatever happened to the run. */
 export interface RunIdentity {
@@ -95,7 +96,7 @@ export function describeMissingShare(worker: number, share: Assignment): string 
   const producers = share.producers.map((p) => p.id).join(', ') || 'none';
   const consumers = share.consumers.map((c) => `${c.subscription}/${c.consumer} (partitions ${c.partitions.join(', ')})`).join(', ') || 'none';
   return (
-    `worker ${worker}'s share is missing: its producer(s) ${producers} (their sends are not counted; what arrived of them is their expected) ` +
-    `and consumer(s) ${consumers} (subscription/consumer; what they had received counts as lost)`
+    `worker ${worker}'s share is missing: its ${nounFor(share.producers.length, 'producer')} ${producers} (their sends are not counted; what arrived of them is their expected) ` +
+    `and ${nounFor(share.consumers.length, 'consumer')} ${consumers} (subscription/consumer; what they had received counts as lost)`
   );
 }

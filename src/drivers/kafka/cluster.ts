@@ -24,6 +24,7 @@ import { brokerReporter } from './broker-reports.js';
 import { brokerAddressOf, chosenKind, clusterHome, clusterName, clusterNetwork, clusterUrlOf, currentLayout, currentSlot, isNetnsCluster, nodeIndexes, nodeInstanceName, nodeLayout, quorumVotersOf, rememberedKind, rememberKind, type ClusterKind } from './cluster-layout.js';
 import { kafkaLogPath, localKafkaFrozen, localKafkaStatus, newClusterId, resumeLocalKafka, startLocalKafka, stopLocalKafka, type KafkaInstance } from './local.js';
 import { firstLine, kafkaTopicName } from './shared.js';
+import { nounFor } from '../../util/plural.js';
 
 const clusterIdPath = join(clusterHome, 'cluster-id');
 /** per node: 512 MiB of heap, so the three JVMs stay under ~2 GiB with their off-heap share */
@@ -130,7 +131,7 @@ async function awaitBrokers(indexes: readonly number[], timeoutMs: number): Prom
     }
     await sleepMs(500);
   }
-  throw new BrokerUnreachableError(`${clusterName}: node(s) ${indexes.join(', ')} did not register within ${timeoutMs / 1000} s (${last}); see ${join(clusterHome, 'node*', 'broker.log')}`);
+  throw new BrokerUnreachableError(`${clusterName}: ${nounFor(indexes.length, 'node')} ${indexes.join(', ')} did not register within ${timeoutMs / 1000} s (${last}); see ${join(clusterHome, 'node*', 'broker.log')}`);
 }
 
 /** A node as `brokers status` tells it: a frozen one (SIGSTOP) accepts connections but is not running. */

@@ -34,7 +34,7 @@ import {
   type PartitionRequest,
 } from './wire/fetch-decoding.js';
 import { CorruptBatch, FetchErrorCodes, forEachValue, RefusedBatch, UnreadableBatch, type FetchedPartition, type FetchedTopic } from './wire/fetch-response.js';
-import { plural } from '../../util/plural.js';
+import { nounFor, plural } from '../../util/plural.js';
 
 /** What `consumer.fetch()` resolves to (the package does not export the type by name). */
 type FetchResponse = Awaited<ReturnType<Consumer<Buffer, Buffer, Buffer, Buffer>['fetch']>>;
@@ -470,7 +470,7 @@ export class GroupFetcher {
     if (other.length === 0 || this.inFlight.has(leader)) return;
     const retry = new Map(other.map((p) => [p.partitionIndex, requested.get(p.partitionIndex) as bigint]));
     const reason = `fetch: error response (code ${[...new Set(other.map((p) => p.errorCode))].join(', ')})`;
-    this.hooks.onFallback(new Error(`fetch response with error code(s) ${other.map((p) => `${p.errorCode} for partition ${p.partitionIndex}`).join(', ')}`));
+    this.hooks.onFallback(new Error(`fetch response with ${nounFor(other.length, 'error code')} ${other.map((p) => `${p.errorCode} for partition ${p.partitionIndex}`).join(', ')}`));
     this.inFlight.set(leader, this.fetchThroughClient(leader, topicId, partitionRequests(retry), retry, reason).catch((error: unknown) => this.fail(error)));
   }
 

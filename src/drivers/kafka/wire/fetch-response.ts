@@ -12,6 +12,7 @@
 import { Reader } from '@platformatic/kafka';
 import { crc32c } from './batch-crc.js';
 import { readCompactArray, readTaggedFields, skipTaggedFields, type TaggedField } from './tagged-fields.js';
+import { nounFor } from '../../../util/plural.js';
 
 export const fetchApiKey = 1;
 /** The one Fetch version read here; the client's own parser for it is apis/consumer/fetch-v17. */
@@ -43,7 +44,7 @@ export interface FetchedTopic {
 /** The response's own error code (not a partition's): the fetcher then leaves that fetch to the client's own path. */
 export class FetchErrorCodes extends Error {
   constructor(readonly codes: readonly number[]) {
-    super(`fetch response with error code(s) ${codes.join(', ')}`);
+    super(`fetch response with ${nounFor(codes.length, 'error code')} ${codes.join(', ')}`);
   }
 }
 

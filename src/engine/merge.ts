@@ -9,6 +9,7 @@ import { scheduledIn } from './schedule.js';
 import { rampScheduledIn } from './ramp-schedule.js';
 import { mergeSizeTallies } from '../metrics/size-distribution.js';
 import type { ClientCostSample } from '../metrics/client-cost.js';
+import { nounFor } from '../util/plural.js';
 
 /** What the engine measured, before it is dressed as a RunResult (result.ts). */
 export type Measurement = MeasuredParts & {
@@ -103,7 +104,7 @@ function statusOf(counts: Counts, abortReason: string | undefined, firstSendErro
   if (abortReason) return { status: 'aborted', error: abortReason };
   if (counts.sendErrors === 0) return { status: 'completed' };
   const first = firstSendError ? `; first error: ${firstSendError}` : '; still unconfirmed when the run ended';
-  return { status: 'completed-with-errors', error: `${counts.sendErrors} measured send(s) failed or were never confirmed${first}` };
+  return { status: 'completed-with-errors', error: `${counts.sendErrors} measured ${nounFor(counts.sendErrors, 'send')} failed or ${nounFor(counts.sendErrors, 'was', 'were')} never confirmed${first}` };
 }
 
 /** --sizes: the participants' tallies of the sizes sent, bucket by bucket. */

@@ -11,6 +11,7 @@ import { headerSize, helloText } from './header.js';
 import { closePatienceMs, inPhase, phaseLimitUs } from './phases.js';
 import { ProducerSlot, type PayloadShape, type ResendPolicy } from './producer-slot.js';
 import { Recorder, type LiveCounters, type Recording } from './recorder.js';
+import { nounFor } from '../util/plural.js';
 
 /** Which producers and consumers one participant (the process itself, or one worker) runs. */
 export interface Assignment {
@@ -334,7 +335,7 @@ function driverEvents(driver: Driver): RunEvent[] {
     kind.count++;
     if (kind.count <= eventsKeptPerKind) return void events.push({ atUs: nowUs(), kind: event.kind, detail: event.detail });
     if (!kind.overflow) events.push((kind.overflow = { atUs: nowUs(), kind: event.kind, detail: '' }));
-    kind.overflow.detail = `${kind.count - eventsKeptPerKind} more ${event.kind} event(s) not kept, the last at its time: ${event.detail}`;
+    kind.overflow.detail = `${kind.count - eventsKeptPerKind} more ${event.kind} ${nounFor(kind.count - eventsKeptPerKind, 'event')} not kept, the last at its time: ${event.detail}`;
     kind.overflow.atUs = nowUs();
   });
   return events;

@@ -23,7 +23,7 @@ import type {
   Workload,
 } from './types.js';
 import { schemaVersion } from './types.js';
-import { plural } from '../util/plural.js';
+import { nounFor, plural } from '../util/plural.js';
 
 /** What schema-v1.json guarantees (v1 also allowed unknown keys; they are not carried over). */
 export interface ResultV1 {
@@ -229,6 +229,6 @@ function v1Outcome(v1: ResultV1, counts: Counts): { status: 'completed' } | { st
   if (counts.sendErrors === 0) return { status: 'completed' };
   return {
     status: 'completed-with-errors',
-    error: v1.error ?? `${counts.sendErrors} measured send(s) failed or were never confirmed (v1 result: the first error was not recorded)`,
+    error: v1.error ?? `${counts.sendErrors} measured ${nounFor(counts.sendErrors, 'send')} failed or ${nounFor(counts.sendErrors, 'was', 'were')} never confirmed (v1 result: the first error was not recorded)`,
   };
 }

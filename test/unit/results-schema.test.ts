@@ -276,7 +276,7 @@ describe('result schema version 1', () => {
     // v1 said completed even when sends failed: v2 says completed-with-errors
     const withErrors = migrateV1({ ...v1, counts: { ...v1.counts, sendErrors: 3 } });
     expect(withErrors.status).toBe('completed-with-errors');
-    expect(withErrors.status !== 'completed' && withErrors.error).toMatch(/^3 measured send\(s\) failed/);
+    expect(withErrors.status !== 'completed' && withErrors.error).toMatch(/^3 measured sends failed or were never confirmed/);
     expect(resultProblem(withErrors)).toBeUndefined();
 
     const aborted = migrateV1({ ...v1, status: 'aborted', error: 'broker connection lost' });

@@ -75,7 +75,7 @@ function fail(error: unknown): never {
 /** The `bench run` flags, generated from the options table (values are strings: the table parses them). */
 function runOptions(y: Argv) {
   let out = y
-    .option('broker', { type: 'string', describe: `broker(s), comma-separated to run the same workload on each: ${driverNames.join(', ')}` })
+    .option('broker', { type: 'string', describe: `one broker or several, comma-separated to run the same workload on each: ${driverNames.join(', ')}` })
     .option('scenario', { type: 'string', describe: `scenario: ${scenarioNames.join(', ')}` })
     .option('workload', { type: 'string', describe: 'YAML file with the same fields as these flags (flags win)' });
   for (const row of allOptionRows()) {

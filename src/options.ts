@@ -73,7 +73,7 @@ export const commonOptions: readonly OptionRow[] = [
   // backlog scenario only (refused elsewhere): OpenMessaging Benchmark's consumerBacklogSizeGB
   { name: 'backlog-size', kind: 'size', min: 1, max: 1024 ** 4, describe: 'backlog: bytes (over every subscription) producers build before consumers attach and drain it, e.g. 64MiB, 1GiB (default 8MiB)' },
   { name: 'broker-version', kind: 'text', describe: "the broker's version, recorded when the driver cannot learn it (e.g. a Kafka mqbench did not start); a version the broker reports itself wins" },
-  { name: 'broker-pid', kind: 'text', describe: 'broker process id(s) on this host, comma-separated (cluster nodes), to measure broker CPU, memory and disk per message (default: the broker mqbench started, if any)' },
+  { name: 'broker-pid', kind: 'text', describe: 'the broker process ids on this host, one or more, comma-separated (cluster nodes), to measure broker CPU, memory and disk per message (default: the broker mqbench started, if any)' },
 ];
 
 const longValue = 40;

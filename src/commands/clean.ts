@@ -54,7 +54,7 @@ const cleanable = (): CleanablePlugin[] => plugins.filter((p): p is CleanablePlu
 
 export function cleanOptions(y: Argv) {
   let out = y
-    .option('broker', { type: 'string', describe: `broker(s) to clean, comma-separated (default: ${cleanable().map((p) => p.name).join(', ')})` })
+    .option('broker', { type: 'string', describe: `the brokers to clean, comma-separated (default: ${cleanable().map((p) => p.name).join(', ')})` })
     .option('run', { type: 'string', describe: 'only the objects of these run ids, comma-separated (the id in the summary line "mqbench <id>:" and the result file name)' })
     .option('dry-run', { type: 'boolean', default: false, describe: 'list what would be deleted, delete nothing' })
     .option('force', { type: 'boolean', default: false, describe: 'also delete objects in use (a queue with a consumer, a group with members): a run still going' })

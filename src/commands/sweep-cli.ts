@@ -34,7 +34,7 @@ export const sweepModule: Omit<CommandModule<object, Args>, 'handler'> = {
   command: 'sweep',
   describe: 'run a workload over the values of one option (--vary partitions=1,2,4,8) on each broker: one result per run, a sweep file, a report with curves',
   builder: (y) =>
-    runFlags(withExamples(y, 'sweep'), `broker(s), comma-separated: ${driverNames.join(', ')}`).option('vary', {
+    runFlags(withExamples(y, 'sweep'), `one broker or several, comma-separated: ${driverNames.join(', ')}`).option('vary', {
       type: 'string',
       describe: 'option=value,value,...: any numeric run option (size, rate, producers, consumers, partitions, ...)',
     }) as unknown as Argv<Args>,

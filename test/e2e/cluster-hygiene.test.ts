@@ -167,7 +167,7 @@ describe('kafka-cluster', () => {
       const groups = (await admin.listGroups()).groups.map((g) => g.groupId);
       await admin.disconnect();
       // deleted, or named in the error the engine turns into the run's warning
-      if (groups.includes(groupId)) expect(teardown).toContain(`consumer group(s) ${groupId} not deleted`);
+      if (groups.includes(groupId)) expect(teardown).toContain(`consumer group ${groupId} not deleted`);
     } finally {
       signalAll(frozenByTest.splice(0), 'SIGCONT');
       await driver.close();

@@ -43,7 +43,7 @@ import { PathCounter } from './path-counts.js';
 import { describeFetchDecoding, speaksFetchV17, type FetchSettings } from './wire/fetch-decoding.js';
 import { describeProduceEncoding, RecordBatchSender, usableProduceVersion } from './wire/record-sender.js';
 import { kafkaSettingsOf, type KafkaSettings } from './settings.js';
-import { plural } from '../../util/plural.js';
+import { nounFor, plural } from '../../util/plural.js';
 
 export const platformaticClientName = '@platformatic/kafka';
 
@@ -545,7 +545,7 @@ export class PlatformaticKafkaDriver extends KafkaDriverBase<Admin, ConsumerEntr
       } catch (error) {
         why = rootCauseLine(error);
       }
-      if (Date.now() > deadline) return `consumer group(s) ${left.join(', ')} not deleted (${why})`;
+      if (Date.now() > deadline) return `${nounFor(left.length, 'consumer group')} ${left.join(', ')} not deleted (${why})`;
       await sleepMs(500);
     }
   }

@@ -101,7 +101,7 @@ export const rabbitMapping: Readonly<Record<string, string>> = {
   ack: 'one queue; publisher confirms; manual ack with prefetch, multi-ack every N; --persistent for durable queue + persistent messages',
   fanout: 'fanout exchange -> K queues, one consumer each',
   partitioned: 'direct exchange -> P queues, routing key chosen by key hash; one consumer per queue',
-  backlog: 'as ack: the queue(s) are declared at setup and hold what producers send until the consumers subscribe',
+  backlog: 'as ack: the queues are declared at setup and hold what producers send until the consumers subscribe',
   failover:
     'one quorum queue (--queue-type classic|classic-mirrored|stream) on the 3-node rabbit-cluster; confirms, manual ack; on connection loss the client reconnects to the next node, re-subscribes, and unconfirmed sends are resent',
 };

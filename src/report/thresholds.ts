@@ -12,7 +12,7 @@
  */
 import { UsageError } from '../errors.js';
 import type { LatencySummary, RunResult } from '../results/types.js';
-import { formatCount, formatLatencyUs, formatRate } from '../util/format.js';
+import { formatCount, formatLatencyUs } from '../util/format.js';
 import { printable } from '../util/printable.js';
 
 type Operator = '<' | '<=' | '>' | '>=' | '==';
@@ -58,7 +58,8 @@ const thresholdMetrics: Readonly<Record<string, MetricOfThreshold>> = {
     label: 'received msg/s',
     // a fixed message count (hello-world) is a round trip, not a rate: the summary shows none either
     valueOf: (r) => (r.workload.messages === null ? r.throughput.receivedPerSec : { none: 'a fixed message count has no rate' }),
-    format: formatRate,
+    // as check writes it: "received msg/s 1,000", the unit in the name
+    format: formatCount,
   },
   lost: { kind: 'count', label: 'lost messages', valueOf: (r) => r.counts.lost, format: formatCount },
   duplicated: { kind: 'count', label: 'duplicated messages', valueOf: (r) => r.counts.duplicated, format: formatCount },

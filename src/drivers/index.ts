@@ -38,7 +38,7 @@ export function registerPlugin(plugin: BrokerPlugin): void {
 }
 
 /** Flags of the commands themselves (not run options): a plug-in option of one of these names would be shadowed or misread. */
-const commandFlags = ['broker', 'scenario', 'workload', 'out', 'json', 'progress', 'quiet', 'verbose', 'help', 'version', 'report', 'vary', 'slo', 'start-rate', 'max-steps', 'confirm', 'resolution', 'pods', 'index', 'rounds', 'threshold', 'csv'];
+const commandFlags = ['broker', 'scenario', 'workload', 'out', 'json', 'progress', 'quiet', 'verbose', 'help', 'version', 'report', 'vary', 'slo', 'start-rate', 'max-steps', 'resolution', 'pods', 'index', 'rounds', 'threshold', 'csv', 'metrics-port', 'confirm-runs'];
 
 function problemOf(plugin: BrokerPlugin): string | undefined {
   if (!/^[a-z][a-z0-9-]*$/.test(plugin.name)) return 'its name must be lower-case letters, digits and dashes';

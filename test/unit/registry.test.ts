@@ -11,7 +11,7 @@ const withOption = (name: string, option: string): BrokerPlugin => ({
 });
 
 describe('registerPlugin', () => {
-  test.each(['out', 'json', 'broker', 'scenario', 'workload', 'duration'])('an option named like a flag that exists (--%s) is refused in one line', (option) => {
+  test.each(['out', 'json', 'broker', 'scenario', 'workload', 'duration', 'metrics-port', 'confirm-runs', 'threshold'])('an option named like a flag that exists (--%s) is refused in one line', (option) => {
     expect(() => registerPlugin(withOption('reserved-test', option))).toThrow(`broker plug-in "reserved-test": its option --${option} is taken already`);
     expect(driverNames).not.toContain('reserved-test');
   });

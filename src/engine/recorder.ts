@@ -269,7 +269,6 @@ export class Recorder {
     return this.missingCount.missing;
   }
 
-
   /** Per producer id, the measured sends that failed so far (shared with other participants). */
   failedSeqs(): Record<number, number[]> {
     const out: Record<number, number[]> = {};

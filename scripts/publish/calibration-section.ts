@@ -7,7 +7,7 @@ import { renderMarkdownTable } from '../../src/calibrate/render.js';
 import type { CalibrationReport } from '../../src/calibrate/run.js';
 import type { CalibrationRow } from '../../src/drivers/native-tool/types.js';
 import { provenanceLine } from './provenance.js';
-import type { TableRuns } from './sections.js';
+import type { TableRuns } from './cells.js';
 import type { Sitting } from './sitting.js';
 
 /** The documented runs' closed-loop window (README, notes.md): mqbench's default. */

@@ -5,6 +5,7 @@
  * unified; a profile ("full" for publishing, "quick" for trying the command in a few minutes) sets the
  * windows and which cells run.
  */
+import type { RunResult } from '../../src/results/types.js';
 
 export type Profile = 'full' | 'quick';
 export type DocumentName = 'readme' | 'notes' | 'calibration';
@@ -35,6 +36,13 @@ export interface Cell {
   args: string[];
   /** the run's measured window plus warm-up, in seconds, for the time estimate */
   seconds: number;
+}
+
+/** A table's cells with the runs the results folder holds for each. */
+export interface TableRuns {
+  spec: TableSpec;
+  /** attempts: how many times the sitting ran the cell (its manifest), else the results found */
+  cells: { cell: Cell; runs: RunResult[]; files: string[]; attempts: number }[];
 }
 
 export const tables: TableSpec[] = [

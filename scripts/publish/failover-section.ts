@@ -3,7 +3,7 @@
  * the median [min - max] over the repeats (scripts/notes-q3-summary.ts's figures, in the published form).
  */
 import type { DirectionOutage, RunResult } from '../../src/results/types.js';
-import type { TableRuns } from './sections.js';
+import type { TableRuns } from './cells.js';
 import { pick, spreadCell } from './spread.js';
 
 const seconds = (us: number): string => `${(us / 1e6).toFixed(2)} s`;

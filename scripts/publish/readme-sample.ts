@@ -12,7 +12,7 @@ import type { RunResult } from '../../src/results/types.js';
 import { repoRoot } from '../../src/util/paths.js';
 import type { ResultsFolder } from './load.js';
 import { machineOf } from './load.js';
-import type { TableRuns } from './sections.js';
+import type { TableRuns } from './cells.js';
 import type { Sitting } from './sitting.js';
 
 export const sampleCommand = 'npx bench run --broker rabbit --scenario noack';

@@ -5,19 +5,13 @@
  */
 import type { RunResult } from '../../src/results/types.js';
 import { formatCount, formatLatencyUs, formatMb } from '../../src/util/format.js';
-import { tables, type Cell, type TableSpec } from './cells.js';
+import { tables, type Cell, type TableRuns } from './cells.js';
 import type { ResultsFolder } from './load.js';
 import { provenanceLine, type Provenance } from './provenance.js';
 import { calibrationSection } from './calibration-section.js';
 import { failoverSection } from './failover-section.js';
 import { sampleSection } from './readme-sample.js';
 import { clientCell, clientReading, evidence, markGrowth, pick, spreadCell, type ClientReading } from './spread.js';
-
-export interface TableRuns {
-  spec: TableSpec;
-  /** attempts: how many times the sitting ran the cell (its manifest), else the results found */
-  cells: { cell: Cell; runs: RunResult[]; files: string[]; attempts: number }[];
-}
 
 /** A run's figures count when it went to the end; an aborted or errored run is counted in "runs" only. */
 export const finished = (r: RunResult): boolean => r.status === 'completed' || r.status === 'completed-with-errors';

@@ -276,7 +276,10 @@ async function produceAndDrain(
     const producersDoneUs = nowUs();
     producersDone = true;
     // Drain: in-flight messages arrive before anything is called lost (shorter when stopping early).
-    const deadline = new DrainDeadline(workload, producersDoneUs, context.shouldStop, resend);
+    // A participant without producers (a --workers worker dealt consumers only) is done producing at
+    // once: its deadline runs from the window's end, or it would stop receiving a drain timeout in.
+    const drainFromUs = clients.slots.length === 0 ? Math.max(producersDoneUs, context.endUs) : producersDoneUs;
+    const deadline = new DrainDeadline(workload, drainFromUs, context.shouldStop, resend);
     while (!brokerLost() && !coordinator.drained(recorder.live(outstandingOf(clients.slots)), deadline.us())) await sleepMs(5);
     return producersDoneUs;
   } finally {

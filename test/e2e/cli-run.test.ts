@@ -57,6 +57,18 @@ test('--workers 2 with more consumers than queues (competing consumers) starts a
   expect(result.consumers).toHaveLength(2);
 });
 
+// before: its drain deadline ran from its (absent) producers' end, at the start, so it stopped at drain
+// timeout + 2 s + the settlement's 5 s patience (12 s at the defaults) and everything after was lost
+test('--workers 2 at a fixed rate: the worker dealt only the consumer keeps receiving to the end of a window longer than its drain timeout', async () => {
+  const dir = join(out, 'workers-consumer-only');
+  const run = await bench(['run', '--broker', 'rabbit', '--scenario', 'noack', '--rate', '200', '--workers', '2', '--duration', '10s', '--warmup', '0s', '--drain-timeout', '1s', '--no-progress', '--out', dir], { timeoutMs: 60_000 });
+  expect(run.code, run.stderr).toBe(0);
+  const result = await onlyResultIn(dir);
+  expect(result.counts.sent).toBeGreaterThan(1900);
+  expect(result.counts.lost).toBe(0);
+  expect(result.counts.received).toBe(result.counts.sent);
+});
+
 test('a client library that throws from its own callback stops the run in order: a partial result, exit 4, no stack trace', async () => {
   const dir = join(out, 'library-throws');
   const run = await bench(['run', '--broker', 'faulty', '--faulty-url', 'faulty://?throwAfter=2000', '--scenario', 'noack', '--duration', '2s', '--warmup', '0s', '--no-progress', '--out', dir], { timeoutMs: 60_000 });

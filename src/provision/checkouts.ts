@@ -5,14 +5,14 @@
  * checkout without being told. Node names, ports and networks are host-wide, state folders are not:
  * a cluster therefore claims a *slot* in a small host-wide table (one file per claim, in the system's
  * temp folder) before it starts, and its plug-in derives its ports, node names and network from that
- * slot. Slot 0 is the layout mqbench always had (rabbit-cluster on 5701-5703, mqbench-c1..3), so a
+ * slot. Slot 0 is the layout mqbench always had (each cluster's historical ports and node names), so a
  * single checkout keeps the ports its users and docs know; a second checkout's cluster gets slot 1, 2...
  * The table is also how a checkout tells another checkout's nodes from leftovers. Loopback clusters and
  * clusters in network namespaces (--netns) share no port, name or address, so each has slots of its own.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, realpathSync } from 'node:fs';
-import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, link, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
@@ -98,15 +98,52 @@ export async function ownClaim(cluster: string, table: string = hostTable()): Pr
   return (await liveClaims(table)).find((c) => c.checkout === mine && c.cluster === cluster);
 }
 
-async function writeClaim(table: string, claim: SlotClaim, replace: boolean): Promise<boolean> {
+/**
+ * Creates the claim's file only if no file has the name: written whole under a private name first, then
+ * linked to its name (link fails on an existing name), so that no checkout ever reads half a claim and
+ * of two checkouts claiming one slot at once exactly one gets it.
+ */
+async function writeClaim(table: string, claim: SlotClaim): Promise<boolean> {
+  const draft = join(table, `.draft-${process.pid}-${claim.cluster}-${claim.slot}`);
+  await writeFile(draft, `${JSON.stringify(claim, null, 2)}\n`);
   try {
-    // 'wx': of two checkouts claiming one slot at once, exactly one creates the file
-    await writeFile(claimPath(table, claim.cluster, claim.netns, claim.slot), `${JSON.stringify(claim, null, 2)}\n`, { flag: replace ? 'w' : 'wx' });
+    await link(draft, claimPath(table, claim.cluster, claim.netns, claim.slot));
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw error;
+  } finally {
+    await rm(draft, { force: true });
   }
+}
+
+/** A claim file this old that cannot be read is a leftover (claims are written whole, then linked). */
+const unreadableStaleMs = 10_000;
+
+/**
+ * Whose a slot's claim file is: none, this checkout's, another live checkout's, or stale (its cluster
+ * folder is gone, or a file nobody could read for a while); a stale one is removed, so the slot is free.
+ */
+async function slotHolder(path: string, mine: string): Promise<'free' | 'mine' | 'live'> {
+  const claim = await readClaim(path);
+  if (claim === undefined) {
+    const modifiedMs = await stat(path).then((s) => s.mtimeMs, () => undefined);
+    if (modifiedMs === undefined) return 'free';
+    if (Date.now() - modifiedMs < unreadableStaleMs) return 'live';
+  } else if (existsSync(claim.home)) {
+    return claim.checkout === mine ? 'mine' : 'live';
+  }
+  await rm(path, { force: true });
+  return 'free';
+}
+
+/** Takes `slot` when it is free or this checkout's already (rewritten: its cluster's folder may have moved). */
+async function takeSlot(table: string, claim: SlotClaim): Promise<boolean> {
+  const path = claimPath(table, claim.cluster, claim.netns, claim.slot);
+  const holder = await slotHolder(path, claim.checkout);
+  if (holder === 'live') return false;
+  if (holder === 'mine') await rm(path, { force: true });
+  return writeClaim(table, claim);
 }
 
 async function openTable(table: string): Promise<void> {
@@ -138,18 +175,13 @@ export async function claimSlot(request: SlotRequest, table: string = hostTable(
   const others = (await otherCheckoutsClaims(cluster, table)).filter((c) => (c.netns ?? false) === netns);
   const taken = new Set(others.map((c) => c.slot));
   if (remembered !== undefined) {
-    if (taken.has(remembered)) {
-      const holder = others.find((c) => c.slot === remembered);
-      throw new UsageError(`${cluster}: its ports and node names (slot ${remembered}) are another checkout's now (${holder?.checkout}): \`npx bench brokers down ${cluster}\` here first, then up again`);
-    }
-    await writeClaim(table, { ...base, slot: remembered, ...describe(remembered) }, true);
-    return remembered;
+    if (!taken.has(remembered) && (await takeSlot(table, { ...base, slot: remembered, ...describe(remembered) }))) return remembered;
+    const holder = (await otherCheckoutsClaims(cluster, table)).find((c) => c.slot === remembered && (c.netns ?? false) === netns);
+    throw new UsageError(`${cluster}: its ports and node names (slot ${remembered}) are another checkout's now (${holder?.checkout ?? 'a claim being written'}): \`npx bench brokers down ${cluster}\` here first, then up again`);
   }
   for (let slot = 0; slot < maxSlots; slot++) {
-    if (taken.has(slot)) continue;
-    // a stale claim (its cluster folder is gone) is replaced; a live one created meanwhile is respected
-    const stale = (await readClaim(claimPath(table, cluster, netns, slot))) !== undefined;
-    if (await writeClaim(table, { ...base, slot, ...describe(slot) }, stale)) return slot;
+    // a claim made meanwhile by another checkout is respected: takeSlot creates the file only if none is there
+    if (!taken.has(slot) && (await takeSlot(table, { ...base, slot, ...describe(slot) }))) return slot;
   }
   throw new UsageError(`${cluster}: ${maxSlots} checkouts on this host have one up already (${others.map((c) => c.checkout).join(', ')}); bring one down first`);
 }

@@ -1,7 +1,7 @@
 /**
  * Which checkout's mqbench started the process listening on a local port, when it was not this one
  * (Linux /proc): a broker another checkout started keeps its files in that checkout's state folder
- * (`<checkout>/.mqbench/…`), and its command line names them (e.g. Kafka's server.properties). Without
+ * (`<checkout>/.mqbench/…`), and its command line names them (e.g. its configuration file). Without
  * it, a second clone could only say "not started by mqbench" of the first clone's broker.
  */
 import { readdir, readFile, readlink } from 'node:fs/promises';

@@ -50,13 +50,19 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  // each brings down its own: both at once, as two users would
-  const downs = await Promise.all(clones.map((clone) => benchIn(clone, ['brokers', 'down', 'rabbit-cluster'])));
-  for (const down of downs) expect(down.code, down.stderr).toBe(0);
+  let claims: string[] = [];
+  try {
+    // each brings down its own: both at once, as two users would
+    const downs = await Promise.all(clones.map((clone) => benchIn(clone, ['brokers', 'down', 'rabbit-cluster'])));
+    for (const down of downs) expect(down.code, down.stderr).toBe(0);
+    const names = await readdir(hostTable()).catch(() => [] as string[]);
+    claims = await Promise.all(names.map((name) => readFile(join(hostTable(), name), 'utf8').catch(() => '')));
+  } finally {
+    // the clones' folders go even when a down failed: a claim whose cluster folder is gone is stale, so a
+    // failed test never leaves slots held on the host (this checkout's clusters would move to slot 1)
+    await rm(parent, { recursive: true, force: true });
+  }
   // down gave both slots back: no claim of either clone is left in the host's table
-  const names = await readdir(hostTable()).catch(() => [] as string[]);
-  const claims = await Promise.all(names.map((name) => readFile(join(hostTable(), name), 'utf8').catch(() => '')));
-  await rm(parent, { recursive: true, force: true });
   expect(claims.filter((text) => text.includes(parent))).toEqual([]);
 }, 180_000);
 

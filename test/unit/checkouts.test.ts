@@ -3,7 +3,7 @@
  * the host-wide table of cluster slots (claims, stale claims, another checkout's claim), and the
  * ports, node names and networks each slot gives rabbit-cluster and kafka-cluster.
  */
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
@@ -47,6 +47,28 @@ describe("a checkout's identity", () => {
 });
 
 describe('the host-wide table of cluster slots', () => {
+  test('a claim file being written (not readable yet) holds its slot; one unreadable for a while is a leftover and is replaced', async () => {
+    const home = join(folder, 'mine');
+    await mkdir(home);
+    await mkdir(table, { recursive: true });
+    const half = join(table, 'rabbit-cluster.0.json');
+    await writeFile(half, '{"cluster": "rabbit-clu');
+    expect(await claimSlot(request(home), table)).toBe(1);
+    await releaseSlot('rabbit-cluster', table);
+    const aMinuteAgo = new Date(Date.now() - 60_000);
+    await utimes(half, aMinuteAgo, aMinuteAgo);
+    expect(await claimSlot(request(home), table)).toBe(0);
+    expect((await ownClaim('rabbit-cluster', table))?.slot).toBe(0);
+  });
+
+  test("a slot this checkout remembers is refused while another checkout's live claim holds it, never overwritten", async () => {
+    const home = join(folder, 'mine');
+    await mkdir(home);
+    const other = await otherCheckoutClaims(0);
+    await expect(claimSlot(request(home, 0), table)).rejects.toThrow(`rabbit-cluster: its ports and node names (slot 0) are another checkout's now (${other.checkout})`);
+    expect((await otherCheckoutsClaims('rabbit-cluster', table)).map((c) => c.slot)).toEqual([0]);
+  });
+
   test('the first cluster gets slot 0 (the ports mqbench always had), and keeps it when it comes up again', async () => {
     const home = join(folder, 'mine');
     await mkdir(home);

@@ -8,7 +8,6 @@ import type { PartialMeasurement } from './participant.js';
 import { scheduledIn } from './schedule.js';
 import { rampScheduledIn } from './ramp-schedule.js';
 import { mergeSizeTallies } from '../metrics/size-distribution.js';
-import type { ClientCostSample } from '../metrics/client-cost.js';
 import { nounFor } from '../util/plural.js';
 
 /** What the engine measured, before it is dressed as a RunResult (result.ts). */
@@ -76,15 +75,6 @@ function openLoopOutcome(workload: Workload, partials: readonly PartialMeasureme
   };
 }
 
-/**
- * The processes whose event-loop delay tells how busy the client was: a loop that slept itself between
- * sends reads its own sleeps (see ClientCostSample.loopSleepsItself), so it counts only if every one did.
- */
-export function loopMetered(samples: readonly ClientCostSample[]): readonly ClientCostSample[] {
-  const busyLoops = samples.filter((c) => c.loopSleepsItself !== true);
-  return busyLoops.length > 0 ? busyLoops : samples;
-}
-
 function clientCostOf(partials: readonly PartialMeasurement[], counts: Counts): ClientCost | undefined {
   const samples = partials.map((p) => p.clientCost).filter((c) => c.windowUs > 0);
   if (samples.length === 0) return undefined;
@@ -94,8 +84,8 @@ function clientCostOf(partials: readonly PartialMeasurement[], counts: Counts): 
     cpuUs,
     cpuPerMessageUs: messages > 0 ? cpuUs / messages : 0,
     busiestProcessCpuShare: Math.max(...samples.map((c) => c.cpuUs / c.windowUs)),
-    eventLoopDelayP99Us: Math.max(...loopMetered(samples).map((c) => c.eventLoopDelayP99Us)),
-    eventLoopDelayMaxUs: Math.max(...loopMetered(samples).map((c) => c.eventLoopDelayMaxUs)),
+    eventLoopDelayP99Us: Math.max(...samples.map((c) => c.eventLoopDelayP99Us)),
+    eventLoopDelayMaxUs: Math.max(...samples.map((c) => c.eventLoopDelayMaxUs)),
     processes: samples.length,
   };
 }

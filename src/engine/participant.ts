@@ -1,4 +1,3 @@
-import { isMainThread } from 'node:worker_threads';
 import type { Consumer, Driver } from '../drivers/types.js';
 import type { BacklogResult, PathCounts, RunEvent, Workload } from '../results/types.js';
 import { ClientCostMeter, type ClientCostSample } from '../metrics/client-cost.js';
@@ -364,12 +363,12 @@ function startMeasuring(workload: Workload, recorder: Recorder, startUs: number)
 }
 
 /** Meters the client's cost from the end of the warmup; the returned function stops it and gives the sample. */
-function meterClientCost(warmupEndUs: number): (loopSleepsItself: boolean) => ClientCostSample {
+function meterClientCost(warmupEndUs: number): () => ClientCostSample {
   const cost = new ClientCostMeter();
   const costTimer = setTimeout(() => cost.start(nowUs()), Math.max(0, (warmupEndUs - nowUs()) / 1000));
-  return (loopSleepsItself) => {
+  return () => {
     clearTimeout(costTimer);
-    return cost.stop(nowUs(), loopSleepsItself);
+    return cost.stop(nowUs());
   };
 }
 
@@ -387,16 +386,6 @@ function executionContext(
     inFlight: () => coordinator.inFlight(recorder.sentAll, recorder.receivedAll, recorder.errorsAll),
     waitForArrival: (ms) => arrivals.wait(ms),
   };
-}
-
-/**
- * Only one producer runs in this process's main thread, with nothing else to time (see
- * ExecutionContext.producerAlone): a worker of --workers that was dealt a producer and no consumer
- * (a backlog run's consumers attach during the run; a failover run's resends wait on timers).
- */
-function runsProducerAlone(workload: Workload, clients: Clients, hooks: ParticipantHooks): boolean {
-  const noneLater = hooks.clients === undefined && workload.fault === undefined && workload.backlogBytes === undefined;
-  return isMainThread && noneLater && clients.consumers.length === 0 && clients.slots.length === 1;
 }
 
 /** Gives up on sends still unsettled (so the settlement counts them as failed), then closes the recording. */
@@ -453,7 +442,6 @@ export async function runParticipant(
     const window = startMeasuring(workload, recorder, await coordinator.start());
     const stopCostMeter = meterClientCost(window.warmupEndUs);
     const context = executionContext(window, recorder, coordinator, arrivals, stop);
-    context.producerAlone = runsProducerAlone(workload, clients, hooks);
     if (resend) resend.stopped = context.shouldStop;
     let lateJoinedUs: number | undefined;
     const late = hooks.clients ? { plan: hooks.clients, driver, workload, resend, events, joined: (atUs: number) => (lateJoinedUs = atUs) } : undefined;
@@ -463,7 +451,7 @@ export async function runParticipant(
     const producersDoneUs = await produceAndDrain(workload, clients, context, coordinator, () => stop.brokerLost(), resend, late);
     over = true;
     const backlog = await gate;
-    const clientCost = stopCostMeter(context.producerAlone === true);
+    const clientCost = stopCostMeter();
     const recording = await settleRecording(recorder, coordinator);
     // what arrives while clients close is counted as after close, never timed
     await closeClients(clients, closePatienceMs(workload.stallTimeoutUs));

@@ -8,11 +8,6 @@ export interface ClientCostSample {
   /** event-loop delay p99 and max over the window (us): how much later than scheduled timers and I/O callbacks ran */
   eventLoopDelayP99Us: number;
   eventLoopDelayMaxUs: number;
-  /**
-   * this process's thread slept itself between sends (an open loop's producer alone in its process):
-   * its event-loop delay includes those sleeps by design, and says nothing about a busy loop
-   */
-  loopSleepsItself?: boolean;
 }
 
 /**
@@ -44,7 +39,7 @@ export class ClientCostMeter {
   }
 
   /** Ends the window; a meter never started reports an empty window. */
-  stop(atUs: number, loopSleepsItself = false): ClientCostSample {
+  stop(atUs: number): ClientCostSample {
     this.delay.disable();
     if (!this.cpuAtStart) return { cpuUs: 0, windowUs: 0, eventLoopDelayP99Us: 0, eventLoopDelayMaxUs: 0 };
     const cpu = process.cpuUsage(this.cpuAtStart);
@@ -54,7 +49,6 @@ export class ClientCostMeter {
       // the histogram is in nanoseconds; empty when the loop never got to sample
       eventLoopDelayP99Us: this.delay.count > 0 ? beyondScheduleUs(this.delay.percentile(99)) : 0,
       eventLoopDelayMaxUs: this.delay.count > 0 ? beyondScheduleUs(this.delay.max) : 0,
-      ...(loopSleepsItself ? { loopSleepsItself } : {}),
     };
     this.cpuAtStart = undefined;
     return sample;

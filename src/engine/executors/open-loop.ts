@@ -3,7 +3,6 @@ import { formatCount } from '../../util/format.js';
 import { nowUs } from '../../util/clock.js';
 import { acquirePreciseTimer, releasePreciseTimer, type PreciseTimer } from '../precise-timer.js';
 import type { ProducerSlot } from '../producer-slot.js';
-import { SelfSleeper } from '../self-sleep.js';
 import { evenSendTimes, type SendTimes } from '../schedule.js';
 import { yieldToIo, type ExecutionContext, type Executor } from './types.js';
 
@@ -69,13 +68,13 @@ export class OpenLoop implements Executor {
   private async sendOnSchedule(slot: ProducerSlot, context: ExecutionContext, timer: PreciseTimer): Promise<void> {
     const times = this.sendTimesFor(slot.id, context);
     const firstMeasured = times.countBefore(context.warmupEndUs);
-    const waiter = context.producerAlone ? new AloneWaiter(slot, context, timer) : new SharedWaiter(context, timer);
     let measuredSeq = 0;
     let warmupSeq = 0;
     for (let i = 0; ; i++) {
       const intended = times.intendedUs(i);
       if (intended >= context.endUs) return;
-      const due = waiter.waitFor(intended, times.intendedUs(i + 1));
+      foreseeNext(times.intendedUs(i + 1), context, timer);
+      const due = waitUntil(intended, context, timer);
       if (!(typeof due === 'boolean' ? due : await due)) return;
       const measured = intended >= context.warmupEndUs;
       // a warmup backlog is not carried into the measured window: measuring starts on schedule
@@ -90,7 +89,7 @@ export class OpenLoop implements Executor {
       // behind schedule when the window closes: what is still owed is unsent, not sent after the window
       if (nowUs() >= context.endUs) return;
       slot.send(intended, measured ? measuredSeq++ : warmupSeq++, measured);
-      if (waiter.yieldsAfter(i)) await yieldToIo();
+      if (i % 64 === 63) await yieldToIo();
     }
   }
 
@@ -111,65 +110,6 @@ export class OpenLoop implements Executor {
 
 /** A stop is noticed within this much of a long wait (low rates wait up to 1/rate between sends). */
 const maxWaitChunkUs = 100_000;
-
-/** How one producer waits for its next send. */
-interface SendWaiter {
-  /** Resolves (or returns) true at `intendedUs`, false if the run stops first; `nextUs` is the send after it. */
-  waitFor(intendedUs: number, nextUs: number): Promise<boolean> | boolean;
-  /** The event loop gets a turn after send `i` (receipts and acks are handled between sends). */
-  yieldsAfter(i: number): boolean;
-}
-
-/** The event loop sleeps and the precise timer's thread wakes it: other clients in this process go on meanwhile. */
-class SharedWaiter implements SendWaiter {
-  constructor(
-    private readonly context: ExecutionContext,
-    private readonly timer: PreciseTimer,
-  ) {}
-
-  waitFor(intendedUs: number, nextUs: number): Promise<boolean> | boolean {
-    foreseeNext(nextUs, this.context, this.timer);
-    return waitUntil(intendedUs, this.context, this.timer);
-  }
-
-  yieldsAfter(i: number): boolean {
-    return i % 64 === 63;
-  }
-}
-
-/**
- * The thread sleeps itself when it may: nothing else in this process must be timed (producerAlone)
- * and no send awaits the broker, whose acknowledgement would wait with it. Otherwise the shared way.
- */
-class AloneWaiter implements SendWaiter {
-  private readonly sleeper = new SelfSleeper();
-
-  constructor(
-    private readonly slot: ProducerSlot,
-    private readonly context: ExecutionContext,
-    private readonly timer: PreciseTimer,
-  ) {}
-
-  waitFor(intendedUs: number): Promise<boolean> | boolean {
-    const { context } = this;
-    if (context.shouldStop()) return false;
-    // a long wait (a low rate) goes the shared way: a stop or a message from the parent is noticed in it
-    if (this.slot.outstanding > 0 || intendedUs - nowUs() > selfSleepLimitUs) return waitUntil(intendedUs, context, this.timer);
-    this.sleeper.sleepUntil(intendedUs, selfSleepLimitUs);
-    return nowUs() >= intendedUs || waitUntil(intendedUs, context, this.timer);
-  }
-
-  /** The loop's only turn: every send is followed by one, or nothing this process receives is handled. */
-  yieldsAfter(): boolean {
-    return true;
-  }
-}
-
-/**
- * The longest the thread sleeps itself: what it blocks (a stop, the parent's messages) waits at most
- * this long. Below 500 msg/s a send is due later, and the shared way costs little at such rates.
- */
-const selfSleepLimitUs = 2_000;
 
 /**
  * Tells the timer the send after this one, so that its worker thread moves on to it by itself after

@@ -10,11 +10,6 @@ export interface ExecutionContext {
   endUs: number;
   /** set when the run must stop early (abort, interrupt, stall) */
   shouldStop(): boolean;
-  /**
-   * this process runs this one producer and nothing else that must be timed (no consumers, no other
-   * producers, no late joiners): the open loop may sleep the thread itself between sends
-   */
-  producerAlone?: boolean;
   recorder: Recorder;
   /** closed loop: messages in flight over the whole run (every participant) */
   inFlight(): number;

@@ -13,22 +13,30 @@ export class LastSecondOf {
 
   constructor(private readonly source: Histogram) {}
 
-  /** From the first call in the second before `atUs`'s to the first in `atUs`'s; undefined when nothing came. */
+  /**
+   * From the first call in the second before `atUs`'s to the first in `atUs`'s; undefined when nothing
+   * came, and for the first call or after a second without a call (what was gained then is not one second's).
+   */
   at(atUs: number): SecondQuantiles | undefined {
     const second = Math.floor(atUs / 1_000_000);
     if (second === this.second) return this.quantiles;
+    const follows = second === this.second + 1;
     this.second = second;
+    this.quantiles = follows ? this.gainedQuantiles() : undefined;
+    this.previous.reset();
+    this.previous.add(this.source);
+    return this.quantiles;
+  }
+
+  private gainedQuantiles(): SecondQuantiles | undefined {
     const gained = createHistogram();
     try {
       gained.add(this.source);
       gained.subtract(this.previous);
-      this.quantiles = gained.totalCount > 0 ? quantilesOf(gained) : undefined;
+      return gained.totalCount > 0 ? quantilesOf(gained) : undefined;
     } finally {
       gained.destroy();
     }
-    this.previous.reset();
-    this.previous.add(this.source);
-    return this.quantiles;
   }
 
   destroy(): void {

@@ -148,12 +148,18 @@ function record(metrics: Metrics, labels: RunLabels, totals: ProgressTotals, bef
   metrics.sendErrors.inc(labels, Math.max(0, totals.sendErrors - before.sendErrors));
   metrics.inFlight.set(labels, totals.inFlight);
   metrics.lostSoFar.set(labels, totals.lostSoFar);
+  // a second with nothing sent or received has no quantiles: the last ones are taken away, never shown again
   const delay = totals.lastSecondSendDelayUs;
-  if (delay) for (const [quantile, key] of quantiles) metrics.sendDelay.set({ ...labels, quantile }, delay[key] / 1e6);
+  for (const [quantile, key] of quantiles) {
+    if (delay) metrics.sendDelay.set({ ...labels, quantile }, delay[key] / 1e6);
+    else metrics.sendDelay.remove({ ...labels, quantile });
+  }
   const second = totals.lastSecondUs;
-  if (!second) return;
-  for (const [quantile, key] of quantiles) metrics.latency.set({ ...labels, quantile }, second[key] / 1e6);
-  metrics.latencyCount.set(labels, second.count);
+  for (const [quantile, key] of quantiles) {
+    if (second) metrics.latency.set({ ...labels, quantile }, second[key] / 1e6);
+    else metrics.latency.remove({ ...labels, quantile });
+  }
+  metrics.latencyCount.set(labels, second?.count ?? 0);
 }
 
 const countsOf = (totals: ProgressTotals, before: Counts): Counts => ({

@@ -59,16 +59,21 @@ describe('what a whole-run histogram gained in the last second (the send delay)'
     const source = createHistogram();
     const seconds = new LastSecondOf(source);
     try {
-      for (let v = 1; v <= 100; v++) source.recordValue(1_000_000); // before the first look: second 0
-      expect(seconds.at(500_000)?.count).toBe(100);
+      for (let v = 1; v <= 100; v++) source.recordValue(1_000_000); // before the first look: not one second's
+      expect(seconds.at(500_000)).toBeUndefined();
       for (let v = 1; v <= 100; v++) source.recordValue(v * 10);
-      expect(seconds.at(900_000)?.count).toBe(100); // same second: the cached answer
+      expect(seconds.at(900_000)).toBeUndefined(); // same second: the cached answer
       const q = seconds.at(1_000_000);
       expect(q?.count).toBe(100);
       expect(q?.max).toBe(1000);
       expect(q?.p50).toBe(500);
       expect(source.totalCount).toBe(200);
       expect(seconds.at(2_000_000)).toBeUndefined();
+      // a second without a look (a tick skipped): what came over two seconds is not the last second's
+      for (let v = 1; v <= 100; v++) source.recordValue(v);
+      expect(seconds.at(4_000_000)).toBeUndefined();
+      source.recordValue(7);
+      expect(seconds.at(5_000_000)?.count).toBe(1);
     } finally {
       seconds.destroy();
       source.destroy();

@@ -57,7 +57,7 @@ describe('bench check --junit and GITHUB_STEP_SUMMARY', () => {
     const validation = await validateXML({ xml: [{ fileName: 'check.xml', contents: xml }], schema: [await schema] });
     expect(validation.errors).toEqual([]);
     expect(xml).toMatch(/<testsuite name="bench check: baseline vs current" [^>]*tests="5" failures="1" errors="0" skipped="0"/);
-    expect(xml).toMatch(/name="end-to-end p99" time="0">\n\s*<failure message="end-to-end p99 median [\d.]+ ms -&gt; [\d.]+ ms \(\+50\.\d%, limit \+20%, p=0\.100\)" type="regression">/);
+    expect(xml).toMatch(/name="end-to-end p99" time="0">\n\s*<failure message="end-to-end p99 median [\d.]+ (us|ms) -&gt; [\d.]+ (us|ms) \(\+50\.\d%, limit \+20%, p=0\.100\)" type="regression">/);
     const markdown = await readFile(summary, 'utf8');
     expect(markdown).toMatch(/^an earlier step wrote this\n### bench check: baseline vs current: 1 regression\n/);
     expect(markdown).toMatch(/\n\| ❌ regressed \| memory: ack 1000 msg\/s, 100 B, 1s after 0\.5s warmup \| end-to-end p99 \| end-to-end p99 median .* \|\n/);

@@ -52,17 +52,7 @@ const mqbenchTools = [
  */
 async function mqbench(spec: (typeof mqbenchTools)[number], rate: number, round: number): Promise<Figure> {
   const args = ['bin/bench.js', 'run', '--broker', spec.broker, '--scenario', 'noack', '--rate', String(rate), '--duration', `${windowStartSec + windowSec}s`, '--warmup', '2s', '--no-progress', '--json', ...spec.extra];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-  await sleep(windowStartSec * 1000);
-  const before = treeCpuUsOf(child.pid as number);
-  await sleep(windowSec * 1000);
-  const after = treeCpuUsOf(child.pid as number);
-  const status = await exited;
+  const { stdout, stderr, status, cpuUs } = await runMeasured(process.execPath, args);
   if (status !== 0) throw new Error(`${spec.tool} ${rate}: exit ${status}: ${stderr.trim().split('\n').pop()}`);
   writeFileSync(join(out, `${spec.tool.replace(/[^a-z0-9]+/g, '-')}-${rate}-${round}.json`), stdout);
   const result = JSON.parse(stdout);
@@ -71,7 +61,7 @@ async function mqbench(spec: (typeof mqbenchTools)[number], rate: number, round:
     tool: spec.tool,
     rate,
     round,
-    cpuPerMessageUs: (after - before) / (rate * windowSec),
+    cpuPerMessageUs: cpuUs / (rate * windowSec),
     ownCpuPerMessageUs: result.client.cpuPerMessageUs,
     sendDelayP99Us: result.latencyUs.sendDelay.p99,
     sendDelayP999Us: result.latencyUs.sendDelay.p999,
@@ -114,23 +104,32 @@ function cpuUsOf(pid: number): number {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Runs a tool to its end; `cpuUs` is its process tree's CPU over the measured window (5 s after start, 10 s long). */
+async function runMeasured(command: string, args: string[]): Promise<{ stdout: string; stderr: string; status: number | null; cpuUs: number }> {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  // 'close', not 'exit': the exit can come before the last of its output has been read
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  await sleep(windowStartSec * 1000);
+  const before = treeCpuUsOf(child.pid as number);
+  await sleep(windowSec * 1000);
+  const after = treeCpuUsOf(child.pid as number);
+  const status = await exited;
+  return { stdout, stderr, status, cpuUs: after - before };
+}
+
 async function perfTest(rate: number, round: number): Promise<Figure> {
   const args = ['-cp', 'brokers/tools/lib/*', 'com.rabbitmq.perf.PerfTest', '-x', '1', '-y', '1', '-a', '-r', String(rate), '-s', '100', '-z', String(windowStartSec + windowSec + 2), '-h', 'amqp://guest:guest@127.0.0.1:5672'];
-  const child = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-  await sleep(windowStartSec * 1000);
-  const before = cpuUsOf(child.pid as number);
-  await sleep(windowSec * 1000);
-  const after = cpuUsOf(child.pid as number);
-  const status = await exited;
+  const { stdout, status, cpuUs } = await runMeasured('java', args);
   writeFileSync(join(out, `perftest-${rate}-${round}.txt`), stdout);
   if (status !== 0) throw new Error(`PerfTest ${rate}: exit ${status}`);
   const seconds = [...stdout.matchAll(/time:? ([\d.]+) ?s, sent: (\d+) msg\/s/g)].map((m) => ({ time: Number(m[1]), sent: Number(m[2]) }));
   const inWindow = seconds.filter((s) => s.time > windowStartSec && s.time <= windowStartSec + windowSec);
   const sent = inWindow.reduce((sum, s) => sum + s.sent, 0);
-  return { tool: 'PerfTest rabbit', rate, round, cpuPerMessageUs: (after - before) / sent };
+  return { tool: 'PerfTest rabbit', rate, round, cpuPerMessageUs: cpuUs / sent };
 }
 
 const medianOf = (xs: number[]): number => {

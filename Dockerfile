@@ -7,6 +7,8 @@ WORKDIR /app
 ENV NODE_ENV=production
 # the same install as README's: runtime dependencies only (tsx, which runs the TypeScript sources, is one)
 COPY package.json package-lock.json ./
+# a fix to @platformatic/kafka 1.35 that npm ci applies (package.json postinstall: patch-package)
+COPY patches ./patches
 RUN npm ci --omit=dev && npm cache clean --force
 COPY bin ./bin
 COPY src ./src

@@ -15,6 +15,8 @@ import { PlatformaticKafkaDriver } from '../../src/drivers/kafka/platformatic.js
 import { isConnectionLoss, kafkaGroupId, kafkaTopicName, rootCauseLine } from '../../src/drivers/kafka/shared.js';
 import type { LocalCluster } from '../../src/drivers/plugin.js';
 import { rabbitCluster } from '../../src/drivers/rabbit/cluster.js';
+import type { DriverEvent } from '../../src/drivers/types.js';
+import { runFaultPlan } from '../../src/faults/index.js';
 import { nodeProcesses, signalAll } from '../../src/provision/processes.js';
 import { frozenProcesses } from '../../src/provision/process-state.js';
 import { sleepMs, withTimeout } from '../../src/util/clock.js';
@@ -134,19 +136,40 @@ async function removeGroup(admin: ReturnType<Kafka['admin']>, groupId: string): 
   }
 }
 
+type Topology = Awaited<ReturnType<typeof topologyCoordinatedAway>>;
+
+/** A connected failover-mode (reconnecting) Kafka driver on the cluster, with a topology coordinated away from node 1. */
+async function failoverDriver(): Promise<{ driver: PlatformaticKafkaDriver; topology: Topology; groupId: string }> {
+  const settings = { delivery: 'ack' as const, confirm: true, persistent: true, prefetch: 100, multiAck: 10, kafkaAcks: -1, lingerMs: 5, batchSize: 100, reconnect: true };
+  const driver = new PlatformaticKafkaDriver({ url: kafkaCluster.url, settings, connectTimeoutMs: 10_000 });
+  const topology = await topologyCoordinatedAway();
+  await driver.connect();
+  return { driver, topology, groupId: kafkaGroupId(topology, 0) };
+}
+
+/** The topology set up and one consumer joined to its group. */
+async function startConsumer(driver: PlatformaticKafkaDriver, topology: Topology): Promise<void> {
+  await driver.setup(topology);
+  await driver.createConsumer({ subscription: 0, partitions: [], groupSize: 1 }, () => undefined);
+  await driver.waitUntilConsumersReady(30_000);
+}
+
+/** What a test left on the cluster: its group and its topic. */
+async function removeGroupAndTopic(groupId: string, topology: Topology): Promise<void> {
+  const admin = new Kafka({ brokers: kafkaCluster.url.split(','), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  await removeGroup(admin, groupId);
+  await admin.deleteTopics({ topics: [kafkaTopicName(topology)] }).catch(() => undefined);
+  await admin.disconnect();
+}
+
 describe('kafka-cluster', () => {
   beforeAll(() => up(kafkaCluster), 240_000);
 
   test('a failover consumer whose group coordinator is frozen out of the metadata: its group requests fail (nothing thrown uncaught), teardown deletes its group or names it', async () => {
-    const settings = { delivery: 'ack' as const, confirm: true, persistent: true, prefetch: 100, multiAck: 10, kafkaAcks: -1, lingerMs: 5, batchSize: 100, reconnect: true };
-    const driver = new PlatformaticKafkaDriver({ url: kafkaCluster.url, settings, connectTimeoutMs: 10_000 });
-    const topology = await topologyCoordinatedAway();
-    const groupId = kafkaGroupId(topology, 0);
-    await driver.connect();
+    const { driver, topology, groupId } = await failoverDriver();
     try {
-      await driver.setup(topology);
-      await driver.createConsumer({ subscription: 0, partitions: [], groupSize: 1 }, () => undefined);
-      await driver.waitUntilConsumersReady(30_000);
+      await startConsumer(driver, topology);
       const coordinator = await coordinatorOf(groupId);
       frozenByTest.push(...(await freeze(kafkaCluster, coordinator)));
       await awaitFenced(coordinator, 30_000);
@@ -171,11 +194,30 @@ describe('kafka-cluster', () => {
     } finally {
       signalAll(frozenByTest.splice(0), 'SIGCONT');
       await driver.close();
-      const admin = new Kafka({ brokers: kafkaCluster.url.split(','), logLevel: logLevel.NOTHING }).admin();
-      await admin.connect();
-      await removeGroup(admin, groupId);
-      await admin.deleteTopics({ topics: [kafkaTopicName(topology)] }).catch(() => undefined);
-      await admin.disconnect();
+      await removeGroupAndTopic(groupId, topology);
+    }
+  }, 120_000);
+
+  test("a failover consumer whose group coordinator's node is killed: the same member heartbeats to the new coordinator, none is replaced (as Java's consumer)", async () => {
+    const { driver, topology, groupId } = await failoverDriver();
+    const events: DriverEvent[] = [];
+    driver.onEvent((event) => events.push(event));
+    try {
+      await startConsumer(driver, topology);
+      const coordinator = await coordinatorOf(groupId);
+      const stop = new AbortController();
+      const fault = runFaultPlan({ kind: 'kill', target: { node: coordinator }, atUs: 0, forUs: 20_000_000 }, kafkaCluster, topology, () => undefined, stop.signal);
+      const deadline = Date.now() + 40_000;
+      while (Date.now() < deadline && !events.some((e) => /^(coordinator-followed|consumer-replaced)$/.test(e.kind))) await sleepMs(250);
+      stop.abort();
+      await fault.catch(() => undefined);
+      const told = JSON.stringify(events);
+      expect(events.filter((e) => e.kind === 'consumer-replaced'), told).toEqual([]);
+      expect(events.find((e) => e.kind === 'coordinator-followed')?.detail, told).toMatch(/the same member heartbeats to the group's new coordinator \d+ ms later/);
+    } finally {
+      await driver.teardown().catch(() => undefined);
+      await driver.close();
+      await removeGroupAndTopic(groupId, topology);
     }
   }, 120_000);
 });

@@ -38,6 +38,7 @@ import {
   type OffsetsToCommit,
 } from './shared.js';
 import { GroupFetcher } from './fetcher.js';
+import { nextHeartbeat } from './heartbeat-watch.js';
 import { guardMissingBroker } from './missing-broker-guard.js';
 import { PathCounter } from './path-counts.js';
 import { describeFetchDecoding, speaksFetchV17, type FetchSettings } from './wire/fetch-decoding.js';
@@ -294,8 +295,8 @@ export class PlatformaticKafkaDriver extends KafkaDriverBase<Admin, ConsumerEntr
   }
 
   /**
-   * Failover: a group member that gives up (its group coordinator died: the client never looks for
-   * another; a rejoin failed; a partition had no leader for leaderWaitMs) is replaced by a new member
+   * Failover: a group member that gives up (no heartbeat answered for leaderWaitMs after its group
+   * coordinator died; a rejoin failed; a partition had no leader for leaderWaitMs) is replaced by a new member
    * of the same group, which reads on from the committed offsets, or from where the replaced one had
    * read to when that is further (what it delivered and could not commit is not read again).
    * A leader change alone replaces no member: the fetcher follows the partition to its new leader.
@@ -331,13 +332,20 @@ export class PlatformaticKafkaDriver extends KafkaDriverBase<Admin, ConsumerEntr
     };
     const hooks = (): MemberHooks => ({
       onGiveUp: (error) => void replace(rootCauseLine(error)),
-      // it reads on meanwhile (its partitions' leaders may live); replaced once the group has another coordinator
+      // it reads on meanwhile (its partitions' leaders may live); its client looks for the group's new
+      // coordinator and heartbeats there as the same member, as Java's does (patches/: @platformatic/kafka
+      // 1.35 itself stopped heartbeating); replaced only if no heartbeat is answered within leaderWaitMs
       onCoordinatorLost: (error) => {
         const lost = current;
         if (waiting.has(lost)) return;
         waiting.add(lost);
-        void this.awaitNewCoordinator(lost, () => closed || current !== lost).then(({ node, removal }) => {
-          if (current === lost) void replace(`${error.message}; the client never looks for another: replaced once node ${node} coordinates the group (the old member ${removal})`);
+        const since = Date.now();
+        void nextHeartbeat(lost.consumer, leaderWaitMs.failover, () => closed || current !== lost).then(async (answered) => {
+          waiting.delete(lost);
+          if (answered) return this.emit('coordinator-followed', `consumer of subscription ${spec.subscription}: ${error.message}; the same member heartbeats to the group's new coordinator ${Date.now() - since} ms later`);
+          if (closed || current !== lost) return;
+          const { node, removal } = await this.awaitNewCoordinator(lost, () => closed || current !== lost);
+          if (current === lost) void replace(`${error.message}; no heartbeat answered for ${leaderWaitMs.failover} ms: replaced once node ${node} coordinates the group (the old member ${removal})`);
         }).catch(() => undefined); // the driver closed while waiting: nothing left to replace
       },
       resumeFrom,
@@ -352,8 +360,8 @@ export class PlatformaticKafkaDriver extends KafkaDriverBase<Admin, ConsumerEntr
   }
 
   /**
-   * Failover: the member's group coordinator died, and @platformatic/kafka 1.35 never looks for
-   * another (once the dead node leaves its metadata, its next group request fails: missing-broker-guard.ts). Its
+   * Failover: the member's group coordinator died and no heartbeat was answered since (once the
+   * dead node leaves its metadata, its group requests fail: missing-broker-guard.ts). Its
    * commits stop now; resolves with the new coordinator's node once the group has one (or after
    * leaderWaitMs), having removed the member through it (`removal` says how that went), so its
    * successor does not wait for its session to expire.
@@ -429,8 +437,8 @@ export class PlatformaticKafkaDriver extends KafkaDriverBase<Admin, ConsumerEntr
     }));
     // a failed rejoin: this member is out for good
     consumer.on('error', (error: Error) => (this.reconnect ? hooks.onGiveUp(error) : this.raiseFatal(error)));
-    // @platformatic/kafka 1.35 sends no heartbeat after a failed one: in failover the member is
-    // replaced, once the group has a new coordinator when the old one's node is gone
+    // a heartbeat whose coordinator's node is gone: the (patched) client looks for the new one;
+    // createReplacingConsumer waits for an answered heartbeat
     consumer.on('consumer:heartbeat:error', ({ error }: { error: Error }) => {
       if (!this.reconnect) return;
       const why = new Error(`its group coordinator did not answer a heartbeat: ${rootCauseLine(error)}`);

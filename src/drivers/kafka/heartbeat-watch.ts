@@ -1,0 +1,26 @@
+/**
+ * Failover: whether a group member's heartbeats are answered again after its coordinator was lost
+ * (the patched client looks for the group's new coordinator and keeps the member; patches/).
+ */
+import type { EventEmitter } from 'node:events';
+
+/** How often `stopped` is asked while waiting. */
+const stopPollMs = 250;
+
+/** Resolves true at the member's next answered heartbeat, false after `withinMs` or once `stopped()`. */
+export function nextHeartbeat(member: EventEmitter, withinMs: number, stopped: () => boolean): Promise<boolean> {
+  return new Promise((resolve) => {
+    const finish = (answered: boolean): void => {
+      clearTimeout(deadline);
+      clearInterval(poll);
+      member.off('consumer:heartbeat:end', onAnswered);
+      resolve(answered);
+    };
+    const onAnswered = (): void => finish(true);
+    const deadline = setTimeout(() => finish(false), withinMs);
+    const poll = setInterval(() => {
+      if (stopped()) finish(false);
+    }, stopPollMs);
+    member.on('consumer:heartbeat:end', onAnswered);
+  });
+}

@@ -12,5 +12,7 @@ test('the installed @platformatic/kafka consumer looks for a lost coordinator ag
   const entry = createRequire(import.meta.url).resolve('@platformatic/kafka');
   const consumer = readFileSync(join(dirname(entry), 'clients', 'consumer', 'consumer.js'), 'utf8');
   expect(consumer).toContain('this.#coordinatorId = null;\n            }\n            done(error, ...rest);');
-  expect(consumer).toMatch(/another\n\s+\/\/ heartbeat is scheduled[^\n]*\n\s+this\.#heartbeatInterval = setTimeout/);
+  expect(consumer).toMatch(/another\n\s+\/\/ heartbeat is scheduled[^\n]*\n\s+if \(!this\[kClosed\]\) \{\n\s+this\.#heartbeatInterval = setTimeout/);
+  // a closing member sends no more heartbeats, whatever its leave does
+  expect(consumer).toMatch(/this\[kClosed\] = true;\n\s+clearTimeout\(this\.#lagMonitoring\);\n(\s+\/\/[^\n]*\n)+\s+this\.#cancelHeartbeat\(\);/);
 });

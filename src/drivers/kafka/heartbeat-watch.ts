@@ -17,10 +17,11 @@ export function nextHeartbeat(member: EventEmitter, withinMs: number, stopped: (
       resolve(answered);
     };
     const onAnswered = (): void => finish(true);
-    const deadline = setTimeout(() => finish(false), withinMs);
+    // neither keeps a process alive: the member, or the run, does
+    const deadline = setTimeout(() => finish(false), withinMs).unref();
     const poll = setInterval(() => {
       if (stopped()) finish(false);
-    }, stopPollMs);
+    }, stopPollMs).unref();
     member.on('consumer:heartbeat:end', onAnswered);
   });
 }

@@ -90,6 +90,15 @@ const failoverMinInsync = '2';
  * or a consumer gives up (a new group member replaces it): short, so a dead leader is left quickly.
  */
 const failoverRetries = { tries: 5, delayMs: 250 } as const;
+/** What a group request fails with when the group's coordinator moved or is still loading it: the (patched) client looks again. */
+const coordinatorMovedErrors = ['NOT_COORDINATOR', 'COORDINATOR_NOT_AVAILABLE', 'COORDINATOR_LOAD_IN_PROGRESS'] as const;
+
+/** The member's coordinator is gone (connection lost) or no longer its group's: a new one is to be found, not the member given up. */
+function coordinatorLost(error: Error): boolean {
+  const findBy = (error as { findBy?: (key: string, value: unknown) => unknown }).findBy;
+  return isConnectionLoss(error) || coordinatorMovedErrors.some((id) => Boolean(findBy?.call(error, 'apiId', id)));
+}
+
 /** Failover: the consumer group's session and rebalance timeouts (Kafka's default floor). */
 const failoverSessionMs = 6_000;
 /**
@@ -113,8 +122,8 @@ const eventSpacingMs = 1000;
 interface MemberHooks {
   /** its fetch, rejoin or heartbeat failed for good */
   onGiveUp: (error: Error) => void;
-  /** failover: its group coordinator's node is gone (a heartbeat's connection refused or lost) */
-  onCoordinatorLost?: (error: Error) => void;
+  /** failover: `member`'s group coordinator is gone or moved (a heartbeat's connection lost, or the node no longer coordinates) */
+  onCoordinatorLost?: (error: Error, member: PlatformaticConsumer) => void;
   /** where a replaced member of this subscription had read to */
   resumeFrom?: ReadonlyMap<number, bigint>;
 }
@@ -335,13 +344,16 @@ export class PlatformaticKafkaDriver extends KafkaDriverBase<Admin, ConsumerEntr
       // it reads on meanwhile (its partitions' leaders may live); its client looks for the group's new
       // coordinator and heartbeats there as the same member, as Java's does (patches/: @platformatic/kafka
       // 1.35 itself stopped heartbeating); replaced only if no heartbeat is answered within leaderWaitMs
-      onCoordinatorLost: (error) => {
+      onCoordinatorLost: (error, member) => {
         const lost = current;
-        if (waiting.has(lost)) return;
+        // a member already replaced (its close runs alongside) is not this subscription's any more
+        if (lost.consumer !== member || waiting.has(lost)) return;
         waiting.add(lost);
         const since = Date.now();
-        void nextHeartbeat(lost.consumer, leaderWaitMs.failover, () => closed || current !== lost).then(async (answered) => {
-          waiting.delete(lost);
+        const stopped = (): boolean => closed || current !== lost || this.fatal.closing;
+        void nextHeartbeat(lost.consumer, leaderWaitMs.failover, stopped).then(async (answered) => {
+          // kept in `waiting` unless answered: one fallback per member, whatever its heartbeats say meanwhile
+          if (answered) waiting.delete(lost);
           if (answered) return this.emit('coordinator-followed', `consumer of subscription ${spec.subscription}: ${error.message}; the same member heartbeats to the group's new coordinator ${Date.now() - since} ms later`);
           if (closed || current !== lost) return;
           const { node, removal } = await this.awaitNewCoordinator(lost, () => closed || current !== lost);
@@ -440,9 +452,10 @@ export class PlatformaticKafkaDriver extends KafkaDriverBase<Admin, ConsumerEntr
     // a heartbeat whose coordinator's node is gone: the (patched) client looks for the new one;
     // createReplacingConsumer waits for an answered heartbeat
     consumer.on('consumer:heartbeat:error', ({ error }: { error: Error }) => {
-      if (!this.reconnect) return;
+      // a closed member's last heartbeat says nothing about the subscription's current one
+      if (!this.reconnect || consumer.closed) return;
       const why = new Error(`its group coordinator did not answer a heartbeat: ${rootCauseLine(error)}`);
-      if (isConnectionLoss(error) && hooks.onCoordinatorLost) hooks.onCoordinatorLost(why);
+      if (coordinatorLost(error) && hooks.onCoordinatorLost) hooks.onCoordinatorLost(why, consumer);
       else hooks.onGiveUp(why);
     });
     consumer.topics.track(topic);

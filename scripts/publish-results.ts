@@ -2,19 +2,22 @@
  * `npm run publish-results`: every measurement behind README.md, reports/notes.md and
  * reports/calibration.md in one sitting on this machine (interleaved, at least 3 runs per cell) into a
  * fresh results/baselines/published/<date>-<commit>/, then those documents' generated sections written
- * from that folder. `--from-results <folder>` only writes the documents; `--quick` tries it in minutes;
+ * from that folder. `--from-results <folder>` only writes the documents; `--resume <folder>` continues a
+ * sitting that stopped part way (same machine, same commit) and then writes them; `--quick` tries it in minutes;
  * `--dry-run` prints the plan and how long it would take. A folder that mixes machines or commits is
  * refused (one line, exit 2) before a document is touched.
  */
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { MqbenchError, UsageError } from '../src/errors.js';
+import { describeEnvironment } from '../src/results/environment.js';
 import { repoRoot } from '../src/util/paths.js';
 import { parseArgs, type PublishArgs } from './publish/args.js';
 import { cellsOf, estimateSeconds, type Cell, type DocumentName } from './publish/cells.js';
 import { writeDocument } from './publish/documents.js';
-import { loadFolder, refuseMixed } from './publish/load.js';
+import { loadFolder, refuseMixed, setAsideName } from './publish/load.js';
 import { renderTable, tablesOf } from './publish/sections.js';
-import { runSitting, sittingFolder } from './publish/sitting.js';
+import { setAsideUnrecorded, sittingToResume } from './publish/resume.js';
+import { newSitting, runSitting, runsToDo, sittingFolder } from './publish/sitting.js';
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
@@ -47,10 +50,22 @@ async function writeDocuments(folder: string, documents: readonly DocumentName[]
   return lines;
 }
 
+/** Continues the sitting in `folder` where it stopped (resume.ts); its interrupted run's files are set aside first. */
+async function resumeSitting(folder: string): Promise<void> {
+  const sitting = await sittingToResume(folder, describeEnvironment());
+  const setAside = await setAsideUnrecorded(folder, sitting);
+  if (setAside.length > 0) log(`publish-results: set aside what the interrupted run left (kept in ${join(relative(repoRoot, folder), setAsideName)}): ${setAside.join(', ')}`);
+  const left = runsToDo(sitting.cells, sitting.repeats, sitting.runs).length;
+  log(`publish-results: resuming ${relative(repoRoot, folder)}: ${sitting.runs.length} runs done, ${left} to go`);
+  sitting.resumedAt = [...(sitting.resumedAt ?? []), new Date().toISOString()];
+  await runSitting(sitting, folder, log);
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const writeTo = args.writeTo ?? repoRoot;
-  let folder = args.fromResults;
+  let folder = args.fromResults ?? args.resume;
+  if (args.resume) await resumeSitting(args.resume);
   if (!folder) {
     const cells = plannedCells(args);
     log(`publish-results (${args.profile} profile): ${describePlan(cells, args.repeats)}`);
@@ -60,7 +75,7 @@ async function main(): Promise<void> {
     }
     folder = sittingFolder();
     const invocation = `npm run publish-results --${process.argv.slice(2).map((a) => ` ${a}`).join('')}`.replace(/ --$/, '');
-    await runSitting(cells, { profile: args.profile, repeats: args.repeats, invocation, folder, log });
+    await runSitting(newSitting(cells, { profile: args.profile, repeats: args.repeats, invocation }), folder, log);
     log(`publish-results: results in ${relative(repoRoot, folder)}`);
   }
   for (const line of await writeDocuments(folder, args.documents, writeTo)) process.stdout.write(`${line}\n`);

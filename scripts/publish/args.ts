@@ -7,6 +7,8 @@ export interface PublishArgs {
   profile: Profile;
   repeats: number;
   fromResults?: string;
+  /** a sitting folder to continue (its own plan, machine and commit) */
+  resume?: string;
   only?: string[];
   brokers?: string[];
   documents: DocumentName[];
@@ -14,7 +16,10 @@ export interface PublishArgs {
   dryRun: boolean;
 }
 
-const usage = 'usage: npm run publish-results -- [--quick] [--repeats N>=3] [--only table,...] [--brokers b,...] [--documents readme,notes,calibration] [--write-to dir] [--dry-run] | --from-results <folder>';
+const usage = 'usage: npm run publish-results -- [--quick] [--repeats N>=3] [--only table,...] [--brokers b,...] [--documents readme,notes,calibration] [--write-to dir] [--dry-run] | --resume <folder> | --from-results <folder>';
+
+/** Flags that choose what a sitting measures: a resumed sitting keeps its own plan, a folder's documents need none. */
+const planFlags = ['--quick', '--only', '--brokers', '--repeats', '--dry-run'];
 
 function listOf(flag: string, raw: string | undefined, allowed?: readonly string[]): string[] {
   if (raw === undefined || raw.startsWith('--')) throw new UsageError(`${flag}: needs a value (${usage})`);
@@ -32,6 +37,7 @@ export function parseArgs(argv: readonly string[]): PublishArgs {
     if (flag === '--quick') args.profile = 'quick';
     else if (flag === '--dry-run') args.dryRun = true;
     else if (flag === '--from-results') args.fromResults = listOf(flag, next())[0];
+    else if (flag === '--resume') args.resume = listOf(flag, next())[0];
     else if (flag === '--write-to') args.writeTo = listOf(flag, next())[0];
     else if (flag === '--only') args.only = listOf(flag, next(), tables.map((t) => t.id));
     else if (flag === '--brokers') args.brokers = listOf(flag, next());
@@ -43,5 +49,6 @@ export function parseArgs(argv: readonly string[]): PublishArgs {
     } else throw new UsageError(`unknown argument: ${flag} (${usage})`);
   }
   if (args.fromResults && (args.only || args.brokers || args.profile === 'quick' || args.dryRun)) throw new UsageError('--from-results measures nothing: --quick, --only, --brokers and --dry-run do not apply to it');
+  if (args.resume && (args.fromResults || argv.some((a) => planFlags.includes(a)))) throw new UsageError('--resume continues a sitting as it was planned: --from-results, --quick, --only, --brokers, --repeats and --dry-run do not apply to it');
   return args;
 }

@@ -24,11 +24,15 @@ export interface ResultsFolder {
   calibrations: Loaded<CalibrationReport>[];
 }
 
+/** Where `--resume` puts an interrupted run's files (resume.ts): kept, never read into a table. */
+export const setAsideName = 'set-aside';
+
 async function jsonFilesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => {
     throw new UsageError(`--from-results: no such folder: ${dir}`);
   });
-  const nested = await Promise.all(entries.map((e) => (e.isDirectory() ? jsonFilesUnder(join(dir, e.name)) : Promise.resolve(e.isFile() && e.name.endsWith('.json') ? [join(dir, e.name)] : []))));
+  const kept = entries.filter((e) => !(e.isDirectory() && e.name === setAsideName));
+  const nested = await Promise.all(kept.map((e) => (e.isDirectory() ? jsonFilesUnder(join(dir, e.name)) : Promise.resolve(e.isFile() && e.name.endsWith('.json') ? [join(dir, e.name)] : []))));
   return nested.flat().sort();
 }
 

@@ -34,6 +34,8 @@ export interface Sitting {
   /** how the sitting was started, e.g. "npm run publish-results -- --quick" */
   invocation: string;
   startedAt: string;
+  /** when an interrupted sitting was continued (publish-results --resume), on its machine and commit */
+  resumedAt?: string[];
   finishedAt?: string;
   environment: Environment;
   cells: Cell[];
@@ -79,31 +81,43 @@ function runsInRound(cell: Cell, index: number, round: number, repeats: number):
   return cell.command === 'run' || index % repeats === round - 1;
 }
 
+/** Every run of a sitting in its order (round 1 runs every cell, then round 2 ...), less those `ran` already records. */
+export function runsToDo(cells: readonly Cell[], repeats: number, ran: readonly Pick<RunRecord, 'cell' | 'round'>[] = []): { cell: Cell; round: number }[] {
+  const done = new Set(ran.map((r) => `${r.cell}#${r.round}`));
+  const todo: { cell: Cell; round: number }[] = [];
+  for (let round = 1; round <= repeats; round++) {
+    for (const [index, cell] of cells.entries()) if (runsInRound(cell, index, round, repeats) && !done.has(`${cell.id}#${round}`)) todo.push({ cell, round });
+  }
+  return todo;
+}
+
 function head(): string {
   return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot }).toString().trim();
 }
 
-export async function runSitting(cells: Cell[], options: { profile: Profile; repeats: number; invocation: string; folder: string; log: (line: string) => void }): Promise<Sitting> {
-  const { folder, repeats, log } = options;
+/** A new sitting's manifest. */
+export function newSitting(cells: Cell[], options: { profile: Profile; repeats: number; invocation: string }): Sitting {
+  return { kind: 'mqbench-publish-sitting', version: 1, profile: options.profile, repeats: options.repeats, invocation: options.invocation, startedAt: new Date().toISOString(), environment: describeEnvironment(), cells, runs: [] };
+}
+
+/** Runs what `sitting` has not run yet into `folder`, saving its manifest after every run; a new sitting runs everything. */
+export async function runSitting(sitting: Sitting, folder: string, log: (line: string) => void): Promise<Sitting> {
+  const { repeats } = sitting;
   mkdirSync(folder, { recursive: true });
-  const sitting: Sitting = { kind: 'mqbench-publish-sitting', version: 1, profile: options.profile, repeats, invocation: options.invocation, startedAt: new Date().toISOString(), environment: describeEnvironment(), cells, runs: [] };
   const save = (): Promise<void> => writeFileAtomic(join(folder, manifestName), `${JSON.stringify(sitting, null, 2)}\n`);
   await save();
   const rabbitPid = sharedRabbitPid();
   const startHead = head();
-  for (let round = 1; round <= repeats; round++) {
-    for (const [index, cell] of cells.entries()) {
-      if (!runsInRound(cell, index, round, repeats)) continue;
-      // one sitting, one commit: a checkout that moved under it would mix commits in one table
-      if (head() !== startHead) throw new UsageError(`the checkout moved from ${startHead.slice(0, 7)} to ${head().slice(0, 7)} during the sitting: stopped; what was measured is in ${relative(repoRoot, folder)}`);
-      const args = argsOf(cell, folder, repeats, rabbitPid);
-      const command = `npx bench ${args.join(' ').replace(`${folder}/`, `${relative(repoRoot, folder)}/`)}`;
-      log(`publish-results: round ${round}/${repeats}: ${command}`);
-      const startedAt = new Date().toISOString();
-      const exitCode = await runBench(args, log);
-      sitting.runs.push({ cell: cell.id, round, command, startedAt, finishedAt: new Date().toISOString(), exitCode });
-      await save();
-    }
+  for (const { cell, round } of runsToDo(sitting.cells, repeats, sitting.runs)) {
+    // one sitting, one commit: a checkout that moved under it would mix commits in one table
+    if (head() !== startHead) throw new UsageError(`the checkout moved from ${startHead.slice(0, 7)} to ${head().slice(0, 7)} during the sitting: stopped; what was measured is in ${relative(repoRoot, folder)}`);
+    const args = argsOf(cell, folder, repeats, rabbitPid);
+    const command = `npx bench ${args.join(' ').replace(`${folder}/`, `${relative(repoRoot, folder)}/`)}`;
+    log(`publish-results: round ${round}/${repeats}: ${command}`);
+    const startedAt = new Date().toISOString();
+    const exitCode = await runBench(args, log);
+    sitting.runs.push({ cell: cell.id, round, command, startedAt, finishedAt: new Date().toISOString(), exitCode });
+    await save();
   }
   sitting.finishedAt = new Date().toISOString();
   await save();

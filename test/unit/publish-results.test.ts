@@ -5,7 +5,7 @@
  * v1 fixture (pure logic: no broker is needed to read files).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -16,6 +16,10 @@ import { parseArgs } from '../../scripts/publish/args.js';
 import { cellsOf, type Cell } from '../../scripts/publish/cells.js';
 import { failoverSection } from '../../scripts/publish/failover-section.js';
 import { replaceSections, sectionText } from '../../scripts/publish/documents.js';
+import { loadFolder } from '../../scripts/publish/load.js';
+import { setAsideUnrecorded, sittingToResume } from '../../scripts/publish/resume.js';
+import { newSitting, runsToDo, type Sitting } from '../../scripts/publish/sitting.js';
+import { describeEnvironment } from '../../src/results/environment.js';
 import { clientReading, markGrowth, spreadCell } from '../../scripts/publish/spread.js';
 import { repoRoot } from '../helpers.js';
 
@@ -154,5 +158,66 @@ describe('publish-results, pure parts', () => {
     expect(() => parseArgs(['--repeats', '2'])).toThrow('--repeats: a whole number from 3 to 20 (every published cell has at least 3 runs), got "2"');
     expect(() => parseArgs(['--from-results', 'x', '--quick'])).toThrow('--from-results measures nothing: --quick, --only, --brokers and --dry-run do not apply to it');
     expect(() => parseArgs(['--only', 'q9'])).toThrow(/^--only: unknown q9 \(known: readme-sample, /);
+  });
+});
+
+describe('publish-results --resume', () => {
+  const cells = cellsOf('full');
+  const runCells = cells.filter((c) => c.command === 'run').slice(0, 2);
+  const calibration = cells.find((c) => c.command === 'calibrate') as Cell;
+
+  /** A sitting folder whose manifest records `runs` (each finished at `finishedAt`). */
+  function forgedSitting(change: (s: Sitting) => void = () => {}): { folder: string; sitting: Sitting } {
+    const folder = tempFolder();
+    const sitting = newSitting([...runCells, calibration], { profile: 'full', repeats: 3, invocation: 'npm run publish-results' });
+    change(sitting);
+    writeFileSync(join(folder, 'sitting.json'), JSON.stringify(sitting));
+    return { folder, sitting };
+  }
+
+  test('what is left runs in the sitting\'s order, round by round, each calibration once, none recorded twice', () => {
+    const all = runsToDo([...runCells, calibration], 3);
+    expect(all.map((r) => `${r.cell.id}#${r.round}`)).toEqual([
+      `${runCells[0]?.id}#1`, `${runCells[1]?.id}#1`,
+      `${runCells[0]?.id}#2`, `${runCells[1]?.id}#2`,
+      // the third cell's calibration falls to round 3 (each runs once, its own rounds inside)
+      `${runCells[0]?.id}#3`, `${runCells[1]?.id}#3`, `${calibration.id}#3`,
+    ]);
+    const ran = all.slice(0, 4).map((r) => ({ cell: r.cell.id, round: r.round }));
+    expect(runsToDo([...runCells, calibration], 3, ran).map((r) => `${r.cell.id}#${r.round}`)).toEqual(all.slice(4).map((r) => `${r.cell.id}#${r.round}`));
+  });
+
+  test('only on the machine and at the commit that began it, and only while unfinished: one line each', async () => {
+    const here = describeEnvironment();
+    const other = forgedSitting((s) => (s.environment = { ...s.environment, cpuModel: 'Other CPU' }));
+    await expect(sittingToResume(other.folder, here)).rejects.toThrow(`--resume: ${other.folder} was measured on Other CPU, ${here.cores} cores`);
+    const moved = forgedSitting((s) => (s.environment = { ...s.environment, gitCommit: 'abc1234' }));
+    await expect(sittingToResume(moved.folder, here)).rejects.toThrow(`--resume: ${moved.folder} was measured at abc1234, this checkout is at ${here.gitCommit}: one sitting, one commit`);
+    const finished = forgedSitting((s) => (s.finishedAt = '2026-12-07T20:00:00.000Z'));
+    await expect(sittingToResume(finished.folder, here)).rejects.toThrow(`--resume: the sitting in ${finished.folder} finished at 2026-12-07T20:00:00.000Z: nothing to continue (--from-results writes its documents)`);
+    const empty = tempFolder();
+    await expect(sittingToResume(empty, here)).rejects.toThrow(`--resume: ${empty} has no readable sitting.json: not a sitting publish-results began`);
+    const same = forgedSitting();
+    await expect(sittingToResume(same.folder, here)).resolves.toMatchObject({ kind: 'mqbench-publish-sitting' });
+  });
+
+  test("the interrupted run's result (written after the last record) is set aside, kept, and out of the tables", async () => {
+    const { folder, sitting } = forgedSitting();
+    const cell = runCells[0]?.id ?? '';
+    forge(folder, cell, 1);
+    forge(folder, cell, 2);
+    const recordedAt = new Date(Date.now() - 60_000);
+    sitting.runs.push({ cell, round: 1, command: 'npx bench run', startedAt: new Date(recordedAt.getTime() - 10_000).toISOString(), finishedAt: recordedAt.toISOString(), exitCode: 0 });
+    utimesSync(join(folder, 'runs', cell, 'forged1.json'), recordedAt, new Date(recordedAt.getTime() - 1000));
+    expect(await setAsideUnrecorded(folder, sitting)).toEqual([join('runs', cell, 'forged2.json')]);
+    expect(existsSync(join(folder, 'set-aside', 'runs', cell, 'forged2.json'))).toBe(true);
+    expect((await loadFolder(folder)).runs.map((r) => r.value.id)).toEqual(['forged1']);
+  });
+
+  test('--resume with a flag that would change the plan is refused with one line', () => {
+    for (const flag of [['--quick'], ['--only', 'q1-max'], ['--repeats', '4'], ['--dry-run'], ['--from-results', 'y']]) {
+      expect(() => parseArgs(['--resume', 'x', ...flag])).toThrow('--resume continues a sitting as it was planned: --from-results, --quick, --only, --brokers, --repeats and --dry-run do not apply to it');
+    }
+    expect(parseArgs(['--resume', 'x', '--documents', 'notes'])).toMatchObject({ resume: 'x', documents: ['notes'] });
   });
 });

@@ -24,6 +24,7 @@ const planFlags = ['--quick', '--only', '--brokers', '--repeats', '--dry-run'];
 function listOf(flag: string, raw: string | undefined, allowed?: readonly string[]): string[] {
   if (raw === undefined || raw.startsWith('--')) throw new UsageError(`${flag}: needs a value (${usage})`);
   const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  if (items.length === 0) throw new UsageError(`${flag}: needs a value (${usage})`);
   const unknown = allowed ? items.filter((i) => !allowed.includes(i)) : [];
   if (unknown.length > 0) throw new UsageError(`${flag}: unknown ${unknown.join(', ')} (known: ${allowed?.join(', ')})`);
   return items;
@@ -37,7 +38,10 @@ export function parseArgs(argv: readonly string[]): PublishArgs {
     if (flag === '--quick') args.profile = 'quick';
     else if (flag === '--dry-run') args.dryRun = true;
     else if (flag === '--from-results') args.fromResults = listOf(flag, next())[0];
-    else if (flag === '--resume') args.resume = listOf(flag, next())[0];
+    else if (flag === '--resume') {
+      if (args.resume !== undefined) throw new UsageError('--resume: one sitting at a time (given twice)');
+      args.resume = listOf(flag, next())[0];
+    }
     else if (flag === '--write-to') args.writeTo = listOf(flag, next())[0];
     else if (flag === '--only') args.only = listOf(flag, next(), tables.map((t) => t.id));
     else if (flag === '--brokers') args.brokers = listOf(flag, next());

@@ -5,7 +5,7 @@
  * left (its result was written after the manifest's last record) is set aside, kept but out of the tables.
  */
 import { mkdir, readdir, readFile, rename, stat } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { UsageError } from '../../src/errors.js';
 import type { Environment } from '../../src/results/types.js';
 import { machineOf, setAsideName } from './load.js';
@@ -14,11 +14,41 @@ import { manifestName, type Sitting } from './sitting.js';
 /** The sitting in `folder`, if `here` may continue it; otherwise one line saying why not. */
 export async function sittingToResume(folder: string, here: Environment): Promise<Sitting> {
   const sitting = await readManifest(folder);
+  // a run whose publish-results died may still be going, and would write into the folder later
+  const going = [...new Set([...recordedAlive(sitting), ...(await processesWriting(folder))])];
+  if (going.length > 0) throw new UsageError(`--resume: a run of this sitting is still going (pid ${going.join(', ')}): wait for it to end, then resume`);
   if (sitting.finishedAt) throw new UsageError(`--resume: the sitting in ${folder} finished at ${sitting.finishedAt}: nothing to continue (--from-results writes its documents)`);
   const began = sitting.environment;
   if (machineOf(here) !== machineOf(began)) throw new UsageError(`--resume: ${folder} was measured on ${machineOf(began)}, this machine is ${machineOf(here)}: one sitting, one machine`);
+  // uncommitted changes are not known by name: the code that would continue it may not be the code that began it
+  if (began.gitCommit.endsWith('-dirty')) throw new UsageError(`--resume: ${folder} was begun on uncommitted changes (${began.gitCommit}): it cannot be continued, only measured again`);
   if (here.gitCommit !== began.gitCommit) throw new UsageError(`--resume: ${folder} was measured at ${began.gitCommit}, this checkout is at ${here.gitCommit}: one sitting, one commit`);
   return sitting;
+}
+
+/** The sitting's publish-results and bench, as its manifest last recorded them, if they still live. */
+function recordedAlive(sitting: Sitting): number[] {
+  const pids = [sitting.running?.publisher, sitting.running?.run].filter((pid): pid is number => pid !== undefined && pid !== process.pid);
+  return pids.filter((pid) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  });
+}
+
+/** Processes writing into `folder` (a sitting's `bench` has `--out <folder>/...`); none where /proc is not readable. */
+async function processesWriting(folder: string): Promise<number[]> {
+  const inside = (path: string | undefined): boolean => path !== undefined && resolve(path).startsWith(`${resolve(folder)}/`);
+  const pids = (await readdir('/proc').catch(() => [])).filter((name) => /^\d+$/.test(name));
+  const found: number[] = [];
+  for (const pid of pids) {
+    const args = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0');
+    if (args.some((a, i) => a === '--out' && inside(args[i + 1]))) found.push(Number(pid));
+  }
+  return found;
 }
 
 async function readManifest(folder: string): Promise<Sitting> {
@@ -39,7 +69,8 @@ export async function setAsideUnrecorded(folder: string, sitting: Sitting): Prom
   const lastRecordMs = Math.max(Date.parse(sitting.startedAt), ...sitting.runs.map((r) => Date.parse(r.finishedAt)));
   const moved: string[] = [];
   for (const file of await filesUnder(folder, ['runs', 'calibration'])) {
-    if ((await stat(file)).mtimeMs <= lastRecordMs) continue;
+    // the records are whole milliseconds
+    if (Math.floor((await stat(file)).mtimeMs) <= lastRecordMs) continue;
     const path = relative(folder, file);
     await mkdir(dirname(join(folder, setAsideName, path)), { recursive: true });
     await rename(file, join(folder, setAsideName, path));

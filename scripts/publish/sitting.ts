@@ -36,6 +36,8 @@ export interface Sitting {
   startedAt: string;
   /** when an interrupted sitting was continued (publish-results --resume), on its machine and commit */
   resumedAt?: string[];
+  /** while it runs: publish-results' pid and its current bench's (--resume refuses while either lives) */
+  running?: { publisher: number; run?: number };
   finishedAt?: string;
   environment: Environment;
   cells: Cell[];
@@ -66,9 +68,10 @@ function argsOf(cell: Cell, folder: string, repeats: number, rabbitPid: string |
   return ['run', ...cell.args, ...pid, '--quiet', '--out', out];
 }
 
-function runBench(args: string[], log: (line: string) => void): Promise<number> {
+function runBench(args: string[], log: (line: string) => void, started: (pid: number | undefined) => void): Promise<number> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [join(repoRoot, 'bin', 'bench.js'), ...args], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] });
+    started(child.pid);
     child.stderr.on('data', (chunk: Buffer) => {
       for (const line of chunk.toString().split('\n')) if (line.trim()) log(`  ${line}`);
     });
@@ -115,10 +118,17 @@ export async function runSitting(sitting: Sitting, folder: string, log: (line: s
     const command = `npx bench ${args.join(' ').replace(`${folder}/`, `${relative(repoRoot, folder)}/`)}`;
     log(`publish-results: round ${round}/${repeats}: ${command}`);
     const startedAt = new Date().toISOString();
-    const exitCode = await runBench(args, log);
+    let saving = Promise.resolve();
+    const exitCode = await runBench(args, log, (pid) => {
+      sitting.running = { publisher: process.pid, ...(pid === undefined ? {} : { run: pid }) };
+      saving = save();
+    });
+    await saving;
     sitting.runs.push({ cell: cell.id, round, command, startedAt, finishedAt: new Date().toISOString(), exitCode });
+    sitting.running = { publisher: process.pid };
     await save();
   }
+  delete sitting.running;
   sitting.finishedAt = new Date().toISOString();
   await save();
   return sitting;

@@ -4,7 +4,7 @@
  * client flags, written only between a document's generated markers. The folders are forged from the
  * v1 fixture (pure logic: no broker is needed to read files).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -197,18 +197,34 @@ describe('publish-results --resume', () => {
     await expect(sittingToResume(finished.folder, here)).rejects.toThrow(`--resume: the sitting in ${finished.folder} finished at 2026-12-07T20:00:00.000Z: nothing to continue (--from-results writes its documents)`);
     const empty = tempFolder();
     await expect(sittingToResume(empty, here)).rejects.toThrow(`--resume: ${empty} has no readable sitting.json: not a sitting publish-results began`);
-    const same = forgedSitting();
-    await expect(sittingToResume(same.folder, here)).resolves.toMatchObject({ kind: 'mqbench-publish-sitting' });
+    const dirty = forgedSitting((s) => (s.environment = { ...s.environment, gitCommit: 'abc1234-dirty' }));
+    await expect(sittingToResume(dirty.folder, here)).rejects.toThrow(`--resume: ${dirty.folder} was begun on uncommitted changes (abc1234-dirty): it cannot be continued, only measured again`);
+    const same = forgedSitting((s) => (s.environment = { ...s.environment, gitCommit: here.gitCommit.replace(/-dirty$/, '') }));
+    const clean = { ...here, gitCommit: here.gitCommit.replace(/-dirty$/, '') };
+    await expect(sittingToResume(same.folder, clean)).resolves.toMatchObject({ kind: 'mqbench-publish-sitting' });
+    // its publish-results, as the manifest recorded it, still alive
+    const recorded = forgedSitting((s) => ((s.environment = clean), (s.running = { publisher: process.ppid })));
+    await expect(sittingToResume(recorded.folder, clean)).rejects.toThrow(`--resume: a run of this sitting is still going (pid ${process.ppid}): wait for it to end, then resume`);
+    // a run whose publish-results died still writing into the folder (as bench would, with --out)
+    const writer = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 20000)', '--', '--out', join(same.folder, 'runs', 'cell')], { stdio: 'ignore' });
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      await expect(sittingToResume(same.folder, clean)).rejects.toThrow(`--resume: a run of this sitting is still going (pid ${writer.pid}): wait for it to end, then resume`);
+    } finally {
+      writer.kill();
+    }
   });
 
   test("the interrupted run's result (written after the last record) is set aside, kept, and out of the tables", async () => {
-    const { folder, sitting } = forgedSitting();
+    const recordedAt = new Date(Date.now() - 60_000);
+    const { folder, sitting } = forgedSitting((s) => (s.startedAt = new Date(recordedAt.getTime() - 60_000).toISOString()));
     const cell = runCells[0]?.id ?? '';
     forge(folder, cell, 1);
     forge(folder, cell, 2);
-    const recordedAt = new Date(Date.now() - 60_000);
     sitting.runs.push({ cell, round: 1, command: 'npx bench run', startedAt: new Date(recordedAt.getTime() - 10_000).toISOString(), finishedAt: recordedAt.toISOString(), exitCode: 0 });
-    utimesSync(join(folder, 'runs', cell, 'forged1.json'), recordedAt, new Date(recordedAt.getTime() - 1000));
+    // the recorded run's file was written as it ended, the interrupted one's a second after the record
+    utimesSync(join(folder, 'runs', cell, 'forged1.json'), recordedAt, recordedAt);
+    utimesSync(join(folder, 'runs', cell, 'forged2.json'), recordedAt, new Date(recordedAt.getTime() + 1000));
     expect(await setAsideUnrecorded(folder, sitting)).toEqual([join('runs', cell, 'forged2.json')]);
     expect(existsSync(join(folder, 'set-aside', 'runs', cell, 'forged2.json'))).toBe(true);
     expect((await loadFolder(folder)).runs.map((r) => r.value.id)).toEqual(['forged1']);
@@ -219,5 +235,8 @@ describe('publish-results --resume', () => {
       expect(() => parseArgs(['--resume', 'x', ...flag])).toThrow('--resume continues a sitting as it was planned: --from-results, --quick, --only, --brokers, --repeats and --dry-run do not apply to it');
     }
     expect(parseArgs(['--resume', 'x', '--documents', 'notes'])).toMatchObject({ resume: 'x', documents: ['notes'] });
+    // an empty value (a script's unset variable) would otherwise start a new two-hour sitting
+    expect(() => parseArgs(['--resume', ''])).toThrow(/^--resume: needs a value/);
+    expect(() => parseArgs(['--resume', 'a', '--resume', 'b'])).toThrow('--resume: one sitting at a time (given twice)');
   });
 });

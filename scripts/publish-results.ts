@@ -11,6 +11,7 @@ import { join, relative } from 'node:path';
 import { MqbenchError, UsageError } from '../src/errors.js';
 import { describeEnvironment } from '../src/results/environment.js';
 import { repoRoot } from '../src/util/paths.js';
+import { plural } from '../src/util/plural.js';
 import { parseArgs, type PublishArgs } from './publish/args.js';
 import { cellsOf, estimateSeconds, type Cell, type DocumentName } from './publish/cells.js';
 import { writeDocument } from './publish/documents.js';
@@ -56,7 +57,7 @@ async function resumeSitting(folder: string): Promise<void> {
   const setAside = await setAsideUnrecorded(folder, sitting);
   if (setAside.length > 0) log(`publish-results: set aside what the interrupted run left (kept in ${join(relative(repoRoot, folder), setAsideName)}): ${setAside.join(', ')}`);
   const left = runsToDo(sitting.cells, sitting.repeats, sitting.runs).length;
-  log(`publish-results: resuming ${relative(repoRoot, folder)}: ${sitting.runs.length} runs done, ${left} to go`);
+  log(`publish-results: resuming ${relative(repoRoot, folder)}: ${plural(sitting.runs.length, 'run')} done, ${left} to go`);
   sitting.resumedAt = [...(sitting.resumedAt ?? []), new Date().toISOString()];
   await runSitting(sitting, folder, log);
 }

@@ -7,6 +7,7 @@
 import { mkdir, readdir, readFile, rename, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { UsageError } from '../../src/errors.js';
+import { isPidAlive } from '../../src/provision/probe.js';
 import type { Environment } from '../../src/results/types.js';
 import { machineOf, setAsideName } from './load.js';
 import { manifestName, type Sitting } from './sitting.js';
@@ -29,14 +30,7 @@ export async function sittingToResume(folder: string, here: Environment): Promis
 /** The sitting's publish-results and bench, as its manifest last recorded them, if they still live. */
 function recordedAlive(sitting: Sitting): number[] {
   const pids = [sitting.running?.publisher, sitting.running?.run].filter((pid): pid is number => pid !== undefined && pid !== process.pid);
-  return pids.filter((pid) => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch (error) {
-      return (error as NodeJS.ErrnoException).code === 'EPERM';
-    }
-  });
+  return pids.filter(isPidAlive);
 }
 
 /** Processes writing into `folder` (a sitting's `bench` has `--out <folder>/...`); none where /proc is not readable. */

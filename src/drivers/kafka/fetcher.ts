@@ -24,7 +24,7 @@
 import { ConnectionPool, ListOffsetTimestamps, type ConnectionOptions, type Consumer, type RecordsBatch } from '@platformatic/kafka';
 import { sleepMs } from '../../util/clock.js';
 import type { PathCounter } from './path-counts.js';
-import { asError, isConnectionLoss, rootCauseLine } from './shared.js';
+import { asError, errorHas, isConnectionLoss, rootCauseLine } from './shared.js';
 import {
   fetchV17Topics,
   forEachClientValue,
@@ -218,7 +218,7 @@ export class GroupFetcher {
       try {
         return await this.startOffsets(partitions);
       } catch (error) {
-        const moved = leaderUnreachable(error) || (error as { findBy?: (key: string, value: unknown) => unknown }).findBy?.('hasStaleMetadata', true);
+        const moved = leaderUnreachable(error) || errorHas(error, 'hasStaleMetadata', true);
         if (!moved || this.closed || Date.now() - since > this.options.leaderWaitMs) throw error;
         await sleepMs(Math.min(retryBackoffMaxMs, retryBackoffMs * 2 ** (failures - 1)));
         await this.consumer.metadata({ topics: [this.topic], forceUpdate: true }).catch(() => undefined);

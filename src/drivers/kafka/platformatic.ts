@@ -25,6 +25,7 @@ import {
   commitIntervalMs,
   batchedProducer,
   describeCommit,
+  errorHas,
   firstLine,
   isConnectionLoss,
   kafkaGroupId,
@@ -95,8 +96,7 @@ const coordinatorMovedErrors = ['NOT_COORDINATOR', 'COORDINATOR_NOT_AVAILABLE', 
 
 /** The member's coordinator is gone (connection lost) or no longer its group's: a new one is to be found, not the member given up. */
 function coordinatorLost(error: Error): boolean {
-  const findBy = (error as { findBy?: (key: string, value: unknown) => unknown }).findBy;
-  return isConnectionLoss(error) || coordinatorMovedErrors.some((id) => Boolean(findBy?.call(error, 'apiId', id)));
+  return isConnectionLoss(error) || coordinatorMovedErrors.some((id) => errorHas(error, 'apiId', id));
 }
 
 /** Failover: the consumer group's session and rebalance timeouts (Kafka's default floor). */
@@ -423,7 +423,7 @@ export class PlatformaticKafkaDriver extends KafkaDriverBase<Admin, ConsumerEntr
         return tries === 1 ? 'was removed' : `was removed at try ${tries}`;
       } catch (error) {
         // the group no longer knows it (its session expired): nothing holds the successor's join
-        if ((error as { findBy?: (key: string, value: unknown) => unknown }).findBy?.('apiId', 'UNKNOWN_MEMBER_ID')) return 'had already left the group';
+        if (errorHas(error, 'apiId', 'UNKNOWN_MEMBER_ID')) return 'had already left the group';
         if (Date.now() > deadline || this.fatal.closing) return `could not be removed (${rootCauseLine(error)})`;
         await sleepMs(250);
       }

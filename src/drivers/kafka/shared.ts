@@ -30,6 +30,11 @@ export function kafkaGroupIds(topology: Topology): string[] {
 const connectionLossNames = new Set(['KafkaJSConnectionError', 'KafkaJSConnectionClosedError', 'KafkaJSNoBrokerAvailableError', 'NetworkError']);
 const connectionLossMessage = /ECONNREFUSED|ECONNRESET|EPIPE|Connection error|Closed connection|Connection closed|Connection to .* failed/i;
 
+/** Whether @platformatic/kafka's error (or one it wraps) has `key` equal to `value` (its findBy); false for any other error. */
+export function errorHas(error: unknown, key: string, value: unknown): boolean {
+  return Boolean((error as { findBy?: (key: string, value: unknown) => unknown }).findBy?.(key, value));
+}
+
 /**
  * True when an error (or anything that caused it) means the broker is gone, not a retriable hiccup.
  * Walks cause/originalError (kafkajs) and AggregateError.errors (@platformatic/kafka retries).

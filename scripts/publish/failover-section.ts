@@ -2,34 +2,69 @@
  * Question 3's failover table from the sitting's cluster runs: a row per case and fault, each figure
  * the median [min - max] over the repeats (scripts/notes-q3-summary.ts's figures, in the published form).
  */
-import type { DirectionOutage, RunResult } from '../../src/results/types.js';
+import type { DirectionOutage } from '../../src/results/types.js';
 import type { TableRuns } from './cells.js';
-import { pick, spreadCell } from './spread.js';
+import { spreadCell } from './spread.js';
 
 const seconds = (us: number): string => `${(us / 1e6).toFixed(2)} s`;
 const count = (n: number): string => String(Math.round(n));
 
-/** A gap that never ended (it ran to the end of the data) is left out of the spread and counted in the status column. */
+/** A gap that never ended (it ran to the end of the data) is left out of the spread and counted apart as never back. */
 const gapOf = (o: DirectionOutage | null | undefined): number | undefined => (o && !(o.unavailableUs > 0 && o.firstSuccessAfterFaultUs === null) ? o.unavailableUs : undefined);
-const neverBack = (runs: readonly RunResult[], get: (r: RunResult) => DirectionOutage | null | undefined): number => runs.filter((r) => {
-  const o = get(r);
-  return o !== null && o !== undefined && o.unavailableUs > 0 && o.firstSuccessAfterFaultUs === null;
-}).length;
+
+const populationOrder = ['survivors', 'failed-node', 'late-joiners'];
+
+/** "0.33 s [0.18 s - 0.72 s] (n=3)", with the runs whose gap ran to the end of the window counted apart. */
+function gapCell(outages: readonly (DirectionOutage | null | undefined)[]): string {
+  const present = outages.filter((o): o is DirectionOutage => o !== null && o !== undefined);
+  if (present.length === 0) return '-';
+  const never = present.filter((o) => gapOf(o) === undefined).length;
+  const ended = spreadCell(present.flatMap((o) => (gapOf(o) === undefined ? [] : [o.unavailableUs])), seconds);
+  return never === 0 ? ended : `${ended === '-' ? '' : `${ended}; `}never back in ${never}`;
+}
+
+/**
+ * Who waited: a row per case and client population (survivors, the failed node's clients, late
+ * joiners), each figure over the runs that had that population. Runs without populations (Kafka's
+ * clients follow the partition leader and are not placed) give no row.
+ */
+export function populationTable(t: TableRuns): string {
+  const rows = t.cells.flatMap(({ cell, runs }) =>
+    populationOrder.flatMap((name) => {
+      const outcomes = runs.flatMap((r) => (r.failover?.populations ?? []).filter((p) => p.population === name));
+      if (outcomes.length === 0) return [];
+      return [
+        `| ${cell.label} | ${name} | ${outcomes.length} | ${gapCell(outcomes.map((p) => p.publish))} | ${gapCell(outcomes.map((p) => p.consume))} | ` +
+          `${spreadCell(outcomes.map((p) => p.ackedThenLost), count)} | ${spreadCell(outcomes.map((p) => p.duplicated), count)} |`,
+      ];
+    }),
+  );
+  if (rows.length === 0) return '';
+  return ['| case | population | runs | publish gap | consume gap | acked then lost | duplicates |', '|---|---|---|---|---|---|---|', ...rows].join('\n');
+}
+
+/** The population table under the run-wide one, with its heading, or nothing when no run placed its clients. */
+function populationBlock(t: TableRuns): string[] {
+  const table = populationTable(t);
+  if (table === '') return [];
+  return ['', "Per client population (RabbitMQ runs: `--clients spread --late-joiners 4`; Kafka's clients follow the partition leader and are not placed), a gap that lasted to the end of the window counted apart as never back:", '', table];
+}
 
 export function failoverSection(t: TableRuns): string {
   const rows = t.cells.map(({ cell, runs }) => {
     const statuses = Object.entries(runs.reduce<Record<string, number>>((n, r) => ({ ...n, [r.status]: (n[r.status] ?? 0) + 1 }), {})).map(([s, n]) => `${s} ${n}`).join(', ');
-    const never = neverBack(runs, (r) => r.failover?.consume);
+    const f = runs.flatMap((r) => (r.failover ? [r.failover] : []));
     return (
-      `| ${cell.label} | ${runs.length} | ${statuses}${never > 0 ? `; consumer never back in ${never}` : ''} | ${spreadCell(pick(runs, (r) => gapOf(r.failover?.publish)), seconds)} | ` +
-      `${spreadCell(pick(runs, (r) => gapOf(r.failover?.consume)), seconds)} | ${spreadCell(pick(runs, (r) => r.failover?.ackedThenLost), count)} | ${spreadCell(pick(runs, (r) => r.failover?.duplicated), count)} | \`npx bench run ${cell.args.join(' ')}\` |`
+      `| ${cell.label} | ${runs.length} | ${statuses} | ${gapCell(f.map((x) => x.publish))} | ${gapCell(f.map((x) => x.consume))} | ${gapCell(f.map((x) => x.restoreGaps?.publish))} | ` +
+      `${spreadCell(f.map((x) => x.ackedThenLost), count)} | ${spreadCell(f.map((x) => x.neverAckedLost), count)} | ${spreadCell(f.map((x) => x.duplicated), count)} | \`npx bench run ${cell.args.join(' ')}\` |`
     );
   });
   return [
-    '| case | runs | status | publish unavailable | consume unavailable | acked then lost | duplicates | command |',
-    '|---|---|---|---|---|---|---|---|',
+    '| case | runs | status | publish unavailable | consume unavailable | publish gap once restored | acked then lost | never acked, lost | duplicates | command |',
+    '|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
-    'Acked then lost: messages the broker confirmed that no consumer received. Every cell is the median [min - max] over its runs, with n; a single run says so.',
+    'Unavailable: the longest stretch with no broker acknowledgement (publish) or no delivery (consume) that began after the fault and before the restore; once restored: the longest that began after it (a node rejoining, a mirror syncing); never back: runs whose stretch lasted to the end of the window. Acked then lost: messages the broker confirmed that no consumer received. Never acked, lost: sends given up on (never acknowledged) that no consumer received. Every cell is the median [min - max] over its runs, with n; a single run says so.',
+    ...populationBlock(t),
   ].join('\n');
 }

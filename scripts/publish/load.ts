@@ -60,6 +60,9 @@ export async function loadFolder(folder: string): Promise<ResultsFolder> {
   return loaded;
 }
 
+/** The commit a result names, without the '-dirty' mark of uncommitted changes. */
+export const baseCommit = (gitCommit: string): string => gitCommit.replace(/-dirty$/, '');
+
 /** A machine as the documents name it. */
 export function machineOf(e: Environment): string {
   return `${e.cpuModel}, ${e.cores} cores, ${Math.round(e.memoryBytes / 2 ** 30)} GiB`;
@@ -69,12 +72,14 @@ const environments = (f: ResultsFolder): Environment[] => [...f.runs.map((r) => 
 
 /**
  * The one rule of a published folder: one machine and one commit. Anything else is refused with one
- * line naming both (or the first two) before a document is touched.
+ * line naming both (or the first two) before a document is touched. Runs of one commit with and without
+ * uncommitted changes are not refused: every table's provenance line says how many had them.
  */
 export function refuseMixed(f: ResultsFolder): void {
   const envs = environments(f);
   const machines = [...new Set(envs.map(machineOf))];
   if (machines.length > 1) throw new UsageError(`${f.folder}: results from more than one machine, refusing to mix them in one document: ${machines.slice(0, 2).join(' and ')}${machines.length > 2 ? ` (and ${machines.length - 2} more)` : ''}`);
-  const commits = [...new Set(envs.map((e) => e.gitCommit))];
+  // a commit and the same commit with uncommitted changes are one commit here: the provenance line counts the dirty runs
+  const commits = [...new Set(envs.map((e) => baseCommit(e.gitCommit)))];
   if (commits.length > 1) throw new UsageError(`${f.folder}: results from more than one commit, refusing to mix them in one document: ${commits.slice(0, 2).join(' and ')}${commits.length > 2 ? ` (and ${commits.length - 2} more)` : ''}`);
 }

@@ -4,7 +4,7 @@
  * The folder was already refused if it mixed machines or commits (load.ts refuseMixed).
  */
 import type { Environment } from '../../src/results/types.js';
-import { machineOf } from './load.js';
+import { baseCommit, machineOf } from './load.js';
 import type { Sitting } from './sitting.js';
 
 export interface Provenance {
@@ -17,10 +17,13 @@ export interface Provenance {
 
 const minute = (iso: string | undefined): string => (iso ? `${iso.slice(0, 16).replace('T', ' ')}` : '?');
 
-function commitOf(e: Environment | undefined): string {
-  if (!e) return '?';
-  const dirty = e.gitCommit.endsWith('-dirty');
-  return `\`${e.gitCommit.replace(/-dirty$/, '').slice(0, 7)}\`${dirty ? ' with uncommitted changes' : ' (clean)'}`;
+/** The commit, and whether the runs had uncommitted changes: all, none, or how many of them. */
+export function commitOf(environments: readonly Environment[]): string {
+  const first = environments[0];
+  if (!first) return '?';
+  const dirty = environments.filter((e) => e.gitCommit.endsWith('-dirty')).length;
+  const which = dirty === 0 ? ' (clean)' : dirty === environments.length ? ' with uncommitted changes' : ` with uncommitted changes in ${dirty} of its ${environments.length} runs`;
+  return `\`${baseCommit(first.gitCommit).slice(0, 7)}\`${which}`;
 }
 
 /** "Measured on <machine>, ... at <commit>, <from> - <to> UTC; <versions>; <sitting>." */
@@ -30,7 +33,7 @@ export function provenanceLine(p: Provenance, sitting: Sitting | undefined): str
   const to = [...p.finishedAt].sort().at(-1);
   const made = sitting ? `made by \`${sitting.invocation}\`${sitting.profile === 'quick' ? ' (**QUICK profile: short windows, fewer cells; for trying the command, not for publishing**)' : ''}` : 'not made by publish-results (no sitting.json)';
   return [
-    `*Measured on ${e ? `${machineOf(e)}, ${e.os}, Node ${e.node}` : '?'}; mqbench at ${commitOf(e)};`,
+    `*Measured on ${e ? `${machineOf(e)}, ${e.os}, Node ${e.node}` : '?'}; mqbench at ${commitOf(p.environments)};`,
     `${minute(from)} - ${minute(to)} UTC; ${[...new Set(p.versions)].sort().join('; ')}; ${made}.*`,
   ].join(' ');
 }

@@ -26,6 +26,7 @@ export function provenanceOf(runs: readonly RunResult[]): Provenance {
 }
 
 const usCell = (v: number): string => `${v < 10 ? v.toFixed(1) : formatCount(v)} µs`;
+const mibCell = (v: number): string => `${Math.round(v / 2 ** 20)} MiB`;
 const bytesCell = (v: number): string => (v >= 1024 ? `${(v / 1024).toFixed(1)} KiB` : `${Math.round(v)} B`);
 
 /** finished runs / attempts: the manifest's attempts when the folder has one (a run that crashed left no result). */
@@ -60,7 +61,7 @@ function rowsTable(t: TableRuns): string {
 }
 
 const seriesHead = (varied: string): string =>
-  `| broker | ${varied} | runs | received msg/s | p50 | p99 | client CPU/msg | broker CPU/msg | broker disk written/msg | lost | client: busiest CPU, loop delay p99 |\n|---|---|---|---|---|---|---|---|---|---|---|`;
+  `| broker | ${varied} | runs | received msg/s | p50 | p99 | client CPU/msg | broker CPU/msg | broker disk written/msg | broker peak RSS | lost | client: busiest CPU, loop delay p99 |\n|---|---|---|---|---|---|---|---|---|---|---|---|`;
 
 function brokerCost(done: readonly RunResult[], get: (c: Extract<RunResult['brokerCost'], { measured: true }>) => number | undefined, format: (v: number) => string): string {
   const values = done.flatMap((r) => (r.brokerCost?.measured ? [get(r.brokerCost)] : [])).filter((v): v is number => v !== undefined);
@@ -88,7 +89,7 @@ function seriesTable(t: TableRuns): string {
     rows.push(
       `| ${cell.broker} | ${cell.value ?? '-'} | ${runsCell(runs, attempts)} | ${spreadCell(e((r) => r.throughput.receivedPerSec), formatCount)} | ${spreadCell(e((r) => r.latencyUs.endToEnd.p50), formatLatencyUs)} | ` +
         `${spreadCell(e((r) => r.latencyUs.endToEnd.p99), formatLatencyUs)} | ${spreadCell(e((r) => r.client?.cpuPerMessageUs), usCell)} | ${brokerCost(done, (c) => c.cpuPerMessageUs, usCell)} | ` +
-        `${brokerCost(done, (c) => c.diskWriteBytesPerMessage, bytesCell)} | ${spreadCell(e((r) => r.counts.lost), formatCount)} | ${clientCell(reading)} |`,
+        `${brokerCost(done, (c) => c.diskWriteBytesPerMessage, bytesCell)} | ${brokerCost(done, (c) => c.peakRssBytes, mibCell)} | ${spreadCell(e((r) => r.counts.lost), formatCount)} | ${clientCell(reading)} |`,
     );
   }
   const commands = t.cells.map((c) => `\`npx bench run ${c.cell.args.join(' ')}\``);

@@ -16,8 +16,9 @@ import { parseArgs } from '../../scripts/publish/args.js';
 import { cellsOf, type Cell } from '../../scripts/publish/cells.js';
 import { failoverSection } from '../../scripts/publish/failover-section.js';
 import { replaceSections, sectionText } from '../../scripts/publish/documents.js';
-import { loadFolder } from '../../scripts/publish/load.js';
+import { loadFolder, refuseMixed } from '../../scripts/publish/load.js';
 import { setAsideUnrecorded, sittingToResume } from '../../scripts/publish/resume.js';
+import { commitOf } from '../../scripts/publish/provenance.js';
 import { newSitting, runsToDo, type Sitting } from '../../scripts/publish/sitting.js';
 import { describeEnvironment } from '../../src/results/environment.js';
 import { clientReading, markGrowth, spreadCell } from '../../scripts/publish/spread.js';
@@ -74,7 +75,16 @@ describe('publish-results --from-results', () => {
     forge(folder, q1?.id ?? 'x', 2, (r) => (r.environment.gitCommit = 'c0ffee'));
     const run = publish(['--from-results', folder, '--write-to', tempFolder()]);
     expect(run.status).toBe(2);
-    expect(run.stderr.trim()).toMatch(/more than one commit.*b83890bc2b6c76c15eae7527d7382cd97ea08dd9-dirty and c0ffee$/);
+    expect(run.stderr.trim()).toMatch(/more than one commit.*b83890bc2b6c76c15eae7527d7382cd97ea08dd9 and c0ffee$/);
+  });
+
+  test('one commit with and without uncommitted changes is one commit, and the line counts the runs that had them', () => {
+    const env = (gitCommit: string) => ({ ...structuredClone(fixture.environment), gitCommit });
+    const run = (gitCommit: string) => ({ cell: 'c', file: 'f', value: { ...structuredClone(fixture), environment: env(gitCommit) } as RunResult });
+    expect(() => refuseMixed({ folder: 'f', runs: [run('a93a774c0ffee'), run('a93a774c0ffee-dirty')], calibrations: [] })).not.toThrow();
+    expect(commitOf([env('a93a774c0ffee'), env('a93a774c0ffee-dirty'), env('a93a774c0ffee-dirty')])).toBe('`a93a774` with uncommitted changes in 2 of its 3 runs');
+    expect(commitOf([env('a93a774c0ffee-dirty')])).toBe('`a93a774` with uncommitted changes');
+    expect(commitOf([env('a93a774c0ffee')])).toBe('`a93a774` (clean)');
   });
 
   test('one machine: the table gets its provenance, every cell its spread and n, and a busy client is flagged', () => {
@@ -136,7 +146,19 @@ describe('publish-results, pure parts', () => {
       ({ ...structuredClone(fixture), failover: { publish: { unavailableUs: 1_000_000, firstSuccessAfterFaultUs: 5 }, consume: { unavailableUs: consumeUs, firstSuccessAfterFaultUs: back ? 5 : null }, ackedThenLost: lost, duplicated: 0 } }) as unknown as RunResult;
     const runs = [run(2_000_000, true, 0), run(4_000_000, true, 2), run(9_000_000, false, 0)];
     const text = failoverSection({ spec: { id: 'q3-failover', document: 'notes', kind: 'failover', title: '' }, cells: [{ cell: cell as Cell, runs, files: [], attempts: 3 }] });
-    expect(text).toContain(`| ${cell?.label} | 3 | completed 3; consumer never back in 1 | 1.00 s [1.00 s - 1.00 s] (n=3) | 3.00 s [2.00 s - 4.00 s] (n=2) | 0 [0 - 2] (n=3) |`);
+    expect(text).toContain(`| ${cell?.label} | 3 | completed 3 | 1.00 s [1.00 s - 1.00 s] (n=3) | 3.00 s [2.00 s - 4.00 s] (n=2); never back in 1 | - | 0 [0 - 2] (n=3) |`);
+  });
+
+  test('the population table: a row per case and population, a producer that never came back counted apart', () => {
+    const cell = cellsOf('full').find((c) => c.id === 'q3-failover--rabbit-quorum-kill-never');
+    const outage = (s: number, back: boolean) => ({ unavailableUs: s * 1e6, firstSuccessAfterFaultUs: back ? 5 : null });
+    const population = (name: string, publish: ReturnType<typeof outage>, lost: number) => ({ population: name, producers: 1, consumers: 0, nodes: [2], publish, consume: null, ackedThenLost: lost, duplicated: 1 });
+    const run = (lateBack: boolean) =>
+      ({ ...structuredClone(fixture), failover: { publish: outage(0.3, true), consume: outage(0.4, true), ackedThenLost: 0, duplicated: 0, populations: [population('survivors', outage(0.3, true), 0), population('late-joiners', outage(12, lateBack), 0)] } }) as unknown as RunResult;
+    const text = failoverSection({ spec: { id: 'q3-failover', document: 'notes', kind: 'failover', title: '' }, cells: [{ cell: cell as Cell, runs: [run(true), run(false), run(false)], files: [], attempts: 3 }] });
+    expect(text).toContain(`| ${cell?.label} | survivors | 3 | 0.30 s [0.30 s - 0.30 s] (n=3) | - | 0 [0 - 0] (n=3) | 1 [1 - 1] (n=3) |`);
+    expect(text).toContain(`| ${cell?.label} | late-joiners | 3 | 12.00 s (1 run); never back in 2 | - |`);
+    expect(text).not.toContain('| failed-node |');
   });
 
   test('only the text between a section\'s markers is replaced; a section without markers is reported', () => {

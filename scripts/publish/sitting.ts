@@ -98,6 +98,21 @@ function head(): string {
   return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot }).toString().trim();
 }
 
+/** Tracked files changed since the commit: every result of a run made now would say "with uncommitted changes". */
+function uncommittedChanges(): boolean {
+  return execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: repoRoot }).toString().trim() !== '';
+}
+
+/**
+ * One sitting, one commit: a checkout that moved under it would mix commits in one table, and an edit to a
+ * tracked file in a sitting begun clean would label the rest of its results "with uncommitted changes".
+ */
+export function checkoutMoved(startHead: string, beganClean: boolean, now: { head: string; dirty: boolean }, folder: string): string | undefined {
+  if (now.head !== startHead) return `the checkout moved from ${startHead.slice(0, 7)} to ${now.head.slice(0, 7)} during the sitting: stopped; what was measured is in ${folder}`;
+  if (beganClean && now.dirty) return `tracked files were changed during the sitting, which began on a clean checkout: stopped before the next run would be labelled "with uncommitted changes"; put the changes aside (git stash), then npm run publish-results -- --resume ${folder}`;
+  return undefined;
+}
+
 /** A new sitting's manifest. */
 export function newSitting(cells: Cell[], options: { profile: Profile; repeats: number; invocation: string }): Sitting {
   return { kind: 'mqbench-publish-sitting', version: 1, profile: options.profile, repeats: options.repeats, invocation: options.invocation, startedAt: new Date().toISOString(), environment: describeEnvironment(), cells, runs: [] };
@@ -111,9 +126,10 @@ export async function runSitting(sitting: Sitting, folder: string, log: (line: s
   await save();
   const rabbitPid = sharedRabbitPid();
   const startHead = head();
+  const beganClean = !uncommittedChanges();
   for (const { cell, round } of runsToDo(sitting.cells, repeats, sitting.runs)) {
-    // one sitting, one commit: a checkout that moved under it would mix commits in one table
-    if (head() !== startHead) throw new UsageError(`the checkout moved from ${startHead.slice(0, 7)} to ${head().slice(0, 7)} during the sitting: stopped; what was measured is in ${relative(repoRoot, folder)}`);
+    const moved = checkoutMoved(startHead, beganClean, { head: head(), dirty: uncommittedChanges() }, relative(repoRoot, folder));
+    if (moved) throw new UsageError(moved);
     const args = argsOf(cell, folder, repeats, rabbitPid);
     const command = `npx bench ${args.join(' ').replace(`${folder}/`, `${relative(repoRoot, folder)}/`)}`;
     log(`publish-results: round ${round}/${repeats}: ${command}`);

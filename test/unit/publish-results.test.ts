@@ -19,7 +19,7 @@ import { replaceSections, sectionText } from '../../scripts/publish/documents.js
 import { loadFolder, refuseMixed } from '../../scripts/publish/load.js';
 import { setAsideUnrecorded, sittingToResume } from '../../scripts/publish/resume.js';
 import { commitOf } from '../../scripts/publish/provenance.js';
-import { newSitting, runsToDo, type Sitting } from '../../scripts/publish/sitting.js';
+import { checkoutMoved, newSitting, runsToDo, type Sitting } from '../../scripts/publish/sitting.js';
 import { describeEnvironment } from '../../src/results/environment.js';
 import { clientReading, markGrowth, spreadCell } from '../../scripts/publish/spread.js';
 import { repoRoot } from '../helpers.js';
@@ -159,6 +159,13 @@ describe('publish-results, pure parts', () => {
     expect(text).toContain(`| ${cell?.label} | survivors | 3 | 0.30 s [0.30 s - 0.30 s] (n=3) | - | 0 [0 - 0] (n=3) | 1 [1 - 1] (n=3) |`);
     expect(text).toContain(`| ${cell?.label} | late-joiners | 3 | 12.00 s (1 run); never back in 2 | - |`);
     expect(text).not.toContain('| failed-node |');
+  });
+
+  test('a sitting stops when the checkout moves, or when tracked files change in a sitting begun clean', () => {
+    expect(checkoutMoved('a93a774c0ffee', true, { head: 'a93a774c0ffee', dirty: false }, 'f')).toBeUndefined();
+    expect(checkoutMoved('a93a774c0ffee', false, { head: 'a93a774c0ffee', dirty: true }, 'f')).toBeUndefined();
+    expect(checkoutMoved('a93a774c0ffee', true, { head: 'b0b0b0b0', dirty: false }, 'f')).toBe('the checkout moved from a93a774 to b0b0b0b during the sitting: stopped; what was measured is in f');
+    expect(checkoutMoved('a93a774c0ffee', true, { head: 'a93a774c0ffee', dirty: true }, 'f')).toMatch(/^tracked files were changed during the sitting, which began on a clean checkout: stopped .*--resume f$/);
   });
 
   test('only the text between a section\'s markers is replaced; a section without markers is reported', () => {

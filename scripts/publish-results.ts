@@ -35,9 +35,9 @@ function describePlan(cells: readonly Cell[], repeats: number): string {
 }
 
 /** Writes every document's generated sections from one folder; returns what it wrote, a line per document. */
-async function writeDocuments(folder: string, documents: readonly DocumentName[], writeTo: string): Promise<string[]> {
+async function writeDocuments(folder: string, documents: readonly DocumentName[], writeTo: string, acceptUncommitted: boolean): Promise<string[]> {
   const loaded = await loadFolder(folder);
-  refuseMixed(loaded);
+  refuseMixed(loaded, acceptUncommitted);
   // without the manifest nothing says which table a result belongs to
   if (!loaded.sitting) throw new UsageError(`${folder}: no sitting.json: not a folder publish-results measured into, so its results have no place in the documents' tables`);
   const cells = loaded.sitting.cells;
@@ -79,7 +79,7 @@ async function main(): Promise<void> {
     await runSitting(newSitting(cells, { profile: args.profile, repeats: args.repeats, invocation }), folder, log);
     log(`publish-results: results in ${relative(repoRoot, folder)}`);
   }
-  for (const line of await writeDocuments(folder, args.documents, writeTo)) process.stdout.write(`${line}\n`);
+  for (const line of await writeDocuments(folder, args.documents, writeTo, args.acceptUncommitted)) process.stdout.write(`${line}\n`);
 }
 
 main().catch((error: unknown) => {

@@ -1,7 +1,7 @@
 /**
  * Every measurement behind README.md, reports/notes.md and reports/calibration.md, as one list: the
  * tables they show and, per table, its cells (one `bench run` or `bench calibrate` each, run once per
- * repeat). The lists of scripts/notes.ts, notes-q2.sh, notes-q3.sh and the calibration's commands,
+ * repeat). The lists of the former scripts/notes.ts, notes-q2.sh, notes-q3.sh and the calibration's commands,
  * unified; a profile ("full" for publishing, "quick" for trying the command in a few minutes) sets the
  * windows and which cells run.
  */

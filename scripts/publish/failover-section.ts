@@ -2,25 +2,43 @@
  * Question 3's failover table from the sitting's cluster runs: a row per case and fault, each figure
  * the median [min - max] over the repeats (scripts/notes-q3-summary.ts's figures, in the published form).
  */
-import type { DirectionOutage } from '../../src/results/types.js';
+import type { DirectionOutage, RunResult } from '../../src/results/types.js';
+import { formatCount } from '../../src/util/format.js';
 import type { TableRuns } from './cells.js';
 import { spreadCell } from './spread.js';
 
 const seconds = (us: number): string => `${(us / 1e6).toFixed(2)} s`;
-const count = (n: number): string => String(Math.round(n));
+const count = (n: number): string => formatCount(Math.round(n));
 
 /** A gap that never ended (it ran to the end of the data) is left out of the spread and counted apart as never back. */
 const gapOf = (o: DirectionOutage | null | undefined): number | undefined => (o && !(o.unavailableUs > 0 && o.firstSuccessAfterFaultUs === null) ? o.unavailableUs : undefined);
 
 const populationOrder = ['survivors', 'failed-node', 'late-joiners'];
 
-/** "0.33 s [0.18 s - 0.72 s] (n=3)", with the runs whose gap ran to the end of the window counted apart. */
-function gapCell(outages: readonly (DirectionOutage | null | undefined)[]): string {
-  const present = outages.filter((o): o is DirectionOutage => o !== null && o !== undefined);
+/** One run's gap in one direction, with the end of that direction's measured window (sends or receipts). */
+interface Gap {
+  outage: DirectionOutage | null | undefined;
+  windowUs: number;
+}
+
+const sendGap = (r: RunResult, outage: DirectionOutage | null | undefined): Gap => ({ outage, windowUs: r.throughput.sendWindowUs });
+const receiveGap = (r: RunResult, outage: DirectionOutage | null | undefined): Gap => ({ outage, windowUs: r.throughput.receiveWindowUs });
+
+/**
+ * "0.33 s [0.18 s - 0.72 s] (n=3)", with the runs whose gap ran to the end of the window counted apart
+ * as never back, and those whose longest stretch only began once the window was over (the drain after the
+ * last send; any stretch inside the window was shorter, of a length the result does not keep) counted apart
+ * as such, never as an outage.
+ */
+function gapCell(gaps: readonly Gap[]): string {
+  const present = gaps.filter((g): g is { outage: DirectionOutage; windowUs: number } => g.outage !== null && g.outage !== undefined);
   if (present.length === 0) return '-';
-  const never = present.filter((o) => gapOf(o) === undefined).length;
-  const ended = spreadCell(present.flatMap((o) => (gapOf(o) === undefined ? [] : [o.unavailableUs])), seconds);
-  return never === 0 ? ended : `${ended === '-' ? '' : `${ended}; `}never back in ${never}`;
+  const after = present.filter((g) => g.outage.unavailableUs > 0 && g.outage.unavailableFromUs >= g.windowUs).length;
+  const inside = present.filter((g) => !(g.outage.unavailableUs > 0 && g.outage.unavailableFromUs >= g.windowUs)).map((g) => g.outage);
+  const never = inside.filter((o) => gapOf(o) === undefined).length;
+  const ended = spreadCell(inside.flatMap((o) => (gapOf(o) === undefined ? [] : [o.unavailableUs])), seconds);
+  const notes = [...(never > 0 ? [`never back in ${never}`] : []), ...(after > 0 ? [`after the window only in ${after}`] : [])];
+  return [...(ended === '-' && notes.length > 0 ? [] : [ended]), ...notes].join('; ');
 }
 
 /**
@@ -31,11 +49,11 @@ function gapCell(outages: readonly (DirectionOutage | null | undefined)[]): stri
 export function populationTable(t: TableRuns): string {
   const rows = t.cells.flatMap(({ cell, runs }) =>
     populationOrder.flatMap((name) => {
-      const outcomes = runs.flatMap((r) => (r.failover?.populations ?? []).filter((p) => p.population === name));
+      const outcomes = runs.flatMap((r) => (r.failover?.populations ?? []).filter((p) => p.population === name).map((p) => ({ r, p })));
       if (outcomes.length === 0) return [];
       return [
-        `| ${cell.label} | ${name} | ${outcomes.length} | ${gapCell(outcomes.map((p) => p.publish))} | ${gapCell(outcomes.map((p) => p.consume))} | ` +
-          `${spreadCell(outcomes.map((p) => p.ackedThenLost), count)} | ${spreadCell(outcomes.map((p) => p.duplicated), count)} |`,
+        `| ${cell.label} | ${name} | ${outcomes.length} | ${gapCell(outcomes.map(({ r, p }) => sendGap(r, p.publish)))} | ${gapCell(outcomes.map(({ r, p }) => receiveGap(r, p.consume)))} | ` +
+          `${spreadCell(outcomes.map(({ p }) => p.ackedThenLost), count)} | ${spreadCell(outcomes.map(({ p }) => p.duplicated), count)} |`,
       ];
     }),
   );
@@ -53,9 +71,11 @@ function populationBlock(t: TableRuns): string[] {
 export function failoverSection(t: TableRuns): string {
   const rows = t.cells.map(({ cell, runs }) => {
     const statuses = Object.entries(runs.reduce<Record<string, number>>((n, r) => ({ ...n, [r.status]: (n[r.status] ?? 0) + 1 }), {})).map(([s, n]) => `${s} ${n}`).join(', ');
-    const f = runs.flatMap((r) => (r.failover ? [r.failover] : []));
+    const withFailover = runs.filter((r) => r.failover !== undefined);
+    const f = withFailover.flatMap((r) => (r.failover ? [r.failover] : []));
+    const gaps = (get: (r: RunResult) => DirectionOutage | null | undefined, of: typeof sendGap) => withFailover.map((r) => of(r, get(r)));
     return (
-      `| ${cell.label} | ${runs.length} | ${statuses} | ${gapCell(f.map((x) => x.publish))} | ${gapCell(f.map((x) => x.consume))} | ${gapCell(f.map((x) => x.restoreGaps?.publish))} | ` +
+      `| ${cell.label} | ${runs.length} | ${statuses} | ${gapCell(gaps((r) => r.failover?.publish, sendGap))} | ${gapCell(gaps((r) => r.failover?.consume, receiveGap))} | ${gapCell(gaps((r) => r.failover?.restoreGaps?.publish, sendGap))} | ` +
       `${spreadCell(f.map((x) => x.ackedThenLost), count)} | ${spreadCell(f.map((x) => x.neverAckedLost), count)} | ${spreadCell(f.map((x) => x.duplicated), count)} | \`npx bench run ${cell.args.join(' ')}\` |`
     );
   });
@@ -64,7 +84,7 @@ export function failoverSection(t: TableRuns): string {
     '|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
-    'Unavailable: the longest stretch with no broker acknowledgement (publish) or no delivery (consume) that began after the fault and before the restore; once restored: the longest that began after it (a node rejoining, a mirror syncing); never back: runs whose stretch lasted to the end of the window. Acked then lost: messages the broker confirmed that no consumer received. Never acked, lost: sends given up on (never acknowledged) that no consumer received. Every cell is the median [min - max] over its runs, with n; a single run says so.',
+    'Unavailable: the longest stretch with no broker acknowledgement (publish) or no delivery (consume) that began after the fault and before the restore; once restored: the longest that began after it (a node rejoining, a mirror syncing); never back: runs whose stretch lasted to the end of the window; after the window only: runs whose longest stretch began once the measured window was over (the drain after the last send): any stretch inside it was shorter, and none is counted for them. Acked then lost: messages the broker confirmed that no consumer received. Never acked, lost: sends given up on (never acknowledged) that no consumer received. Every cell is the median [min - max] over its runs, with n; a single run says so.',
     ...populationBlock(t),
   ].join('\n');
 }

@@ -73,13 +73,16 @@ const environments = (f: ResultsFolder): Environment[] => [...f.runs.map((r) => 
 /**
  * The one rule of a published folder: one machine and one commit. Anything else is refused with one
  * line naming both (or the first two) before a document is touched. Runs of one commit with and without
- * uncommitted changes are not refused: every table's provenance line says how many had them.
+ * uncommitted changes are refused too (a '-dirty' commit names no code), unless the publisher, who knows
+ * the changes touched no code the runs loaded, says so (--accept-uncommitted): every table's provenance
+ * line then counts the runs that had them.
  */
-export function refuseMixed(f: ResultsFolder): void {
+export function refuseMixed(f: ResultsFolder, acceptUncommitted = false): void {
   const envs = environments(f);
   const machines = [...new Set(envs.map(machineOf))];
   if (machines.length > 1) throw new UsageError(`${f.folder}: results from more than one machine, refusing to mix them in one document: ${machines.slice(0, 2).join(' and ')}${machines.length > 2 ? ` (and ${machines.length - 2} more)` : ''}`);
-  // a commit and the same commit with uncommitted changes are one commit here: the provenance line counts the dirty runs
-  const commits = [...new Set(envs.map((e) => baseCommit(e.gitCommit)))];
-  if (commits.length > 1) throw new UsageError(`${f.folder}: results from more than one commit, refusing to mix them in one document: ${commits.slice(0, 2).join(' and ')}${commits.length > 2 ? ` (and ${commits.length - 2} more)` : ''}`);
+  const commits = [...new Set(envs.map((e) => (acceptUncommitted ? baseCommit(e.gitCommit) : e.gitCommit)))];
+  const onlyDirtiness = new Set(commits.map(baseCommit)).size === 1;
+  const hint = onlyDirtiness ? ' (one commit with and without uncommitted changes: --accept-uncommitted publishes it, counting those runs, if the changes touched no code the runs loaded)' : '';
+  if (commits.length > 1) throw new UsageError(`${f.folder}: results from more than one commit, refusing to mix them in one document: ${commits.slice(0, 2).join(' and ')}${commits.length > 2 ? ` (and ${commits.length - 2} more)` : ''}${hint}`);
 }

@@ -75,13 +75,17 @@ describe('publish-results --from-results', () => {
     forge(folder, q1?.id ?? 'x', 2, (r) => (r.environment.gitCommit = 'c0ffee'));
     const run = publish(['--from-results', folder, '--write-to', tempFolder()]);
     expect(run.status).toBe(2);
-    expect(run.stderr.trim()).toMatch(/more than one commit.*b83890bc2b6c76c15eae7527d7382cd97ea08dd9 and c0ffee$/);
+    expect(run.stderr.trim()).toMatch(/more than one commit.*b83890bc2b6c76c15eae7527d7382cd97ea08dd9-dirty and c0ffee$/);
   });
 
-  test('one commit with and without uncommitted changes is one commit, and the line counts the runs that had them', () => {
+  test('one commit with and without uncommitted changes is refused unless --accept-uncommitted, and the line counts the runs that had them', () => {
     const env = (gitCommit: string) => ({ ...structuredClone(fixture.environment), gitCommit });
     const run = (gitCommit: string) => ({ cell: 'c', file: 'f', value: { ...structuredClone(fixture), environment: env(gitCommit) } as RunResult });
-    expect(() => refuseMixed({ folder: 'f', runs: [run('a93a774c0ffee'), run('a93a774c0ffee-dirty')], calibrations: [] })).not.toThrow();
+    const mixed = { folder: 'f', runs: [run('a93a774c0ffee'), run('a93a774c0ffee-dirty')], calibrations: [] };
+    expect(() => refuseMixed(mixed)).toThrow('f: results from more than one commit, refusing to mix them in one document: a93a774c0ffee and a93a774c0ffee-dirty (one commit with and without uncommitted changes: --accept-uncommitted publishes it, counting those runs, if the changes touched no code the runs loaded)');
+    expect(() => refuseMixed(mixed, true)).not.toThrow();
+    expect(() => refuseMixed({ ...mixed, runs: [run('a93a774c0ffee'), run('c0ffee-dirty')] }, true)).toThrow(/more than one commit.*a93a774c0ffee and c0ffee$/);
+    expect(() => parseArgs(['--accept-uncommitted'])).toThrow('--accept-uncommitted applies to --from-results only: a sitting begun clean stops when tracked files change');
     expect(commitOf([env('a93a774c0ffee'), env('a93a774c0ffee-dirty'), env('a93a774c0ffee-dirty')])).toBe('`a93a774` with uncommitted changes in 2 of its 3 runs');
     expect(commitOf([env('a93a774c0ffee-dirty')])).toBe('`a93a774` with uncommitted changes');
     expect(commitOf([env('a93a774c0ffee')])).toBe('`a93a774` (clean)');
@@ -143,10 +147,11 @@ describe('publish-results, pure parts', () => {
   test('the failover table: gaps as median [min - max] with n, a consumer that never came back counted apart', () => {
     const cell = cellsOf('full').find((c) => c.table === 'q3-failover');
     const run = (consumeUs: number, back: boolean, lost: number) =>
-      ({ ...structuredClone(fixture), failover: { publish: { unavailableUs: 1_000_000, firstSuccessAfterFaultUs: 5 }, consume: { unavailableUs: consumeUs, firstSuccessAfterFaultUs: back ? 5 : null }, ackedThenLost: lost, duplicated: 0 } }) as unknown as RunResult;
+      ({ ...structuredClone(fixture), throughput: { ...fixture.throughput, sendWindowUs: 25_000_000, receiveWindowUs: 25_100_000 }, failover: { publish: { unavailableUs: 1_000_000, unavailableFromUs: 5_000_000, firstSuccessAfterFaultUs: 5 }, consume: { unavailableUs: consumeUs, unavailableFromUs: 5_000_000, firstSuccessAfterFaultUs: back ? 5 : null }, restoreGaps: { publish: { unavailableUs: 70_000, unavailableFromUs: back ? 14_000_000 : 25_010_000, firstSuccessAfterFaultUs: back ? 9_100_000 : null }, consume: null }, ackedThenLost: lost, neverAckedLost: 0, duplicated: 0 } }) as unknown as RunResult;
     const runs = [run(2_000_000, true, 0), run(4_000_000, true, 2), run(9_000_000, false, 0)];
     const text = failoverSection({ spec: { id: 'q3-failover', document: 'notes', kind: 'failover', title: '' }, cells: [{ cell: cell as Cell, runs, files: [], attempts: 3 }] });
-    expect(text).toContain(`| ${cell?.label} | 3 | completed 3 | 1.00 s [1.00 s - 1.00 s] (n=3) | 3.00 s [2.00 s - 4.00 s] (n=2); never back in 1 | - | 0 [0 - 2] (n=3) |`);
+    // the third run's restore stretch began after its 25 s send window (the drain): counted apart, not as never back
+    expect(text).toContain(`| ${cell?.label} | 3 | completed 3 | 1.00 s [1.00 s - 1.00 s] (n=3) | 3.00 s [2.00 s - 4.00 s] (n=2); never back in 1 | 0.07 s [0.07 s - 0.07 s] (n=2); after the window only in 1 | 0 [0 - 2] (n=3) | 0 [0 - 0] (n=3) | 0 [0 - 0] (n=3) | \`npx bench run ${cell?.args.join(' ')}\` |`);
   });
 
   test('the population table: a row per case and population, a producer that never came back counted apart', () => {

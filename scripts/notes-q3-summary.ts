@@ -17,19 +17,30 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
-/** "median (min..max)" of a figure over the runs that have it; a null ("never") is counted apart. */
-function spread<T>(items: T[], pick: (item: T) => number | null | undefined, scale: number, digits: number): string {
+/** A stretch that began once the measured window was over (the drain after the last send or receipt): not an outage in it. */
+const afterWindow = 'after-window';
+
+/** "median (min..max)" of a figure over the runs that have it; a null ("never") and a stretch after the window are counted apart. */
+function spread<T>(items: T[], pick: (item: T) => number | null | typeof afterWindow | undefined, scale: number, digits: number): string {
   const raw = items.map(pick);
   const values = raw.filter((v): v is number => typeof v === 'number').map((v) => v / scale);
   const never = raw.filter((v) => v === null).length;
-  if (values.length === 0) return never > 0 ? `never (${never})` : '-';
+  const after = raw.filter((v) => v === afterWindow).length;
+  const notes = [...(never > 0 ? [`never back in ${never}`] : []), ...(after > 0 ? [`after the window only in ${after}`] : [])];
+  if (values.length === 0) return never > 0 && after === 0 ? `never (${never})` : notes.length > 0 ? notes.join(', ') : '-';
   const text = `${median(values).toFixed(digits)} (${Math.min(...values).toFixed(digits)}..${Math.max(...values).toFixed(digits)})`;
-  return never > 0 ? `${text}, never back in ${never}` : text;
+  return [text, ...notes].join(', ');
 }
 
-/** A gap in seconds, or null when it never ended (a stretch that ran to the end of the data). */
-const gapOf = (outage: DirectionOutage | null | undefined): number | null | undefined =>
-  outage === undefined || outage === null ? undefined : outage.unavailableUs > 0 && outage.firstSuccessAfterFaultUs === null ? null : outage.unavailableUs;
+/**
+ * A gap in us; null when it never ended (a stretch that ran to the end of the data); afterWindow when it
+ * began once the direction's measured window was over (sends: the send window; receipts: the receive window).
+ */
+const gapOf = (outage: DirectionOutage | null | undefined, windowUs: number): number | null | typeof afterWindow | undefined => {
+  if (outage === undefined || outage === null) return undefined;
+  if (outage.unavailableUs > 0 && outage.unavailableFromUs >= windowUs) return afterWindow;
+  return outage.unavailableUs > 0 && outage.firstSuccessAfterFaultUs === null ? null : outage.unavailableUs;
+};
 
 async function casesIn(dir: string): Promise<{ name: string; results: RunResult[] }[]> {
   const cases: { name: string; results: RunResult[] }[] = [];
@@ -56,8 +67,8 @@ function caseRow(name: string, results: RunResult[]): string {
   const f = (r: RunResult) => r.failover;
   return (
     `| ${name} | ${results.length} | ${Object.entries(statuses).map(([s, n]) => `${s} ${n}`).join(', ')} | ` +
-    `${spread(results, (r) => gapOf(f(r)?.publish), 1e6, 2)} | ${spread(results, (r) => gapOf(f(r)?.consume), 1e6, 2)} | ` +
-    `${spread(results, (r) => gapOf(f(r)?.restoreGaps?.publish), 1e6, 2)} | ${spread(results, (r) => f(r)?.recoveryUs, 1e6, 2)} | ` +
+    `${spread(results, (r) => gapOf(f(r)?.publish, r.throughput.sendWindowUs), 1e6, 2)} | ${spread(results, (r) => gapOf(f(r)?.consume, r.throughput.receiveWindowUs), 1e6, 2)} | ` +
+    `${spread(results, (r) => gapOf(f(r)?.restoreGaps?.publish, r.throughput.sendWindowUs), 1e6, 2)} | ${spread(results, (r) => f(r)?.recoveryUs, 1e6, 2)} | ` +
     `${spread(results, (r) => f(r)?.ackedThenLost, 1, 0)} | ${spread(results, (r) => f(r)?.neverAckedLost, 1, 0)} | ${spread(results, (r) => f(r)?.duplicated, 1, 0)} | ` +
     `${spread(results, (r) => (f(r)?.latency.during.count ? f(r)?.latency.during.p99Us : undefined), 1e3, 0)} |`
   );
@@ -66,12 +77,12 @@ function caseRow(name: string, results: RunResult[]): string {
 function populationRows(name: string, results: RunResult[]): string[] {
   const names = [...new Set(results.flatMap((r) => r.failover?.populations?.map((p) => p.population) ?? []))];
   return names.map((population) => {
-    const seen = results.flatMap((r) => r.failover?.populations?.filter((p) => p.population === population) ?? []);
-    const pick = (get: (p: PopulationOutcome) => number | null | undefined, scale: number, digits: number): string => spread(seen, get, scale, digits);
+    const seen = results.flatMap((r) => (r.failover?.populations ?? []).filter((p) => p.population === population).map((p) => ({ r, p })));
+    const pick = (get: (x: { r: RunResult; p: PopulationOutcome }) => number | null | typeof afterWindow | undefined, scale: number, digits: number): string => spread(seen, get, scale, digits);
     return (
-      `| ${name} | ${population} | ${seen.length} | ${pick((p) => gapOf(p.publish), 1e6, 2)} | ${pick((p) => gapOf(p.consume), 1e6, 2)} | ` +
-      `${pick((p) => gapOf(p.restoreGaps?.publish), 1e6, 2)} | ${pick((p) => (p.latency.during.count ? p.latency.during.p99Us : undefined), 1e3, 0)} | ` +
-      `${pick((p) => p.ackedThenLost, 1, 0)} | ${pick((p) => p.duplicated, 1, 0)} |`
+      `| ${name} | ${population} | ${seen.length} | ${pick(({ r, p }) => gapOf(p.publish, r.throughput.sendWindowUs), 1e6, 2)} | ${pick(({ r, p }) => gapOf(p.consume, r.throughput.receiveWindowUs), 1e6, 2)} | ` +
+      `${pick(({ r, p }) => gapOf(p.restoreGaps?.publish, r.throughput.sendWindowUs), 1e6, 2)} | ${pick(({ p }) => (p.latency.during.count ? p.latency.during.p99Us : undefined), 1e3, 0)} | ` +
+      `${pick(({ p }) => p.ackedThenLost, 1, 0)} | ${pick(({ p }) => p.duplicated, 1, 0)} |`
     );
   });
 }

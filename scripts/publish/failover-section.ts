@@ -1,6 +1,6 @@
 /**
  * Question 3's failover table from the sitting's cluster runs: a row per case and fault, each figure
- * the median [min - max] over the repeats (scripts/notes-q3-summary.ts's figures, in the published form).
+ * the median [min - max] over the repeats (the figures scripts/notes-q3-summary.ts gives the partition tables, in the published form).
  */
 import type { DirectionOutage, RunResult } from '../../src/results/types.js';
 import { formatCount } from '../../src/util/format.js';
@@ -84,7 +84,7 @@ export function failoverSection(t: TableRuns): string {
     '|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
-    'Unavailable: the longest stretch with no broker acknowledgement (publish) or no delivery (consume) that began after the fault and before the restore; once restored: the longest that began after it (a node rejoining, a mirror syncing); never back: runs whose stretch lasted to the end of the window; after the window only: runs whose longest stretch began once the measured window was over (the drain after the last send): any stretch inside it was shorter, and none is counted for them. Acked then lost: messages the broker confirmed that no consumer received. Never acked, lost: sends given up on (never acknowledged) that no consumer received. Every cell is the median [min - max] over its runs, with n; a single run says so.',
+    'Unavailable: the longest stretch with no broker acknowledgement (publish) or no delivery (consume) that began after the fault and before the restore; once restored: the longest that began after it (a node rejoining, a mirror syncing); never back: runs whose stretch lasted to the end of the window; after the window only: runs whose longest stretch began once the measured window was over (sends: after the last send, while resends were still acknowledged; receipts: after the last receipt): any stretch inside the window was shorter, and none is counted for them. Acked then lost: messages the broker confirmed that no consumer received. Never acked, lost: sends given up on (never acknowledged) that no consumer received. Every cell is the median [min - max] over its runs, with n; a single run says so.',
     ...populationBlock(t),
   ].join('\n');
 }

@@ -73,9 +73,10 @@ const environments = (f: ResultsFolder): Environment[] => [...f.runs.map((r) => 
 /**
  * The one rule of a published folder: one machine and one commit. Anything else is refused with one
  * line naming both (or the first two) before a document is touched. Runs of one commit with and without
- * uncommitted changes are refused too (a '-dirty' commit names no code), unless the publisher, who knows
- * the changes touched no code the runs loaded, says so (--accept-uncommitted): every table's provenance
- * line then counts the runs that had them.
+ * uncommitted changes are refused too (two code states in one table), unless the publisher, who knows the
+ * changes touched no code the runs loaded, says so (--accept-uncommitted): every table's provenance line
+ * then counts the runs that had them. A folder whose runs all had uncommitted changes is one state as far
+ * as the files tell, and is published with "with uncommitted changes" on every line.
  */
 export function refuseMixed(f: ResultsFolder, acceptUncommitted = false): void {
   const envs = environments(f);

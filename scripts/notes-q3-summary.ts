@@ -7,7 +7,8 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readResults } from '../src/results/store.js';
-import type { DirectionOutage, PopulationOutcome, RunResult } from '../src/results/types.js';
+import type { PopulationOutcome, RunResult } from '../src/results/types.js';
+import { afterWindow, gapOf, type GapReading } from './publish/failover-section.js';
 
 const root = process.argv[2] ?? 'results/baselines/q3-populations';
 
@@ -17,11 +18,8 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
-/** A stretch that began once the measured window was over (the drain after the last send or receipt): not an outage in it. */
-const afterWindow = 'after-window';
-
 /** "median (min..max)" of a figure over the runs that have it; a null ("never") and a stretch after the window are counted apart. */
-function spread<T>(items: T[], pick: (item: T) => number | null | typeof afterWindow | undefined, scale: number, digits: number): string {
+function spread<T>(items: T[], pick: (item: T) => GapReading, scale: number, digits: number): string {
   const raw = items.map(pick);
   const values = raw.filter((v): v is number => typeof v === 'number').map((v) => v / scale);
   const never = raw.filter((v) => v === null).length;
@@ -31,16 +29,6 @@ function spread<T>(items: T[], pick: (item: T) => number | null | typeof afterWi
   const text = `${median(values).toFixed(digits)} (${Math.min(...values).toFixed(digits)}..${Math.max(...values).toFixed(digits)})`;
   return [text, ...notes].join(', ');
 }
-
-/**
- * A gap in us; null when it never ended (a stretch that ran to the end of the data); afterWindow when it
- * began once the direction's measured window was over (sends: the send window; receipts: the receive window).
- */
-const gapOf = (outage: DirectionOutage | null | undefined, windowUs: number): number | null | typeof afterWindow | undefined => {
-  if (outage === undefined || outage === null) return undefined;
-  if (outage.unavailableUs > 0 && outage.unavailableFromUs >= windowUs) return afterWindow;
-  return outage.unavailableUs > 0 && outage.firstSuccessAfterFaultUs === null ? null : outage.unavailableUs;
-};
 
 async function casesIn(dir: string): Promise<{ name: string; results: RunResult[] }[]> {
   const cases: { name: string; results: RunResult[] }[] = [];
@@ -78,7 +66,7 @@ function populationRows(name: string, results: RunResult[]): string[] {
   const names = [...new Set(results.flatMap((r) => r.failover?.populations?.map((p) => p.population) ?? []))];
   return names.map((population) => {
     const seen = results.flatMap((r) => (r.failover?.populations ?? []).filter((p) => p.population === population).map((p) => ({ r, p })));
-    const pick = (get: (x: { r: RunResult; p: PopulationOutcome }) => number | null | typeof afterWindow | undefined, scale: number, digits: number): string => spread(seen, get, scale, digits);
+    const pick = (get: (x: { r: RunResult; p: PopulationOutcome }) => GapReading, scale: number, digits: number): string => spread(seen, get, scale, digits);
     return (
       `| ${name} | ${population} | ${seen.length} | ${pick(({ r, p }) => gapOf(p.publish, r.throughput.sendWindowUs), 1e6, 2)} | ${pick(({ r, p }) => gapOf(p.consume, r.throughput.receiveWindowUs), 1e6, 2)} | ` +
       `${pick(({ r, p }) => gapOf(p.restoreGaps?.publish, r.throughput.sendWindowUs), 1e6, 2)} | ${pick(({ p }) => (p.latency.during.count ? p.latency.during.p99Us : undefined), 1e3, 0)} | ` +

@@ -10,35 +10,37 @@ import { spreadCell } from './spread.js';
 const seconds = (us: number): string => `${(us / 1e6).toFixed(2)} s`;
 const count = (n: number): string => formatCount(Math.round(n));
 
-/** A gap that never ended (it ran to the end of the data) is left out of the spread and counted apart as never back. */
-const gapOf = (o: DirectionOutage | null | undefined): number | undefined => (o && !(o.unavailableUs > 0 && o.firstSuccessAfterFaultUs === null) ? o.unavailableUs : undefined);
+/** A stretch that began once the measured window was over (the drain after the last send or receipt): not an outage in it. */
+export const afterWindow = 'after-window';
+
+/** One run's gap in one direction: its length (us), null when it never ended, afterWindow, or undefined when the run has none. */
+export type GapReading = number | null | typeof afterWindow | undefined;
+
+/**
+ * A gap as the tables count it: null when it never ended (a stretch that ran to the end of the data);
+ * afterWindow when it began once the direction's measured window was over (sends: the send window;
+ * receipts: the receive window): any stretch inside the window was shorter, of a length the result does
+ * not keep, so it is counted apart, never as an outage.
+ */
+export function gapOf(outage: DirectionOutage | null | undefined, windowUs: number): GapReading {
+  if (outage === undefined || outage === null) return undefined;
+  if (outage.unavailableUs > 0 && outage.unavailableFromUs >= windowUs) return afterWindow;
+  return outage.unavailableUs > 0 && outage.firstSuccessAfterFaultUs === null ? null : outage.unavailableUs;
+}
+
+const sendGap = (r: RunResult, outage: DirectionOutage | null | undefined): GapReading => gapOf(outage, r.throughput.sendWindowUs);
+const receiveGap = (r: RunResult, outage: DirectionOutage | null | undefined): GapReading => gapOf(outage, r.throughput.receiveWindowUs);
 
 const populationOrder = ['survivors', 'failed-node', 'late-joiners'];
 
-/** One run's gap in one direction, with the end of that direction's measured window (sends or receipts). */
-interface Gap {
-  outage: DirectionOutage | null | undefined;
-  windowUs: number;
-}
-
-const sendGap = (r: RunResult, outage: DirectionOutage | null | undefined): Gap => ({ outage, windowUs: r.throughput.sendWindowUs });
-const receiveGap = (r: RunResult, outage: DirectionOutage | null | undefined): Gap => ({ outage, windowUs: r.throughput.receiveWindowUs });
-
-/**
- * "0.33 s [0.18 s - 0.72 s] (n=3)", with the runs whose gap ran to the end of the window counted apart
- * as never back, and those whose longest stretch only began once the window was over (the drain after the
- * last send; any stretch inside the window was shorter, of a length the result does not keep) counted apart
- * as such, never as an outage.
- */
-function gapCell(gaps: readonly Gap[]): string {
-  const present = gaps.filter((g): g is { outage: DirectionOutage; windowUs: number } => g.outage !== null && g.outage !== undefined);
-  if (present.length === 0) return '-';
-  const after = present.filter((g) => g.outage.unavailableUs > 0 && g.outage.unavailableFromUs >= g.windowUs).length;
-  const inside = present.filter((g) => !(g.outage.unavailableUs > 0 && g.outage.unavailableFromUs >= g.windowUs)).map((g) => g.outage);
-  const never = inside.filter((o) => gapOf(o) === undefined).length;
-  const ended = spreadCell(inside.flatMap((o) => (gapOf(o) === undefined ? [] : [o.unavailableUs])), seconds);
+/** "0.33 s [0.18 s - 0.72 s] (n=3)", the runs that never came back and those whose stretch began after the window counted apart. */
+function gapCell(readings: readonly GapReading[]): string {
+  const ended = readings.filter((v): v is number => typeof v === 'number');
+  const never = readings.filter((v) => v === null).length;
+  const after = readings.filter((v) => v === afterWindow).length;
+  if (ended.length + never + after === 0) return '-';
   const notes = [...(never > 0 ? [`never back in ${never}`] : []), ...(after > 0 ? [`after the window only in ${after}`] : [])];
-  return [...(ended === '-' && notes.length > 0 ? [] : [ended]), ...notes].join('; ');
+  return [...(ended.length > 0 ? [spreadCell(ended, seconds)] : []), ...notes].join('; ');
 }
 
 /**

@@ -7,6 +7,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { CalibrationReport } from '../../src/calibrate/run.js';
 import { UsageError } from '../../src/errors.js';
+import { baseCommit } from '../../src/results/environment.js';
 import { readResult } from '../../src/results/store.js';
 import type { Environment, RunResult } from '../../src/results/types.js';
 import { manifestName, type Sitting } from './sitting.js';
@@ -59,9 +60,6 @@ export async function loadFolder(folder: string): Promise<ResultsFolder> {
   if (loaded.runs.length === 0 && loaded.calibrations.length === 0) throw new UsageError(`--from-results: no run results or calibrations under ${folder}`);
   return loaded;
 }
-
-/** The commit a result names, without the '-dirty' mark of uncommitted changes. */
-export const baseCommit = (gitCommit: string): string => gitCommit.replace(/-dirty$/, '');
 
 /** A machine as the documents name it. */
 export function machineOf(e: Environment): string {

@@ -4,7 +4,8 @@
  * The folder was already refused if it mixed machines or commits (load.ts refuseMixed).
  */
 import type { Environment } from '../../src/results/types.js';
-import { baseCommit, machineOf } from './load.js';
+import { baseCommit, hasUncommittedChanges } from '../../src/results/environment.js';
+import { machineOf } from './load.js';
 import type { Sitting } from './sitting.js';
 
 export interface Provenance {
@@ -21,7 +22,7 @@ const minute = (iso: string | undefined): string => (iso ? `${iso.slice(0, 16).r
 export function commitOf(environments: readonly Environment[]): string {
   const first = environments[0];
   if (!first) return '?';
-  const dirty = environments.filter((e) => e.gitCommit.endsWith('-dirty')).length;
+  const dirty = environments.filter((e) => hasUncommittedChanges(e.gitCommit)).length;
   const which = dirty === 0 ? ' (clean)' : dirty === environments.length ? ' with uncommitted changes' : ` with uncommitted changes in ${dirty} of its ${environments.length} runs`;
   return `\`${baseCommit(first.gitCommit).slice(0, 7)}\`${which}`;
 }

@@ -7,6 +7,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { renderSummary } from '../../src/report/summary.js';
+import { baseCommit, hasUncommittedChanges } from '../../src/results/environment.js';
 import { readResult } from '../../src/results/store.js';
 import type { RunResult } from '../../src/results/types.js';
 import { repoRoot } from '../../src/util/paths.js';
@@ -20,7 +21,7 @@ export const sampleCommand = 'npx bench run --broker rabbit --scenario noack';
 /** The sample's text between its markers; `file` is relative to the repository. */
 export function renderSample(result: RunResult, file: string, runs: number, sitting: Sitting | undefined): string {
   const e = result.environment;
-  const commit = `${e.gitCommit.replace(/-dirty$/, '').slice(0, 7)}${e.gitCommit.endsWith('-dirty') ? ' with uncommitted changes' : ''}`;
+  const commit = `${baseCommit(e.gitCommit).slice(0, 7)}${hasUncommittedChanges(e.gitCommit) ? ' with uncommitted changes' : ''}`;
   const quick = sitting?.profile === 'quick' ? ' **QUICK profile: not for publishing.**' : '';
   const which = runs > 1 ? `the run with the median received rate of ${runs}` : 'a single run';
   const intro =

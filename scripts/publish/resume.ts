@@ -8,6 +8,7 @@ import { mkdir, readdir, readFile, rename, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { UsageError } from '../../src/errors.js';
 import { isPidAlive } from '../../src/provision/probe.js';
+import { hasUncommittedChanges } from '../../src/results/environment.js';
 import type { Environment } from '../../src/results/types.js';
 import { machineOf, setAsideName } from './load.js';
 import { manifestName, type Sitting } from './sitting.js';
@@ -22,7 +23,7 @@ export async function sittingToResume(folder: string, here: Environment): Promis
   const began = sitting.environment;
   if (machineOf(here) !== machineOf(began)) throw new UsageError(`--resume: ${folder} was measured on ${machineOf(began)}, this machine is ${machineOf(here)}: one sitting, one machine`);
   // uncommitted changes are not known by name: the code that would continue it may not be the code that began it
-  if (began.gitCommit.endsWith('-dirty')) throw new UsageError(`--resume: ${folder} was begun on uncommitted changes (${began.gitCommit}): it cannot be continued, only measured again`);
+  if (hasUncommittedChanges(began.gitCommit)) throw new UsageError(`--resume: ${folder} was begun on uncommitted changes (${began.gitCommit}): it cannot be continued, only measured again`);
   if (here.gitCommit !== began.gitCommit) throw new UsageError(`--resume: ${folder} was measured at ${began.gitCommit}, this checkout is at ${here.gitCommit}: one sitting, one commit`);
   return sitting;
 }

@@ -8,7 +8,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { UsageError } from '../../src/errors.js';
-import { describeEnvironment } from '../../src/results/environment.js';
+import { baseCommit, describeEnvironment, gitCommit, hasUncommittedChanges } from '../../src/results/environment.js';
 import type { Environment } from '../../src/results/types.js';
 import { writeFileAtomic } from '../../src/util/atomic-write.js';
 import { repoRoot } from '../../src/util/paths.js';
@@ -94,13 +94,10 @@ export function runsToDo(cells: readonly Cell[], repeats: number, ran: readonly 
   return todo;
 }
 
-function head(): string {
-  return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot }).toString().trim();
-}
-
-/** Tracked files changed since the commit: every result of a run made now would say "with uncommitted changes". */
-function uncommittedChanges(): boolean {
-  return execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: repoRoot }).toString().trim() !== '';
+/** The checkout now, as every result of a run made now would record it. */
+function checkoutNow(): { head: string; dirty: boolean } {
+  const commit = gitCommit();
+  return { head: baseCommit(commit), dirty: hasUncommittedChanges(commit) };
 }
 
 /**
@@ -125,10 +122,9 @@ export async function runSitting(sitting: Sitting, folder: string, log: (line: s
   const save = (): Promise<void> => writeFileAtomic(join(folder, manifestName), `${JSON.stringify(sitting, null, 2)}\n`);
   await save();
   const rabbitPid = sharedRabbitPid();
-  const startHead = head();
-  const beganClean = !uncommittedChanges();
+  const began = checkoutNow();
   for (const { cell, round } of runsToDo(sitting.cells, repeats, sitting.runs)) {
-    const moved = checkoutMoved(startHead, beganClean, { head: head(), dirty: uncommittedChanges() }, relative(repoRoot, folder));
+    const moved = checkoutMoved(began.head, !began.dirty, checkoutNow(), relative(repoRoot, folder));
     if (moved) throw new UsageError(moved);
     const args = argsOf(cell, folder, repeats, rabbitPid);
     const command = `npx bench ${args.join(' ').replace(`${folder}/`, `${relative(repoRoot, folder)}/`)}`;

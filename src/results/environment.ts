@@ -6,7 +6,8 @@ import type { Environment } from './types.js';
 
 const packageVersion = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
-function gitCommit(): string {
+/** HEAD's commit, with '-dirty' when tracked files have uncommitted changes; 'unknown' outside a git checkout. */
+export function gitCommit(): string {
   try {
     const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'ignore'] })
       .toString()
@@ -22,6 +23,12 @@ function gitCommit(): string {
     return 'unknown';
   }
 }
+
+/** The commit a gitCommit() value names, without its '-dirty' mark. */
+export const baseCommit = (commit: string): string => commit.replace(/-dirty$/, '');
+
+/** Whether a gitCommit() value was taken with uncommitted changes. */
+export const hasUncommittedChanges = (commit: string): boolean => commit.endsWith('-dirty');
 
 export function describeEnvironment(): Environment {
   const cpus = os.cpus();
